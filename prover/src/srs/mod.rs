@@ -1,0 +1,234 @@
+//! The structured reference string: powers of a secret `tau` in G1 and G2, and a few powers of
+//! `tau` times a second secret `gamma` in G1 (the blinding base of hiding KZG commitments).
+//!
+//! An SRS comes either from [`Srs::insecure_dev`] (the secrets are sampled locally: fine for
+//! tests and demos, worthless for security) or from a public powers-of-tau ceremony through
+//! [`ptau::import`], where `gamma` is the ceremony's `alpha`.
+//!
+//! File format: the `Srs` envelope (see `zkml_verifier::envelope`), then
+//! `origin u8 [power u32, source digest 32 bytes]`, three `u32` counts and the points in arkworks'
+//! uncompressed encoding (G1 64 bytes, G2 128 bytes). Every point is validated when read.
+
+mod check;
+mod dev;
+pub mod ptau;
+
+use std::path::Path;
+
+use ark_bn254::{G1Affine, G2Affine};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use zkml_verifier::codec::Reader;
+use zkml_verifier::envelope::{self, Kind};
+use zkml_verifier::hex::Digest;
+use zkml_verifier::kzg::VerifyingKey;
+use zkml_verifier::DecodeError;
+
+use ark_std::cfg_chunks;
+#[cfg(feature = "parallel")]
+use rayon::prelude::*;
+
+use crate::error::{ProverError, SrsError};
+
+pub use check::check_consistency;
+
+/// Number of `gamma * tau^i` powers kept: bounds the degree of blinding polynomials.
+pub const GAMMA_POWERS: usize = 16;
+const G1_UNCOMPRESSED: usize = 64;
+const G2_UNCOMPRESSED: usize = 128;
+
+/// Where an SRS came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SrsOrigin {
+    /// Generated locally from known secrets: insecure.
+    InsecureDev,
+    /// Imported from a powers-of-tau ceremony file.
+    Ceremony {
+        /// The ceremony's power (the file holds 2^power powers).
+        power: u32,
+        /// Digest of the imported file.
+        source: Digest,
+    },
+}
+
+/// A structured reference string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Srs {
+    pub origin: SrsOrigin,
+    /// `[tau^i]_1`, `i = 0..n`.
+    pub powers_g1: Vec<G1Affine>,
+    /// `[gamma * tau^i]_1`, `i = 0..GAMMA_POWERS` (or fewer for tiny SRSs).
+    pub gamma_g1: Vec<G1Affine>,
+    /// `[tau^i]_2`, `i = 0..m`.
+    pub powers_g2: Vec<G2Affine>,
+}
+
+impl Srs {
+    /// Largest degree of a committable polynomial.
+    pub fn max_degree(&self) -> usize {
+        self.powers_g1.len().saturating_sub(1)
+    }
+
+    /// Largest degree of a blinding polynomial.
+    pub fn max_hiding_degree(&self) -> usize {
+        self.gamma_g1.len().saturating_sub(1)
+    }
+
+    /// The KZG verifying key: `[1]_1, [gamma]_1, [1]_2, [tau]_2`.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        VerifyingKey {
+            g: self.powers_g1[0],
+            gamma_g: self.gamma_g1[0],
+            h: self.powers_g2[0],
+            tau_h: self.powers_g2[1],
+        }
+    }
+
+    /// Structural invariants every SRS must satisfy.
+    pub fn check_shape(&self) -> Result<(), SrsError> {
+        if self.powers_g1.len() < 2 || self.powers_g2.len() < 2 || self.gamma_g1.len() < 2 {
+            return Err(SrsError::Shape(format!(
+                "needs at least 2 powers in each group, has {} G1, {} gamma-G1, {} G2",
+                self.powers_g1.len(),
+                self.gamma_g1.len(),
+                self.powers_g2.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The enveloped encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = envelope::writer(Kind::Srs);
+        match self.origin {
+            SrsOrigin::InsecureDev => w.u8(0),
+            SrsOrigin::Ceremony { power, source } => {
+                w.u8(1);
+                w.u32(power);
+                w.bytes(&source.0);
+            }
+        }
+        w.len(self.powers_g1.len());
+        w.len(self.gamma_g1.len());
+        w.len(self.powers_g2.len());
+        let mut bytes = w.into_bytes();
+        bytes.reserve(
+            (self.powers_g1.len() + self.gamma_g1.len()) * G1_UNCOMPRESSED
+                + self.powers_g2.len() * G2_UNCOMPRESSED,
+        );
+        for p in self.powers_g1.iter().chain(&self.gamma_g1) {
+            p.serialize_with_mode(&mut bytes, Compress::No)
+                .expect("writing to a Vec cannot fail");
+        }
+        for p in &self.powers_g2 {
+            p.serialize_with_mode(&mut bytes, Compress::No)
+                .expect("writing to a Vec cannot fail");
+        }
+        bytes
+    }
+
+    /// Checked decoding: every point is validated (on the curve, in the subgroup).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = envelope::open_kind(bytes, Kind::Srs)?;
+        let origin = match r.u8("srs origin")? {
+            0 => SrsOrigin::InsecureDev,
+            1 => SrsOrigin::Ceremony {
+                power: r.u32("srs ceremony power")?,
+                source: r.get("srs source digest")?,
+            },
+            v => {
+                return Err(DecodeError::InvalidValue {
+                    what: "srs origin",
+                    value: u64::from(v),
+                })
+            }
+        };
+        let n_g1 = r.len(G1_UNCOMPRESSED, "srs G1 powers")?;
+        let n_gamma = r.len(G1_UNCOMPRESSED, "srs gamma powers")?;
+        let n_g2 = r.len(G2_UNCOMPRESSED, "srs G2 powers")?;
+        let powers_g1 = read_points::<G1Affine>(&mut r, n_g1, G1_UNCOMPRESSED, "srs G1 powers")?;
+        let gamma_g1 =
+            read_points::<G1Affine>(&mut r, n_gamma, G1_UNCOMPRESSED, "srs gamma powers")?;
+        let powers_g2 = read_points::<G2Affine>(&mut r, n_g2, G2_UNCOMPRESSED, "srs G2 powers")?;
+        r.finish("srs")?;
+        Ok(Self {
+            origin,
+            powers_g1,
+            gamma_g1,
+            powers_g2,
+        })
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), ProverError> {
+        std::fs::write(path, self.to_bytes()).map_err(|source| ProverError::Io {
+            path: path.into(),
+            source,
+        })
+    }
+
+    pub fn read(path: &Path) -> Result<Self, ProverError> {
+        let bytes = std::fs::read(path).map_err(|source| ProverError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let srs = Self::from_bytes(&bytes).map_err(|source| ProverError::Decode {
+            path: path.into(),
+            source,
+        })?;
+        srs.check_shape()?;
+        Ok(srs)
+    }
+}
+
+/// Reads `n` uncompressed points, validating them in parallel.
+fn read_points<P>(
+    r: &mut Reader<'_>,
+    n: usize,
+    size: usize,
+    what: &'static str,
+) -> Result<Vec<P>, DecodeError>
+where
+    P: CanonicalDeserialize + Send + Sync,
+{
+    let raw = r.bytes(n * size, what)?;
+    let chunks: Vec<Result<P, DecodeError>> = cfg_chunks!(raw, size)
+        .map(|c| {
+            P::deserialize_with_mode(c, Compress::No, Validate::Yes)
+                .map_err(|_| DecodeError::InvalidPoint { what })
+        })
+        .collect();
+    chunks.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn round_trip_and_rejections() {
+        let srs = Srs::insecure_dev(4, &mut ChaCha20Rng::seed_from_u64(1));
+        let bytes = srs.to_bytes();
+        assert_eq!(Srs::from_bytes(&bytes).unwrap(), srs);
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(matches!(
+            Srs::from_bytes(&long),
+            Err(DecodeError::TrailingBytes { .. })
+        ));
+        assert!(matches!(
+            Srs::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(DecodeError::UnexpectedEnd { .. })
+        ));
+        // Corrupt the x coordinate of the last G2 point.
+        let mut bad = bytes.clone();
+        let at = bad.len() - 100;
+        bad[at] ^= 0x55;
+        assert_eq!(
+            Srs::from_bytes(&bad),
+            Err(DecodeError::InvalidPoint {
+                what: "srs G2 powers"
+            })
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Import of snarkjs powers-of-tau files.

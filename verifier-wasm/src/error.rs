@@ -1,0 +1,90 @@
+//! Errors returned by decoding and verification. Every variant carries what went wrong and where;
+//! none of them is ever a panic.
+
+use crate::envelope::Kind;
+use crate::hex::Digest;
+
+/// Why a byte string could not be decoded into a wire type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not a zkml artifact (bad magic bytes)")]
+    BadMagic,
+    #[error("unsupported format version {found} (this verifier reads version {supported})")]
+    UnsupportedVersion { found: u16, supported: u16 },
+    #[error("unknown artifact kind {0}")]
+    UnknownKind(u16),
+    #[error("expected a {expected} but the file holds a {found}")]
+    WrongKind { expected: Kind, found: Kind },
+    #[error("truncated input: {what} needs {needed} bytes but only {remaining} remain")]
+    UnexpectedEnd {
+        what: &'static str,
+        needed: usize,
+        remaining: usize,
+    },
+    #[error("{count} trailing bytes after the end of the {what}")]
+    TrailingBytes { what: &'static str, count: usize },
+    #[error("{what}: not a valid point of the prime-order subgroup")]
+    InvalidPoint { what: &'static str },
+    #[error("{what}: not a canonical field element")]
+    InvalidScalar { what: &'static str },
+    #[error("{what}: non-canonical encoding")]
+    NonCanonical { what: &'static str },
+    #[error("{what}: length {len} exceeds the limit {max}")]
+    LengthTooLarge {
+        what: &'static str,
+        len: u64,
+        max: u64,
+    },
+    #[error("{what}: invalid value {value}")]
+    InvalidValue { what: &'static str, value: u64 },
+}
+
+/// Why verification failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("malformed input: {0}")]
+    Decode(#[from] DecodeError),
+    #[error("the proof was made for verifying key {proof} but the key given has digest {key}")]
+    KeyMismatch { key: Digest, proof: Digest },
+    #[error("the verifying key has digest {actual} but {expected} was expected")]
+    DigestMismatch { expected: Digest, actual: Digest },
+    #[error("ill-formed proof: {0}")]
+    Shape(ShapeError),
+    #[error("the pairing check failed: the proof does not verify")]
+    PairingCheckFailed,
+    #[error("degenerate key: {0}")]
+    DegenerateKey(&'static str),
+}
+
+/// Structural problems of a proof found before any arithmetic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    #[error("query {query} refers to commitment {index} but there are only {count}")]
+    CommitmentIndex {
+        query: usize,
+        index: u32,
+        count: usize,
+    },
+    #[error("query {query} refers to point {index} but there are only {count}")]
+    PointIndex {
+        query: usize,
+        index: u32,
+        count: usize,
+    },
+    #[error("point {point} is opened by no query")]
+    UnusedPoint { point: usize },
+    #[error("points {first} and {second} are equal")]
+    DuplicatePoint { first: usize, second: usize },
+    #[error("commitment {poly} is queried twice at point {point}")]
+    DuplicateQuery { poly: u32, point: u32 },
+    #[error("{found} opening proofs for {expected} points")]
+    OpeningCount { expected: usize, found: usize },
+    #[error("the statement is empty")]
+    Empty,
+}
+
+impl From<ShapeError> for Error {
+    fn from(e: ShapeError) -> Self {
+        Error::Shape(e)
+    }
+}
