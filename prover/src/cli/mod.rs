@@ -1,0 +1,92 @@
+//! Command-line interface: argument parsing, dispatch and exit codes.
+//!
+//! Exit codes: 0 success (or a valid proof), 1 an invalid proof, 2 a usage or I/O error. Every
+//! failure prints one line on stderr naming the file or step at fault.
+
+mod inspect;
+mod kzg_demo;
+mod srs;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use zkml_prover::ProverError;
+
+#[derive(Parser, Debug)]
+#[command(name = "prove", version, about = "Zero-knowledge proofs of ML inference on BN254", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Make or import a structured reference string.
+    #[command(subcommand)]
+    Srs(srs::SrsCommand),
+    /// Commit to random polynomials and batch-open them: writes DIR/kzg.vk and DIR/kzg.proof.
+    KzgDemo(kzg_demo::Args),
+    /// Verify a proof against a verifying key (exit 0 valid, 1 invalid, 2 usage or I/O error).
+    Verify(verify::Args),
+    /// Describe what a key, proof or SRS file holds.
+    Inspect(inspect::Args),
+}
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments, unreadable files, failed steps: exit 2.
+    Usage(String),
+    /// A proof that does not verify: exit 1.
+    Invalid(String),
+}
+
+impl From<ProverError> for Failure {
+    fn from(e: ProverError) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+pub type CmdResult = Result<(), Failure>;
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Srs(cmd) => srs::run(cmd),
+        Command::KzgDemo(args) => kzg_demo::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Inspect(args) => inspect::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Invalid(msg)) => {
+            eprintln!("invalid: {msg}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads a whole file, naming it on failure.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
+}
+
+/// Writes a whole file, naming it on failure.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Usage(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
+}
+
+/// `DIR/name`.
+pub fn in_dir(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian 12 machine, idempotently:
+# Rust components and targets, the WebAssembly toolchain (wasm-bindgen-cli matching Cargo.lock,
+# wasm-pack, wasm-opt), Node.js, and Chromium with ChromeDriver for the headless browser tests.
+# Run as root (it uses apt-get). Safe to run again: what is present is skipped.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+log() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+export DEBIAN_FRONTEND=noninteractive
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:/usr/local/bin:$PATH"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || die "run as root (or install sudo): apt-get is needed"
+  SUDO=sudo
+fi
+
+APT_UPDATED=0
+apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  if ((APT_UPDATED == 0)); then $SUDO apt-get update -qq || log "apt-get update failed; using cached lists"; APT_UPDATED=1; fi
+  log "apt: installing ${missing[*]}"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# 1. Base packages: C toolchain for build scripts, Python (static file server), Node.js.
+apt_install ca-certificates curl build-essential pkg-config python3 gzip
+command -v node >/dev/null 2>&1 || apt_install nodejs npm
+
+# 2. Rust: the machine's rustup toolchain, or rustup from Debian if there is none.
+if ! command -v cargo >/dev/null 2>&1; then
+  if ! command -v rustup >/dev/null 2>&1; then
+    apt_install rustup || die "no cargo and no rustup; install Rust first"
+  fi
+  rustup default stable
+fi
+if command -v rustup >/dev/null 2>&1; then
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || { log "rustup component add $c"; rustup component add "$c"; }
+  done
+  # wasm32v1-none has no std: building the verifier for it proves the crate is no_std.
+  rustup target list --installed | grep -q '^wasm32v1-none$' || { log "rustup target add wasm32v1-none"; rustup target add wasm32v1-none; }
+fi
+
+# 3. The lockfile pins the wasm-bindgen version the CLI must match.
+[[ -f Cargo.lock ]] || cargo generate-lockfile
+
+# 4. WebAssembly toolchain and Chromium (the recipe is idempotent and skips what is installed).
+want=$(awk '$0=="name = \"wasm-bindgen\"" {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $want" ]] && command -v wasm-pack >/dev/null \
+   && command -v wasm-opt >/dev/null && command -v chromedriver >/dev/null && command -v chromium >/dev/null \
+   && rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  log "wasm toolchain present (wasm-bindgen $want, $(wasm-pack --version), chromium)"
+else
+  log "installing the wasm toolchain (several minutes on a fresh machine)"
+  $SUDO bash "$ROOT/scripts/setup-wasm-toolchain.sh" --lockfile "$ROOT/Cargo.lock"
+fi
+log "ready: $(cargo --version), $(node --version), $(wasm-pack --version)"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up the machine, then runs every check: formatting, lints, native tests (with and without
+# the `parallel` feature), the no_std build of the verifier, the Node tests, the headless
+# Chromium tests, and a smoke run of the benchmark.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:/usr/local/bin:$PATH"
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+command -v wasm-env >/dev/null && W=wasm-env || W=
+
+passed=0
+step() {
+  local name=$1; shift
+  printf '\n==== %s\n' "$name"
+  local t=$SECONDS
+  "$@"
+  passed=$((passed + 1))
+  printf '==== ok: %s (%ds)\n' "$name" $((SECONDS - t))
+}
+trap 'printf "\nsteps: %d passed, 1 failed\n" "$passed"' ERR
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "clippy (native, all targets)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "clippy (verifier for wasm32)" $W cargo clippy -p zkml-verifier -p zkml-tests --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+step "native tests" cargo test --workspace --locked
+step "native tests without the parallel feature" cargo test -p zkml-prover --no-default-features --locked --lib --tests
+step "no_std build (wasm32v1-none)" cargo rustc -p zkml-verifier --target wasm32v1-none --lib --crate-type rlib --release --locked
+step "wasm-pack build (web, nodejs)" bash scripts/wasm-build.sh
+step "node tests" node --test tests/node/
+step "headless Chromium tests (wasm-bindgen-test)" $W wasm-pack test --headless --chrome tests
+step "web page in headless Chromium" bash scripts/browser-verify.sh tests/fixtures/kzg/kzg.vk tests/fixtures/kzg/kzg.proof
+step "benchmark smoke run" cargo bench -p zkml-prover --bench kzg --locked -- --quick --max-log 12
+
+trap - ERR
+printf '\nsteps: %d passed, 0 failed\n' "$passed"
