@@ -31,13 +31,7 @@ pub fn prove_kzg_batch(
     let mut t = KzgBatchArtifact::transcript(&vk_digest, &commitments, &points);
     let refs: Vec<&Blinded> = polys.iter().collect();
     let (queries, proof) = kzg::open_batch(srs, &mut t, &refs, &points, queries)?;
-    Ok(KzgBatchArtifact {
-        vk_digest,
-        commitments,
-        points,
-        queries,
-        proof,
-    })
+    Ok(KzgBatchArtifact { vk_digest, commitments, points, queries, proof })
 }
 
 /// Commits to `shape.polys` random polynomials of degree `shape.degree` and opens every one of
@@ -48,9 +42,7 @@ pub fn random_kzg_batch<R: RngCore>(
     rng: &mut R,
 ) -> Result<KzgBatchArtifact, ProverError> {
     if shape.polys == 0 || shape.points == 0 {
-        return Err(ProverError::InvalidArgument(
-            "a batch needs at least one polynomial and one point".into(),
-        ));
+        return Err(ProverError::InvalidArgument("a batch needs at least one polynomial and one point".into()));
     }
     let mut commitments = Vec::with_capacity(shape.polys);
     let mut polys = Vec::with_capacity(shape.polys);
@@ -61,8 +53,7 @@ pub fn random_kzg_batch<R: RngCore>(
         polys.push(b);
     }
     let points: Vec<Fr> = (0..shape.points).map(|_| Fr::rand(rng)).collect();
-    let queries: Vec<(u32, u32)> = (0..shape.polys as u32)
-        .flat_map(|p| (0..shape.points as u32).map(move |z| (p, z)))
-        .collect();
+    let queries: Vec<(u32, u32)> =
+        (0..shape.polys as u32).flat_map(|p| (0..shape.points as u32).map(move |z| (p, z))).collect();
     prove_kzg_batch(srs, commitments, &polys, points, &queries)
 }

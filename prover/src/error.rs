@@ -7,10 +7,7 @@ use zkml_verifier::DecodeError;
 #[derive(Debug, thiserror::Error)]
 pub enum ProverError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: {source}")]
     Decode { path: PathBuf, source: DecodeError },
     #[error("{0}")]

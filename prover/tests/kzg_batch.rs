@@ -21,41 +21,18 @@ fn setup(seed: u64, shape: KzgDemoShape) -> (Srs, KzgBatchArtifact) {
     (srs, artifact)
 }
 
-const SHAPE: KzgDemoShape = KzgDemoShape {
-    polys: 3,
-    degree: 40,
-    points: 2,
-};
+const SHAPE: KzgDemoShape = KzgDemoShape { polys: 3, degree: 40, points: 2 };
 
 #[test]
 fn completeness() {
     let (srs, a) = setup(1, SHAPE);
     let vk = srs.verifying_key();
     let summary = a.verify(&vk).unwrap();
-    assert_eq!(
-        (
-            summary.commitments,
-            summary.points,
-            summary.queries,
-            summary.pairings
-        ),
-        (3, 2, 6, 2)
-    );
+    assert_eq!((summary.commitments, summary.points, summary.queries, summary.pairings), (3, 2, 6, 2));
     let s2 = verify_kzg_batch(&vk.to_artifact_bytes(), &a.to_artifact_bytes()).unwrap();
     assert_eq!(s2, summary);
     // One polynomial at one point, and many at many.
-    for shape in [
-        KzgDemoShape {
-            polys: 1,
-            degree: 0,
-            points: 1,
-        },
-        KzgDemoShape {
-            polys: 5,
-            degree: 63,
-            points: 4,
-        },
-    ] {
+    for shape in [KzgDemoShape { polys: 1, degree: 0, points: 1 }, KzgDemoShape { polys: 5, degree: 63, points: 4 }] {
         let (srs, a) = setup(2, shape);
         a.verify(&srs.verifying_key()).unwrap();
     }
@@ -72,72 +49,31 @@ fn rejections_name_the_exact_error() {
 
     let (other, _) = setup(4, SHAPE);
     let other_vk = other.verifying_key();
-    assert_eq!(
-        a.verify(&other_vk),
-        Err(Error::KeyMismatch {
-            key: other_vk.digest(),
-            proof: a.vk_digest
-        })
-    );
+    assert_eq!(a.verify(&other_vk), Err(Error::KeyMismatch { key: other_vk.digest(), proof: a.vk_digest }));
 
     let mut bad = a.clone();
     bad.queries[0].poly = 9;
-    assert_eq!(
-        bad.verify(&vk),
-        Err(Error::Shape(ShapeError::CommitmentIndex {
-            query: 0,
-            index: 9,
-            count: 3
-        }))
-    );
+    assert_eq!(bad.verify(&vk), Err(Error::Shape(ShapeError::CommitmentIndex { query: 0, index: 9, count: 3 })));
 
     let mut bad = a.clone();
     bad.queries[0].point = 2;
-    assert_eq!(
-        bad.verify(&vk),
-        Err(Error::Shape(ShapeError::PointIndex {
-            query: 0,
-            index: 2,
-            count: 2
-        }))
-    );
+    assert_eq!(bad.verify(&vk), Err(Error::Shape(ShapeError::PointIndex { query: 0, index: 2, count: 2 })));
 
     let mut bad = a.clone();
     bad.queries.retain(|q| q.point == 0);
-    assert_eq!(
-        bad.verify(&vk),
-        Err(Error::Shape(ShapeError::UnusedPoint { point: 1 }))
-    );
+    assert_eq!(bad.verify(&vk), Err(Error::Shape(ShapeError::UnusedPoint { point: 1 })));
 
     let mut bad = a.clone();
     bad.queries.push(bad.queries[0]);
-    assert_eq!(
-        bad.verify(&vk),
-        Err(Error::Shape(ShapeError::DuplicateQuery {
-            poly: 0,
-            point: 0
-        }))
-    );
+    assert_eq!(bad.verify(&vk), Err(Error::Shape(ShapeError::DuplicateQuery { poly: 0, point: 0 })));
 
     let mut bad = a.clone();
     bad.points[1] = bad.points[0];
-    assert_eq!(
-        bad.verify(&vk),
-        Err(Error::Shape(ShapeError::DuplicatePoint {
-            first: 0,
-            second: 1
-        }))
-    );
+    assert_eq!(bad.verify(&vk), Err(Error::Shape(ShapeError::DuplicatePoint { first: 0, second: 1 })));
 
     let mut bad = a.clone();
     bad.proof.openings.pop();
-    assert_eq!(
-        bad.verify(&vk),
-        Err(Error::Shape(ShapeError::OpeningCount {
-            expected: 2,
-            found: 1
-        }))
-    );
+    assert_eq!(bad.verify(&vk), Err(Error::Shape(ShapeError::OpeningCount { expected: 2, found: 1 })));
 
     let mut bad = a.clone();
     bad.queries.clear();
@@ -147,10 +83,7 @@ fn rejections_name_the_exact_error() {
     bytes.push(0);
     assert_eq!(
         verify_kzg_batch(&vk.to_artifact_bytes(), &bytes),
-        Err(Error::Decode(DecodeError::TrailingBytes {
-            what: "KZG batch-opening proof",
-            count: 1
-        }))
+        Err(Error::Decode(DecodeError::TrailingBytes { what: "KZG batch-opening proof", count: 1 }))
     );
     // A key passed where the proof belongs.
     assert!(matches!(
@@ -161,14 +94,7 @@ fn rejections_name_the_exact_error() {
 
 #[test]
 fn tamper_sweep_every_byte_of_the_artifact_and_key() {
-    let (srs, a) = setup(
-        5,
-        KzgDemoShape {
-            polys: 2,
-            degree: 8,
-            points: 2,
-        },
-    );
+    let (srs, a) = setup(5, KzgDemoShape { polys: 2, degree: 8, points: 2 });
     let vk_bytes = srs.verifying_key().to_artifact_bytes();
     let bytes = a.to_artifact_bytes();
     verify_kzg_batch(&vk_bytes, &bytes).unwrap();
@@ -176,19 +102,13 @@ fn tamper_sweep_every_byte_of_the_artifact_and_key() {
         for mask in [0x01u8, 0x80, 0xff] {
             let mut b = bytes.clone();
             b[i] ^= mask;
-            assert!(
-                verify_kzg_batch(&vk_bytes, &b).is_err(),
-                "flip {mask:#x} at byte {i} accepted"
-            );
+            assert!(verify_kzg_batch(&vk_bytes, &b).is_err(), "flip {mask:#x} at byte {i} accepted");
         }
     }
     for i in 0..vk_bytes.len() {
         let mut k = vk_bytes.clone();
         k[i] ^= 0x01;
-        assert!(
-            verify_kzg_batch(&k, &bytes).is_err(),
-            "key flip at byte {i} accepted"
-        );
+        assert!(verify_kzg_batch(&k, &bytes).is_err(), "key flip at byte {i} accepted");
     }
     // Every truncation fails too.
     for n in 0..bytes.len() {

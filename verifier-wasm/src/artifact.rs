@@ -73,22 +73,11 @@ impl KzgBatchArtifact {
         vk.validate()?;
         let key = vk.digest();
         if key != self.vk_digest {
-            return Err(Error::KeyMismatch {
-                key,
-                proof: self.vk_digest,
-            });
+            return Err(Error::KeyMismatch { key, proof: self.vk_digest });
         }
         let mut t = Self::transcript(&self.vk_digest, &self.commitments, &self.points);
         let mut batch = PairingBatch::new();
-        kzg::verify_batch(
-            vk,
-            &mut t,
-            &self.commitments,
-            &self.points,
-            &self.queries,
-            &self.proof,
-            &mut batch,
-        )?;
+        kzg::verify_batch(vk, &mut t, &self.commitments, &self.points, &self.queries, &self.proof, &mut batch)?;
         let pairings = batch.pairings();
         batch.check()?;
         Ok(KzgBatchSummary {

@@ -88,20 +88,13 @@ impl<'a> Reader<'a> {
         if self.buf.is_empty() {
             Ok(())
         } else {
-            Err(DecodeError::TrailingBytes {
-                what,
-                count: self.buf.len(),
-            })
+            Err(DecodeError::TrailingBytes { what, count: self.buf.len() })
         }
     }
 
     pub fn bytes(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
         if n > self.buf.len() {
-            return Err(DecodeError::UnexpectedEnd {
-                what,
-                needed: n,
-                remaining: self.buf.len(),
-            });
+            return Err(DecodeError::UnexpectedEnd { what, needed: n, remaining: self.buf.len() });
         }
         let (head, tail) = self.buf.split_at(n);
         self.buf = tail;
@@ -137,11 +130,7 @@ impl<'a> Reader<'a> {
         let max = self.buf.len() / min_size.max(1);
         let len_usize = usize::try_from(len).unwrap_or(usize::MAX);
         if len_usize > max {
-            return Err(DecodeError::LengthTooLarge {
-                what,
-                len: u64::from(len),
-                max: max as u64,
-            });
+            return Err(DecodeError::LengthTooLarge { what, len: u64::from(len), max: max as u64 });
         }
         Ok(len_usize)
     }
@@ -171,8 +160,7 @@ impl<'a> Reader<'a> {
         let raw = self.bytes(size, what)?;
         let v = T::deserialize_with_mode(raw, Compress::Yes, Validate::Yes).map_err(|_| invalid)?;
         let mut again = Vec::with_capacity(size);
-        v.serialize_with_mode(&mut again, Compress::Yes)
-            .map_err(|_| DecodeError::NonCanonical { what })?;
+        v.serialize_with_mode(&mut again, Compress::Yes).map_err(|_| DecodeError::NonCanonical { what })?;
         if again != raw {
             return Err(DecodeError::NonCanonical { what });
         }
@@ -307,13 +295,7 @@ mod tests {
         bytes.push(0);
         let mut r = Reader::new(&bytes);
         r.get::<Vec<G1>>("points").unwrap();
-        assert_eq!(
-            r.finish("points"),
-            Err(DecodeError::TrailingBytes {
-                what: "points",
-                count: 1
-            })
-        );
+        assert_eq!(r.finish("points"), Err(DecodeError::TrailingBytes { what: "points", count: 1 }));
     }
 
     #[test]
@@ -322,14 +304,7 @@ mod tests {
         bytes.extend_from_slice(&u32::MAX.to_le_bytes());
         bytes.extend_from_slice(&[0u8; 64]);
         let err = Reader::new(&bytes).get::<Vec<G1>>("points").unwrap_err();
-        assert_eq!(
-            err,
-            DecodeError::LengthTooLarge {
-                what: "points",
-                len: u32::MAX as u64,
-                max: 2
-            }
-        );
+        assert_eq!(err, DecodeError::LengthTooLarge { what: "points", len: u32::MAX as u64, max: 2 });
     }
 
     #[test]
@@ -347,10 +322,7 @@ mod tests {
             let mut bytes = [0u8; 32];
             bytes[0] = x;
             if let Err(e) = Reader::new(&bytes).get::<G1>("p") {
-                assert!(matches!(
-                    e,
-                    DecodeError::InvalidPoint { .. } | DecodeError::NonCanonical { .. }
-                ));
+                assert!(matches!(e, DecodeError::InvalidPoint { .. } | DecodeError::NonCanonical { .. }));
                 found = true;
             }
         }

@@ -42,10 +42,7 @@ impl Kind {
     }
 
     pub fn from_code(code: u16) -> Result<Self, DecodeError> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.code() == code)
-            .ok_or(DecodeError::UnknownKind(code))
+        Kind::ALL.into_iter().find(|k| k.code() == code).ok_or(DecodeError::UnknownKind(code))
     }
 
     /// A short human name, also used in error messages.
@@ -76,18 +73,13 @@ pub fn writer(kind: Kind) -> Writer {
 /// Reads the header and returns the kind and a reader over the payload.
 pub fn open(bytes: &[u8]) -> Result<(Kind, Reader<'_>), DecodeError> {
     let mut r = Reader::new(bytes);
-    let magic: [u8; 4] = r
-        .array("envelope magic")
-        .map_err(|_| DecodeError::BadMagic)?;
+    let magic: [u8; 4] = r.array("envelope magic").map_err(|_| DecodeError::BadMagic)?;
     if magic != MAGIC {
         return Err(DecodeError::BadMagic);
     }
     let version = r.u16("envelope version")?;
     if version != FORMAT_VERSION {
-        return Err(DecodeError::UnsupportedVersion {
-            found: version,
-            supported: FORMAT_VERSION,
-        });
+        return Err(DecodeError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
     }
     let kind = Kind::from_code(r.u16("envelope kind")?)?;
     Ok((kind, r))
@@ -132,27 +124,15 @@ mod tests {
     #[test]
     fn header_errors() {
         assert_eq!(open(b"ZK").unwrap_err(), DecodeError::BadMagic);
-        assert_eq!(
-            open(b"ZKMX\x01\x00\x01\x00").unwrap_err(),
-            DecodeError::BadMagic
-        );
+        assert_eq!(open(b"ZKMX\x01\x00\x01\x00").unwrap_err(), DecodeError::BadMagic);
         assert_eq!(
             open(b"ZKML\x02\x00\x01\x00").unwrap_err(),
-            DecodeError::UnsupportedVersion {
-                found: 2,
-                supported: FORMAT_VERSION
-            }
+            DecodeError::UnsupportedVersion { found: 2, supported: FORMAT_VERSION }
         );
-        assert_eq!(
-            open(b"ZKML\x01\x00\x63\x00").unwrap_err(),
-            DecodeError::UnknownKind(0x63)
-        );
+        assert_eq!(open(b"ZKML\x01\x00\x63\x00").unwrap_err(), DecodeError::UnknownKind(0x63));
         assert_eq!(
             open_kind(b"ZKML\x01\x00\x01\x00", Kind::KzgBatchProof).unwrap_err(),
-            DecodeError::WrongKind {
-                expected: Kind::KzgBatchProof,
-                found: Kind::Srs
-            }
+            DecodeError::WrongKind { expected: Kind::KzgBatchProof, found: Kind::Srs }
         );
         let (k, r) = open(b"ZKML\x01\x00\x02\x00").unwrap();
         assert_eq!((k, r.remaining()), (Kind::KzgVerifyingKey, 0));

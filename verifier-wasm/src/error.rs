@@ -16,11 +16,7 @@ pub enum DecodeError {
     #[error("expected a {expected} but the file holds a {found}")]
     WrongKind { expected: Kind, found: Kind },
     #[error("truncated input: {what} needs {needed} bytes but only {remaining} remain")]
-    UnexpectedEnd {
-        what: &'static str,
-        needed: usize,
-        remaining: usize,
-    },
+    UnexpectedEnd { what: &'static str, needed: usize, remaining: usize },
     #[error("{count} trailing bytes after the end of the {what}")]
     TrailingBytes { what: &'static str, count: usize },
     #[error("{what}: not a valid point of the prime-order subgroup")]
@@ -30,11 +26,7 @@ pub enum DecodeError {
     #[error("{what}: non-canonical encoding")]
     NonCanonical { what: &'static str },
     #[error("{what}: length {len} exceeds the limit {max}")]
-    LengthTooLarge {
-        what: &'static str,
-        len: u64,
-        max: u64,
-    },
+    LengthTooLarge { what: &'static str, len: u64, max: u64 },
     #[error("{what}: invalid value {value}")]
     InvalidValue { what: &'static str, value: u64 },
 }
@@ -60,17 +52,9 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShapeError {
     #[error("query {query} refers to commitment {index} but there are only {count}")]
-    CommitmentIndex {
-        query: usize,
-        index: u32,
-        count: usize,
-    },
+    CommitmentIndex { query: usize, index: u32, count: usize },
     #[error("query {query} refers to point {index} but there are only {count}")]
-    PointIndex {
-        query: usize,
-        index: u32,
-        count: usize,
-    },
+    PointIndex { query: usize, index: u32, count: usize },
     #[error("point {point} is opened by no query")]
     UnusedPoint { point: usize },
     #[error("points {first} and {second} are equal")]

@@ -73,14 +73,8 @@ mod tests {
         let h = d.to_hex();
         assert_eq!(h.len(), 64);
         assert_eq!(Digest::from_hex(&h), Some(d));
-        assert_eq!(
-            Digest::from_hex(&alloc::format!("0x{}", h.to_uppercase())),
-            Some(d)
-        );
+        assert_eq!(Digest::from_hex(&alloc::format!("0x{}", h.to_uppercase())), Some(d));
         assert_eq!(Digest::from_hex(&h[1..]), None);
-        assert_eq!(
-            Digest::from_hex(&h.replace('a', "g")),
-            if h.contains('a') { None } else { Some(d) }
-        );
+        assert_eq!(Digest::from_hex(&h.replace('a', "g")), if h.contains('a') { None } else { Some(d) });
     }
 }

@@ -101,10 +101,7 @@ mod tests {
         let h = G2::generator();
         // e(a*G, b*H) * e(-(a*b)*G, H) = 1
         let mut batch = PairingBatch::new();
-        batch.add(
-            Fr::rand(&mut rng),
-            &[(bh, &[(g, a)]), (h, &[(g, -(a * b))])],
-        );
+        batch.add(Fr::rand(&mut rng), &[(bh, &[(g, a)]), (h, &[(g, -(a * b))])]);
         batch.add(Fr::rand(&mut rng), &[(h, &[(g, a), (g, -a)])]);
         assert_eq!(batch.pairings(), 2);
         batch.clone().check().unwrap();

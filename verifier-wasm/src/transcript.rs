@@ -44,9 +44,7 @@ impl Transcript {
         h.update([TAG_INIT]);
         h.update((domain.len() as u64).to_le_bytes());
         h.update(domain);
-        Self {
-            state: h.finalize().into(),
-        }
+        Self { state: h.finalize().into() }
     }
 
     /// Absorbs raw bytes under `label`.

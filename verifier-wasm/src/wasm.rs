@@ -12,7 +12,8 @@ use crate::artifact;
 use crate::envelope::{self, FORMAT_VERSION};
 use crate::error::Error;
 
-#[derive(Serialize)]
+/// `{ valid: true, vkDigest, commitments, points, queries, pairings }` or `{ valid: false, error }`.
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct KzgBatchResult {
     valid: bool,
@@ -20,10 +21,14 @@ struct KzgBatchResult {
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vk_digest: Option<String>,
-    commitments: usize,
-    points: usize,
-    queries: usize,
-    pairings: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commitments: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    points: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queries: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pairings: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -44,23 +49,15 @@ pub fn verify_kzg_batch(vk: &[u8], proof: &[u8]) -> Result<JsValue, JsError> {
     let result = match artifact::verify_kzg_batch(vk, proof) {
         Ok(s) => KzgBatchResult {
             valid: true,
-            error: None,
             vk_digest: Some(s.vk_digest.to_hex()),
-            commitments: s.commitments,
-            points: s.points,
-            queries: s.queries,
-            pairings: s.pairings,
+            commitments: Some(s.commitments),
+            points: Some(s.points),
+            queries: Some(s.queries),
+            pairings: Some(s.pairings),
+            ..Default::default()
         },
         Err(e @ Error::Decode(_)) => return Err(JsError::new(&e.to_string())),
-        Err(e) => KzgBatchResult {
-            valid: false,
-            error: Some(e.to_string()),
-            vk_digest: None,
-            commitments: 0,
-            points: 0,
-            queries: 0,
-            pairings: 0,
-        },
+        Err(e) => KzgBatchResult { valid: false, error: Some(e.to_string()), ..Default::default() },
     };
     to_js(&result)
 }
@@ -69,11 +66,7 @@ pub fn verify_kzg_batch(vk: &[u8], proof: &[u8]) -> Result<JsValue, JsError> {
 #[wasm_bindgen]
 pub fn inspect(bytes: &[u8]) -> Result<JsValue, JsError> {
     let (kind, _) = envelope::open(bytes).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&Inspection {
-        kind: kind.name(),
-        format_version: FORMAT_VERSION,
-        bytes: bytes.len(),
-    })
+    to_js(&Inspection { kind: kind.name(), format_version: FORMAT_VERSION, bytes: bytes.len() })
 }
 
 /// The format version this verifier reads.

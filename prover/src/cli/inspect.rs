@@ -69,18 +69,10 @@ pub fn run(a: Args) -> CmdResult {
         m.extend(e);
     }
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&info).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string_pretty(&info).unwrap_or_default());
     } else if let Value::Object(m) = &info {
         for (k, v) in m {
-            println!(
-                "{k:>16}: {}",
-                v.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string())
-            );
+            println!("{k:>16}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
         }
     }
     Ok(())

@@ -42,11 +42,7 @@ pub fn run(a: Args) -> CmdResult {
         Some(s) => ChaCha20Rng::seed_from_u64(s),
         None => ChaCha20Rng::from_entropy(),
     };
-    let shape = KzgDemoShape {
-        polys: a.polys,
-        degree: a.degree,
-        points: a.points,
-    };
+    let shape = KzgDemoShape { polys: a.polys, degree: a.degree, points: a.points };
     let t = Instant::now();
     let artifact = random_kzg_batch(&srs, shape, &mut rng)?;
     let prove = t.elapsed();
@@ -54,16 +50,9 @@ pub fn run(a: Args) -> CmdResult {
     let proof = artifact.to_artifact_bytes();
     write_file(&in_dir(&a.out, "kzg.vk"), &vk)?;
     write_file(&in_dir(&a.out, "kzg.proof"), &proof)?;
-    println!(
-        "committed {} polynomials of degree {} and opened each at {} points",
-        a.polys, a.degree, a.points
-    );
+    println!("committed {} polynomials of degree {} and opened each at {} points", a.polys, a.degree, a.points);
     println!("srs load: {load:.2?}  commit+open: {prove:.2?}");
-    println!(
-        "verifying key: {} bytes, digest {}",
-        vk.len(),
-        artifact.vk_digest
-    );
+    println!("verifying key: {} bytes, digest {}", vk.len(), artifact.vk_digest);
     println!("proof: {} bytes -> {}", proof.len(), a.out.display());
     Ok(())
 }

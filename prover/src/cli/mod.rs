@@ -80,8 +80,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
 /// Writes a whole file, naming it on failure.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::Usage(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("{}: {e}", dir.display())))?;
     }
     std::fs::write(path, bytes).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
 }

@@ -27,10 +27,9 @@ pub struct Args {
 
 pub fn run(a: Args) -> CmdResult {
     let expected = match &a.digest {
-        Some(h) => Some(
-            Digest::from_hex(h)
-                .ok_or_else(|| Failure::Usage(format!("--digest: {h:?} is not 64 hex digits")))?,
-        ),
+        Some(h) => {
+            Some(Digest::from_hex(h).ok_or_else(|| Failure::Usage(format!("--digest: {h:?} is not 64 hex digits")))?)
+        }
         None => None,
     };
     let vk_bytes = read_file(&a.vk)?;
@@ -48,8 +47,8 @@ pub fn run(a: Args) -> CmdResult {
                     return Err(invalid(&a.vk, Error::DigestMismatch { expected, actual }));
                 }
             }
-            let artifact = KzgBatchArtifact::from_artifact_bytes(&proof_bytes)
-                .map_err(|e| invalid(&a.proof, e.into()))?;
+            let artifact =
+                KzgBatchArtifact::from_artifact_bytes(&proof_bytes).map_err(|e| invalid(&a.proof, e.into()))?;
             let s = artifact.verify(&vk).map_err(|e| invalid(&a.proof, e))?;
             println!(
                 "valid: {} openings of {} commitments at {} points ({} pairings, {:.2?}); key digest {}",
@@ -62,9 +61,6 @@ pub fn run(a: Args) -> CmdResult {
             );
             Ok(())
         }
-        other => Err(Failure::Usage(format!(
-            "{}: a {other} is not a proof",
-            a.proof.display()
-        ))),
+        other => Err(Failure::Usage(format!("{}: a {other} is not a proof", a.proof.display()))),
     }
 }

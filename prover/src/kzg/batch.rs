@@ -30,17 +30,9 @@ pub fn open_batch(
     let queries: Vec<Query> = queries
         .iter()
         .map(|&(poly, point)| {
-            let p = polys
-                .get(poly as usize)
-                .ok_or_else(|| bad(format!("query names polynomial {poly}")))?;
-            let z = points
-                .get(point as usize)
-                .ok_or_else(|| bad(format!("query names point {point}")))?;
-            Ok(Query {
-                poly,
-                point,
-                eval: p.poly.evaluate(z),
-            })
+            let p = polys.get(poly as usize).ok_or_else(|| bad(format!("query names polynomial {poly}")))?;
+            let z = points.get(point as usize).ok_or_else(|| bad(format!("query names point {point}")))?;
+            Ok(Query { poly, point, eval: p.poly.evaluate(z) })
         })
         .collect::<Result<_, ProverError>>()?;
     let plan = QueryPlan::new(polys.len(), points, &queries).map_err(|e| bad(e.to_string()))?;
@@ -62,10 +54,7 @@ pub fn open_batch(
             let (wf, _) = divide_by_linear(&f, **z);
             let (wr, blind_eval) = divide_by_linear(&r, **z);
             let witness = (msm(&srs.powers_g1, &wf) + msm(&srs.gamma_g1, &wr)).into_affine();
-            PointOpening {
-                witness,
-                blind_eval,
-            }
+            PointOpening { witness, blind_eval }
         })
         .collect();
 

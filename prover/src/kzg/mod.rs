@@ -44,29 +44,17 @@ pub fn commit<R: RngCore>(
     hiding_degree: usize,
     rng: &mut R,
 ) -> Result<(G1Affine, Blinded), ProverError> {
-    let blind = DensePolynomial::from_coefficients_vec(
-        (0..=hiding_degree).map(|_| Fr::rand(rng)).collect(),
-    );
+    let blind = DensePolynomial::from_coefficients_vec((0..=hiding_degree).map(|_| Fr::rand(rng)).collect());
     let b = Blinded { poly, blind };
     Ok((commit_with_blind(srs, &b)?, b))
 }
 
-fn check_degrees(
-    srs: &Srs,
-    p: &DensePolynomial<Fr>,
-    r: &DensePolynomial<Fr>,
-) -> Result<(), ProverError> {
+fn check_degrees(srs: &Srs, p: &DensePolynomial<Fr>, r: &DensePolynomial<Fr>) -> Result<(), ProverError> {
     if p.coeffs.len() > srs.powers_g1.len() {
-        return Err(ProverError::DegreeTooLarge {
-            degree: p.coeffs.len() - 1,
-            max: srs.max_degree(),
-        });
+        return Err(ProverError::DegreeTooLarge { degree: p.coeffs.len() - 1, max: srs.max_degree() });
     }
     if r.coeffs.len() > srs.gamma_g1.len() {
-        return Err(ProverError::HidingTooLarge {
-            hiding: r.coeffs.len() - 1,
-            max: srs.max_hiding_degree(),
-        });
+        return Err(ProverError::HidingTooLarge { hiding: r.coeffs.len() - 1, max: srs.max_hiding_degree() });
     }
     Ok(())
 }
@@ -111,14 +99,8 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(4);
         let srs = Srs::insecure_dev(3, &mut rng);
         let p = DensePolynomial::<Fr>::rand(8, &mut rng);
-        assert!(matches!(
-            commit(&srs, p, 1, &mut rng),
-            Err(ProverError::DegreeTooLarge { degree: 8, max: 7 })
-        ));
+        assert!(matches!(commit(&srs, p, 1, &mut rng), Err(ProverError::DegreeTooLarge { degree: 8, max: 7 })));
         let p = DensePolynomial::<Fr>::rand(3, &mut rng);
-        assert!(matches!(
-            commit(&srs, p, 8, &mut rng),
-            Err(ProverError::HidingTooLarge { hiding: 8, max: 7 })
-        ));
+        assert!(matches!(commit(&srs, p, 8, &mut rng), Err(ProverError::HidingTooLarge { hiding: 8, max: 7 })));
     }
 }

@@ -29,20 +29,15 @@ pub fn check_consistency<R: RngCore>(srs: &Srs, rng: &mut R) -> Result<(), SrsEr
     }
     let gamma = srs.gamma_g1[0];
     if gamma.is_zero() || gamma == g1 || gamma == tau_g1 {
-        return Err(SrsError::Malformed(
-            "the blinding base is degenerate".into(),
-        ));
+        return Err(SrsError::Malformed("the blinding base is degenerate".into()));
     }
     // [tau]_1 and [tau]_2 carry the same tau.
     if Bn254::pairing(tau_g1, g2) != Bn254::pairing(g1, tau_g2) {
         return Err(SrsError::Inconsistent("tau G1 vs tau G2"));
     }
-    check_g1_run(&srs.powers_g1, g2, tau_g2, rng)
-        .map_err(|_| SrsError::Inconsistent("tau G1 powers"))?;
-    check_g1_run(&srs.gamma_g1, g2, tau_g2, rng)
-        .map_err(|_| SrsError::Inconsistent("gamma tau G1 powers"))?;
-    check_g2_run(&srs.powers_g2, g1, tau_g1, rng)
-        .map_err(|_| SrsError::Inconsistent("tau G2 powers"))?;
+    check_g1_run(&srs.powers_g1, g2, tau_g2, rng).map_err(|_| SrsError::Inconsistent("tau G1 powers"))?;
+    check_g1_run(&srs.gamma_g1, g2, tau_g2, rng).map_err(|_| SrsError::Inconsistent("gamma tau G1 powers"))?;
+    check_g2_run(&srs.powers_g2, g1, tau_g1, rng).map_err(|_| SrsError::Inconsistent("tau G2 powers"))?;
     Ok(())
 }
 
@@ -50,12 +45,7 @@ fn random_scalars<R: RngCore>(n: usize, rng: &mut R) -> Vec<Fr> {
     (0..n).map(|_| Fr::rand(rng)).collect()
 }
 
-fn check_g1_run<R: RngCore>(
-    p: &[G1Affine],
-    g2: G2Affine,
-    tau_g2: G2Affine,
-    rng: &mut R,
-) -> Result<(), ()> {
+fn check_g1_run<R: RngCore>(p: &[G1Affine], g2: G2Affine, tau_g2: G2Affine, rng: &mut R) -> Result<(), ()> {
     let n = p.len() - 1;
     let r = random_scalars(n, rng);
     let lo = G1Projective::msm(&p[..n], &r).map_err(|_| ())?;
@@ -68,12 +58,7 @@ fn check_g1_run<R: RngCore>(
     }
 }
 
-fn check_g2_run<R: RngCore>(
-    q: &[G2Affine],
-    g1: G1Affine,
-    tau_g1: G1Affine,
-    rng: &mut R,
-) -> Result<(), ()> {
+fn check_g2_run<R: RngCore>(q: &[G2Affine], g1: G1Affine, tau_g1: G1Affine, rng: &mut R) -> Result<(), ()> {
     let n = q.len() - 1;
     let r = random_scalars(n, rng);
     let lo = G2Projective::msm(&q[..n], &r).map_err(|_| ())?;
@@ -100,30 +85,18 @@ mod tests {
 
         let mut bad = srs.clone();
         bad.powers_g1[9] = (bad.powers_g1[9] + bad.powers_g1[0]).into_affine();
-        assert_eq!(
-            check_consistency(&bad, &mut rng),
-            Err(SrsError::Inconsistent("tau G1 powers"))
-        );
+        assert_eq!(check_consistency(&bad, &mut rng), Err(SrsError::Inconsistent("tau G1 powers")));
 
         let mut bad = srs.clone();
         bad.gamma_g1[3] = bad.gamma_g1[2];
-        assert_eq!(
-            check_consistency(&bad, &mut rng),
-            Err(SrsError::Inconsistent("gamma tau G1 powers"))
-        );
+        assert_eq!(check_consistency(&bad, &mut rng), Err(SrsError::Inconsistent("gamma tau G1 powers")));
 
         let mut bad = srs.clone();
         bad.powers_g2[4] = bad.powers_g2[5];
-        assert_eq!(
-            check_consistency(&bad, &mut rng),
-            Err(SrsError::Inconsistent("tau G2 powers"))
-        );
+        assert_eq!(check_consistency(&bad, &mut rng), Err(SrsError::Inconsistent("tau G2 powers")));
 
         let mut bad = srs;
         bad.powers_g1[0] = bad.powers_g1[1];
-        assert_eq!(
-            check_consistency(&bad, &mut rng),
-            Err(SrsError::WrongGenerator("tau G1 powers"))
-        );
+        assert_eq!(check_consistency(&bad, &mut rng), Err(SrsError::WrongGenerator("tau G1 powers")));
     }
 }

@@ -24,11 +24,7 @@ impl Srs {
         }
         let g1 = BatchMulPreprocessing::new(G1Projective::generator(), n);
         let g2 = BatchMulPreprocessing::new(G2Projective::generator(), n);
-        let gamma_scalars: Vec<Fr> = powers
-            .iter()
-            .take(GAMMA_POWERS)
-            .map(|p| *p * gamma)
-            .collect();
+        let gamma_scalars: Vec<Fr> = powers.iter().take(GAMMA_POWERS).map(|p| *p * gamma).collect();
         Srs {
             origin: SrsOrigin::InsecureDev,
             powers_g1: g1.batch_mul(&powers),

@@ -75,12 +75,7 @@ impl Srs {
 
     /// The KZG verifying key: `[1]_1, [gamma]_1, [1]_2, [tau]_2`.
     pub fn verifying_key(&self) -> VerifyingKey {
-        VerifyingKey {
-            g: self.powers_g1[0],
-            gamma_g: self.gamma_g1[0],
-            h: self.powers_g2[0],
-            tau_h: self.powers_g2[1],
-        }
+        VerifyingKey { g: self.powers_g1[0], gamma_g: self.gamma_g1[0], h: self.powers_g2[0], tau_h: self.powers_g2[1] }
     }
 
     /// Structural invariants every SRS must satisfy.
@@ -112,16 +107,13 @@ impl Srs {
         w.len(self.powers_g2.len());
         let mut bytes = w.into_bytes();
         bytes.reserve(
-            (self.powers_g1.len() + self.gamma_g1.len()) * G1_UNCOMPRESSED
-                + self.powers_g2.len() * G2_UNCOMPRESSED,
+            (self.powers_g1.len() + self.gamma_g1.len()) * G1_UNCOMPRESSED + self.powers_g2.len() * G2_UNCOMPRESSED,
         );
         for p in self.powers_g1.iter().chain(&self.gamma_g1) {
-            p.serialize_with_mode(&mut bytes, Compress::No)
-                .expect("writing to a Vec cannot fail");
+            p.serialize_with_mode(&mut bytes, Compress::No).expect("writing to a Vec cannot fail");
         }
         for p in &self.powers_g2 {
-            p.serialize_with_mode(&mut bytes, Compress::No)
-                .expect("writing to a Vec cannot fail");
+            p.serialize_with_mode(&mut bytes, Compress::No).expect("writing to a Vec cannot fail");
         }
         bytes
     }
@@ -131,69 +123,40 @@ impl Srs {
         let mut r = envelope::open_kind(bytes, Kind::Srs)?;
         let origin = match r.u8("srs origin")? {
             0 => SrsOrigin::InsecureDev,
-            1 => SrsOrigin::Ceremony {
-                power: r.u32("srs ceremony power")?,
-                source: r.get("srs source digest")?,
-            },
-            v => {
-                return Err(DecodeError::InvalidValue {
-                    what: "srs origin",
-                    value: u64::from(v),
-                })
-            }
+            1 => SrsOrigin::Ceremony { power: r.u32("srs ceremony power")?, source: r.get("srs source digest")? },
+            v => return Err(DecodeError::InvalidValue { what: "srs origin", value: u64::from(v) }),
         };
         let n_g1 = r.len(G1_UNCOMPRESSED, "srs G1 powers")?;
         let n_gamma = r.len(G1_UNCOMPRESSED, "srs gamma powers")?;
         let n_g2 = r.len(G2_UNCOMPRESSED, "srs G2 powers")?;
         let powers_g1 = read_points::<G1Affine>(&mut r, n_g1, G1_UNCOMPRESSED, "srs G1 powers")?;
-        let gamma_g1 =
-            read_points::<G1Affine>(&mut r, n_gamma, G1_UNCOMPRESSED, "srs gamma powers")?;
+        let gamma_g1 = read_points::<G1Affine>(&mut r, n_gamma, G1_UNCOMPRESSED, "srs gamma powers")?;
         let powers_g2 = read_points::<G2Affine>(&mut r, n_g2, G2_UNCOMPRESSED, "srs G2 powers")?;
         r.finish("srs")?;
-        Ok(Self {
-            origin,
-            powers_g1,
-            gamma_g1,
-            powers_g2,
-        })
+        Ok(Self { origin, powers_g1, gamma_g1, powers_g2 })
     }
 
     pub fn write(&self, path: &Path) -> Result<(), ProverError> {
-        std::fs::write(path, self.to_bytes()).map_err(|source| ProverError::Io {
-            path: path.into(),
-            source,
-        })
+        std::fs::write(path, self.to_bytes()).map_err(|source| ProverError::Io { path: path.into(), source })
     }
 
     pub fn read(path: &Path) -> Result<Self, ProverError> {
-        let bytes = std::fs::read(path).map_err(|source| ProverError::Io {
-            path: path.into(),
-            source,
-        })?;
-        let srs = Self::from_bytes(&bytes).map_err(|source| ProverError::Decode {
-            path: path.into(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| ProverError::Io { path: path.into(), source })?;
+        let srs = Self::from_bytes(&bytes).map_err(|source| ProverError::Decode { path: path.into(), source })?;
         srs.check_shape()?;
         Ok(srs)
     }
 }
 
 /// Reads `n` uncompressed points, validating them in parallel.
-fn read_points<P>(
-    r: &mut Reader<'_>,
-    n: usize,
-    size: usize,
-    what: &'static str,
-) -> Result<Vec<P>, DecodeError>
+fn read_points<P>(r: &mut Reader<'_>, n: usize, size: usize, what: &'static str) -> Result<Vec<P>, DecodeError>
 where
     P: CanonicalDeserialize + Send + Sync,
 {
     let raw = r.bytes(n * size, what)?;
     let chunks: Vec<Result<P, DecodeError>> = cfg_chunks!(raw, size)
         .map(|c| {
-            P::deserialize_with_mode(c, Compress::No, Validate::Yes)
-                .map_err(|_| DecodeError::InvalidPoint { what })
+            P::deserialize_with_mode(c, Compress::No, Validate::Yes).map_err(|_| DecodeError::InvalidPoint { what })
         })
         .collect();
     chunks.into_iter().collect()
@@ -212,23 +175,12 @@ mod tests {
         assert_eq!(Srs::from_bytes(&bytes).unwrap(), srs);
         let mut long = bytes.clone();
         long.push(0);
-        assert!(matches!(
-            Srs::from_bytes(&long),
-            Err(DecodeError::TrailingBytes { .. })
-        ));
-        assert!(matches!(
-            Srs::from_bytes(&bytes[..bytes.len() - 1]),
-            Err(DecodeError::UnexpectedEnd { .. })
-        ));
+        assert!(matches!(Srs::from_bytes(&long), Err(DecodeError::TrailingBytes { .. })));
+        assert!(matches!(Srs::from_bytes(&bytes[..bytes.len() - 1]), Err(DecodeError::UnexpectedEnd { .. })));
         // Corrupt the x coordinate of the last G2 point.
         let mut bad = bytes.clone();
         let at = bad.len() - 100;
         bad[at] ^= 0x55;
-        assert_eq!(
-            Srs::from_bytes(&bad),
-            Err(DecodeError::InvalidPoint {
-                what: "srs G2 powers"
-            })
-        );
+        assert_eq!(Srs::from_bytes(&bad), Err(DecodeError::InvalidPoint { what: "srs G2 powers" }));
     }
 }

@@ -93,29 +93,16 @@ fn section_name(id: u32) -> &'static str {
 }
 
 /// Reads `path` and imports it with [`import_bytes`].
-pub fn import<R: RngCore>(
-    path: &Path,
-    log_size: Option<u32>,
-    rng: &mut R,
-) -> Result<Srs, ProverError> {
-    let bytes = std::fs::read(path).map_err(|source| ProverError::Io {
-        path: path.into(),
-        source,
-    })?;
+pub fn import<R: RngCore>(path: &Path, log_size: Option<u32>, rng: &mut R) -> Result<Srs, ProverError> {
+    let bytes = std::fs::read(path).map_err(|source| ProverError::Io { path: path.into(), source })?;
     Ok(import_bytes(&bytes, log_size, rng)?)
 }
 
 /// Parses and checks a `.ptau` file held in memory. `log_size`: keep only the first
 /// `2^log_size` powers (`None` = all the file's `2^power`).
-pub fn import_bytes<R: RngCore>(
-    bytes: &[u8],
-    log_size: Option<u32>,
-    rng: &mut R,
-) -> Result<Srs, SrsError> {
+pub fn import_bytes<R: RngCore>(bytes: &[u8], log_size: Option<u32>, rng: &mut R) -> Result<Srs, SrsError> {
     let sections = section_table(bytes)?;
-    let get = |id: u32| -> Result<&[u8], SrsError> {
-        sections[id as usize - 1].ok_or(SrsError::MissingSection(id))
-    };
+    let get = |id: u32| -> Result<&[u8], SrsError> { sections[id as usize - 1].ok_or(SrsError::MissingSection(id)) };
     let header = get(HEADER)?;
     let tau_g1 = get(TAU_G1)?;
     let tau_g2 = get(TAU_G2)?;
@@ -136,32 +123,17 @@ pub fn import_bytes<R: RngCore>(
 
     let log = log_size.unwrap_or(power);
     if log > power {
-        return Err(SrsError::TooSmall {
-            requested: log,
-            available: power,
-        });
+        return Err(SrsError::TooSmall { requested: log, available: power });
     }
     let n = 1usize << log;
     let r_inv = montgomery_r_inv();
-    let powers_g1 = decode_points(tau_g1, n, G1_BYTES, section_name(TAU_G1), |c| {
-        g1_point(c, r_inv)
-    })?;
-    let gamma_g1 = decode_points(
-        alpha_tau_g1,
-        n.min(GAMMA_POWERS),
-        G1_BYTES,
-        section_name(ALPHA_TAU_G1),
-        |c| g1_point(c, r_inv),
-    )?;
-    let powers_g2 = decode_points(tau_g2, n, G2_BYTES, section_name(TAU_G2), |c| {
-        g2_point(c, r_inv)
-    })?;
+    let powers_g1 = decode_points(tau_g1, n, G1_BYTES, section_name(TAU_G1), |c| g1_point(c, r_inv))?;
+    let gamma_g1 =
+        decode_points(alpha_tau_g1, n.min(GAMMA_POWERS), G1_BYTES, section_name(ALPHA_TAU_G1), |c| g1_point(c, r_inv))?;
+    let powers_g2 = decode_points(tau_g2, n, G2_BYTES, section_name(TAU_G2), |c| g2_point(c, r_inv))?;
 
     let srs = Srs {
-        origin: SrsOrigin::Ceremony {
-            power,
-            source: zkml_verifier::transcript::digest(bytes),
-        },
+        origin: SrsOrigin::Ceremony { power, source: zkml_verifier::transcript::digest(bytes) },
         powers_g1,
         gamma_g1,
         powers_g2,
@@ -183,15 +155,9 @@ fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
 /// Parses the file header and the section table: the data of sections 1 to 7, by id.
 fn section_table(bytes: &[u8]) -> Result<[Option<&[u8]>; KNOWN_SECTIONS], SrsError> {
     let file_header = |what: &str| {
-        SrsError::Truncated(format!(
-            "the file header ends before its {what} ({} bytes in the file)",
-            bytes.len()
-        ))
+        SrsError::Truncated(format!("the file header ends before its {what} ({} bytes in the file)", bytes.len()))
     };
-    let magic: [u8; 4] = bytes
-        .get(..4)
-        .and_then(|m| m.try_into().ok())
-        .ok_or_else(|| file_header("magic bytes"))?;
+    let magic: [u8; 4] = bytes.get(..4).and_then(|m| m.try_into().ok()).ok_or_else(|| file_header("magic bytes"))?;
     if magic != MAGIC {
         return Err(SrsError::PtauMagic(magic));
     }
@@ -228,10 +194,7 @@ fn section_table(bytes: &[u8]) -> Result<[Option<&[u8]>; KNOWN_SECTIONS], SrsErr
         if (1..=KNOWN_SECTIONS as u32).contains(&id) {
             let slot = &mut sections[id as usize - 1];
             if slot.is_some() {
-                return Err(SrsError::Malformed(format!(
-                    "section {id} ({}) appears more than once",
-                    section_name(id)
-                )));
+                return Err(SrsError::Malformed(format!("section {id} ({}) appears more than once", section_name(id))));
             }
             *slot = Some(data);
         }
@@ -268,10 +231,7 @@ fn parse_header(h: &[u8]) -> Result<u32, SrsError> {
 }
 
 fn wrong_size(id: u32, expected: usize, actual: usize) -> SrsError {
-    SrsError::Malformed(format!(
-        "section {id} ({}) is {actual} bytes, expected {expected}",
-        section_name(id)
-    ))
+    SrsError::Malformed(format!("section {id} ({}) is {actual} bytes, expected {expected}", section_name(id)))
 }
 
 fn expect_size(id: u32, data: &[u8], expected: usize) -> Result<(), SrsError> {
@@ -284,10 +244,7 @@ fn expect_size(id: u32, data: &[u8], expected: usize) -> Result<(), SrsError> {
 
 /// `R^-1 mod q` for `R = 2^256`: turns a Montgomery representative into its value.
 fn montgomery_r_inv() -> Fq {
-    Fq::from(2u64)
-        .pow([256u64])
-        .inverse()
-        .expect("2^256 is invertible modulo the odd prime q")
+    Fq::from(2u64).pow([256u64]).inverse().expect("2^256 is invertible modulo the odd prime q")
 }
 
 /// Why a point was rejected (the section and index are added by the caller).
@@ -312,11 +269,9 @@ where
     P: Send,
     F: Fn(&[u8]) -> Result<P, PointFault> + Sync + Send,
 {
-    let raw = data.get(..count * size).ok_or_else(|| {
-        SrsError::Malformed(format!(
-            "{section} holds fewer than the {count} points requested"
-        ))
-    })?;
+    let raw = data
+        .get(..count * size)
+        .ok_or_else(|| SrsError::Malformed(format!("{section} holds fewer than the {count} points requested")))?;
     let decoded: Vec<Result<P, PointFault>> = cfg_chunks!(raw, size).map(&decode).collect();
     decoded
         .into_iter()
@@ -338,20 +293,14 @@ fn fq(bytes: &[u8], r_inv: Fq) -> Result<Fq, PointFault> {
     for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
         *limb = u64::from_le_bytes(chunk.try_into().map_err(|_| PointFault::NonCanonical)?);
     }
-    Fq::from_bigint(BigInt::new(limbs))
-        .map(|a| a * r_inv)
-        .ok_or(PointFault::NonCanonical)
+    Fq::from_bigint(BigInt::new(limbs)).map(|a| a * r_inv).ok_or(PointFault::NonCanonical)
 }
 
 fn g1_point(c: &[u8], r_inv: Fq) -> Result<G1Affine, PointFault> {
     if c.iter().all(|&b| b == 0) {
         return Err(PointFault::Identity);
     }
-    let p = G1Affine {
-        x: fq(&c[..N8], r_inv)?,
-        y: fq(&c[N8..2 * N8], r_inv)?,
-        infinity: false,
-    };
+    let p = G1Affine { x: fq(&c[..N8], r_inv)?, y: fq(&c[N8..2 * N8], r_inv)?, infinity: false };
     if !p.is_on_curve() {
         return Err(PointFault::NotOnCurve);
     }
@@ -366,11 +315,7 @@ fn g2_point(c: &[u8], r_inv: Fq) -> Result<G2Affine, PointFault> {
         return Err(PointFault::Identity);
     }
     let coord = |i: usize| fq(&c[i * N8..(i + 1) * N8], r_inv);
-    let p = G2Affine {
-        x: Fq2::new(coord(0)?, coord(1)?),
-        y: Fq2::new(coord(2)?, coord(3)?),
-        infinity: false,
-    };
+    let p = G2Affine { x: Fq2::new(coord(0)?, coord(1)?), y: Fq2::new(coord(2)?, coord(3)?), infinity: false };
     if !p.is_on_curve() {
         return Err(PointFault::NotOnCurve);
     }

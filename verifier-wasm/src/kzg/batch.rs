@@ -36,11 +36,7 @@ impl Encode for Query {
 impl Decode for Query {
     const MIN_SIZE: usize = 8 + FR_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
-        Ok(Self {
-            poly: r.u32(what)?,
-            point: r.u32(what)?,
-            eval: r.get(what)?,
-        })
+        Ok(Self { poly: r.u32(what)?, point: r.u32(what)?, eval: r.get(what)? })
     }
 }
 
@@ -63,10 +59,7 @@ impl Encode for PointOpening {
 impl Decode for PointOpening {
     const MIN_SIZE: usize = G1_BYTES + FR_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
-        Ok(Self {
-            witness: r.get(what)?,
-            blind_eval: r.get(what)?,
-        })
+        Ok(Self { witness: r.get(what)?, blind_eval: r.get(what)? })
     }
 }
 
@@ -85,9 +78,7 @@ impl Encode for BatchOpeningProof {
 impl Decode for BatchOpeningProof {
     const MIN_SIZE: usize = 4;
     fn decode(r: &mut Reader<'_>, _what: &'static str) -> Result<Self, DecodeError> {
-        Ok(Self {
-            openings: r.vec("kzg opening")?,
-        })
+        Ok(Self { openings: r.vec("kzg opening")? })
     }
 }
 
@@ -109,20 +100,12 @@ impl QueryPlan {
         for (q, query) in queries.iter().enumerate() {
             let poly = usize::try_from(query.poly).unwrap_or(usize::MAX);
             if poly >= commitments {
-                return Err(ShapeError::CommitmentIndex {
-                    query: q,
-                    index: query.poly,
-                    count: commitments,
-                });
+                return Err(ShapeError::CommitmentIndex { query: q, index: query.poly, count: commitments });
             }
             let group = usize::try_from(query.point)
                 .ok()
                 .and_then(|p| groups.get_mut(p))
-                .ok_or(ShapeError::PointIndex {
-                    query: q,
-                    index: query.point,
-                    count: points.len(),
-                })?;
+                .ok_or(ShapeError::PointIndex { query: q, index: query.point, count: points.len() })?;
             group.push(q);
         }
         if let Some(point) = groups.iter().position(Vec::is_empty) {
@@ -140,10 +123,7 @@ impl QueryPlan {
         for w in sorted.windows(2) {
             if let [(a, i), (b, j)] = w {
                 if a == b {
-                    return Err(ShapeError::DuplicatePoint {
-                        first: *i.min(j),
-                        second: *i.max(j),
-                    });
+                    return Err(ShapeError::DuplicatePoint { first: *i.min(j), second: *i.max(j) });
                 }
             }
         }
@@ -166,11 +146,7 @@ pub fn verify_batch(
 ) -> Result<(), Error> {
     let plan = QueryPlan::new(commitments.len(), points, queries)?;
     if proof.openings.len() != points.len() {
-        return Err(ShapeError::OpeningCount {
-            expected: points.len(),
-            found: proof.openings.len(),
-        }
-        .into());
+        return Err(ShapeError::OpeningCount { expected: points.len(), found: proof.openings.len() }.into());
     }
     transcript.absorb(labels::QUERIES, queries);
     let nu = transcript.challenge(labels::KZG_NU);
@@ -189,11 +165,7 @@ pub fn verify_batch(
             let c = usize::try_from(q.poly)
                 .ok()
                 .and_then(|i| commitments.get(i))
-                .ok_or(ShapeError::CommitmentIndex {
-                    query: qi,
-                    index: q.poly,
-                    count: commitments.len(),
-                })?;
+                .ok_or(ShapeError::CommitmentIndex { query: qi, index: q.poly, count: commitments.len() })?;
             at_h.push((*c, nu_k));
             y += nu_k * q.eval;
             nu_k *= nu;

@@ -33,9 +33,7 @@ impl VerifyingKey {
             return Err(Error::DegenerateKey("the blinding base is degenerate"));
         }
         if self.tau_h.is_zero() || self.tau_h == self.h {
-            return Err(Error::DegenerateKey(
-                "the trapdoor's image in G2 is degenerate",
-            ));
+            return Err(Error::DegenerateKey("the trapdoor's image in G2 is degenerate"));
         }
         Ok(())
     }
@@ -60,12 +58,7 @@ impl VerifyingKey {
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            g: r.get("vk.g")?,
-            gamma_g: r.get("vk.gamma_g")?,
-            h: r.get("vk.h")?,
-            tau_h: r.get("vk.tau_h")?,
-        })
+        Ok(Self { g: r.get("vk.g")?, gamma_g: r.get("vk.gamma_g")?, h: r.get("vk.h")?, tau_h: r.get("vk.tau_h")? })
     }
 }
 

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Verifies a KZG batch proof in headless Chromium through the web page (web/index.html):
+#
+#   bash scripts/browser-verify.sh VK PROOF
+#
+# VK and PROOF are files inside the repository (paths relative to the current directory or
+# absolute) or URL paths relative to the repository root. The script serves the repository root
+# on a free localhost port, loads web/index.html?vk=...&proof=...&autorun=1 in headless Chromium,
+# reads the verdict and the #result line from the dumped DOM and prints
+#   browser (Chromium): <result line>
+# Exit status: 0 valid, 1 invalid or error, 2 the page never reported (or a usage problem).
+# Needs the web package: bash scripts/wasm-build.sh (verifier-wasm/pkg).
+set -Eeuo pipefail
+
+usage() { echo "usage: bash scripts/browser-verify.sh VK PROOF" >&2; exit 2; }
+(($# == 2)) || usage
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
+
+# A file argument becomes its URL path below the served root; anything else is taken as a URL
+# path relative to the root as it is.
+url_path() {
+  local p=$1 rel
+  if [[ -f $p ]]; then
+    rel=$(realpath --relative-to="$ROOT" -- "$p")
+    if [[ $rel == ../* || $rel == .. ]]; then
+      echo "browser-verify: $p is outside the repository root $ROOT, which is what the page can fetch" >&2
+      exit 2
+    fi
+    p=$rel
+  fi
+  p=${p#./}
+  p=${p#/}
+  # Absolute from the served root (the page resolves relative URLs against /web/), and
+  # percent-encoded for the query string.
+  python3 -c 'import sys, urllib.parse; print("/" + urllib.parse.quote(sys.argv[1], safe="/"))' "$p"
+}
+VK=$(url_path "$1")
+PROOF=$(url_path "$2")
+
+if [[ ! -f $ROOT/verifier-wasm/pkg/zkml_verifier.js ]]; then
+  echo "browser-verify: verifier-wasm/pkg is missing; build it with: bash scripts/wasm-build.sh" >&2
+  exit 2
+fi
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}
+if [[ -z $CHROMIUM ]]; then
+  echo "browser-verify: chromium not found (set CHROMIUM=/path/to/chromium)" >&2
+  exit 2
+fi
+
+TMP=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+
+# Port 0: the OS picks a free port and the server prints the one it bound.
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$ROOT" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+PORT=
+for _ in $(seq 100); do
+  PORT=$(sed -n 's/^Serving HTTP on .* port \([0-9][0-9]*\) .*/\1/p' "$TMP/server.log" | head -n1)
+  [[ -n $PORT ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ -z $PORT ]]; then
+  echo "browser-verify: the static server did not start:" >&2
+  cat "$TMP/server.log" >&2
+  exit 2
+fi
+
+URL="http://127.0.0.1:$PORT/web/index.html?vk=$VK&proof=$PROOF&autorun=1"
+# --no-sandbox: Chromium refuses to run as root with its sandbox (and containers often lack the
+# namespaces it needs); the page only ever loads this repository's files from localhost.
+status=0 verdict= result=
+timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic \
+  --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$TMP/profile" --virtual-time-budget=20000 --dump-dom "$URL" \
+  >"$TMP/dom.html" 2>"$TMP/chromium.log" || status=$?
+
+# Verdict (body[data-verdict]) and the text of #result, from the dumped DOM.
+read -r verdict result < <(python3 - "$TMP/dom.html" <<'EOF'
+import sys
+from html.parser import HTMLParser
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.verdict, self.result, self.depth = "", [], 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "body":
+            self.verdict = a.get("data-verdict") or ""
+        if self.depth:
+            self.depth += 1
+        elif a.get("id") == "result":
+            self.depth = 1
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+    def handle_data(self, data):
+        if self.depth:
+            self.result.append(data)
+
+p = Page()
+with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
+    p.feed(f.read())
+print(p.verdict or "-", " ".join("".join(p.result).split()))
+EOF
+) || true
+
+case ${verdict:--} in
+  valid) echo "browser (Chromium): $result"; exit 0 ;;
+  invalid | error) echo "browser (Chromium): $result"; exit 1 ;;
+esac
+echo "browser (Chromium): the page never reported a verdict (chromium exit status $status)${result:+; #result: $result}" >&2
+if [[ -s $TMP/chromium.log ]]; then
+  echo "--- chromium stderr (last lines)" >&2
+  tail -n 20 "$TMP/chromium.log" >&2
+fi
+exit 2
