@@ -5,8 +5,9 @@
 #
 # VK and PROOF are files inside the repository (paths relative to the current directory or
 # absolute) or URL paths relative to the repository root. The script serves the repository root
-# on a free localhost port, loads web/index.html?vk=...&proof=...&autorun=1 in headless Chromium,
-# reads the verdict and the #result line from the dumped DOM and prints
+# on a free localhost port, loads web/index.html?vk=...&proof=...&autorun=1 in headless Chromium
+# driven by ChromeDriver (scripts/browser_verify.py), reads the verdict and the #result line, and
+# prints
 #   browser (Chromium): <result line>
 # Exit status: 0 valid, 1 invalid or error, 2 the page never reported (or a usage problem).
 # Needs the web package: bash scripts/wasm-build.sh (verifier-wasm/pkg).
@@ -42,7 +43,7 @@ if [[ ! -f $ROOT/verifier-wasm/pkg/zkml_verifier.js ]]; then
   echo "browser-verify: verifier-wasm/pkg is missing; build it with: bash scripts/wasm-build.sh" >&2
   exit 2
 fi
-CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}
+export CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}
 if [[ -z $CHROMIUM ]]; then
   echo "browser-verify: chromium not found (set CHROMIUM=/path/to/chromium)" >&2
   exit 2
@@ -77,52 +78,15 @@ if [[ -z $PORT ]]; then
 fi
 
 URL="http://127.0.0.1:$PORT/web/index.html?vk=$VK&proof=$PROOF&autorun=1"
-# --no-sandbox: Chromium refuses to run as root with its sandbox (and containers often lack the
-# namespaces it needs); the page only ever loads this repository's files from localhost.
-status=0 verdict= result=
-timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic \
-  --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$TMP/profile" --virtual-time-budget=20000 --dump-dom "$URL" \
-  >"$TMP/dom.html" 2>"$TMP/chromium.log" || status=$?
-
-# Verdict (body[data-verdict]) and the text of #result, from the dumped DOM.
-read -r verdict result < <(python3 - "$TMP/dom.html" <<'EOF'
-import sys
-from html.parser import HTMLParser
-
-class Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.verdict, self.result, self.depth = "", [], 0
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "body":
-            self.verdict = a.get("data-verdict") or ""
-        if self.depth:
-            self.depth += 1
-        elif a.get("id") == "result":
-            self.depth = 1
-    def handle_endtag(self, tag):
-        if self.depth:
-            self.depth -= 1
-    def handle_data(self, data):
-        if self.depth:
-            self.result.append(data)
-
-p = Page()
-with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
-    p.feed(f.read())
-print(p.verdict or "-", " ".join("".join(p.result).split()))
-EOF
-) || true
+# The page is driven through ChromeDriver so that its clock runs in real time (the verification
+# time it reports is real); all traffic stays on 127.0.0.1.
+out=$(python3 "$ROOT/scripts/browser_verify.py" "$URL") || true
+verdict=${out%% *}
+result=${out#* }
 
 case ${verdict:--} in
   valid) echo "browser (Chromium): $result"; exit 0 ;;
   invalid | error) echo "browser (Chromium): $result"; exit 1 ;;
 esac
-echo "browser (Chromium): the page never reported a verdict (chromium exit status $status)${result:+; #result: $result}" >&2
-if [[ -s $TMP/chromium.log ]]; then
-  echo "--- chromium stderr (last lines)" >&2
-  tail -n 20 "$TMP/chromium.log" >&2
-fi
+echo "browser (Chromium): the page never reported a verdict" >&2
 exit 2

@@ -1,1 +1,154 @@
-fn main() {}
+//! KZG and MSM benchmarks, printed as JSON Lines (one object per measurement).
+//!
+//! ```text
+//! cargo bench -p zkml-prover --bench kzg -- [--max-log N] [--quick] [--out FILE]
+//! ```
+//! `--max-log N` caps the MSM sizes at 2^N (default 20); `--quick` runs one repetition of small
+//! sizes (the CI smoke run); `--out FILE` also writes the lines to FILE. Times are medians.
+
+use std::io::Write;
+use std::time::Instant;
+
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::scalar_mul::BatchMulPreprocessing;
+use ark_ec::{PrimeGroup, VariableBaseMSM};
+use ark_ff::UniformRand;
+use ark_poly::univariate::DensePolynomial;
+use ark_poly::DenseUVPolynomial;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use serde_json::{json, Value};
+use zkml_prover::artifact::{random_kzg_batch, KzgDemoShape};
+use zkml_prover::kzg;
+use zkml_prover::srs::Srs;
+use zkml_verifier::envelope::Artifact;
+
+struct Opts {
+    max_log: u32,
+    quick: bool,
+    out: Option<String>,
+}
+
+fn opts() -> Opts {
+    let mut o = Opts { max_log: 20, quick: false, out: None };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--max-log" => o.max_log = args.next().and_then(|v| v.parse().ok()).expect("--max-log N"),
+            "--quick" => o.quick = true,
+            "--out" => o.out = args.next(),
+            _ => {} // cargo passes --bench
+        }
+    }
+    o
+}
+
+/// Median wall time in seconds of `reps` runs of `f`.
+fn median<F: FnMut()>(reps: usize, mut f: F) -> f64 {
+    let mut t: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    t[t.len() / 2]
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    let o = opts();
+    let mut lines: Vec<Value> = Vec::new();
+    let mut emit = |v: Value| {
+        println!("{v}");
+        lines.push(v);
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(42);
+
+    // MSM throughput in G1.
+    let max_log = if o.quick { o.max_log.min(12) } else { o.max_log };
+    let n_max = 1usize << max_log;
+    let table = BatchMulPreprocessing::new(G1Projective::generator(), n_max);
+    let base_scalars: Vec<Fr> = (0..n_max).map(|_| Fr::rand(&mut rng)).collect();
+    let bases: Vec<G1Affine> = table.batch_mul(&base_scalars);
+    let scalars: Vec<Fr> = (0..n_max).map(|_| Fr::rand(&mut rng)).collect();
+    for log_n in (12..=max_log).step_by(2) {
+        let n = 1usize << log_n;
+        let reps = if o.quick {
+            1
+        } else if log_n <= 16 {
+            5
+        } else {
+            3
+        };
+        let s = median(reps, || {
+            let _ = std::hint::black_box(G1Projective::msm(&bases[..n], &scalars[..n]).unwrap());
+        });
+        emit(json!({"bench": "msm_g1", "log_n": log_n, "n": n, "seconds": s, "points_per_second": n as f64 / s}));
+    }
+
+    // KZG commit / open / verify.
+    let srs_log = if o.quick { 12 } else { 16 };
+    let srs = Srs::insecure_dev(srs_log, &mut rng);
+    for log_d in (10..=srs_log).step_by(2) {
+        let degree = (1usize << log_d) - 1;
+        let p = DensePolynomial::<Fr>::rand(degree, &mut rng);
+        let reps = if o.quick { 1 } else { 5 };
+        let s = median(reps, || {
+            let _ = std::hint::black_box(kzg::commit(&srs, p.clone(), 1, &mut ChaCha20Rng::seed_from_u64(1)).unwrap());
+        });
+        emit(json!({"bench": "kzg_commit", "degree": degree, "seconds": s}));
+    }
+    let shape = KzgDemoShape { polys: 4, degree: (1 << 12) - 1, points: 3 };
+    let reps = if o.quick { 1 } else { 5 };
+    let mut artifact = None;
+    let open =
+        median(reps, || artifact = Some(random_kzg_batch(&srs, shape, &mut ChaCha20Rng::seed_from_u64(2)).unwrap()));
+    let artifact = artifact.unwrap();
+    let vk = srs.verifying_key();
+    let verify = median(if o.quick { 3 } else { 21 }, || {
+        artifact.verify(&vk).unwrap();
+    });
+    emit(json!({
+        "bench": "kzg_commit_and_open",
+        "polys": shape.polys, "degree": shape.degree, "points": shape.points,
+        "seconds": open,
+    }));
+    emit(json!({
+        "bench": "kzg_verify",
+        "polys": shape.polys, "points": shape.points,
+        "milliseconds": verify * 1e3,
+        "proof_bytes": artifact.to_artifact_bytes().len(),
+        "vk_bytes": vk.to_artifact_bytes().len(),
+    }));
+    emit(json!({
+        "bench": "summary",
+        "threads": zkml_prover::parallel::threads(),
+        "cpu": cpu_model(),
+        "peak_rss_mib": peak_rss_mib(),
+    }));
+
+    if let Some(path) = o.out {
+        let mut f = std::fs::File::create(&path).expect("create --out file");
+        for l in &lines {
+            writeln!(f, "{l}").expect("write --out file");
+        }
+    }
+}

@@ -6,9 +6,13 @@
 
 pub mod artifact;
 pub mod error;
+pub mod io_json;
+pub mod ir;
 pub mod kzg;
+pub mod onnx;
 pub mod parallel;
 pub mod progress;
+pub mod quant;
 pub mod srs;
 
 pub use error::ProverError;

@@ -1,0 +1,347 @@
+//! The prover's own model representation: a small, validated dataflow graph of the operations the
+//! compiler knows how to prove.
+//!
+//! Nothing here depends on the ONNX importer: [`crate::onnx`] translates a model into a [`Graph`],
+//! and everything downstream (quantisation, compilation, witness generation) reads only this IR.
+//!
+//! Conventions:
+//! - every tensor is dense, row-major, with a static shape ([`TensorInfo`]);
+//! - a [`Node`] reads one or more tensors and writes exactly one new tensor;
+//! - `nodes` are stored in a topological order (every input is a graph input or the output of an
+//!   earlier node), which [`Graph::validate`] checks;
+//! - constants (weights, biases) are folded into the ops that use them, so the graph holds no
+//!   constant tensors.
+
+use std::fmt;
+
+/// Index of a tensor in [`Graph::tensors`].
+pub type TensorId = usize;
+
+/// Name and static shape of a tensor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TensorInfo {
+    pub name: String,
+    pub shape: Vec<usize>,
+}
+
+impl TensorInfo {
+    /// Number of elements (1 for a scalar).
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether the tensor holds no element (some axis has size 0).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A dense row-major `rows x cols` matrix of `f32`.
+#[derive(Clone, PartialEq)]
+pub struct Matrix {
+    rows: usize,
+    cols: usize,
+    data: Vec<f32>,
+}
+
+impl Matrix {
+    /// A matrix from its row-major entries; `None` when `data.len() != rows * cols`.
+    pub fn new(rows: usize, cols: usize, data: Vec<f32>) -> Option<Matrix> {
+        (rows.checked_mul(cols) == Some(data.len())).then_some(Matrix { rows, cols, data })
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Row-major entries.
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Row `r` (panics when `r >= rows`).
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.data[r * self.cols..(r + 1) * self.cols]
+    }
+
+    pub fn get(&self, r: usize, c: usize) -> f32 {
+        self.data[r * self.cols + c]
+    }
+}
+
+impl fmt::Debug for Matrix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Matrix({}x{})", self.rows, self.cols)
+    }
+}
+
+/// An operation of the IR.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Fully connected layer with constant weights: the single input is viewed as a row-major
+    /// `[rows, in]` matrix `X` (`in = weight.cols()`) and the output as `[rows, out]`
+    /// (`out = weight.rows()`), with `Y[r, o] = sum_i weight[o, i] * X[r, i] + bias[o]`.
+    /// The input and output tensors may have any shapes with those element counts (e.g. a
+    /// `[1, 1, 28, 28]` image feeding a `784`-column weight: a flatten folded into the layer).
+    Linear { weight: Matrix, bias: Option<Vec<f32>> },
+    /// `max(x, 0)`, element-wise; output shape = input shape.
+    Relu,
+    /// Same elements in the same row-major order, new shape (`Flatten`, `Reshape`, `Squeeze`,
+    /// `Unsqueeze`, transposes of size-1 axes).
+    Reshape { shape: Vec<usize> },
+    /// Element-wise sum of two tensors of the same shape.
+    Add,
+}
+
+impl Op {
+    /// Short name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Linear { .. } => "Linear",
+            Op::Relu => "Relu",
+            Op::Reshape { .. } => "Reshape",
+            Op::Add => "Add",
+        }
+    }
+
+    /// Number of tensor inputs the op takes.
+    pub fn arity(&self) -> usize {
+        match self {
+            Op::Add => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// One operation applied to tensors of the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Name from the source model (ONNX node name, as tract reports it).
+    pub name: String,
+    pub op: Op,
+    pub inputs: Vec<TensorId>,
+    pub output: TensorId,
+}
+
+/// A model: tensors, the graph inputs and outputs, and the nodes in topological order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Graph {
+    pub tensors: Vec<TensorInfo>,
+    pub inputs: Vec<TensorId>,
+    pub outputs: Vec<TensorId>,
+    pub nodes: Vec<Node>,
+}
+
+/// A malformed graph, or inputs that do not match it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IrError {
+    #[error("expected {expected} model input(s), got {got}")]
+    InputCount { expected: usize, got: usize },
+    #[error("input '{name}': expected {expected} values, got {got}")]
+    InputLength { name: String, expected: usize, got: usize },
+    #[error("invalid graph: {0}")]
+    Invalid(String),
+}
+
+impl Graph {
+    pub fn tensor(&self, id: TensorId) -> &TensorInfo {
+        &self.tensors[id]
+    }
+
+    /// `(name, number of elements)` of every graph input, in order.
+    pub fn input_signature(&self) -> Vec<(String, usize)> {
+        self.inputs.iter().map(|&t| (self.tensors[t].name.clone(), self.tensors[t].len())).collect()
+    }
+
+    /// `(name, number of elements)` of every graph output, in order.
+    pub fn output_signature(&self) -> Vec<(String, usize)> {
+        self.outputs.iter().map(|&t| (self.tensors[t].name.clone(), self.tensors[t].len())).collect()
+    }
+
+    /// The node writing `tensor`, if any (graph inputs have none).
+    pub fn producer(&self, tensor: TensorId) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.output == tensor)
+    }
+
+    /// Checks the structural invariants: ids in range, every tensor written once (inputs by the
+    /// caller, the others by exactly one node), topological order, arities and shapes consistent
+    /// with each op, outputs defined.
+    pub fn validate(&self) -> Result<(), IrError> {
+        let n = self.tensors.len();
+        let bad = |msg: String| Err(IrError::Invalid(msg));
+        let mut defined = vec![false; n];
+        for &t in &self.inputs {
+            if t >= n {
+                return bad(format!("graph input {t} is not a tensor"));
+            }
+            if defined[t] {
+                return bad(format!("tensor '{}' is listed twice as an input", self.tensors[t].name));
+            }
+            defined[t] = true;
+        }
+        for node in &self.nodes {
+            let ctx = |msg: &str| IrError::Invalid(format!("node '{}' ({}): {msg}", node.name, node.op.name()));
+            if node.inputs.len() != node.op.arity() {
+                return Err(ctx(&format!("takes {} input(s), has {}", node.op.arity(), node.inputs.len())));
+            }
+            for &t in &node.inputs {
+                if t >= n || !defined[t] {
+                    return Err(ctx(&format!("input {t} is not defined before the node")));
+                }
+            }
+            if node.output >= n {
+                return Err(ctx("output is not a tensor"));
+            }
+            if defined[node.output] {
+                return Err(ctx(&format!("tensor '{}' is written twice", self.tensors[node.output].name)));
+            }
+            defined[node.output] = true;
+            let inp = &self.tensors[node.inputs[0]];
+            let out = &self.tensors[node.output];
+            match &node.op {
+                Op::Linear { weight, bias } => {
+                    if weight.cols() == 0 || weight.rows() == 0 {
+                        return Err(ctx("empty weight matrix"));
+                    }
+                    if inp.len() % weight.cols() != 0 {
+                        return Err(ctx(&format!(
+                            "input shape {:?} is not a whole number of rows of {}",
+                            inp.shape,
+                            weight.cols()
+                        )));
+                    }
+                    let rows = inp.len() / weight.cols();
+                    if out.len() != rows * weight.rows() {
+                        return Err(ctx(&format!(
+                            "output shape {:?} does not hold {rows} rows of {}",
+                            out.shape,
+                            weight.rows()
+                        )));
+                    }
+                    if let Some(b) = bias {
+                        if b.len() != weight.rows() {
+                            return Err(ctx(&format!(
+                                "bias has {} values, weight has {} rows",
+                                b.len(),
+                                weight.rows()
+                            )));
+                        }
+                    }
+                }
+                Op::Relu => {
+                    if inp.shape != out.shape {
+                        return Err(ctx("output shape differs from input shape"));
+                    }
+                }
+                Op::Reshape { shape } => {
+                    if *shape != out.shape || inp.len() != out.len() {
+                        return Err(ctx(&format!("cannot reshape {:?} to {:?}", inp.shape, shape)));
+                    }
+                }
+                Op::Add => {
+                    let other = &self.tensors[node.inputs[1]];
+                    if inp.shape != other.shape || inp.shape != out.shape {
+                        return Err(ctx(&format!(
+                            "shapes differ: {:?} + {:?} -> {:?}",
+                            inp.shape, other.shape, out.shape
+                        )));
+                    }
+                }
+            }
+        }
+        for &t in &self.outputs {
+            if t >= n || !defined[t] {
+                return bad(format!("graph output {t} is never computed"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the number and lengths of graph inputs.
+    pub fn check_inputs<T>(&self, inputs: &[Vec<T>]) -> Result<(), IrError> {
+        if inputs.len() != self.inputs.len() {
+            return Err(IrError::InputCount { expected: self.inputs.len(), got: inputs.len() });
+        }
+        for (&t, v) in self.inputs.iter().zip(inputs) {
+            let info = &self.tensors[t];
+            if v.len() != info.len() {
+                return Err(IrError::InputLength { name: info.name.clone(), expected: info.len(), got: v.len() });
+            }
+        }
+        Ok(())
+    }
+
+    /// Float evaluation: the values of the graph outputs, in order.
+    pub fn eval_f32(&self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, IrError> {
+        let mut all = self.eval_f32_all(inputs)?;
+        Ok(self.outputs.iter().map(|&t| std::mem::take(&mut all[t])).collect())
+    }
+
+    /// Float evaluation: the value of every tensor, indexed by [`TensorId`]. Linear layers
+    /// accumulate in `f64` and round once to `f32`.
+    pub fn eval_f32_all(&self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, IrError> {
+        self.check_inputs(inputs)?;
+        let mut values: Vec<Vec<f32>> = vec![Vec::new(); self.tensors.len()];
+        for (&t, v) in self.inputs.iter().zip(inputs) {
+            values[t] = v.clone();
+        }
+        for node in &self.nodes {
+            let x = &values[node.inputs[0]];
+            let y = match &node.op {
+                Op::Linear { weight, bias } => {
+                    let (cols, out) = (weight.cols(), weight.rows());
+                    let mut y = Vec::with_capacity(x.len() / cols * out);
+                    for row in x.chunks_exact(cols) {
+                        for o in 0..out {
+                            let acc: f64 = weight.row(o).iter().zip(row).map(|(&w, &v)| w as f64 * v as f64).sum();
+                            let b = bias.as_ref().map_or(0.0, |b| b[o] as f64);
+                            y.push((acc + b) as f32);
+                        }
+                    }
+                    y
+                }
+                Op::Relu => x.iter().map(|&v| v.max(0.0)).collect(),
+                Op::Reshape { .. } => x.clone(),
+                Op::Add => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a + b).collect(),
+            };
+            if y.len() != self.tensors[node.output].len() {
+                return Err(IrError::Invalid(format!("node '{}' produced {} values", node.name, y.len())));
+            }
+            values[node.output] = y;
+        }
+        Ok(values)
+    }
+}
+
+impl fmt::Display for Graph {
+    /// One line per input, node and output, e.g.
+    /// `/1/Gemm: Linear 784 -> 128 (+bias) [input] -> [/1/Gemm] shape [128]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for &t in &self.inputs {
+            writeln!(f, "input {}: {:?}", self.tensors[t].name, self.tensors[t].shape)?;
+        }
+        for node in &self.nodes {
+            let names: Vec<&str> = node.inputs.iter().map(|&t| self.tensors[t].name.as_str()).collect();
+            let detail = match &node.op {
+                Op::Linear { weight, bias } => format!(
+                    "Linear {} -> {}{}",
+                    weight.cols(),
+                    weight.rows(),
+                    if bias.is_some() { " (+bias)" } else { "" }
+                ),
+                Op::Reshape { shape } => format!("Reshape {shape:?}"),
+                op => op.name().to_string(),
+            };
+            let out = &self.tensors[node.output];
+            writeln!(f, "{}: {detail} {names:?} -> {} {:?}", node.name, out.name, out.shape)?;
+        }
+        for &t in &self.outputs {
+            writeln!(f, "output {}: {:?}", self.tensors[t].name, self.tensors[t].shape)?;
+        }
+        Ok(())
+    }
+}

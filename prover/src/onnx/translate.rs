@@ -1,0 +1,460 @@
+//! Translation of tract's decluttered typed model into the IR.
+//!
+//! What tract produces for the ops the IR covers (tract 0.23, checked on `mnist_mlp.onnx`):
+//! - ONNX `Gemm` / `MatMul` with a constant weight becomes an `EinSum` of the activation and a
+//!   `Const`, e.g. `k,nk->n`, followed by a `TypedBinOp(Add)` with a constant bias. A `Flatten` in
+//!   front of the first layer is folded into the weight (`mbak,nak->n` with a `128x28x28` weight).
+//!   Such an `EinSum` becomes [`Op::Linear`] and the `Add` is folded into its bias.
+//! - ONNX `Relu` becomes `TypedBinOp(Max)` with a constant 0: [`Op::Relu`].
+//! - `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze` become `AxisOp`s: [`Op::Reshape`] when they keep
+//!   the row-major order of the elements.
+//! - `Add` of two variable tensors of the same shape: [`Op::Add`].
+
+use std::collections::{HashMap, HashSet};
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::change_axes::AxisOp;
+use tract_onnx::tract_core::ops::einsum::EinSum;
+use tract_onnx::tract_core::ops::source::TypedSource;
+
+use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
+
+/// What a tract outlet is in the IR.
+#[derive(Clone)]
+enum Value {
+    Tensor(TensorId),
+    Const(Arc<Tensor>),
+    /// Produced by an unsupported node (already reported).
+    Unknown,
+}
+
+/// The graph, or every unsupported `(node name, op name)`. Outer errors are tract failures.
+pub(super) fn translate(
+    model: &TypedModel,
+    onnx_ops: &HashMap<String, String>,
+) -> TractResult<Result<Graph, Vec<(String, String)>>> {
+    let mut t = Translator {
+        model,
+        onnx_ops,
+        graph: Graph::default(),
+        values: HashMap::new(),
+        unsupported: Vec::new(),
+        names: HashSet::new(),
+    };
+    for &outlet in model.input_outlets()? {
+        let node = model.node(outlet.node);
+        let fact = model.outlet_fact(outlet)?;
+        if fact.datum_type != f32::datum_type() {
+            t.unsupported.push((node.name.clone(), format!("input of type {:?}", fact.datum_type)));
+            t.values.insert(outlet, Value::Unknown);
+        } else {
+            let id = t.new_tensor(outlet)?;
+            t.graph.inputs.push(id);
+            t.values.insert(outlet, Value::Tensor(id));
+        }
+    }
+    for id in model.eval_order()? {
+        let node = model.node(id);
+        if node.op_as::<TypedSource>().is_some() {
+            continue;
+        }
+        if let Some(reason) = t.node(id)? {
+            t.unsupported.push((node.name.clone(), reason));
+        }
+    }
+    for &outlet in model.output_outlets()? {
+        match t.values.get(&outlet).cloned() {
+            Some(Value::Tensor(id)) => t.graph.outputs.push(id),
+            Some(Value::Const(_)) => {
+                t.unsupported.push((model.node(outlet.node).name.clone(), "constant model output".into()))
+            }
+            _ => {}
+        }
+    }
+    if t.unsupported.is_empty() {
+        Ok(Ok(t.graph))
+    } else {
+        Ok(Err(onnx_names(t.unsupported, onnx_ops)))
+    }
+}
+
+/// The ONNX node a tract node comes from: tract names the nodes it derives from an ONNX node `N`
+/// as `N` or `N.suffix...`. `None` when no ONNX node matches (unnamed ONNX nodes).
+fn onnx_node<'m>(name: &str, onnx_ops: &'m HashMap<String, String>) -> Option<(String, &'m str)> {
+    let mut prefix = name;
+    loop {
+        if let Some(op) = onnx_ops.get(prefix) {
+            return Some((prefix.to_string(), op.as_str()));
+        }
+        prefix = &prefix[..prefix.rfind('.')?];
+    }
+}
+
+/// Reports unsupported tract nodes under the ONNX nodes they come from, one entry per ONNX node.
+fn onnx_names(unsupported: Vec<(String, String)>, onnx_ops: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (name, op) in unsupported {
+        let entry = match onnx_node(&name, onnx_ops) {
+            // Keep the detail when tract's op says more than the ONNX op type.
+            Some((node, onnx_op)) if op == onnx_op || !op.contains('(') => (node, onnx_op.to_string()),
+            Some((node, onnx_op)) => (node, format!("{onnx_op} [{op}]")),
+            None => (name, op),
+        };
+        if !out.iter().any(|(n, _)| *n == entry.0) {
+            out.push(entry);
+        }
+    }
+    out
+}
+
+struct Translator<'a> {
+    model: &'a TypedModel,
+    onnx_ops: &'a HashMap<String, String>,
+    /// Tensor names given so far (kept unique).
+    names: HashSet<String>,
+    graph: Graph,
+    values: HashMap<OutletId, Value>,
+    unsupported: Vec<(String, String)>,
+}
+
+impl Translator<'_> {
+    /// Name of an IR node: the ONNX node its tract node comes from, else tract's name.
+    fn node_name(&self, tract_name: &str) -> String {
+        onnx_node(tract_name, self.onnx_ops).map_or_else(|| tract_name.to_string(), |(n, _)| n)
+    }
+
+    /// Name of the tensor an outlet becomes: its label (ONNX graph output names), else the name of
+    /// the ONNX node producing it; tract's own (unique) name when that is taken already.
+    fn outlet_name(&mut self, outlet: OutletId) -> String {
+        let node = self.model.node(outlet.node);
+        let raw = if node.outputs.len() == 1 { node.name.clone() } else { format!("{}:{}", node.name, outlet.slot) };
+        let name = match self.model.outlet_label(outlet) {
+            Some(label) => label.to_string(),
+            None if node.outputs.len() == 1 => self.node_name(&node.name),
+            None => raw.clone(),
+        };
+        let name = if self.names.contains(&name) { raw } else { name };
+        self.names.insert(name.clone());
+        name
+    }
+
+    fn shape(&self, outlet: OutletId) -> TractResult<Vec<usize>> {
+        let fact = self.model.outlet_fact(outlet)?;
+        match fact.shape.as_concrete() {
+            Some(s) => Ok(s.to_vec()),
+            None => Err(TractError::msg(format!(
+                "node '{}': shape {:?} is not static",
+                self.model.node(outlet.node).name,
+                fact.shape
+            ))),
+        }
+    }
+
+    fn new_tensor(&mut self, outlet: OutletId) -> TractResult<TensorId> {
+        let shape = self.shape(outlet)?;
+        let name = self.outlet_name(outlet);
+        self.graph.tensors.push(TensorInfo { name, shape });
+        Ok(self.graph.tensors.len() - 1)
+    }
+
+    /// Is this outlet read by exactly one node and not a model output?
+    fn single_use(&self, outlet: OutletId) -> TractResult<bool> {
+        let succ = &self.model.node(outlet.node).outputs[outlet.slot].successors;
+        Ok(succ.len() == 1 && !self.model.output_outlets()?.contains(&outlet))
+    }
+
+    /// Translates one node; `Some(op name)` when it is not supported.
+    fn node(&mut self, id: usize) -> TractResult<Option<String>> {
+        let node = self.model.node(id);
+        let out = OutletId::new(id, 0);
+        if node.outputs.len() == 1 {
+            if let Some(k) = &node.outputs[0].fact.konst {
+                self.values.insert(out, Value::Const(k.clone()));
+                return Ok(None);
+            }
+        }
+        let inputs: Vec<Value> =
+            node.inputs.iter().map(|o| self.values.get(o).cloned().unwrap_or(Value::Unknown)).collect();
+        if inputs.iter().any(|v| matches!(v, Value::Unknown)) {
+            // Downstream of an unsupported node: nothing to build, but report the op when it could
+            // never be supported, so that one error lists them all.
+            for slot in 0..node.outputs.len() {
+                self.values.insert(OutletId::new(id, slot), Value::Unknown);
+            }
+            let one_const = inputs.iter().filter(|v| matches!(v, Value::Const(_))).count() == 1;
+            let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none() && one_const)
+                || node.op_as::<AxisOp>().is_some()
+                || node.op_as::<TypedBinOp>().is_some_and(|b| matches!(b.0.name(), "Add" | "Max"));
+            return Ok((!maybe).then(|| match node.op_as::<EinSum>() {
+                Some(e) => format!("EinSum({}) of two variable operands", e.axes),
+                None => node.op.name().to_string(),
+            }));
+        }
+        let unsupported = |this: &mut Self, reason: String| {
+            for slot in 0..node.outputs.len() {
+                this.values.insert(OutletId::new(id, slot), Value::Unknown);
+            }
+            Ok(Some(reason))
+        };
+        if node.outputs.len() != 1 {
+            return unsupported(self, format!("{} ({} outputs)", node.op.name(), node.outputs.len()));
+        }
+        if node.outputs[0].fact.datum_type != f32::datum_type() {
+            return unsupported(
+                self,
+                format!("{} (output of type {:?})", node.op.name(), node.outputs[0].fact.datum_type),
+            );
+        }
+        let out_shape = self.shape(out)?;
+
+        if let Some(einsum) = node.op_as::<EinSum>() {
+            let (x, w, x_slot) = match (&inputs[..], einsum.q_params) {
+                ([Value::Tensor(x), Value::Const(w)], None) => (*x, w.clone(), 0),
+                ([Value::Const(w), Value::Tensor(x)], None) => (*x, w.clone(), 1),
+                _ => return unsupported(self, format!("EinSum({}) of two variable operands", einsum.axes)),
+            };
+            let x_shape = self.graph.tensors[x].shape.clone();
+            return match einsum_as_linear(einsum, x_slot, &x_shape, &w, &out_shape)? {
+                Ok(weight) => {
+                    let t = self.new_tensor(out)?;
+                    self.push(node.name.clone(), Op::Linear { weight, bias: None }, vec![x], t);
+                    self.values.insert(out, Value::Tensor(t));
+                    Ok(None)
+                }
+                Err(reason) => unsupported(self, format!("EinSum({}): {reason}", einsum.axes)),
+            };
+        }
+
+        if let Some(bin) = node.op_as::<TypedBinOp>() {
+            let name = bin.0.name().to_string();
+            return match (name.as_str(), &inputs[..]) {
+                ("Add", [Value::Tensor(a), Value::Tensor(b)]) => {
+                    let (sa, sb) = (&self.graph.tensors[*a].shape, &self.graph.tensors[*b].shape);
+                    if *sa != out_shape || *sb != out_shape {
+                        return unsupported(self, format!("Add (broadcasting {sa:?} + {sb:?})"));
+                    }
+                    let (a, b) = (*a, *b);
+                    let t = self.new_tensor(out)?;
+                    self.push(node.name.clone(), Op::Add, vec![a, b], t);
+                    self.values.insert(out, Value::Tensor(t));
+                    Ok(None)
+                }
+                ("Add", [Value::Tensor(x), Value::Const(c)] | [Value::Const(c), Value::Tensor(x)]) => {
+                    let x_outlet = node.inputs[if matches!(inputs[0], Value::Tensor(_)) { 0 } else { 1 }];
+                    match self.fold_bias(*x, x_outlet, c, &out_shape)? {
+                        Ok(()) => {
+                            let x = *x;
+                            // The Linear now produces the Add's value: take the Add's name and shape.
+                            let old = std::mem::take(&mut self.graph.tensors[x].name);
+                            self.names.remove(&old);
+                            let name = self.outlet_name(out);
+                            self.graph.tensors[x] = TensorInfo { name, shape: out_shape };
+                            self.values.insert(out, Value::Tensor(x));
+                            Ok(None)
+                        }
+                        Err(reason) => unsupported(self, format!("Add with a constant ({reason})")),
+                    }
+                }
+                ("Max", [Value::Tensor(x), Value::Const(c)] | [Value::Const(c), Value::Tensor(x)]) => {
+                    let zero = c.cast_to::<f32>()?.to_plain_array_view::<f32>()?.iter().all(|&v| v == 0.0);
+                    if !zero || self.graph.tensors[*x].shape != out_shape {
+                        return unsupported(self, "Max with a constant other than 0".into());
+                    }
+                    let x = *x;
+                    let t = self.new_tensor(out)?;
+                    self.push(node.name.clone(), Op::Relu, vec![x], t);
+                    self.values.insert(out, Value::Tensor(t));
+                    Ok(None)
+                }
+                _ => unsupported(self, name),
+            };
+        }
+
+        if let Some(axis_op) = node.op_as::<AxisOp>() {
+            let Value::Tensor(x) = inputs[0] else { return unsupported(self, format!("{axis_op:?}")) };
+            let in_shape = &self.graph.tensors[x].shape;
+            let keeps_order = match axis_op {
+                AxisOp::Add(_) | AxisOp::Rm(_) | AxisOp::Reshape(..) => true,
+                AxisOp::Move(from, to) => {
+                    let (lo, hi) = if from < to { (*from, *to) } else { (*to, *from) };
+                    in_shape[*from] == 1 || (lo..=hi).filter(|a| a != from).all(|a| in_shape[a] == 1)
+                }
+            };
+            if !keeps_order {
+                return unsupported(self, format!("transpose {axis_op:?} of {in_shape:?}"));
+            }
+            let t = self.new_tensor(out)?;
+            self.push(node.name.clone(), Op::Reshape { shape: out_shape }, vec![x], t);
+            self.values.insert(out, Value::Tensor(t));
+            return Ok(None);
+        }
+
+        unsupported(self, node.op.name().to_string())
+    }
+
+    fn push(&mut self, tract_name: String, op: Op, inputs: Vec<TensorId>, output: TensorId) {
+        let name = self.node_name(&tract_name);
+        self.graph.nodes.push(IrNode { name, op, inputs, output });
+    }
+
+    /// Folds `x + c` into the bias of the Linear node producing `x`, when `x` is used only there
+    /// and `c` is the same vector on every row. `Err(reason)` when it does not apply.
+    fn fold_bias(
+        &mut self,
+        x: TensorId,
+        x_outlet: OutletId,
+        c: &Tensor,
+        out_shape: &[usize],
+    ) -> TractResult<Result<(), String>> {
+        if self.graph.tensors[x].len() != out_shape.iter().product::<usize>() {
+            return Ok(Err("broadcast enlarges the tensor".into()));
+        }
+        if !self.single_use(x_outlet)? {
+            return Ok(Err("operand used elsewhere".into()));
+        }
+        let Some(IrNode { op: Op::Linear { weight, bias }, .. }) =
+            self.graph.nodes.iter_mut().rev().find(|n| n.output == x)
+        else {
+            return Ok(Err("not the bias of a linear layer".into()));
+        };
+        if bias.is_some() {
+            return Ok(Err("linear layer already has a bias".into()));
+        }
+        let c = c.cast_to::<f32>()?;
+        let Some(full) =
+            broadcast(&c.to_plain_array_view::<f32>()?.iter().copied().collect::<Vec<_>>(), c.shape(), out_shape)
+        else {
+            return Ok(Err(format!("shape {:?} does not broadcast to {out_shape:?}", c.shape())));
+        };
+        let out = weight.rows();
+        let b = full[..out].to_vec();
+        if full.chunks_exact(out).any(|row| row != b.as_slice()) {
+            return Ok(Err("not the same on every row".into()));
+        }
+        *bias = Some(b);
+        Ok(Ok(()))
+    }
+}
+
+/// Numpy broadcast of row-major `data` of shape `shape` to `target`; `None` when incompatible.
+fn broadcast(data: &[f32], shape: &[usize], target: &[usize]) -> Option<Vec<f32>> {
+    if shape.len() > target.len() {
+        return None;
+    }
+    let pad = target.len() - shape.len();
+    let dims: Vec<usize> = std::iter::repeat_n(1, pad).chain(shape.iter().copied()).collect();
+    if dims.iter().zip(target).any(|(&d, &t)| d != 1 && d != t) {
+        return None;
+    }
+    // Source strides, 0 on broadcast axes.
+    let mut strides = vec![0; dims.len()];
+    let mut s = 1;
+    for a in (0..dims.len()).rev() {
+        strides[a] = if dims[a] == 1 { 0 } else { s };
+        s *= dims[a];
+    }
+    let total: usize = target.iter().product();
+    let mut out = Vec::with_capacity(total);
+    for flat in 0..total {
+        let (mut rem, mut off) = (flat, 0);
+        for a in (0..target.len()).rev() {
+            off += (rem % target[a]) * strides[a];
+            rem /= target[a];
+        }
+        out.push(data[off]);
+    }
+    Some(out)
+}
+
+/// Recognises an `EinSum` of a variable `x` (input slot `x_slot`) and a constant `w` as a linear
+/// layer applied to every row of `x`, and returns the `out x in` weight matrix.
+///
+/// Axes, by where they occur (size-1 axes may occur anywhere and are ignored):
+/// contracted (in `x` and `w`, not in the output), output features (in `w` and the output),
+/// rows (in `x` and the output). In `x` the rows must precede the contracted axes and in the output
+/// they must precede the features, so that `x` is a row-major `[rows, in]` matrix and the output a
+/// row-major `[rows, out]` one.
+fn einsum_as_linear(
+    op: &EinSum,
+    x_slot: usize,
+    x_shape: &[usize],
+    w: &Tensor,
+    out_shape: &[usize],
+) -> TractResult<Result<Matrix, String>> {
+    let w_slot = 1 - x_slot;
+    let w_shape = w.shape();
+    let mut w_strides = vec![0usize; w_shape.len()];
+    let mut s = 1;
+    for a in (0..w_shape.len()).rev() {
+        w_strides[a] = s;
+        s *= w_shape[a];
+    }
+    // (position in x or output, size, stride in w)
+    let mut contracted: Vec<(usize, usize, usize)> = Vec::new();
+    let mut features: Vec<(usize, usize, usize)> = Vec::new();
+    let mut rows: Vec<(usize, usize)> = Vec::new(); // (position in x, position in output)
+    for axis in op.axes.iter_all_axes() {
+        let (xi, wi, oi) = (&axis.inputs[x_slot], &axis.inputs[w_slot], &axis.outputs[0]);
+        if xi.len() > 1 || wi.len() > 1 || oi.len() > 1 {
+            return Ok(Err(format!("axis '{}' repeated in one operand", axis.repr)));
+        }
+        let size = xi
+            .first()
+            .map(|&p| x_shape[p])
+            .or_else(|| wi.first().map(|&p| w_shape[p]))
+            .or_else(|| oi.first().map(|&p| out_shape[p]))
+            .unwrap_or(1);
+        if size == 1 {
+            continue;
+        }
+        match (xi.first(), wi.first(), oi.first()) {
+            (Some(&px), Some(&pw), None) => contracted.push((px, size, w_strides[pw])),
+            (None, Some(&pw), Some(&po)) => features.push((po, size, w_strides[pw])),
+            (Some(&px), None, Some(&po)) => rows.push((px, po)),
+            (Some(_), Some(_), Some(_)) => return Ok(Err(format!("weights differ along axis '{}'", axis.repr))),
+            _ => return Ok(Err(format!("sums or broadcasts along axis '{}'", axis.repr))),
+        }
+    }
+    if contracted.is_empty() || features.is_empty() {
+        return Ok(Err("not a matrix product".into()));
+    }
+    contracted.sort_unstable();
+    features.sort_unstable();
+    rows.sort_unstable();
+    let max_row_x = rows.iter().map(|r| r.0).max();
+    let max_row_o = rows.iter().map(|r| r.1).max();
+    if max_row_x.is_some_and(|m| m > contracted[0].0) || max_row_o.is_some_and(|m| m > features[0].0) {
+        return Ok(Err("rows are not the leading axes".into()));
+    }
+    if rows.windows(2).any(|p| p[0].1 > p[1].1) {
+        return Ok(Err("row axes reordered".into()));
+    }
+    let w = w.cast_to::<f32>()?;
+    let wv = w.to_plain_array_view::<f32>()?;
+    let wdata: Vec<f32> = wv.iter().copied().collect();
+    let n_in: usize = contracted.iter().map(|c| c.1).product();
+    let n_out: usize = features.iter().map(|f| f.1).product();
+    let offsets = |axes: &[(usize, usize, usize)], count: usize| -> Vec<usize> {
+        (0..count)
+            .map(|mut i| {
+                let mut off = 0;
+                for &(_, size, stride) in axes.iter().rev() {
+                    off += (i % size) * stride;
+                    i /= size;
+                }
+                off
+            })
+            .collect()
+    };
+    let in_off = offsets(&contracted, n_in);
+    let out_off = offsets(&features, n_out);
+    let mut data = Vec::with_capacity(n_in * n_out);
+    for &o in &out_off {
+        data.extend(in_off.iter().map(|&i| wdata[o + i]));
+    }
+    match Matrix::new(n_out, n_in, data) {
+        Some(m) => Ok(Ok(m)),
+        None => Err(TractError::msg(format!("weight matrix {n_out}x{n_in}: wrong number of entries"))),
+    }
+}

@@ -1,0 +1,395 @@
+//! Fixed-point quantisation of an IR graph, and its exact integer evaluation (the witness).
+//!
+//! The scheme (see `docs/quantisation.md`):
+//! - one scale `2^s` for every activation: a real `x` is represented by the `i64`
+//!   `q(x) = round(x * 2^s)` (round half away from zero, computed in `f64`);
+//! - a [`Op::Linear`] layer has weights at scale `2^s` and its bias at scale `2^(2s)`, so the
+//!   integer accumulator `z = W x + b` has scale `2^(2s)`; it is brought back to `2^s` by
+//!   [`rescale`]: `y = floor((z + 2^(s-1)) / 2^s)` (round half up), i.e. `z = y * 2^s + r` with
+//!   `-2^(s-1) <= r < 2^(s-1)`;
+//! - [`Op::Relu`] is `max(v, 0)` on integers; [`Op::Reshape`] moves nothing; [`Op::Add`] adds
+//!   (both operands have scale `2^s`).
+//!
+//! Every value that a lookup table will later prove must lie in the table: with table bit-width
+//! `B`, each rescaled value and each ReLU input satisfies `|v| < 2^B`, and each accumulator
+//! `|z| < 2^(s+B)` (so that its quotient `y` is in the table and `r` in a `2^s` range table).
+//! [`QuantizedModel::eval`] checks this and fails with [`QuantError::OutOfRange`] naming the node.
+//!
+//! [`QuantizedModel::calibrate`] picks the largest `s` in a range for which the calibration inputs
+//! respect every bound.
+
+use crate::ir::{Graph, IrError, Op};
+
+/// Smallest scale exponent tried by default.
+pub const DEFAULT_MIN_SCALE_BITS: u32 = 4;
+/// Largest scale exponent tried by default.
+pub const DEFAULT_MAX_SCALE_BITS: u32 = 12;
+/// Default lookup-table bit-width `B`: table values satisfy `|v| < 2^12` (a table of `2^13 - 1`
+/// entries).
+pub const DEFAULT_TABLE_BITS: u32 = 12;
+
+/// Inputs and parameters must quantise to `|q| < 2^62`, so that no `i64` sum of two overflows.
+const VALUE_LIMIT: f64 = (1u64 << 62) as f64;
+
+/// How to choose the scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuantConfig {
+    /// Smallest scale exponent `s` tried (at least 1).
+    pub min_scale_bits: u32,
+    /// Largest scale exponent `s` tried; the largest one that fits is chosen.
+    pub max_scale_bits: u32,
+    /// Lookup-table bit-width `B`: table values satisfy `|v| < 2^B`.
+    pub table_bits: u32,
+}
+
+impl Default for QuantConfig {
+    fn default() -> Self {
+        QuantConfig {
+            min_scale_bits: DEFAULT_MIN_SCALE_BITS,
+            max_scale_bits: DEFAULT_MAX_SCALE_BITS,
+            table_bits: DEFAULT_TABLE_BITS,
+        }
+    }
+}
+
+impl QuantConfig {
+    fn check(&self) -> Result<(), QuantError> {
+        let bad = |m: String| Err(QuantError::Config(m));
+        if self.min_scale_bits == 0 || self.min_scale_bits > self.max_scale_bits {
+            return bad(format!(
+                "scale range 2^{}..=2^{} is empty or starts at 2^0",
+                self.min_scale_bits, self.max_scale_bits
+            ));
+        }
+        check_bits(self.max_scale_bits, self.table_bits)
+    }
+}
+
+fn check_bits(scale_bits: u32, table_bits: u32) -> Result<(), QuantError> {
+    if scale_bits == 0 || table_bits == 0 || 2 * scale_bits > 60 || scale_bits + table_bits > 60 {
+        return Err(QuantError::Config(format!(
+            "scale 2^{scale_bits} with {table_bits}-bit tables: need s >= 1, B >= 1, 2s <= 60 and s + B <= 60"
+        )));
+    }
+    Ok(())
+}
+
+/// A quantisation failure; one line, naming the node or input at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QuantError {
+    /// A value that a lookup table must hold is outside it. `tensor` is the IR tensor name, with
+    /// `.acc` appended for a Linear layer's accumulator; `bound` is the exclusive bound on `|value|`.
+    #[error("node '{node}': {tensor}[{index}] = {value} is outside the table range (|v| < {bound})")]
+    OutOfRange { node: String, tensor: String, index: usize, value: i128, bound: i128 },
+    #[error("input '{input}': element {index} ({value}) cannot be quantised at scale 2^{scale_bits}")]
+    InputNotRepresentable { input: String, index: usize, value: f32, scale_bits: u32 },
+    #[error("node '{node}': {what} {value} cannot be quantised at scale 2^{scale_bits}")]
+    ParameterOutOfRange { node: String, what: &'static str, value: f32, scale_bits: u32 },
+    #[error("{0}")]
+    Input(#[from] IrError),
+    #[error(
+        "no scale in 2^{min_scale_bits}..=2^{max_scale_bits} keeps the calibration values in {table_bits}-bit tables \
+         (at 2^{min_scale_bits}: {reason})"
+    )]
+    NoScale { min_scale_bits: u32, max_scale_bits: u32, table_bits: u32, reason: Box<QuantError> },
+    #[error("invalid quantisation settings: {0}")]
+    Config(String),
+}
+
+impl QuantError {
+    /// Errors that a smaller scale may cure.
+    fn is_range(&self) -> bool {
+        matches!(
+            self,
+            QuantError::OutOfRange { .. }
+                | QuantError::InputNotRepresentable { .. }
+                | QuantError::ParameterOutOfRange { .. }
+        )
+    }
+}
+
+/// `round(x * 2^bits)`, half away from zero; `None` when not finite or `|result| >= 2^62`.
+pub fn quantise(x: f64, bits: u32) -> Option<i64> {
+    let q = (x * (bits as f64).exp2()).round();
+    (q.is_finite() && q.abs() < VALUE_LIMIT).then_some(q as i64)
+}
+
+/// `q / 2^bits` as `f32`.
+pub fn dequantise(q: i64, bits: u32) -> f32 {
+    (q as f64 / (bits as f64).exp2()) as f32
+}
+
+/// The rescaling rule: `round_half_up(z / 2^s) = floor((z + 2^(s-1)) / 2^s)`, computed exactly
+/// (an arithmetic shift, in `i128` so that it cannot overflow). For `s = 0` it returns `z`.
+pub fn rescale(z: i64, s: u32) -> i64 {
+    if s == 0 {
+        return z;
+    }
+    ((z as i128 + (1i128 << (s - 1))) >> s) as i64
+}
+
+/// The remainder `r = z - rescale(z, s) * 2^s`, in `[-2^(s-1), 2^(s-1))`.
+pub fn rescale_remainder(z: i64, s: u32) -> i64 {
+    (z as i128 - ((rescale(z, s) as i128) << s)) as i64
+}
+
+/// Largest `|a - b|` over matching elements of two lists of tensors (`inf` when the shapes differ).
+pub fn max_abs_error(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    if a.len() != b.len() || a.iter().zip(b).any(|(x, y)| x.len() != y.len()) {
+        return f32::INFINITY;
+    }
+    a.iter().zip(b).flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs())).fold(0.0, f32::max)
+}
+
+/// The quantised parameters of one Linear node: `weight` is row-major `rows x cols` (out x in) at
+/// scale `2^s`, `bias` at scale `2^(2s)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuantLinear {
+    pub rows: usize,
+    pub cols: usize,
+    pub weight: Vec<i64>,
+    pub bias: Option<Vec<i64>>,
+}
+
+/// Every integer value of one evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witness {
+    /// Value of every IR tensor at scale `2^s`, indexed by tensor id: the inputs, the rescaled
+    /// Linear outputs, the ReLU outputs, ...
+    pub tensors: Vec<Vec<i64>>,
+    /// For each node (by index in `graph.nodes`): the Linear accumulator `z` at scale `2^(2s)`,
+    /// `None` for other ops.
+    pub accumulators: Vec<Option<Vec<i64>>>,
+}
+
+/// A graph with its quantised parameters and the chosen scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuantizedModel {
+    /// `s`: activations and weights have scale `2^s`, accumulators and biases `2^(2s)`.
+    pub scale_bits: u32,
+    /// `B`: table values satisfy `|v| < 2^B`.
+    pub table_bits: u32,
+    pub graph: Graph,
+    /// Per node (by index in `graph.nodes`): the quantised parameters of a Linear node.
+    pub linear: Vec<Option<QuantLinear>>,
+    /// Per tensor: the largest `|value|` seen over the calibration inputs (0 when not calibrated).
+    pub max_abs: Vec<i64>,
+    /// Per node: the largest `|z|` of a Linear accumulator over the calibration inputs.
+    pub max_abs_accumulator: Vec<Option<i64>>,
+}
+
+impl QuantizedModel {
+    /// Quantises the parameters of `graph` at scale `2^scale_bits` (no calibration).
+    pub fn new(graph: Graph, scale_bits: u32, table_bits: u32) -> Result<QuantizedModel, QuantError> {
+        check_bits(scale_bits, table_bits)?;
+        graph.validate()?;
+        let mut linear = Vec::with_capacity(graph.nodes.len());
+        for node in &graph.nodes {
+            linear.push(match &node.op {
+                Op::Linear { weight, bias } => {
+                    let q = |values: &[f32], bits: u32, what: &'static str| -> Result<Vec<i64>, QuantError> {
+                        values
+                            .iter()
+                            .map(|&v| {
+                                quantise(v as f64, bits).ok_or_else(|| QuantError::ParameterOutOfRange {
+                                    node: node.name.clone(),
+                                    what,
+                                    value: v,
+                                    scale_bits: bits,
+                                })
+                            })
+                            .collect()
+                    };
+                    Some(QuantLinear {
+                        rows: weight.rows(),
+                        cols: weight.cols(),
+                        weight: q(weight.data(), scale_bits, "weight")?,
+                        bias: bias.as_deref().map(|b| q(b, 2 * scale_bits, "bias")).transpose()?,
+                    })
+                }
+                _ => None,
+            });
+        }
+        let nt = graph.tensors.len();
+        let max_abs_accumulator = graph.nodes.iter().map(|n| matches!(n.op, Op::Linear { .. }).then_some(0)).collect();
+        Ok(QuantizedModel { scale_bits, table_bits, graph, linear, max_abs: vec![0; nt], max_abs_accumulator })
+    }
+
+    /// Chooses the largest scale in the configured range for which every calibration sample
+    /// (one list of inputs each; usually the model's sample input) stays within the table bounds,
+    /// and records the largest values seen at that scale.
+    pub fn calibrate(
+        graph: Graph,
+        calibration: &[Vec<Vec<f32>>],
+        config: &QuantConfig,
+    ) -> Result<QuantizedModel, QuantError> {
+        config.check()?;
+        if calibration.is_empty() {
+            return Err(QuantError::Config("no calibration input".into()));
+        }
+        let mut last = None;
+        for s in (config.min_scale_bits..=config.max_scale_bits).rev() {
+            let attempt = QuantizedModel::new(graph.clone(), s, config.table_bits).and_then(|mut m| {
+                for sample in calibration {
+                    m.record(sample)?;
+                }
+                Ok(m)
+            });
+            match attempt {
+                Ok(m) => return Ok(m),
+                Err(e) if e.is_range() => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(QuantError::NoScale {
+            min_scale_bits: config.min_scale_bits,
+            max_scale_bits: config.max_scale_bits,
+            table_bits: config.table_bits,
+            reason: Box::new(last.unwrap_or(QuantError::Config("empty scale range".into()))),
+        })
+    }
+
+    /// Evaluates one float sample and folds its magnitudes into `max_abs`.
+    pub fn record(&mut self, inputs: &[Vec<f32>]) -> Result<Witness, QuantError> {
+        let q = self.quantise_inputs(inputs)?;
+        let w = self.eval(&q)?;
+        for (m, t) in self.max_abs.iter_mut().zip(&w.tensors) {
+            *m = t.iter().fold(*m, |m, v| m.max(v.abs()));
+        }
+        for (m, z) in self.max_abs_accumulator.iter_mut().zip(&w.accumulators) {
+            if let (Some(m), Some(z)) = (m.as_mut(), z) {
+                *m = z.iter().fold(*m, |m, v| m.max(v.abs()));
+            }
+        }
+        Ok(w)
+    }
+
+    /// `2^B`: the exclusive bound on `|v|` of every table value.
+    pub fn table_bound(&self) -> i64 {
+        1 << self.table_bits
+    }
+
+    /// `2^(s+B)`: the exclusive bound on `|z|` of every accumulator.
+    pub fn accumulator_bound(&self) -> i64 {
+        1 << (self.scale_bits + self.table_bits)
+    }
+
+    /// Quantises float inputs (one flat list per graph input) at scale `2^s`.
+    pub fn quantise_inputs(&self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<i64>>, QuantError> {
+        self.graph.check_inputs(inputs)?;
+        let s = self.scale_bits;
+        self.graph
+            .inputs
+            .iter()
+            .zip(inputs)
+            .map(|(&t, values)| {
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(index, &value)| {
+                        quantise(value as f64, s).ok_or_else(|| QuantError::InputNotRepresentable {
+                            input: self.graph.tensors[t].name.clone(),
+                            index,
+                            value,
+                            scale_bits: s,
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `q / 2^s` for every element.
+    pub fn dequantise(&self, values: &[i64]) -> Vec<f32> {
+        values.iter().map(|&q| dequantise(q, self.scale_bits)).collect()
+    }
+
+    /// The graph outputs of a witness, dequantised.
+    pub fn dequantised_outputs(&self, witness: &Witness) -> Vec<Vec<f32>> {
+        self.graph.outputs.iter().map(|&t| self.dequantise(&witness.tensors[t])).collect()
+    }
+
+    /// Quantises `inputs`, evaluates, and returns the witness with the dequantised outputs.
+    pub fn run(&self, inputs: &[Vec<f32>]) -> Result<(Witness, Vec<Vec<f32>>), QuantError> {
+        let w = self.eval(&self.quantise_inputs(inputs)?)?;
+        let out = self.dequantised_outputs(&w);
+        Ok((w, out))
+    }
+
+    /// Exact integer evaluation on quantised inputs (scale `2^s`), checking every table bound.
+    pub fn eval(&self, inputs: &[Vec<i64>]) -> Result<Witness, QuantError> {
+        self.graph.check_inputs(inputs)?;
+        let s = self.scale_bits;
+        let table = self.table_bound() as i128;
+        let acc_bound = self.accumulator_bound() as i128;
+        let mut tensors: Vec<Vec<i64>> = vec![Vec::new(); self.graph.tensors.len()];
+        let mut accumulators = vec![None; self.graph.nodes.len()];
+        for (&t, v) in self.graph.inputs.iter().zip(inputs) {
+            tensors[t] = v.clone();
+        }
+        for (i, node) in self.graph.nodes.iter().enumerate() {
+            let out_name = &self.graph.tensors[node.output].name;
+            let out_of_range = |tensor: String, index: usize, value: i128, bound: i128| QuantError::OutOfRange {
+                node: node.name.clone(),
+                tensor,
+                index,
+                value,
+                bound,
+            };
+            let x = &tensors[node.inputs[0]];
+            let y: Vec<i64> = match (&node.op, &self.linear[i]) {
+                (Op::Linear { .. }, Some(p)) => {
+                    let mut z_all = Vec::with_capacity(x.len() / p.cols * p.rows);
+                    let mut y = Vec::with_capacity(z_all.capacity());
+                    for row in x.chunks_exact(p.cols) {
+                        for o in 0..p.rows {
+                            let w = &p.weight[o * p.cols..(o + 1) * p.cols];
+                            let mut z: i128 = p.bias.as_ref().map_or(0, |b| b[o] as i128);
+                            for (&a, &b) in w.iter().zip(row) {
+                                z = z.saturating_add(a as i128 * b as i128);
+                            }
+                            let index = z_all.len();
+                            if z.unsigned_abs() >= acc_bound as u128 {
+                                return Err(out_of_range(format!("{out_name}.acc"), index, z, acc_bound));
+                            }
+                            let v = rescale(z as i64, s);
+                            if (v as i128).abs() >= table {
+                                return Err(out_of_range(out_name.clone(), index, v as i128, table));
+                            }
+                            z_all.push(z as i64);
+                            y.push(v);
+                        }
+                    }
+                    accumulators[i] = Some(z_all);
+                    y
+                }
+                (Op::Relu, _) => {
+                    if let Some((index, &v)) = x.iter().enumerate().find(|(_, v)| (v.unsigned_abs() as i128) >= table) {
+                        let input_name = &self.graph.tensors[node.inputs[0]].name;
+                        return Err(out_of_range(input_name.clone(), index, v as i128, table));
+                    }
+                    x.iter().map(|&v| v.max(0)).collect()
+                }
+                (Op::Reshape { .. }, _) => x.clone(),
+                (Op::Add, _) => {
+                    let b = &tensors[node.inputs[1]];
+                    let mut y = Vec::with_capacity(x.len());
+                    for (index, (&p, &q)) in x.iter().zip(b).enumerate() {
+                        match p.checked_add(q) {
+                            Some(v) => y.push(v),
+                            None => {
+                                return Err(out_of_range(out_name.clone(), index, p as i128 + q as i128, 1i128 << 63))
+                            }
+                        }
+                    }
+                    y
+                }
+                (Op::Linear { .. }, None) => {
+                    return Err(QuantError::Config(format!("node '{}': Linear without parameters", node.name)))
+                }
+            };
+            tensors[node.output] = y;
+        }
+        Ok(Witness { tensors, accumulators })
+    }
+}

@@ -1,0 +1,294 @@
+//! ONNX import, the IR's float evaluation, input/output JSON and fixed-point quantisation, on
+//! `mnist_mlp.onnx` and two tiny generated models (`tests/fixtures/models/make_unsupported.py`).
+
+use std::path::PathBuf;
+
+use zkml_prover::io_json::{self, IoJsonErrorKind};
+use zkml_prover::ir::{Graph, Op};
+use zkml_prover::onnx::{self, ImportError, OnnxModel};
+use zkml_prover::quant::{self, QuantConfig, QuantError, QuantizedModel};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models").join(name)
+}
+
+const SAMPLES: [&str; 3] = ["mnist_mlp", "mnist_mlp.1", "mnist_mlp.2"];
+
+fn sample(graph: &Graph, prefix: &str) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    let input = io_json::read_input(fixture(&format!("{prefix}.input.json")), &graph.input_signature()).unwrap();
+    let expected = io_json::read_output(fixture(&format!("{prefix}.expected.json"))).unwrap();
+    (input, expected)
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+}
+
+fn load_mnist() -> OnnxModel {
+    OnnxModel::load(fixture("mnist_mlp.onnx")).unwrap()
+}
+
+#[test]
+fn mnist_mlp_imports_as_linear_relu_layers() {
+    let model = load_mnist();
+    let g = model.graph();
+    eprintln!("{g}");
+    assert_eq!(g.inputs.len(), 1);
+    assert_eq!(g.tensor(g.inputs[0]).shape, vec![1, 1, 28, 28]);
+    assert_eq!(g.outputs.len(), 1);
+    assert_eq!(g.tensor(g.outputs[0]).len(), 10);
+    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert_eq!(ops, ["Linear", "Relu", "Linear", "Relu", "Linear"]);
+    let dims: Vec<(usize, usize, bool)> = g
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Linear { weight, bias } => Some((weight.cols(), weight.rows(), bias.is_some())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dims, [(784, 128, true), (128, 64, true), (64, 10, true)]);
+    // Biases are folded into the layers, which take the ONNX Gemm names.
+    let names: Vec<&str> = g.nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["/1/Gemm", "/2/Relu", "/3/Gemm", "/4/Relu", "/5/Gemm"]);
+    g.validate().unwrap();
+    assert_eq!(onnx::import(fixture("mnist_mlp.onnx")).unwrap(), *g);
+}
+
+#[test]
+fn mnist_mlp_float_eval_matches_tract_and_expected() {
+    let model = load_mnist();
+    for prefix in SAMPLES {
+        let (input, expected) = sample(model.graph(), prefix);
+        let ir = model.graph().eval_f32(&input).unwrap();
+        let tract = model.run_reference(&input).unwrap();
+        let (e_ir_tract, e_tract_expected, e_ir_expected) = (
+            quant::max_abs_error(&ir, &tract),
+            quant::max_abs_error(&tract, &expected),
+            quant::max_abs_error(&ir, &expected),
+        );
+        eprintln!("{prefix}: |IR - tract| = {e_ir_tract:.2e}, |tract - expected| = {e_tract_expected:.2e}");
+        assert!(e_ir_tract < 1e-4, "{prefix}: IR vs tract {e_ir_tract}");
+        assert!(e_tract_expected < 1e-3, "{prefix}: tract vs expected {e_tract_expected}");
+        assert!(e_ir_expected < 1e-3, "{prefix}: IR vs expected {e_ir_expected}");
+    }
+}
+
+#[test]
+fn mnist_mlp_quantised_eval_keeps_the_argmax() {
+    let model = load_mnist();
+    let graph = model.graph().clone();
+    let (calibration, _) = sample(&graph, "mnist_mlp");
+    let q = QuantizedModel::calibrate(graph.clone(), &[calibration], &QuantConfig::default()).unwrap();
+    eprintln!("chosen scale: 2^{} with {}-bit tables", q.scale_bits, q.table_bits);
+    assert!((4..=12).contains(&q.scale_bits));
+    for (t, m) in graph.tensors.iter().zip(&q.max_abs) {
+        eprintln!("  max |q| of {}: {m}", t.name);
+    }
+    for prefix in SAMPLES {
+        let (input, expected) = sample(&graph, prefix);
+        let reference = model.run_reference(&input).unwrap();
+        let (witness, out) = q.run(&input).unwrap();
+        let err = quant::max_abs_error(&out, &reference);
+        eprintln!("{prefix}: s = {}, max abs error vs tract = {err:.4}, output {:?}", q.scale_bits, out[0]);
+        assert_eq!(argmax(&out[0]), argmax(&expected[0]), "{prefix}");
+        assert!(err < 0.25, "{prefix}: max abs error {err}");
+
+        // The witness is consistent with the rules it will be proved by.
+        for (i, node) in graph.nodes.iter().enumerate() {
+            let y = &witness.tensors[node.output];
+            match &node.op {
+                Op::Linear { .. } => {
+                    let z = witness.accumulators[i].as_ref().unwrap();
+                    for (&z, &y) in z.iter().zip(y) {
+                        assert_eq!(y, quant::rescale(z, q.scale_bits));
+                        assert!(z.abs() < q.accumulator_bound() && y.abs() < q.table_bound());
+                        let r = quant::rescale_remainder(z, q.scale_bits);
+                        assert!(-(1 << (q.scale_bits - 1)) <= r && r < 1 << (q.scale_bits - 1));
+                    }
+                }
+                Op::Relu => {
+                    let x = &witness.tensors[node.inputs[0]];
+                    assert!(x.iter().zip(y).all(|(&x, &y)| y == x.max(0)));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn calibration_picks_the_largest_scale_that_fits() {
+    let graph = load_mnist().into_graph();
+    let (input, _) = sample(&graph, "mnist_mlp");
+    let calibration = [input.clone()];
+    for table_bits in [10, 12, 14, 16] {
+        let config = QuantConfig { table_bits, ..QuantConfig::default() };
+        let q = QuantizedModel::calibrate(graph.clone(), &calibration, &config).unwrap();
+        for (t, &m) in q.max_abs.iter().enumerate() {
+            assert!(graph.inputs.contains(&t) || m < q.table_bound(), "{}: {m}", graph.tensors[t].name);
+        }
+        let errors: Vec<String> = SAMPLES
+            .iter()
+            .map(|p| {
+                let (input, _) = sample(&graph, p);
+                format!("{:.4}", quant::max_abs_error(&q.run(&input).unwrap().1, &graph.eval_f32(&input).unwrap()))
+            })
+            .collect();
+        eprintln!("B = {table_bits}: s = {}, max abs error per sample {errors:?}", q.scale_bits);
+        if q.scale_bits < config.max_scale_bits {
+            let mut bigger = QuantizedModel::new(graph.clone(), q.scale_bits + 1, table_bits).unwrap();
+            let err = bigger.record(&input).unwrap_err();
+            assert!(matches!(err, QuantError::OutOfRange { .. }), "{err}");
+        }
+    }
+    // Logits reach about 24: no scale >= 2^4 keeps them below 2^8.
+    let config = QuantConfig { table_bits: 8, ..QuantConfig::default() };
+    let err = QuantizedModel::calibrate(graph, &calibration, &config).unwrap_err();
+    assert!(matches!(err, QuantError::NoScale { .. }), "{err}");
+    assert!(!err.to_string().contains('\n'));
+}
+
+#[test]
+fn out_of_range_input_names_the_node() {
+    let graph = load_mnist().into_graph();
+    let (input, _) = sample(&graph, "mnist_mlp");
+    let q = QuantizedModel::calibrate(graph.clone(), &[input], &QuantConfig::default()).unwrap();
+    let huge = vec![vec![1e6f32; 784]];
+    let err = q.run(&huge).unwrap_err();
+    eprintln!("{err}");
+    match &err {
+        QuantError::OutOfRange { node, tensor, bound, .. } => {
+            assert_eq!(node, "/1/Gemm");
+            assert!(tensor.ends_with(".acc"), "{tensor}");
+            assert_eq!(*bound, q.accumulator_bound() as i128);
+        }
+        other => panic!("unexpected {other}"),
+    }
+    assert!(err.to_string().contains("/1/Gemm") && !err.to_string().contains('\n'));
+    // Not representable at all: a clear error, not a panic.
+    let err = q.run(&[vec![3e38f32; 784]]).unwrap_err();
+    assert!(matches!(err, QuantError::InputNotRepresentable { index: 0, .. }), "{err}");
+    // Wrong input length.
+    let err = q.run(&[vec![0.0; 3]]).unwrap_err();
+    assert_eq!(err.to_string(), "input 'input': expected 784 values, got 3");
+}
+
+#[test]
+fn rescale_rounds_half_up() {
+    let s = 4; // 2^s = 16
+    for (z, y) in [(0, 0), (7, 0), (8, 1), (24, 2), (-8, 0), (-9, -1), (-24, -1), (-25, -2), (16 * 5 + 3, 5)] {
+        assert_eq!(quant::rescale(z, s), y, "z = {z}");
+        let r = quant::rescale_remainder(z, s);
+        assert_eq!(z, y * 16 + r);
+        assert!((-8..8).contains(&r));
+    }
+    assert_eq!(quant::rescale(i64::MAX, 8), 1 << 55);
+    assert_eq!(quant::quantise(0.5, 1), Some(1));
+    assert_eq!(quant::quantise(-0.75, 1), Some(-2)); // half away from zero
+    assert_eq!(quant::quantise(f64::NAN, 1), None);
+    assert_eq!(quant::quantise(1e30, 4), None);
+}
+
+#[test]
+fn unsupported_model_lists_every_op_in_one_error() {
+    let path = fixture("unsupported.onnx");
+    let err = OnnxModel::load(&path).unwrap_err();
+    let msg = err.to_string();
+    eprintln!("{msg}");
+    let ImportError::Unsupported { ops, .. } = &err else { panic!("unexpected {msg}") };
+    let names: Vec<&str> = ops.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["conv", "sigmoid", "softmax"], "{ops:?}");
+    assert!(ops.iter().zip(["Conv", "Sigmoid", "Softmax"]).all(|((_, op), want)| op.starts_with(want)), "{ops:?}");
+    assert!(msg.starts_with(&path.display().to_string()));
+    assert!(!msg.contains('\n'));
+}
+
+#[test]
+fn residual_model_with_symbolic_batch_matches_tract() {
+    let model = OnnxModel::load(fixture("residual.onnx")).unwrap();
+    let g = model.graph();
+    eprintln!("{g}");
+    assert_eq!(g.tensor(g.inputs[0]).shape, vec![1, 8]);
+    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert!(ops.contains(&"Add") && ops.contains(&"Relu") && ops.contains(&"Reshape"), "{ops:?}");
+    let linear: Vec<(usize, usize, bool)> = g
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Linear { weight, bias } => Some((weight.cols(), weight.rows(), bias.is_some())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(linear, [(8, 6, true), (6, 6, false)]);
+    assert_eq!(g.tensor(g.outputs[0]).shape, vec![1, 2, 3]);
+    let input = vec![(0..8).map(|i| (i as f32 - 3.5) / 4.0).collect::<Vec<f32>>()];
+    let ir = g.eval_f32(&input).unwrap();
+    let tract = model.run_reference(&input).unwrap();
+    assert!(quant::max_abs_error(&ir, &tract) < 1e-5, "{ir:?} vs {tract:?}");
+    let q = QuantizedModel::calibrate(g.clone(), std::slice::from_ref(&input), &QuantConfig::default()).unwrap();
+    let (_, out) = q.run(&input).unwrap();
+    let err = quant::max_abs_error(&out, &tract);
+    eprintln!("residual: s = {}, max abs error = {err}", q.scale_bits);
+    assert!(err < 0.05);
+}
+
+#[test]
+fn missing_or_corrupt_model_files_are_named() {
+    let missing = fixture("no_such_model.onnx");
+    let err = OnnxModel::load(&missing).unwrap_err();
+    assert!(matches!(err, ImportError::Io { .. }), "{err}");
+    assert!(err.to_string().starts_with(&missing.display().to_string()), "{err}");
+
+    let not_onnx = fixture("mnist_mlp.input.json");
+    let err = OnnxModel::load(&not_onnx).unwrap_err();
+    eprintln!("{err}");
+    assert!(err.to_string().starts_with(&not_onnx.display().to_string()), "{err}");
+    assert!(!err.to_string().contains('\n'));
+}
+
+#[test]
+fn input_json_errors_are_one_line() {
+    let sig = vec![("input".to_string(), 4usize)];
+    let cases: [(&str, &str); 9] = [
+        ("{\"input_data\": [[1, 2, 3, 4]", "malformed JSON at line 1, column"),
+        ("{\n\"input_data\": [[1, 2,, 3, 4]]}", "malformed JSON at line 2, column 22"),
+        ("[[1, 2, 3, 4]]", "expected a JSON object with a \"input_data\" field"),
+        ("{\"data\": [[1, 2, 3, 4]]}", "missing field \"input_data\""),
+        ("{\"input_data\": [1, 2, 3, 4]}", "\"input_data\" must be an array"),
+        ("{\"input_data\": [[1, 2, 3, 4], [5]]}", "\"input_data\" holds 2 list(s), the model has 1 input(s)"),
+        ("{\"input_data\": [[1, 2, 3]]}", "input 'input': expected 4 values, got 3"),
+        ("{\"input_data\": [[1, 2, \"x\", 4]]}", "input 'input': element 2 is a string, not a number"),
+        ("{\"input_data\": [[1, 2, 1e39, 4]]}", "input 'input': element 2 (1e39) is not a finite 32-bit float"),
+    ];
+    for (text, want) in cases {
+        let err = io_json::parse_input(text, &sig).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with(want), "{text:?}: got {msg:?}, want {want:?}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+    let err = io_json::parse_input("{\"input_data\": [[1, 2, 3e400, 4]]}", &sig).unwrap_err();
+    assert!(matches!(err.kind, IoJsonErrorKind::Json { .. }), "{err}");
+    assert_eq!(
+        io_json::parse_input("{\"input_data\": [[1, 2, 3, 4.5]]}", &sig).unwrap(),
+        vec![vec![1.0, 2.0, 3.0, 4.5]]
+    );
+}
+
+#[test]
+fn input_file_errors_name_the_file_and_the_input() {
+    let graph = load_mnist().into_graph();
+    let dir = std::env::temp_dir().join(format!("zkml-onnx-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let short = dir.join("short.input.json");
+    std::fs::write(&short, io_json::input_json(&[vec![0.5; 10]])).unwrap();
+    let err = io_json::read_input(&short, &graph.input_signature()).unwrap_err();
+    assert_eq!(err.to_string(), format!("{}: input 'input': expected 784 values, got 10", short.display()));
+    let err = io_json::read_input(dir.join("absent.json"), &graph.input_signature()).unwrap_err();
+    assert!(err.to_string().contains("absent.json"), "{err}");
+
+    let out = dir.join("out.json");
+    io_json::write_output(&out, &[vec![1.5, -2.25]]).unwrap();
+    assert_eq!(io_json::read_output(&out).unwrap(), vec![vec![1.5, -2.25]]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
