@@ -9,9 +9,13 @@
 # driven by ChromeDriver (scripts/browser_verify.py), reads the verdict and the #result line, and
 # prints
 #   browser (Chromium): <result line>
-# Exit status: 0 valid, 1 invalid or error, 2 the page never reported (or a usage problem).
-# Needs the web package: bash scripts/wasm-build.sh (verifier-wasm/pkg).
+# Exit status: 0 valid, 1 invalid or error, 2 the page never reported (or a usage problem, or the
+# browser could not be driven).
+# Needs the web package: bash scripts/wasm-build.sh (verifier-wasm/pkg), and chromium with its
+# chromedriver (CHROMIUM and CHROMEDRIVER override where they are found).
 set -Eeuo pipefail
+# Interrupted: exit 2 (and, once it is set below, the EXIT trap cleans up).
+trap 'exit 2' INT TERM
 
 usage() { echo "usage: bash scripts/browser-verify.sh VK PROOF" >&2; exit 2; }
 (($# == 2)) || usage
@@ -44,14 +48,26 @@ if [[ ! -f $ROOT/verifier-wasm/pkg/zkml_verifier.js ]]; then
   exit 2
 fi
 export CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}
-if [[ -z $CHROMIUM ]]; then
-  echo "browser-verify: chromium not found (set CHROMIUM=/path/to/chromium)" >&2
+if [[ -z $CHROMIUM || ! -x $CHROMIUM ]]; then
+  echo "browser-verify: chromium not found${CHROMIUM:+ at $CHROMIUM} (set CHROMIUM=/path/to/chromium)" >&2
+  exit 2
+fi
+export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver || true)}
+if [[ -z $CHROMEDRIVER || ! -x $CHROMEDRIVER ]]; then
+  echo "browser-verify: chromedriver not found${CHROMEDRIVER:+ at $CHROMEDRIVER} (install chromium-driver," \
+    "the ChromeDriver matching $CHROMIUM, or set CHROMEDRIVER=/path/to/chromedriver)" >&2
   exit 2
 fi
 
 TMP=$(mktemp -d)
 SERVER_PID=
+DRIVER_PID=
 cleanup() {
+  # The driver (scripts/browser_verify.py) stops ChromeDriver and the browser when it gets SIGTERM.
+  if [[ -n $DRIVER_PID ]]; then
+    kill "$DRIVER_PID" 2>/dev/null || true
+    wait "$DRIVER_PID" 2>/dev/null || true
+  fi
   if [[ -n $SERVER_PID ]]; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -59,14 +75,15 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 2' INT TERM
 
-# Port 0: the OS picks a free port and the server prints the one it bound.
+# Port 0: the OS picks a free port and the server prints the one it bound. The log is created
+# here, not by the background job's redirection, which can come after the first read below.
+: >"$TMP/server.log"
 python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$ROOT" >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 PORT=
 for _ in $(seq 100); do
-  PORT=$(sed -n 's/^Serving HTTP on .* port \([0-9][0-9]*\) .*/\1/p' "$TMP/server.log" | head -n1)
+  PORT=$(sed -n 's/^Serving HTTP on .* port \([0-9][0-9]*\) .*/\1/p' "$TMP/server.log" | head -n1 || true)
   [[ -n $PORT ]] && break
   kill -0 "$SERVER_PID" 2>/dev/null || break
   sleep 0.1
@@ -79,8 +96,16 @@ fi
 
 URL="http://127.0.0.1:$PORT/web/index.html?vk=$VK&proof=$PROOF&autorun=1"
 # The page is driven through ChromeDriver so that its clock runs in real time (the verification
-# time it reports is real); all traffic stays on 127.0.0.1.
-out=$(python3 "$ROOT/scripts/browser_verify.py" "$URL") || true
+# time it reports is real); all traffic stays on 127.0.0.1. The driver runs in the background and
+# is waited for, so that INT and TERM reach the traps at once (and the cleanup stops the driver).
+python3 "$ROOT/scripts/browser_verify.py" "$URL" >"$TMP/verdict" &
+DRIVER_PID=$!
+rc=0
+wait "$DRIVER_PID" || rc=$?
+DRIVER_PID=
+# The driver has already said why it failed.
+((rc == 0)) || exit 2
+out=$(<"$TMP/verdict")
 verdict=${out%% *}
 result=${out#* }
 
@@ -88,5 +113,5 @@ case ${verdict:--} in
   valid) echo "browser (Chromium): $result"; exit 0 ;;
   invalid | error) echo "browser (Chromium): $result"; exit 1 ;;
 esac
-echo "browser (Chromium): the page never reported a verdict" >&2
+echo "browser (Chromium): the page reported an unknown verdict: $out" >&2
 exit 2

@@ -32,7 +32,8 @@ step "wasm-pack build (web, nodejs)" bash scripts/wasm-build.sh
 step "node tests" node --test tests/node/
 step "headless Chromium tests (wasm-bindgen-test)" $W wasm-pack test --headless --chrome tests
 step "web page in headless Chromium" bash scripts/browser-verify.sh tests/fixtures/kzg/kzg.vk tests/fixtures/kzg/kzg.proof
-step "benchmark smoke run" cargo bench -p zkml-prover --bench kzg --locked -- --quick --max-log 12
+# The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
+step "benchmark smoke run" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
 
 trap - ERR
 printf '\nsteps: %d passed, 0 failed\n' "$passed"

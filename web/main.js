@@ -58,7 +58,7 @@ function report(verdict, summary, details = {}) {
  * means the clock is virtual (headless Chromium with --virtual-time-budget stops the clock while
  * the page runs a task) and nothing was measured. */
 function formatMs(ms) {
-  return ms > 0 ? `${ms.toFixed(1)} ms` : "time not measured: virtual clock";
+  return ms > 0 ? `${ms.toFixed(1)} ms` : "under 0.1 ms or not measured (virtual clock)";
 }
 
 async function verify() {
