@@ -39,14 +39,7 @@ fn mnist_mlp_imports_as_linear_relu_layers() {
     assert_eq!(g.tensor(g.outputs[0]).len(), 10);
     let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
     assert_eq!(ops, ["Linear", "Relu", "Linear", "Relu", "Linear"]);
-    let dims: Vec<(usize, usize, bool)> = g
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            Op::Linear { weight, bias } => Some((weight.cols(), weight.rows(), bias.is_some())),
-            _ => None,
-        })
-        .collect();
+    let dims = linear_layers(g);
     assert_eq!(dims, [(784, 128, true), (128, 64, true), (64, 10, true)]);
     // Biases are folded into the layers, which take the ONNX Gemm names.
     let names: Vec<&str> = g.nodes.iter().map(|n| n.name.as_str()).collect();
@@ -212,14 +205,7 @@ fn residual_model_with_symbolic_batch_matches_tract() {
     assert_eq!(g.tensor(g.inputs[0]).shape, vec![1, 8]);
     let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
     assert!(ops.contains(&"Add") && ops.contains(&"Relu") && ops.contains(&"Reshape"), "{ops:?}");
-    let linear: Vec<(usize, usize, bool)> = g
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            Op::Linear { weight, bias } => Some((weight.cols(), weight.rows(), bias.is_some())),
-            _ => None,
-        })
-        .collect();
+    let linear = linear_layers(g);
     assert_eq!(linear, [(8, 6, true), (6, 6, false)]);
     assert_eq!(g.tensor(g.outputs[0]).shape, vec![1, 2, 3]);
     let input = vec![(0..8).map(|i| (i as f32 - 3.5) / 4.0).collect::<Vec<f32>>()];
@@ -291,4 +277,15 @@ fn input_file_errors_name_the_file_and_the_input() {
     io_json::write_output(&out, &[vec![1.5, -2.25]]).unwrap();
     assert_eq!(io_json::read_output(&out).unwrap(), vec![vec![1.5, -2.25]]);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `(inputs, outputs, has bias)` of every `Linear` node, in graph order.
+fn linear_layers(g: &Graph) -> Vec<(usize, usize, bool)> {
+    g.nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Linear { weight, bias } => Some((weight.cols(), weight.rows(), bias.is_some())),
+            _ => None,
+        })
+        .collect()
 }

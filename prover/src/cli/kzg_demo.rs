@@ -10,7 +10,7 @@ use zkml_prover::artifact::{random_kzg_batch, KzgDemoShape};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 
-use super::{in_dir, write_file, CmdResult};
+use super::{write_file, CmdResult};
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
@@ -48,8 +48,8 @@ pub fn run(a: Args) -> CmdResult {
     let prove = t.elapsed();
     let vk = srs.verifying_key().to_artifact_bytes();
     let proof = artifact.to_artifact_bytes();
-    write_file(&in_dir(&a.out, "kzg.vk"), &vk)?;
-    write_file(&in_dir(&a.out, "kzg.proof"), &proof)?;
+    write_file(&a.out.join("kzg.vk"), &vk)?;
+    write_file(&a.out.join("kzg.proof"), &proof)?;
     println!("committed {} polynomials of degree {} and opened each at {} points", a.polys, a.degree, a.points);
     println!("srs load: {load:.2?}  commit+open: {prove:.2?}");
     println!("verifying key: {} bytes, digest {}", vk.len(), artifact.vk_digest);

@@ -8,7 +8,7 @@ mod kzg_demo;
 mod srs;
 mod verify;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -83,9 +83,4 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("{}: {e}", dir.display())))?;
     }
     std::fs::write(path, bytes).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
-}
-
-/// `DIR/name`.
-pub fn in_dir(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
 }
