@@ -18,6 +18,12 @@ pub enum ProverError {
     HidingTooLarge { hiding: usize, max: usize },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    #[error("{0}")]
+    Quant(#[from] crate::quant::QuantError),
+    #[error("unsupported model: {0}")]
+    Unsupported(String),
+    #[error("internal error (please report): {0}")]
+    Internal(String),
 }
 
 /// Problems with a structured reference string or a powers-of-tau file.

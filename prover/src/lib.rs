@@ -9,6 +9,7 @@ pub mod error;
 pub mod io_json;
 pub mod ir;
 pub mod kzg;
+pub mod model;
 pub mod onnx;
 pub mod parallel;
 pub mod progress;

@@ -28,16 +28,32 @@ pub enum Kind {
     KzgVerifyingKey,
     /// A standalone KZG batch-opening artifact: commitments, claimed evaluations and their proof.
     KzgBatchProof,
+    /// A model's verifying key: layer shapes, weight and table commitments (the published model).
+    ModelVerifyingKey,
+    /// A model's proving key (prover side only: the quantised weights and their blinds).
+    ModelProvingKey,
+    /// A proof of one inference of a model.
+    ModelProof,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Srs, Kind::KzgVerifyingKey, Kind::KzgBatchProof];
+    pub const ALL: [Kind; 6] = [
+        Kind::Srs,
+        Kind::KzgVerifyingKey,
+        Kind::KzgBatchProof,
+        Kind::ModelVerifyingKey,
+        Kind::ModelProvingKey,
+        Kind::ModelProof,
+    ];
 
     pub fn code(self) -> u16 {
         match self {
             Kind::Srs => 1,
             Kind::KzgVerifyingKey => 2,
             Kind::KzgBatchProof => 3,
+            Kind::ModelVerifyingKey => 4,
+            Kind::ModelProvingKey => 5,
+            Kind::ModelProof => 6,
         }
     }
 
@@ -51,6 +67,9 @@ impl Kind {
             Kind::Srs => "structured reference string",
             Kind::KzgVerifyingKey => "KZG verifying key",
             Kind::KzgBatchProof => "KZG batch-opening proof",
+            Kind::ModelVerifyingKey => "model verifying key",
+            Kind::ModelProvingKey => "model proving key",
+            Kind::ModelProof => "model proof",
         }
     }
 }

@@ -46,6 +46,12 @@ pub enum Error {
     PairingCheckFailed,
     #[error("degenerate key: {0}")]
     DegenerateKey(&'static str),
+    #[error("the proof holds {found} {what} but the verifying key expects {expected}")]
+    ProofShape { what: &'static str, expected: usize, found: usize },
+    #[error("a challenge fell on an evaluation domain; the proof cannot be checked")]
+    DegenerateChallenge,
+    #[error("the verifying key is malformed: {0}")]
+    BadKey(&'static str),
 }
 
 /// Structural problems of a proof found before any arithmetic.

@@ -35,6 +35,7 @@ pub mod envelope;
 pub mod error;
 pub mod hex;
 pub mod kzg;
+pub mod model;
 pub mod pairing;
 pub mod transcript;
 

@@ -25,6 +25,17 @@ pub mod labels {
     pub const KZG_NU: &[u8] = b"kzg/nu";
     pub const KZG_OPENINGS: &[u8] = b"kzg/openings";
     pub const KZG_RHO: &[u8] = b"kzg/rho";
+    pub const MODEL_DOMAIN: &[u8] = b"zkml/model/v1";
+    pub const MODEL_INPUT: &[u8] = b"model/input";
+    pub const MODEL_OUTPUT: &[u8] = b"model/output";
+    pub const MODEL_ROUND1: &[u8] = b"model/round1";
+    pub const MODEL_R: &[u8] = b"model/r";
+    pub const MODEL_ALPHA: &[u8] = b"model/alpha";
+    pub const MODEL_BETA: &[u8] = b"model/beta";
+    pub const MODEL_ROUND2: &[u8] = b"model/round2";
+    pub const MODEL_LAMBDA: &[u8] = b"model/lambda";
+    pub const MODEL_QUOTIENTS: &[u8] = b"model/quotients";
+    pub const MODEL_ZETA: &[u8] = b"model/zeta";
 }
 
 const TAG_INIT: u8 = 0;

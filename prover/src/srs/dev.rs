@@ -9,8 +9,11 @@ use rand::RngCore;
 
 use super::{Srs, SrsOrigin, GAMMA_POWERS};
 
+/// G2 powers in a development SRS.
+pub const DEV_G2_POWERS: usize = 64;
+
 impl Srs {
-    /// An SRS with `2^log_size` powers in G1 and G2 from freshly sampled secrets. Insecure.
+    /// An SRS with `2^log_size` powers in G1 (and up to 64 in G2) from freshly sampled secrets. Insecure.
     pub fn insecure_dev<R: RngCore>(log_size: u32, rng: &mut R) -> Self {
         assert!((1..=28).contains(&log_size), "log_size must be in 1..=28");
         let n = 1usize << log_size;
@@ -23,13 +26,15 @@ impl Srs {
             cur *= tau;
         }
         let g1 = BatchMulPreprocessing::new(G1Projective::generator(), n);
-        let g2 = BatchMulPreprocessing::new(G2Projective::generator(), n);
+        // Only the first G2 powers are ever used by the verifier; more would cost minutes at 2^20.
+        let n_g2 = n.min(DEV_G2_POWERS);
+        let g2 = BatchMulPreprocessing::new(G2Projective::generator(), n_g2);
         let gamma_scalars: Vec<Fr> = powers.iter().take(GAMMA_POWERS).map(|p| *p * gamma).collect();
         Srs {
             origin: SrsOrigin::InsecureDev,
             powers_g1: g1.batch_mul(&powers),
             gamma_g1: g1.batch_mul(&gamma_scalars),
-            powers_g2: g2.batch_mul(&powers),
+            powers_g2: g2.batch_mul(&powers[..n_g2]),
         }
     }
 }

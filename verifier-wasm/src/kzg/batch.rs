@@ -144,7 +144,22 @@ pub fn verify_batch(
     proof: &BatchOpeningProof,
     batch: &mut PairingBatch,
 ) -> Result<(), Error> {
-    let plan = QueryPlan::new(commitments.len(), points, queries)?;
+    let combos: Vec<Vec<(G1, Fr)>> = commitments.iter().map(|c| vec![(*c, Fr::one())]).collect();
+    verify_batch_combos(vk, transcript, &combos, points, queries, proof, batch)
+}
+
+/// [`verify_batch`] where every "commitment" is a linear combination `sum_k s_k * C_k` of
+/// commitments, kept unevaluated so that all of them end up in the batch's single MSM.
+pub fn verify_batch_combos(
+    vk: &VerifyingKey,
+    transcript: &mut Transcript,
+    combos: &[Vec<(G1, Fr)>],
+    points: &[Fr],
+    queries: &[Query],
+    proof: &BatchOpeningProof,
+    batch: &mut PairingBatch,
+) -> Result<(), Error> {
+    let plan = QueryPlan::new(combos.len(), points, queries)?;
     if proof.openings.len() != points.len() {
         return Err(ShapeError::OpeningCount { expected: points.len(), found: proof.openings.len() }.into());
     }
@@ -162,11 +177,11 @@ pub fn verify_batch(
         let mut nu_k = Fr::one();
         for &qi in group {
             let q = queries.get(qi).ok_or(ShapeError::Empty)?;
-            let c = usize::try_from(q.poly)
+            let combo = usize::try_from(q.poly)
                 .ok()
-                .and_then(|i| commitments.get(i))
-                .ok_or(ShapeError::CommitmentIndex { query: qi, index: q.poly, count: commitments.len() })?;
-            at_h.push((*c, nu_k));
+                .and_then(|i| combos.get(i))
+                .ok_or(ShapeError::CommitmentIndex { query: qi, index: q.poly, count: combos.len() })?;
+            at_h.extend(combo.iter().map(|(c, s)| (*c, nu_k * s)));
             y += nu_k * q.eval;
             nu_k *= nu;
         }

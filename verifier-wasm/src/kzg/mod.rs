@@ -4,5 +4,5 @@
 mod batch;
 mod key;
 
-pub use batch::{verify_batch, BatchOpeningProof, PointOpening, Query, QueryPlan};
+pub use batch::{verify_batch, verify_batch_combos, BatchOpeningProof, PointOpening, Query, QueryPlan};
 pub use key::VerifyingKey;

@@ -1,0 +1,252 @@
+//! Model setup: compile, commit the weights, biases and lookup table, and write the keys
+//! (`docs/protocols/mlp.md`, "Keys").
+
+use ark_bn254::{Fr, G1Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::Zero;
+use ark_std::UniformRand;
+use rand::RngCore;
+use zkml_verifier::codec::{Reader, Writer};
+use zkml_verifier::envelope::{self, Kind};
+use zkml_verifier::model::key::{pow2, table_size};
+use zkml_verifier::model::{LayerKey, ModelVerifyingKey};
+use zkml_verifier::DecodeError;
+
+use super::compile::{compile, Layer};
+use super::poly::{domain, interpolate};
+use crate::error::ProverError;
+use crate::kzg::{commit_with_blind, msm, Blinded};
+use crate::quant::QuantizedModel;
+use crate::srs::{Srs, SrsOrigin};
+use ark_poly::EvaluationDomain;
+
+/// Degree of the blinding polynomials of the weight and bias commitments.
+pub const KEY_HIDING_DEGREE: usize = 2;
+
+/// What the prover keeps: the verifying key, the SRS powers it commits with, the layers and the
+/// blinds of the key's commitments.
+#[derive(Debug, Clone)]
+pub struct ModelProvingKey {
+    pub vk: ModelVerifyingKey,
+    pub srs: Srs,
+    pub layers: Vec<Layer>,
+    pub weight_blinds: Vec<Vec<Fr>>,
+    pub bias_blinds: Vec<Vec<Fr>>,
+}
+
+/// Coefficients of `W(X) = sum_i L_i^{(m)}(X^n) W_i(X)`: coefficient `k n + j` is entry
+/// `(k, j)` of the two-dimensional inverse DFT of the padded `m x n` weight matrix.
+pub fn weight_coeffs(layer: &Layer) -> Result<Vec<Fr>, ProverError> {
+    let (n, m) = (pow2(layer.cols as u32), pow2(layer.rows as u32));
+    let (dn, dm) = (domain(n)?, domain(m)?);
+    let mut rows: Vec<Vec<Fr>> = (0..m)
+        .map(|i| {
+            let mut row = vec![Fr::zero(); n];
+            if i < layer.rows {
+                for (j, w) in layer.weight[i * layer.cols..(i + 1) * layer.cols].iter().enumerate() {
+                    row[j] = Fr::from(*w);
+                }
+            }
+            dn.ifft_in_place(&mut row);
+            row
+        })
+        .collect();
+    let mut out = vec![Fr::zero(); m * n];
+    let mut col = vec![Fr::zero(); m];
+    for j in 0..n {
+        for (i, row) in rows.iter_mut().enumerate() {
+            col[i] = row[j];
+        }
+        dm.ifft_in_place(&mut col);
+        for (k, c) in col.iter().enumerate() {
+            out[k * n + j] = *c;
+        }
+    }
+    Ok(out)
+}
+
+pub fn bias_coeffs(layer: &Layer) -> Result<Vec<Fr>, ProverError> {
+    let vals: Vec<Fr> = layer.bias.iter().map(|&b| Fr::from(b)).collect();
+    interpolate(&vals, pow2(layer.rows as u32))
+}
+
+/// The three table columns (input, output, tag) as values over `H_N`: ReLU rows for
+/// `k in [-2^B, 2^B)`, then range rows `(k, 0, 1)` for `k in [0, 2^s)`, padded with ReLU row 0.
+pub fn table_columns(scale_bits: u32, table_bits: u32) -> [Vec<Fr>; 3] {
+    let n = table_size(scale_bits, table_bits);
+    let bound = 1i64 << table_bits;
+    let (mut t_in, mut t_out, mut t_tag) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for k in -bound..bound {
+        t_in.push(Fr::from(k));
+        t_out.push(Fr::from(k.max(0)));
+        t_tag.push(Fr::zero());
+    }
+    for k in 0..(1i64 << scale_bits) {
+        t_in.push(Fr::from(k));
+        t_out.push(Fr::zero());
+        t_tag.push(Fr::from(1u64));
+    }
+    while t_in.len() < n {
+        t_in.push(Fr::zero());
+        t_out.push(Fr::zero());
+        t_tag.push(Fr::zero());
+    }
+    [t_in, t_out, t_tag]
+}
+
+/// Row of the table holding the ReLU pair `(q, relu(q))`.
+pub fn relu_row(q: i64, table_bits: u32) -> Option<usize> {
+    usize::try_from(q + (1i64 << table_bits)).ok().filter(|&i| i < (2usize << table_bits))
+}
+
+/// Row of the table holding the range entry `rem`.
+pub fn range_row(rem: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
+    usize::try_from(rem).ok().filter(|&r| r < (1usize << scale_bits)).map(|r| (2usize << table_bits) + r)
+}
+
+/// Number of G1 powers the model needs (`D`).
+pub fn powers_needed(layers: &[Layer], scale_bits: u32, table_bits: u32) -> usize {
+    let table = table_size(scale_bits, table_bits);
+    layers
+        .iter()
+        .map(|l| pow2(l.cols as u32) * pow2(l.rows as u32))
+        // Quotients and blinded polynomials reach degree side + 3.
+        .chain(layers.iter().map(|l| pow2(l.cols as u32).max(pow2(l.rows as u32)) + 8))
+        .chain([table + 8])
+        .max()
+        .unwrap_or(0)
+}
+
+/// Compiles and commits `model` with `srs`.
+pub fn setup<R: RngCore>(srs: &Srs, model: &QuantizedModel, rng: &mut R) -> Result<ModelProvingKey, ProverError> {
+    let layers = compile(model)?;
+    let (s, b) = (model.scale_bits, model.table_bits);
+    let needed = powers_needed(&layers, s, b);
+    // Degree bounds are proven by shifting to degree D - 1, which is sound only if no power
+    // beyond D - 1 exists: D must be the whole SRS, and an imported ceremony must be complete.
+    let d = srs.powers_g1.len();
+    if let SrsOrigin::Ceremony { power, .. } = srs.origin {
+        if (d as u64) < (1u64 << power) {
+            return Err(ProverError::InvalidArgument(format!(
+                "this SRS holds {d} of the ceremony's 2^{power} powers; the model's degree checks need \
+                 all of them (import the ceremony file without truncating it)"
+            )));
+        }
+    }
+    if needed > d {
+        let log = needed.next_power_of_two().trailing_zeros();
+        return Err(ProverError::InvalidArgument(format!(
+            "the model needs an SRS with {needed} powers but this one has {d} (use an SRS of log size {log} or more)"
+        )));
+    }
+    let srs = Srs {
+        origin: srs.origin,
+        powers_g1: srs.powers_g1.clone(),
+        gamma_g1: srs.gamma_g1.clone(),
+        powers_g2: srs.powers_g2[..2].to_vec(),
+    };
+    let mut keys = Vec::with_capacity(layers.len());
+    let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());
+    for l in &layers {
+        let wb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
+        let bb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
+        let weight = commit_with_blind(
+            &srs,
+            &Blinded { poly: super::poly::poly(weight_coeffs(l)?), blind: super::poly::poly(wb.clone()) },
+        )?;
+        let bias = commit_with_blind(
+            &srs,
+            &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
+        )?;
+        keys.push(LayerKey { rows: l.rows as u32, cols: l.cols as u32, relu: l.relu, weight, bias });
+        weight_blinds.push(wb);
+        bias_blinds.push(bb);
+    }
+    let table = table_commitments(&srs, s, b)?;
+    let vk = ModelVerifyingKey {
+        kzg: srs.verifying_key(),
+        srs_powers: d as u32,
+        scale_bits: s,
+        table_bits: b,
+        layers: keys,
+        table,
+    };
+    vk.validate().map_err(|e| ProverError::Unsupported(e.to_string()))?;
+    Ok(ModelProvingKey { vk, srs, layers, weight_blinds, bias_blinds })
+}
+
+/// Unblinded commitments to the table columns (deterministic given the SRS).
+pub fn table_commitments(srs: &Srs, scale_bits: u32, table_bits: u32) -> Result<[G1Affine; 3], ProverError> {
+    let cols = table_columns(scale_bits, table_bits);
+    let n = cols[0].len();
+    let mut out = [G1Affine::zero(); 3];
+    for (o, c) in out.iter_mut().zip(cols.iter()) {
+        let c: &[Fr] = c;
+        *o = msm(&srs.powers_g1, &interpolate(c, n)?).into_affine();
+    }
+    Ok(out)
+}
+
+impl ModelProvingKey {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = envelope::writer(Kind::ModelProvingKey);
+        let blob = |w: &mut Writer, b: &[u8]| {
+            w.u64(b.len() as u64);
+            w.bytes(b);
+        };
+        blob(&mut w, &zkml_verifier::envelope::Artifact::to_artifact_bytes(&self.vk));
+        blob(&mut w, &self.srs.to_bytes());
+        w.len(self.layers.len());
+        for ((l, wb), bb) in self.layers.iter().zip(&self.weight_blinds).zip(&self.bias_blinds) {
+            blob(&mut w, l.name.as_bytes());
+            w.u32(l.rows as u32);
+            w.u32(l.cols as u32);
+            w.u8(u8::from(l.relu));
+            for v in l.weight.iter().chain(&l.bias) {
+                w.u64(*v as u64);
+            }
+            w.put(wb);
+            w.put(bb);
+        }
+        w.into_bytes()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = envelope::open_kind(bytes, Kind::ModelProvingKey)?;
+        fn blob<'a>(r: &mut Reader<'a>, what: &'static str) -> Result<&'a [u8], DecodeError> {
+            let n = r.u64(what)?;
+            let n =
+                usize::try_from(n).map_err(|_| DecodeError::LengthTooLarge { what, len: n, max: usize::MAX as u64 })?;
+            r.bytes(n, what)
+        }
+        let vk = <ModelVerifyingKey as zkml_verifier::envelope::Artifact>::from_artifact_bytes(blob(&mut r, "pk vk")?)?;
+        let srs = Srs::from_bytes(blob(&mut r, "pk srs")?)?;
+        let count = r.len(9, "pk layers")?;
+        let mut layers = Vec::with_capacity(count);
+        let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());
+        for _ in 0..count {
+            let name = String::from_utf8_lossy(blob(&mut r, "pk layer name")?).into_owned();
+            let rows = r.u32("pk layer rows")? as usize;
+            let cols = r.u32("pk layer cols")? as usize;
+            let relu = r.u8("pk layer relu")? != 0;
+            let total =
+                rows.checked_mul(cols).and_then(|x| x.checked_add(rows)).filter(|&t| t * 8 <= r.remaining()).ok_or(
+                    DecodeError::LengthTooLarge {
+                        what: "pk layer",
+                        len: (rows as u64) * (cols as u64),
+                        max: r.remaining() as u64,
+                    },
+                )?;
+            let mut vals = Vec::with_capacity(total);
+            for _ in 0..total {
+                vals.push(r.u64("pk layer values")? as i64);
+            }
+            let bias = vals.split_off(rows * cols);
+            layers.push(Layer { name, rows, cols, weight: vals, bias, relu });
+            weight_blinds.push(r.vec("pk weight blind")?);
+            bias_blinds.push(r.vec("pk bias blind")?);
+        }
+        r.finish("model proving key")?;
+        Ok(Self { vk, srs, layers, weight_blinds, bias_blinds })
+    }
+}

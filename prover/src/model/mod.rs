@@ -1,0 +1,11 @@
+//! Proving inference of fully connected ReLU networks (`docs/protocols/mlp.md`); the verifier is
+//! `zkml_verifier::model`, mirrored file by file where it makes sense.
+
+pub mod compile;
+pub mod keys;
+pub mod poly;
+pub mod prove;
+
+pub use compile::{compile, Layer};
+pub use keys::{setup, ModelProvingKey};
+pub use prove::{prove, witness};

@@ -1,0 +1,249 @@
+//! The MLP protocol end to end on small random networks: completeness, rejection with exact errors,
+//! a tamper sweep over every proof field and Fiat–Shamir binding (`docs/protocols/mlp.md`).
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use zkml_prover::ir::{Graph, Matrix, Node, Op, TensorInfo};
+use zkml_prover::model::{prove, setup, ModelProvingKey};
+use zkml_prover::quant::{QuantConfig, QuantizedModel};
+use zkml_prover::srs::Srs;
+use zkml_verifier::envelope::Artifact;
+use zkml_verifier::model::{verify_model, ModelProof};
+
+/// A chain Linear(dims[0] -> dims[1]) -> ReLU -> ... -> Linear with random weights.
+fn mlp(dims: &[usize], rng: &mut ChaCha20Rng) -> Graph {
+    let mut g = Graph::default();
+    g.tensors.push(TensorInfo { name: "input".into(), shape: vec![1, dims[0]] });
+    g.inputs.push(0);
+    for (i, w) in dims.windows(2).enumerate() {
+        let (cols, rows) = (w[0], w[1]);
+        let data: Vec<f32> = (0..rows * cols).map(|_| rng.gen_range(-1.0..1.0) / (cols as f32).sqrt()).collect();
+        let bias: Vec<f32> = (0..rows).map(|_| rng.gen_range(-0.1..0.1)).collect();
+        let input = g.tensors.len() - 1;
+        g.tensors.push(TensorInfo { name: format!("fc{i}"), shape: vec![1, rows] });
+        g.nodes.push(Node {
+            name: format!("fc{i}"),
+            op: Op::Linear { weight: Matrix::new(rows, cols, data).unwrap(), bias: Some(bias) },
+            inputs: vec![input],
+            output: input + 1,
+        });
+        if i + 2 < dims.len() {
+            g.tensors.push(TensorInfo { name: format!("relu{i}"), shape: vec![1, rows] });
+            g.nodes.push(Node { name: format!("relu{i}"), op: Op::Relu, inputs: vec![input + 1], output: input + 2 });
+        }
+    }
+    g.outputs.push(g.tensors.len() - 1);
+    g
+}
+
+struct Fixture {
+    pk: ModelProvingKey,
+    model: QuantizedModel,
+    input: Vec<f32>,
+}
+
+fn fixture(dims: &[usize], seed: u64) -> Fixture {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let g = mlp(dims, &mut rng);
+    let input: Vec<f32> = (0..dims[0]).map(|_| rng.gen_range(0.0..1.0)).collect();
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
+    let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
+    let srs = Srs::insecure_dev(11, &mut rng);
+    let pk = setup(&srs, &model, &mut rng).unwrap();
+    Fixture { pk, model, input }
+}
+
+fn proof_for(f: &Fixture, input: &[f32], seed: u64) -> ModelProof {
+    let q = f.model.quantise_inputs(&[input.to_vec()]).unwrap();
+    prove(&f.pk, &q[0], &mut ChaCha20Rng::seed_from_u64(seed)).unwrap()
+}
+
+#[test]
+fn small_mlp_proves_and_verifies() {
+    let f = fixture(&[6, 5, 3], 1);
+    let proof = proof_for(&f, &f.input, 2);
+    let verdict = verify_model(&f.pk.vk, &proof, None).unwrap();
+    let (witness, _) = f.model.run(&[f.input.clone()]).unwrap();
+    let expected: Vec<i32> =
+        witness.tensors[*f.model.graph.outputs.first().unwrap()].iter().map(|&v| v as i32).collect();
+    assert_eq!(verdict.output, expected);
+    assert_eq!(verdict.pairings, 2);
+    let bytes = proof.to_artifact_bytes();
+    assert_eq!(ModelProof::from_artifact_bytes(&bytes).unwrap(), proof);
+}
+
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::One;
+use zkml_verifier::hex::Digest;
+use zkml_verifier::model::Int;
+use zkml_verifier::{Error, Fr, G1};
+
+fn moved(p: &G1) -> G1 {
+    (*p + G1::generator()).into_affine()
+}
+
+fn fails(f: &Fixture, proof: &ModelProof) -> Error {
+    verify_model(&f.pk.vk, proof, None).expect_err("a tampered proof must not verify")
+}
+
+#[test]
+fn changed_public_values_are_rejected() {
+    let f = fixture(&[6, 5, 3], 3);
+    let proof = proof_for(&f, &f.input, 4);
+    let mut p = proof.clone();
+    p.input[0] = Int(p.input[0].0 + 1);
+    assert_eq!(fails(&f, &p), Error::PairingCheckFailed);
+    let mut p = proof.clone();
+    p.output[1] = Int(p.output[1].0 - 1);
+    assert_eq!(fails(&f, &p), Error::PairingCheckFailed);
+    let mut p = proof.clone();
+    p.input.pop();
+    assert_eq!(fails(&f, &p), Error::ProofShape { what: "input values", expected: 6, found: 5 });
+    let mut p = proof.clone();
+    p.output.push(Int(0));
+    assert_eq!(fails(&f, &p), Error::ProofShape { what: "output values", expected: 3, found: 4 });
+    let mut p = proof;
+    p.evals.pop();
+    assert!(matches!(fails(&f, &p), Error::ProofShape { what: "evaluations", .. }));
+}
+
+#[test]
+fn keys_and_digests_must_match() {
+    let f = fixture(&[6, 5, 3], 5);
+    let other = fixture(&[6, 5, 3], 6);
+    let proof = proof_for(&f, &f.input, 7);
+    let digest = f.pk.vk.digest();
+    assert_eq!(verify_model(&f.pk.vk, &proof, Some(&digest)).unwrap().model_digest, digest);
+    let wrong = Digest([7u8; 32]);
+    assert_eq!(
+        verify_model(&f.pk.vk, &proof, Some(&wrong)),
+        Err(Error::DigestMismatch { expected: wrong, actual: digest })
+    );
+    assert_eq!(
+        verify_model(&other.pk.vk, &proof, None),
+        Err(Error::KeyMismatch { key: other.pk.vk.digest(), proof: digest })
+    );
+    // The other model's key with this proof's digest claimed: the key's weights do not match.
+    let mut forged = proof.clone();
+    forged.vk_digest = other.pk.vk.digest();
+    assert_eq!(verify_model(&other.pk.vk, &forged, None), Err(Error::PairingCheckFailed));
+}
+
+#[test]
+fn a_proof_with_other_weights_fails() {
+    let f = fixture(&[6, 5, 3], 8);
+    for layer in 0..2 {
+        let mut pk = f.pk.clone();
+        pk.layers[layer].weight[3] += 1;
+        let q = f.model.quantise_inputs(&[f.input.clone()]).unwrap();
+        let proof = prove(&pk, &q[0], &mut ChaCha20Rng::seed_from_u64(9)).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");
+        let mut pk = f.pk.clone();
+        pk.layers[layer].bias[0] += 1;
+        let proof = prove(&pk, &q[0], &mut ChaCha20Rng::seed_from_u64(9)).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "bias of layer {layer}");
+    }
+}
+
+#[test]
+fn tampering_with_any_field_is_rejected() {
+    let f = fixture(&[6, 5, 3], 10);
+    let proof = proof_for(&f, &f.input, 11);
+    let mut cases: Vec<(String, ModelProof)> = Vec::new();
+    let mut p = proof.clone();
+    p.vk_digest.0[0] ^= 1;
+    cases.push(("vk digest".into(), p));
+    for i in 0..proof.input.len() {
+        let mut p = proof.clone();
+        p.input[i] = Int(p.input[i].0 ^ 1);
+        cases.push((format!("input {i}"), p));
+    }
+    for i in 0..proof.output.len() {
+        let mut p = proof.clone();
+        p.output[i] = Int(p.output[i].0 ^ 1);
+        cases.push((format!("output {i}"), p));
+    }
+    for i in 0..proof.round1.len() {
+        let mut p = proof.clone();
+        p.round1[i] = moved(&p.round1[i]);
+        cases.push((format!("round-1 commitment {i}"), p));
+    }
+    for i in 0..proof.round2.len() {
+        let mut p = proof.clone();
+        p.round2[i] = moved(&p.round2[i]);
+        cases.push((format!("round-2 commitment {i}"), p));
+    }
+    for i in 0..proof.quotients.len() {
+        let mut p = proof.clone();
+        p.quotients[i] = moved(&p.quotients[i]);
+        cases.push((format!("quotient {i}"), p));
+    }
+    for i in 0..proof.evals.len() {
+        let mut p = proof.clone();
+        p.evals[i] += Fr::one();
+        cases.push((format!("evaluation {i}"), p));
+    }
+    for i in 0..proof.opening.openings.len() {
+        let mut p = proof.clone();
+        p.opening.openings[i].witness = moved(&p.opening.openings[i].witness);
+        cases.push((format!("opening witness {i}"), p));
+        let mut p = proof.clone();
+        p.opening.openings[i].blind_eval += Fr::one();
+        cases.push((format!("opening blind {i}"), p));
+    }
+    for (what, p) in &cases {
+        assert!(verify_model(&f.pk.vk, p, None).is_err(), "{what} tampered but the proof verified");
+    }
+
+    // Byte level: every byte of the header and digest, then a stride through the rest; every
+    // outcome is an error (decoding or verification), never a panic.
+    let bytes = proof.to_artifact_bytes();
+    let offsets: Vec<usize> = (0..48).chain((48..bytes.len()).step_by(7)).collect();
+    for &i in &offsets {
+        let mut b = bytes.clone();
+        b[i] ^= 0x5a;
+        let r = ModelProof::from_artifact_bytes(&b).map_err(Error::from).and_then(|p| verify_model(&f.pk.vk, &p, None));
+        assert!(r.is_err(), "flipping byte {i} of {} still verifies", bytes.len());
+    }
+    for len in [0, 7, 8, 40, bytes.len() / 2, bytes.len() - 1] {
+        assert!(ModelProof::from_artifact_bytes(&bytes[..len]).is_err());
+    }
+}
+
+#[test]
+fn messages_are_bound_by_the_transcript() {
+    // Two honest proofs of the same inference: any field moved from one into the other breaks it,
+    // because every challenge depends on all messages before it.
+    let f = fixture(&[6, 5, 3], 12);
+    let a = proof_for(&f, &f.input, 13);
+    let b = proof_for(&f, &f.input, 14);
+    assert_ne!(a.round1, b.round1);
+    verify_model(&f.pk.vk, &b, None).unwrap();
+    let mixes: Vec<(&str, ModelProof)> = vec![
+        ("round 2", ModelProof { round2: b.round2.clone(), ..a.clone() }),
+        ("quotients", ModelProof { quotients: b.quotients.clone(), ..a.clone() }),
+        ("evaluations", ModelProof { evals: b.evals.clone(), ..a.clone() }),
+        ("opening", ModelProof { opening: b.opening.clone(), ..a.clone() }),
+        ("round 1", ModelProof { round1: b.round1.clone(), ..a.clone() }),
+    ];
+    for (what, p) in mixes {
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+}
+
+#[test]
+fn proving_keys_round_trip() {
+    let f = fixture(&[4, 3, 2], 15);
+    let bytes = f.pk.to_bytes();
+    let back = ModelProvingKey::from_bytes(&bytes).unwrap();
+    assert_eq!(back.vk, f.pk.vk);
+    assert_eq!(back.layers, f.pk.layers);
+    assert!(ModelProvingKey::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+}
+
+#[test]
+fn deeper_networks_verify_with_two_pairings() {
+    let f = fixture(&[8, 7, 6, 5, 4, 3, 2], 16);
+    let proof = proof_for(&f, &f.input, 17);
+    assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, 2);
+}

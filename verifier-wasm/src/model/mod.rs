@@ -1,0 +1,16 @@
+//! Proofs of inference for fully connected ReLU networks (`docs/protocols/mlp.md`).
+//!
+//! [`key`] is what a model owner publishes, [`proof`] what a prover sends, [`verify`] checks one
+//! against the other. [`layout`] and [`claims`] are shared with the prover so both sides run the
+//! same protocol.
+
+pub mod claims;
+pub mod domain;
+pub mod key;
+pub mod layout;
+pub mod proof;
+pub mod verify;
+
+pub use key::{LayerKey, ModelVerifyingKey};
+pub use proof::{Int, ModelProof};
+pub use verify::{verify_model, verify_model_bytes, ModelVerdict};

@@ -1,0 +1,128 @@
+//! Verification of a model proof from the verifying key and the proof alone.
+
+use alloc::vec::Vec;
+
+use super::claims::{claims, points, start_transcript, Base, Challenges};
+use super::key::ModelVerifyingKey;
+use super::layout::Layout;
+use super::proof::ModelProof;
+use crate::envelope::Artifact;
+use crate::error::Error;
+use crate::hex::Digest;
+use crate::kzg::{verify_batch_combos, Query};
+use crate::pairing::PairingBatch;
+use crate::transcript::{labels, Transcript};
+use crate::{Fr, G1};
+
+/// What a valid proof establishes: the model with this digest maps `input` to `output`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelVerdict {
+    pub model_digest: Digest,
+    pub scale_bits: u32,
+    pub input: Vec<i32>,
+    pub output: Vec<i32>,
+    /// Miller loops in the final multi-pairing.
+    pub pairings: usize,
+}
+
+impl ModelVerdict {
+    /// `v / 2^s` for every value.
+    pub fn dequantise(&self, values: &[i32]) -> Vec<f64> {
+        let scale = f64::from(1u32 << self.scale_bits.min(30));
+        values.iter().map(|&v| f64::from(v) / scale).collect()
+    }
+}
+
+/// Replays the prover's rounds and returns the challenges (the transcript is left ready for the
+/// batch opening).
+pub fn replay(t: &mut Transcript, round1: &[G1], round2: &[G1], quotients: &[G1]) -> Challenges {
+    t.absorb(labels::MODEL_ROUND1, round1);
+    let r = t.challenge(labels::MODEL_R);
+    let alpha = t.challenge(labels::MODEL_ALPHA);
+    let beta = t.challenge(labels::MODEL_BETA);
+    t.absorb(labels::MODEL_ROUND2, round2);
+    let lambda = t.challenge(labels::MODEL_LAMBDA);
+    t.absorb(labels::MODEL_QUOTIENTS, quotients);
+    let zeta = t.challenge(labels::MODEL_ZETA);
+    Challenges { r, alpha, beta, lambda, zeta }
+}
+
+fn expect(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::ProofShape { what, expected, found })
+    }
+}
+
+/// Verifies `proof` against `vk` (and, when given, insists that `vk` has digest `expected`).
+pub fn verify_model(
+    vk: &ModelVerifyingKey,
+    proof: &ModelProof,
+    expected: Option<&Digest>,
+) -> Result<ModelVerdict, Error> {
+    vk.validate()?;
+    let digest = vk.digest();
+    if let Some(e) = expected {
+        if *e != digest {
+            return Err(Error::DigestMismatch { expected: *e, actual: digest });
+        }
+    }
+    if proof.vk_digest != digest {
+        return Err(Error::KeyMismatch { key: digest, proof: proof.vk_digest });
+    }
+    let layout = Layout::new(vk);
+    expect("input values", vk.input_len(), proof.input.len())?;
+    expect("output values", vk.output_len(), proof.output.len())?;
+    expect("round-1 commitments", layout.round1, proof.round1.len())?;
+    expect("round-2 commitments", layout.round2, proof.round2.len())?;
+    expect("quotient commitments", layout.domains.len(), proof.quotients.len())?;
+    expect("evaluations", layout.evals, proof.evals.len())?;
+
+    let mut t = start_transcript(&digest, &proof.input, &proof.output);
+    let ch = replay(&mut t, &proof.round1, &proof.round2, &proof.quotients);
+    let input: Vec<Fr> = proof.input.iter().map(|v| v.to_fr()).collect();
+    let output: Vec<Fr> = proof.output.iter().map(|v| v.to_fr()).collect();
+    let list = claims(vk, &layout, &ch, &proof.evals, &input, &output)?;
+    let pts = points(&layout, ch.zeta)?;
+
+    let commitment = |b: Base| -> Result<G1, Error> {
+        let found = match b {
+            Base::Proof(i) => proof.round1.iter().chain(&proof.round2).chain(&proof.quotients).nth(i),
+            Base::Weight(i) => vk.layers.get(i).map(|l| &l.weight),
+            Base::Bias(i) => vk.layers.get(i).map(|l| &l.bias),
+            Base::Table(i) => vk.table.get(i),
+        };
+        found.copied().ok_or(Error::BadKey("claim refers to a missing commitment"))
+    };
+    let mut combos = Vec::with_capacity(list.len());
+    let mut queries = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let combo = c.terms.iter().map(|(b, s)| Ok((commitment(*b)?, *s))).collect::<Result<Vec<_>, Error>>()?;
+        combos.push(combo);
+        let poly = u32::try_from(i).map_err(|_| Error::BadKey("too many claims"))?;
+        queries.push(Query { poly, point: c.point, eval: c.value });
+    }
+    let mut batch = PairingBatch::new();
+    verify_batch_combos(&vk.kzg, &mut t, &combos, &pts, &queries, &proof.opening, &mut batch)?;
+    let pairings = batch.pairings();
+    batch.check()?;
+    Ok(ModelVerdict {
+        model_digest: digest,
+        scale_bits: vk.scale_bits,
+        input: proof.input.iter().map(|v| v.0).collect(),
+        output: proof.output.iter().map(|v| v.0).collect(),
+        pairings,
+    })
+}
+
+/// Decodes a key and a proof from untrusted bytes and verifies.
+pub fn verify_model_bytes(
+    vk_bytes: &[u8],
+    proof_bytes: &[u8],
+    expected: Option<&Digest>,
+) -> Result<ModelVerdict, Error> {
+    let vk = ModelVerifyingKey::from_bytes(vk_bytes)?;
+    let proof = ModelProof::from_artifact_bytes(proof_bytes)?;
+    verify_model(&vk, &proof, expected)
+}
