@@ -364,9 +364,14 @@ impl QuantizedModel {
                     y
                 }
                 (Op::Relu, _) => {
-                    if let Some((index, &v)) = x.iter().enumerate().find(|(_, v)| (v.unsigned_abs() as i128) >= table) {
+                    // The proof's ReLU table holds [relu_min, 2^B); relu_min >= -2^B.
+                    let relu_min =
+                        table as i64 + (1i64 << s) - zkml_verifier::model::key::table_size(s, self.table_bits) as i64;
+                    let outside = |v: i64| (v as i128) >= table || v < relu_min;
+                    if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| outside(v)) {
                         let input_name = &self.graph.tensors[node.inputs[0]].name;
-                        return Err(out_of_range(input_name.clone(), index, v as i128, table));
+                        let bound = if v < 0 { -(relu_min as i128) } else { table };
+                        return Err(out_of_range(input_name.clone(), index, v as i128, bound));
                     }
                     x.iter().map(|&v| v.max(0)).collect()
                 }

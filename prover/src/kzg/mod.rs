@@ -7,7 +7,7 @@ pub use batch::open_batch;
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::UniformRand;
+use ark_ff::{UniformRand, Zero};
 use ark_poly::univariate::DensePolynomial;
 use ark_poly::DenseUVPolynomial;
 use rand::RngCore;
@@ -33,7 +33,10 @@ pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
 /// `[p(tau) + gamma * r(tau)]_1`.
 pub fn commit_with_blind(srs: &Srs, b: &Blinded) -> Result<G1Affine, ProverError> {
     check_degrees(srs, &b.poly, &b.blind)?;
-    Ok((msm(&srs.powers_g1, &b.poly.coeffs) + msm(&srs.gamma_g1, &b.blind.coeffs)).into_affine())
+    // Shifted polynomials (degree-bound checks) start with long runs of zeros: skip them.
+    let start = b.poly.coeffs.iter().position(|c| !c.is_zero()).unwrap_or(b.poly.coeffs.len());
+    let body = msm(&srs.powers_g1[start..], &b.poly.coeffs[start..]);
+    Ok((body + msm(&srs.gamma_g1, &b.blind.coeffs)).into_affine())
 }
 
 /// Commits to `poly` with a fresh blinding polynomial of degree `hiding_degree`; the commitment

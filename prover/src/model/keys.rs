@@ -70,13 +70,18 @@ pub fn bias_coeffs(layer: &Layer) -> Result<Vec<Fr>, ProverError> {
     interpolate(&vals, pow2(layer.rows as u32))
 }
 
-/// The three table columns (input, output, tag) as values over `H_N`: ReLU rows for
-/// `k in [-2^B, 2^B)`, then range rows `(k, 0, 1)` for `k in [0, 2^s)`, padded with ReLU row 0.
+/// Smallest ReLU input the table holds: `2^B + 2^s - N`.
+pub fn relu_min(scale_bits: u32, table_bits: u32) -> i64 {
+    (1i64 << table_bits) + (1i64 << scale_bits) - table_size(scale_bits, table_bits) as i64
+}
+
+/// The three table columns (input, output, tag) as values over `H_N`: ReLU rows `(k, relu(k), 0)`
+/// for `k in [relu_min, 2^B)`, then range rows `(k, 0, 1)` for `k in [0, 2^s)`.
 pub fn table_columns(scale_bits: u32, table_bits: u32) -> [Vec<Fr>; 3] {
     let n = table_size(scale_bits, table_bits);
     let bound = 1i64 << table_bits;
     let (mut t_in, mut t_out, mut t_tag) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    for k in -bound..bound {
+    for k in relu_min(scale_bits, table_bits)..bound {
         t_in.push(Fr::from(k));
         t_out.push(Fr::from(k.max(0)));
         t_tag.push(Fr::zero());
@@ -94,14 +99,19 @@ pub fn table_columns(scale_bits: u32, table_bits: u32) -> [Vec<Fr>; 3] {
     [t_in, t_out, t_tag]
 }
 
+/// Number of ReLU rows: `N - 2^s`.
+fn relu_rows(scale_bits: u32, table_bits: u32) -> usize {
+    table_size(scale_bits, table_bits) - (1usize << scale_bits)
+}
+
 /// Row of the table holding the ReLU pair `(q, relu(q))`.
-pub fn relu_row(q: i64, table_bits: u32) -> Option<usize> {
-    usize::try_from(q + (1i64 << table_bits)).ok().filter(|&i| i < (2usize << table_bits))
+pub fn relu_row(q: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
+    usize::try_from(q - relu_min(scale_bits, table_bits)).ok().filter(|&i| i < relu_rows(scale_bits, table_bits))
 }
 
 /// Row of the table holding the range entry `rem`.
 pub fn range_row(rem: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
-    usize::try_from(rem).ok().filter(|&r| r < (1usize << scale_bits)).map(|r| (2usize << table_bits) + r)
+    usize::try_from(rem).ok().filter(|&r| r < (1usize << scale_bits)).map(|r| relu_rows(scale_bits, table_bits) + r)
 }
 
 /// Number of G1 powers the model needs (`D`).
@@ -122,16 +132,17 @@ pub fn setup<R: RngCore>(srs: &Srs, model: &QuantizedModel, rng: &mut R) -> Resu
     let layers = compile(model)?;
     let (s, b) = (model.scale_bits, model.table_bits);
     let needed = powers_needed(&layers, s, b);
-    // Degree bounds are proven by shifting to degree D - 1, which is sound only if no power
-    // beyond D - 1 exists: D must be the whole SRS, and an imported ceremony must be complete.
+    // Degree bounds are proven by shifting to degree D - 1, which is sound only if no power of
+    // tau beyond D - 1 is published. A dev SRS has no powers beyond its own; a powers-of-tau
+    // ceremony publishes more (tauG1 runs to 2^(power+1) - 2, and larger files of the same
+    // ceremony exist), so models are not set up over imported ceremonies yet.
     let d = srs.powers_g1.len();
     if let SrsOrigin::Ceremony { power, .. } = srs.origin {
-        if (d as u64) < (1u64 << power) {
-            return Err(ProverError::InvalidArgument(format!(
-                "this SRS holds {d} of the ceremony's 2^{power} powers; the model's degree checks need \
-                 all of them (import the ceremony file without truncating it)"
-            )));
-        }
+        return Err(ProverError::InvalidArgument(format!(
+            "model setup needs an SRS with no published powers beyond its own (its degree checks shift to the \
+             last power); this SRS was imported from a 2^{power} powers-of-tau ceremony, which publishes more \
+             (see docs/protocols/mlp.md); use an SRS made by 'prove srs new' for now"
+        )));
     }
     if needed > d {
         let log = needed.next_power_of_two().trailing_zeros();

@@ -63,9 +63,10 @@ pub fn witness(pk: &ModelProvingKey, input: &[i64]) -> Result<Vec<LayerWitness>,
             z[i] = acc as i64;
             q[i] = rescale(z[i], s);
             rem[i] = z[i] + (1 << (s - 1)) - (q[i] << s);
-            let table = 1i64 << b;
-            if l.relu && !(-table..table).contains(&q[i]) {
-                return Err(range_error(&l.name, "rescaled output", i, q[i] as i128, table as i128));
+            let (lo, hi) = (super::keys::relu_min(s, b), 1i64 << b);
+            if l.relu && !(lo..hi).contains(&q[i]) {
+                let bound = if q[i] < 0 { -lo } else { hi };
+                return Err(range_error(&l.name, "rescaled output (ReLU input)", i, q[i] as i128, bound as i128));
             }
             o[i] = if l.relu { q[i].max(0) } else { q[i] };
         }
@@ -132,11 +133,29 @@ impl<R: RngCore> State<'_, R> {
     }
 }
 
+/// Prints stage times on stderr when `ZKML_PROFILE` is set.
+struct Stages(Option<std::time::Instant>);
+
+impl Stages {
+    fn new() -> Self {
+        Self(std::env::var_os("ZKML_PROFILE").map(|_| std::time::Instant::now()))
+    }
+
+    fn mark(&mut self, what: &str) {
+        if let Some(t) = self.0.as_mut() {
+            eprintln!("[prove] {what}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+            *t = std::time::Instant::now();
+        }
+    }
+}
+
 /// Proves one inference on the quantised `input`.
 pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Result<ModelProof, ProverError> {
     let vk = &pk.vk;
+    let mut stages = Stages::new();
     let layout = Layout::new(vk);
     let wit = witness(pk, input)?;
+    stages.mark("witness");
     let (s, b) = (vk.scale_bits, vk.table_bits);
     let big_d = vk.srs_powers as usize;
     let last = wit.last().ok_or_else(|| ProverError::Internal("no layers".into()))?;
@@ -158,8 +177,8 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
             coms[d] = st.commit_values(d, &frs(&w.q), l.m, true)?;
             coms[a] = st.commit_values(a, &frs(&w.out), l.m, true)?;
             for &q in &w.q {
-                let row =
-                    relu_row(q, b).ok_or_else(|| ProverError::Internal(format!("ReLU input {q} outside the table")))?;
+                let row = relu_row(q, s, b)
+                    .ok_or_else(|| ProverError::Internal(format!("ReLU input {q} outside the table")))?;
                 mult[row] += 1;
             }
         }
@@ -172,6 +191,7 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
     let mult_fr: Vec<Fr> = mult.iter().map(|&c| Fr::from(c)).collect();
     coms[layout.mu] = st.commit_values(layout.mu, &mult_fr, n_table, false)?;
     let round1 = coms[..layout.round1].to_vec();
+    stages.mark("round 1");
 
     // The challenges r, alpha, beta need round 2's commitments to be drawn; replay splits rounds,
     // so draw them with a transcript clone and redo the full replay once everything is known.
@@ -257,6 +277,7 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
     coms[layout.phi_t] = st.commit_values(layout.phi_t, &phi_t, n_table, false)?;
     coms[layout.s_t] = st.commit_values(layout.s_t, &running_sum(&phi_t, e_total, n_table)?, n_table, true)?;
     let round2 = coms[layout.round1..layout.round1 + layout.round2].to_vec();
+    stages.mark("round 2");
     let mut probe2 = probe.clone();
     probe2.absorb(zkml_verifier::transcript::labels::MODEL_ROUND2, &round2);
     let lambda = probe2.challenge(zkml_verifier::transcript::labels::MODEL_LAMBDA);
@@ -351,6 +372,7 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
         coms[idx] = st.commit(idx, quotient)?;
     }
     let quotients = coms[layout.round1 + layout.round2..].to_vec();
+    stages.mark("quotients");
     let ch = replay(&mut t, &round1, &round2, &quotients);
     debug_assert_eq!((ch.r, ch.alpha, ch.beta, ch.lambda), (r, alpha, beta, lambda));
     let zeta = ch.zeta;
@@ -410,9 +432,11 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
         }
         combos.push(combo);
     }
+    stages.mark("evaluations and claims");
     let refs: Vec<&Blinded> = combos.iter().collect();
     let queries: Vec<(u32, u32)> = list.iter().enumerate().map(|(i, c)| (i as u32, c.point)).collect();
     let (_, opening) = open_batch(&pk.srs, &mut t, &refs, &pts, &queries)?;
+    stages.mark("batch opening");
     Ok(ModelProof {
         vk_digest: digest,
         input: input_ints,

@@ -10,7 +10,7 @@ use crate::kzg::VerifyingKey;
 use crate::transcript::digest;
 use crate::G1;
 
-/// Largest table index width accepted (tables have `2^(B+1) + 2^s` rows).
+/// Largest table index width accepted (tables have at most `2^(B+2)` rows).
 pub const MAX_TABLE_BITS: u32 = 20;
 /// Largest padded layer side accepted (keeps verifier allocations bounded).
 pub const MAX_SIDE: u32 = 1 << 20;
@@ -64,7 +64,7 @@ pub struct ModelVerifyingKey {
     pub srs_powers: u32,
     /// `s`: activations have scale `2^s`, accumulators `2^(2s)`.
     pub scale_bits: u32,
-    /// `B`: ReLU inputs lie in `[-2^B, 2^B)`.
+    /// `B`: ReLU inputs lie in `[2^B + 2^s - N, 2^B)` (see [`table_size`]).
     pub table_bits: u32,
     pub layers: Vec<LayerKey>,
     /// Commitments (unblinded, deterministic) to the table columns input, output and tag.
@@ -139,9 +139,15 @@ pub fn pow2(x: u32) -> usize {
     (x as usize).max(2).next_power_of_two()
 }
 
-/// Table rows for scale `s` and bound `B`: `2^(B+1)` ReLU rows and `2^s` range rows, padded.
+/// Table rows `N` for scale `s <= B` and bound `B`: `2^(B+1)` when `s + 3 <= B`, else `2^(B+2)`.
+/// The last `2^s` rows are range rows; the others are ReLU rows for the inputs
+/// `[2^B + 2^s - N, 2^B)`: at least `[-(2^B - 2^s), 2^B)`, all of `[-2^B, 2^B)` when `N = 2^(B+2)`.
 pub fn table_size(scale_bits: u32, table_bits: u32) -> usize {
-    ((1usize << (table_bits + 1)) + (1usize << scale_bits)).next_power_of_two()
+    if scale_bits + 3 <= table_bits {
+        1usize << (table_bits + 1)
+    } else {
+        1usize << (table_bits + 2)
+    }
 }
 
 impl Artifact for ModelVerifyingKey {
