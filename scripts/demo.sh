@@ -1,36 +1,91 @@
 #!/usr/bin/env bash
-# The main job, end to end: make a dev SRS, commit to and batch-open random polynomials with the
-# native prover, then verify the same bytes natively, in Node and in headless Chromium.
+# The main job, end to end on the bundled MNIST classifier (tests/fixtures/models/mnist_mlp.onnx):
+# make a dev SRS, set the model up (quantise, compile, commit the weights), prove one inference
+# with the native prover, then verify the same bytes natively, in Node and in headless Chromium
+# against the published model digest, and print the proven outputs beside the float model's.
+#
+#   bash scripts/demo.sh                    # proves mnist_mlp.input.json
+#   SAMPLE=mnist_mlp.1 bash scripts/demo.sh # another bundled sample (mnist_mlp.{1,2})
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:/usr/local/bin:$PATH"
 OUT=out/demo
+MODELS=tests/fixtures/models
+SAMPLE=${SAMPLE:-mnist_mlp}
+INPUT=$MODELS/$SAMPLE.input.json
+EXPECTED=$MODELS/$SAMPLE.expected.json
+[[ -f $INPUT && -f $EXPECTED ]] || { echo "demo: no bundled sample $SAMPLE ($INPUT, $EXPECTED)" >&2; exit 2; }
 mkdir -p "$OUT"
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f s", b - a }'; }
 
 echo "==> building the prover (release) and the verifier's wasm packages"
 cargo build --release --locked -p zkml-prover --bin prove
 bash scripts/wasm-build.sh
 PROVE=target/release/prove
 
-echo "==> dev SRS (2^12 powers)"
-$PROVE srs new --log-size 12 -o "$OUT/dev.srs"
-echo "==> commit to 4 random polynomials of degree 1023 and open each at 3 points"
-$PROVE kzg-demo --srs "$OUT/dev.srs" -o "$OUT" --polys 4 --degree 1023 --points 3
+echo "==> dev SRS (2^17 powers: the first layer, 784 -> 128, needs 1024 x 128)"
+t0=$(now)
+$PROVE srs new --log-size 17 -o "$OUT/dev.srs"
+t_srs=$(secs "$t0" "$(now)")
 
-echo "==> verify"
-native=$($PROVE verify --vk "$OUT/kzg.vk" --proof "$OUT/kzg.proof" 2>&1) && v=0 || v=$?
-echo "native:             $native"
-node=$(node scripts/node-verify.mjs "$OUT/kzg.vk" "$OUT/kzg.proof" 2>&1) && n=0 || n=$?
-echo "node:               $node"
-browser=$(bash scripts/browser-verify.sh "$OUT/kzg.vk" "$OUT/kzg.proof" 2>&1) && b=0 || b=$?
-echo "$browser"
+echo "==> setup: import, quantise (calibrated on $MODELS/mnist_mlp.input.json), commit the weights"
+t0=$(now)
+DIGEST=$($PROVE setup "$MODELS/mnist_mlp.onnx" --srs "$OUT/dev.srs" -o "$OUT/model" \
+  --calibration "$MODELS/mnist_mlp.input.json")
+t_setup=$(secs "$t0" "$(now)")
+echo "$DIGEST" >"$OUT/model.digest"
+echo "model digest: $DIGEST"
+
+echo "==> prove: $INPUT"
+t0=$(now)
+$PROVE prove --pk "$OUT/model/model.pk" --input "$INPUT" -o "$OUT/mnist.proof" --output "$OUT/output.json"
+t_prove=$(secs "$t0" "$(now)")
+
+VK=$OUT/model/model.vk
+PROOF=$OUT/mnist.proof
+echo
+echo "==> verify, pinning the published model digest"
+native=$($PROVE verify --vk "$VK" --proof "$PROOF" --digest "$DIGEST" --input "$INPUT" \
+  --output "$OUT/output.json" 2>&1) && v=0 || v=$?
+echo "native:"
+sed 's/^/  /' <<<"$native"
+node=$(node scripts/node-verify.mjs "$VK" "$PROOF" "$DIGEST" 2>&1) && n=0 || n=$?
+echo "node:"
+sed 's/^/  /' <<<"$node"
+browser=$(bash scripts/browser-verify.sh "$VK" "$PROOF" "$DIGEST" 2>&1) && b=0 || b=$?
+sed 's/^/  /' <<<"$browser"
+
+echo
+echo "==> model digest: $DIGEST"
+echo "==> proven outputs (dequantised) beside the float model's ($EXPECTED)"
+python3 - "$OUT/output.json" "$EXPECTED" <<'EOF'
+import json, sys
+proven = json.load(open(sys.argv[1]))["output_data"][0]
+expected = json.load(open(sys.argv[2]))["output_data"][0]
+print(f"  {'class':>5}  {'proven':>12}  {'float':>12}  {'difference':>10}")
+for i, (p, e) in enumerate(zip(proven, expected)):
+    print(f"  {i:>5}  {p:>12.4f}  {e:>12.4f}  {p - e:>10.4f}")
+argmax = lambda v: max(range(len(v)), key=v.__getitem__)
+print(f"  argmax: proven {argmax(proven)}, float {argmax(expected)}")
+EOF
 
 wasm=verifier-wasm/pkg/zkml_verifier_bg.wasm
 echo
-echo "==> sizes"
-echo "verifying key:      $(stat -c %s "$OUT/kzg.vk") bytes"
-echo "proof:              $(stat -c %s "$OUT/kzg.proof") bytes"
+echo "==> sizes and times"
+echo "proof:              $(stat -c %s "$PROOF") bytes"
+echo "verifying key:      $(stat -c %s "$VK") bytes"
+echo "proving key:        $(stat -c %s "$OUT/model/model.pk") bytes"
 echo "verifier .wasm:     $(stat -c %s "$wasm") bytes ($(gzip -9c "$wasm" | wc -c) gzipped)"
+# Verification times as each verifier measured them (its own output above).
+t_native=$(sed -n 's/^valid: .*, \([0-9.]*[mµn]*s\)$/\1/p' <<<"$native" | head -n1)
+t_node=$(sed -n 's/.*"ms":\([0-9.]*\).*/\1 ms/p' <<<"$node" | head -n1)
+t_browser=$(sed -n 's/^ *time: *\([0-9.]* ms\).*/\1/p' <<<"$browser" | head -n1)
+echo "srs (2^17):         $t_srs"
+echo "setup:              $t_setup"
+echo "prove:              $t_prove (wall clock, loading the key included)"
+echo "verify:             native ${t_native:-?}, node ${t_node:-?} (first call), browser ${t_browser:-?}"
 if ((v || n || b)); then echo "demo: a verifier rejected the proof"; exit 1; fi
-echo "demo: all three verifiers accept the proof"
+echo "demo: all three verifiers accept the proof of model $DIGEST"

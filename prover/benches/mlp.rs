@@ -59,7 +59,8 @@ fn main() {
 
     let graph = OnnxModel::load(&model_path).expect("model loads").graph().clone();
     let input = io_json::read_input(&input_path, &graph.input_signature()).expect("input JSON");
-    let model = QuantizedModel::calibrate(graph, &[input.clone()], &QuantConfig::default()).expect("quantises");
+    let model =
+        QuantizedModel::calibrate(graph, std::slice::from_ref(&input), &QuantConfig::default()).expect("quantises");
     let q = model.quantise_inputs(&input).expect("input quantises");
     let mut rng = ChaCha20Rng::seed_from_u64(1);
 

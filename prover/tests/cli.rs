@@ -1,8 +1,9 @@
 //! The `prove` command's contract: exit codes (0 valid, 1 invalid, 2 usage or I/O error) and
-//! one-line errors that name the file at fault.
+//! one-line errors that name the file at fault; the model commands end to end on `mnist_mlp`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 fn prove(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_prove")).args(args).output().expect("run prove")
@@ -121,4 +122,223 @@ fn usage_errors_exit_2() {
     assert_eq!(prove(&["verify"]).status.code(), Some(2));
     assert_eq!(prove(&["srs", "new", "--log-size", "0", "-o", "x"]).status.code(), Some(2));
     assert_eq!(prove(&["frobnicate"]).status.code(), Some(2));
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Exit 2 with exactly one line on stderr, which contains every one of `parts`.
+fn fails_in_one_line(o: &Output, parts: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    for p in parts {
+        assert!(e.contains(p), "{p:?} missing from: {e}");
+    }
+}
+
+fn model_fixture(name: &str) -> PathBuf {
+    fixture(&format!("models/{name}"))
+}
+
+/// `mnist_mlp` set up and proven once per test binary (the SRS, setup and proof are the slow
+/// part): a dev SRS of 2^17 powers, `prove setup`, `prove prove`.
+struct Mnist {
+    dir: PathBuf,
+    pk: PathBuf,
+    vk: PathBuf,
+    proof: PathBuf,
+    output: PathBuf,
+    digest: String,
+    prove_stdout: String,
+}
+
+fn mnist() -> &'static Mnist {
+    static MNIST: OnceLock<Mnist> = OnceLock::new();
+    MNIST.get_or_init(|| {
+        let dir = tmp("mnist");
+        let srs = dir.join("dev.srs");
+        let o = prove(&["srs", "new", "--log-size", "17", "--seed", "1", "-o", s(&srs)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+
+        let keys = dir.join("keys");
+        let input = model_fixture("mnist_mlp.input.json");
+        let onnx = model_fixture("mnist_mlp.onnx");
+        let o =
+            prove(&["setup", s(&onnx), "--srs", s(&srs), "-o", s(&keys), "--calibration", s(&input), "--seed", "2"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::remove_file(&srs).unwrap(); // 8 MB, needed by setup only
+        let digest = stdout(&o).trim().to_string();
+        assert!(digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()), "digest {digest:?}");
+
+        let (pk, vk) = (keys.join("model.pk"), keys.join("model.vk"));
+        let (proof, output) = (dir.join("mnist.proof"), dir.join("out.json"));
+        let o = prove(&["prove", "--pk", s(&pk), "--input", s(&input), "-o", s(&proof), "--output", s(&output)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        Mnist { dir, pk, vk, proof, output, digest, prove_stdout: stdout(&o) }
+    })
+}
+
+fn argmax(v: &[f64]) -> usize {
+    (0..v.len()).reduce(|b, i| if v[i] > v[b] { i } else { b }).unwrap()
+}
+
+#[test]
+fn mnist_setup_prove_verify() {
+    let m = mnist();
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(m.vk.with_file_name("model.json")).unwrap()).unwrap();
+    assert_eq!(meta["digest"], m.digest.as_str());
+    assert_eq!(meta["inputs"][0]["values"], 784);
+
+    // The proven outputs, dequantised, keep the float model's class.
+    let out: serde_json::Value = serde_json::from_slice(&std::fs::read(&m.output).unwrap()).unwrap();
+    let values: Vec<f64> = out["output_data"][0].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(values.len(), 10);
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model_fixture("mnist_mlp.expected.json")).unwrap()).unwrap();
+    let expected: Vec<f64> =
+        expected["output_data"][0].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(argmax(&values), argmax(&expected));
+    assert!(m.prove_stdout.contains(&format!("argmax: {}", argmax(&expected))), "{}", m.prove_stdout);
+
+    let input = model_fixture("mnist_mlp.input.json");
+    let o = prove(&[
+        "verify",
+        "--vk",
+        s(&m.vk),
+        "--proof",
+        s(&m.proof),
+        "--digest",
+        &m.digest,
+        "--input",
+        s(&input),
+        "--output",
+        s(&m.output),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("valid"), "{text}");
+    assert!(text.contains(&m.digest) && text.contains(&format!("argmax:  {}", argmax(&expected))), "{text}");
+    assert!(text.contains("input:   matches") && text.contains("output:  matches"), "{text}");
+}
+
+#[test]
+fn mnist_verify_rejects_what_the_proof_does_not_show() {
+    let m = mnist();
+    let base = ["verify", "--vk", s(&m.vk), "--proof", s(&m.proof)];
+    let with = |extra: &[&str]| prove(&[&base[..], extra].concat());
+    let invalid = |o: &Output, part: &str| {
+        let e = stderr(o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains(part), "{part:?} missing from: {e}");
+    };
+
+    // A published digest other than the key's.
+    invalid(&with(&["--digest", &"ab".repeat(32)]), "was expected");
+
+    // Another input than the proven one.
+    let text = std::fs::read_to_string(model_fixture("mnist_mlp.input.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["input_data"][0][300] = serde_json::json!(json["input_data"][0][300].as_f64().unwrap() + 1.0);
+    let other = m.dir.join("other.input.json");
+    std::fs::write(&other, json.to_string()).unwrap();
+    invalid(&with(&["--input", s(&other)]), "element 300");
+
+    // Other outputs than the proven ones: the float model's are more than half a step away.
+    invalid(&with(&["--output", s(&model_fixture("mnist_mlp.expected.json"))]), "mnist_mlp.expected.json");
+
+    // A flipped byte of the proof.
+    let mut bytes = std::fs::read(&m.proof).unwrap();
+    let i = bytes.len() - 40;
+    bytes[i] ^= 1;
+    let bad = m.dir.join("bad.proof");
+    std::fs::write(&bad, &bytes).unwrap();
+    invalid(&prove(&["verify", "--vk", s(&m.vk), "--proof", s(&bad)]), "bad.proof");
+}
+
+#[test]
+fn mnist_inspect_reports_sizes_and_pairings() {
+    let m = mnist();
+    let proof_len = std::fs::metadata(&m.proof).unwrap().len();
+    for (file, kind) in [(&m.vk, "model verifying key"), (&m.pk, "model proving key"), (&m.proof, "model proof")] {
+        let o = prove(&["inspect", s(file), "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(j["kind"], kind);
+        assert!(j["pairings"].is_u64(), "{j}");
+        assert_eq!(j["pairings"], 2);
+        assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(file).unwrap().len()));
+        assert_eq!(j["format_version"], 1);
+        if kind != "model proof" {
+            assert_eq!(j["digest"], m.digest.as_str());
+            assert_eq!(j["layers"].as_array().unwrap().len(), 3);
+            assert_eq!(j["proof"]["bytes"].as_u64(), Some(proof_len), "{j}");
+        } else {
+            assert_eq!(j["model_digest"], m.digest.as_str());
+        }
+        // The text form works too.
+        assert!(prove(&["inspect", s(file)]).status.success());
+    }
+}
+
+#[test]
+fn mnist_prove_names_bad_inputs_in_one_line() {
+    let m = mnist();
+    let dir = tmp("bad-inputs");
+    let run = |name: &str, text: &str| {
+        let input = dir.join(name);
+        std::fs::write(&input, text).unwrap();
+        prove(&["prove", "--pk", s(&m.pk), "--input", s(&input), "-o", s(&dir.join("p.proof"))])
+    };
+    fails_in_one_line(&run("malformed.json", "{\"input_data\": [[0.5, 0.25,"), &["malformed.json", "malformed JSON"]);
+    fails_in_one_line(
+        &run("short.json", "{\"input_data\": [[0.5, 0.25, 1]]}"),
+        &["short.json", "input 'input'", "expected 784 values, got 3"],
+    );
+    fails_in_one_line(&run("text.json", "{\"input_data\": [[\"a\"]]}"), &["text.json"]);
+    assert!(!dir.join("p.proof").exists());
+    // The key itself: a verifying key is not a proving key.
+    let o = prove(&["prove", "--pk", s(&m.vk), "--input", s(&model_fixture("mnist_mlp.input.json")), "-o", "x"]);
+    fails_in_one_line(&o, &["model.vk"]);
+}
+
+#[test]
+fn setup_names_what_it_cannot_use() {
+    let dir = tmp("setup-errors");
+    let srs = dir.join("small.srs");
+    assert!(prove(&["srs", "new", "--log-size", "6", "--seed", "3", "-o", s(&srs)]).status.success());
+    let onnx = model_fixture("mnist_mlp.onnx");
+    let input = model_fixture("mnist_mlp.input.json");
+    let out = dir.join("keys");
+
+    // Unsupported operations are all listed, with their nodes.
+    let o = prove(&[
+        "setup",
+        s(&model_fixture("unsupported.onnx")),
+        "--srs",
+        s(&srs),
+        "-o",
+        s(&out),
+        "--calibration",
+        s(&input),
+    ]);
+    fails_in_one_line(&o, &["unsupported.onnx", "Conv", "Sigmoid", "Softmax"]);
+
+    // No calibration input: asks for one.
+    let o = prove(&["setup", s(&onnx), "--srs", s(&srs), "-o", s(&out)]);
+    fails_in_one_line(&o, &["mnist_mlp.onnx", "--calibration"]);
+
+    // A calibration input that does not fit the model.
+    let short = dir.join("short.json");
+    std::fs::write(&short, "{\"input_data\": [[1, 2]]}").unwrap();
+    let o = prove(&["setup", s(&onnx), "--srs", s(&srs), "-o", s(&out), "--calibration", s(&short)]);
+    fails_in_one_line(&o, &["short.json", "expected 784 values, got 2"]);
+
+    // An SRS too small for the model.
+    let o = prove(&["setup", s(&onnx), "--srs", s(&srs), "-o", s(&out), "--calibration", s(&input)]);
+    fails_in_one_line(&o, &["small.srs", "log size"]);
+    assert!(!out.join("model.pk").exists());
 }

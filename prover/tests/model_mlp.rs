@@ -63,7 +63,7 @@ fn small_mlp_proves_and_verifies() {
     let f = fixture(&[6, 5, 3], 1);
     let proof = proof_for(&f, &f.input, 2);
     let verdict = verify_model(&f.pk.vk, &proof, None).unwrap();
-    let (witness, _) = f.model.run(&[f.input.clone()]).unwrap();
+    let (witness, _) = f.model.run(std::slice::from_ref(&f.input)).unwrap();
     let expected: Vec<i32> =
         witness.tensors[*f.model.graph.outputs.first().unwrap()].iter().map(|&v| v as i32).collect();
     assert_eq!(verdict.output, expected);
@@ -135,7 +135,7 @@ fn a_proof_with_other_weights_fails() {
     for layer in 0..2 {
         let mut pk = f.pk.clone();
         pk.layers[layer].weight[3] += 1;
-        let q = f.model.quantise_inputs(&[f.input.clone()]).unwrap();
+        let q = f.model.quantise_inputs(std::slice::from_ref(&f.input)).unwrap();
         let proof = prove(&pk, &q[0], &mut ChaCha20Rng::seed_from_u64(9)).unwrap();
         assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");
         let mut pk = f.pk.clone();

@@ -7,7 +7,14 @@ use serde_json::{json, Value};
 use zkml_prover::srs::{Srs, SrsOrigin};
 use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind, FORMAT_VERSION};
-use zkml_verifier::kzg::VerifyingKey;
+use zkml_verifier::kzg::{BatchOpeningProof, PointOpening, VerifyingKey};
+use zkml_verifier::model::claims::{claims, Challenges};
+use zkml_verifier::model::layout::Layout;
+use zkml_verifier::model::{Int, ModelProof, ModelVerifyingKey};
+use zkml_verifier::pairing::PairingBatch;
+use zkml_verifier::{Fr, G1};
+
+use zkml_prover::model::ModelProvingKey;
 
 use super::{read_file, CmdResult, Failure};
 
@@ -33,14 +40,8 @@ pub fn run(a: Args) -> CmdResult {
     let extra = match kind {
         Kind::Srs => {
             let srs = Srs::from_bytes(&bytes).map_err(bad)?;
-            let origin = match srs.origin {
-                SrsOrigin::InsecureDev => json!("insecure local (tests and demos only)"),
-                SrsOrigin::Ceremony { power, source } => {
-                    json!({"ceremony_power": power, "source_digest": source.to_hex()})
-                }
-            };
             json!({
-                "origin": origin,
+                "origin": origin(srs.origin),
                 "g1_powers": srs.powers_g1.len(),
                 "gamma_g1_powers": srs.gamma_g1.len(),
                 "g2_powers": srs.powers_g2.len(),
@@ -64,16 +65,207 @@ pub fn run(a: Args) -> CmdResult {
                 "pairings": 2,
             })
         }
+        Kind::ModelVerifyingKey => {
+            let vk = ModelVerifyingKey::from_bytes(&bytes)
+                .map_err(|e| Failure::Usage(format!("{}: {e}", a.file.display())))?;
+            describe_model(&vk)
+        }
+        Kind::ModelProvingKey => {
+            let pk = ModelProvingKey::from_bytes(&bytes).map_err(bad)?;
+            let mut info = describe_model(&pk.vk);
+            if let Some(Value::Array(layers)) = info.get_mut("layers") {
+                for (l, key) in layers.iter_mut().zip(&pk.layers) {
+                    if let Value::Object(m) = l {
+                        m.insert("name".into(), json!(key.name));
+                    }
+                }
+            }
+            if let Value::Object(m) = &mut info {
+                m.insert("vk_bytes".into(), json!(pk.vk.to_artifact_bytes().len()));
+                m.insert(
+                    "srs".into(),
+                    json!({
+                        "origin": origin(pk.srs.origin),
+                        "g1_powers": pk.srs.powers_g1.len(),
+                        "gamma_g1_powers": pk.srs.gamma_g1.len(),
+                        "g2_powers": pk.srs.powers_g2.len(),
+                    }),
+                );
+            }
+            info
+        }
+        Kind::ModelProof => {
+            let p = ModelProof::from_artifact_bytes(&bytes).map_err(bad)?;
+            json!({
+                "model_digest": p.vk_digest.to_hex(),
+                "input_values": p.input.len(),
+                "output_values": p.output.len(),
+                "commitments": {
+                    "round1": p.round1.len(),
+                    "round2": p.round2.len(),
+                    "quotients": p.quotients.len(),
+                    "total": p.round1.len() + p.round2.len() + p.quotients.len(),
+                },
+                "evaluations": p.evals.len(),
+                "opening_points": p.opening.openings.len(),
+                // The G2 points live in the verifying key, which is not at hand; every opening of
+                // a model proof pairs only with the key's [1]_2 and [tau]_2, and `PairingBatch`
+                // groups all equations by G2 point: two Miller loops, whatever the model.
+                "pairings": 2,
+            })
+        }
     };
     if let (Value::Object(m), Value::Object(e)) = (&mut info, extra) {
         m.extend(e);
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&info).unwrap_or_default());
-    } else if let Value::Object(m) = &info {
-        for (k, v) in m {
-            println!("{k:>16}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
-        }
+    } else {
+        print_text(&info, 0);
     }
     Ok(())
+}
+
+fn origin(o: SrsOrigin) -> Value {
+    match o {
+        SrsOrigin::InsecureDev => json!("insecure local (tests and demos only)"),
+        SrsOrigin::Ceremony { power, source } => json!({"ceremony_power": power, "source_digest": source.to_hex()}),
+    }
+}
+
+/// What a model verifying key commits to and what verifying a proof against it costs, computed
+/// with the verifier's own layout, claim list and pairing batch.
+fn describe_model(vk: &ModelVerifyingKey) -> Value {
+    let layout = Layout::new(vk);
+    let (s, b) = (vk.scale_bits, vk.table_bits);
+    let layers: Vec<Value> = vk
+        .layers
+        .iter()
+        .zip(&layout.layers)
+        .map(|(k, l)| {
+            let mut blocks =
+                vec![format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m)];
+            blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
+            if k.relu {
+                blocks.push("relu lookup".into());
+            }
+            json!({"rows": k.rows, "cols": k.cols, "relu": k.relu, "blocks": blocks})
+        })
+        .collect();
+    let relu_layers = vk.layers.iter().filter(|l| l.relu).count();
+    let points = layout.domains.len() + 1;
+    json!({
+        "digest": vk.digest().to_hex(),
+        "scale_bits": s,
+        "table_bits": b,
+        "srs_powers": vk.srs_powers,
+        "input_values": vk.input_len(),
+        "output_values": vk.output_len(),
+        "layers": layers,
+        "block_classes": {
+            "matmul": vk.layers.len(),
+            "rescale+range lookup": vk.layers.len(),
+            "relu lookup": relu_layers,
+            "table": 1,
+        },
+        // Lookup table shared by every layer: ReLU pairs, then the 2^s remainders of the rescaling.
+        "table": {"rows": layout.table_n, "range_rows": 1usize << s, "relu_rows": layout.table_n.saturating_sub(1 << s)},
+        "key_commitments": 2 * vk.layers.len() + vk.table.len(),
+        "proof": {
+            "commitments": layout.commitments(),
+            "round1": layout.round1,
+            "round2": layout.round2,
+            "quotients": layout.domains.len(),
+            "domains": layout.domains,
+            "evaluations": layout.evals,
+            "opening_points": points,
+            "claims": claim_count(vk, &layout),
+            "bytes": proof_size(vk, &layout),
+        },
+        "pairings": pairings(vk, points),
+    })
+}
+
+/// Miller loops of the final multi-pairing: the batch opening adds one equation per point, in
+/// [1]_2 and [tau]_2, to a [`PairingBatch`], which groups them by G2 point.
+fn pairings(vk: &ModelVerifyingKey, points: usize) -> usize {
+    let mut batch = PairingBatch::new();
+    for _ in 0..points {
+        batch.add(Fr::from(1u64), &[(vk.kzg.h, &[]), (vk.kzg.tau_h, &[])]);
+    }
+    batch.pairings()
+}
+
+/// The number of claims (queries of the batch opening); they do not depend on the challenges'
+/// values, so fixed ones stand in for them.
+fn claim_count(vk: &ModelVerifyingKey, layout: &Layout) -> Option<usize> {
+    let f = |x: u64| Fr::from(x);
+    let ch = Challenges {
+        r: f(0x5eed_0001),
+        alpha: f(0x5eed_0002),
+        beta: f(0x5eed_0003),
+        lambda: f(0x5eed_0004),
+        zeta: f(0x5eed_0005),
+    };
+    let zeros = |n: usize| vec![Fr::from(0u64); n];
+    claims(vk, layout, &ch, &zeros(layout.evals), &zeros(vk.input_len()), &zeros(vk.output_len())).ok().map(|c| c.len())
+}
+
+/// Size in bytes of every proof for this key (the encoding has no variable-size values).
+fn proof_size(vk: &ModelVerifyingKey, layout: &Layout) -> usize {
+    let g = G1::default();
+    let proof = ModelProof {
+        vk_digest: vk.digest(),
+        input: vec![Int(0); vk.input_len()],
+        output: vec![Int(0); vk.output_len()],
+        round1: vec![g; layout.round1],
+        round2: vec![g; layout.round2],
+        quotients: vec![g; layout.domains.len()],
+        evals: vec![Fr::from(0u64); layout.evals],
+        opening: BatchOpeningProof {
+            openings: vec![PointOpening { witness: g, blind_eval: Fr::from(0u64) }; layout.domains.len() + 1],
+        },
+    };
+    proof.to_artifact_bytes().len()
+}
+
+/// `key: value` lines, nested objects indented, lists of objects one per line.
+fn print_text(v: &Value, indent: usize) {
+    let Value::Object(m) = v else { return };
+    let width = m.keys().map(|k| k.len()).max().unwrap_or(0);
+    let pad = " ".repeat(indent);
+    for (k, v) in m {
+        match v {
+            Value::Object(_) => {
+                println!("{pad}{k}:");
+                print_text(v, indent + 2);
+            }
+            Value::Array(items) if items.iter().any(Value::is_object) => {
+                println!("{pad}{k}:");
+                for (i, item) in items.iter().enumerate() {
+                    let Value::Object(fields) = item else {
+                        println!("{pad}  [{i}] {}", inline(item));
+                        continue;
+                    };
+                    // Scalars on the item's line, lists below it.
+                    let (lists, scalars): (Vec<_>, Vec<_>) = fields.iter().partition(|(_, v)| v.is_array());
+                    let line: Vec<String> = scalars.iter().map(|(k, v)| format!("{k}={}", inline(v))).collect();
+                    println!("{pad}  [{i}] {}", line.join("  "));
+                    for (k, v) in lists {
+                        println!("{pad}      {k}: {}", inline(v));
+                    }
+                }
+            }
+            _ => println!("{pad}{k:<width$}  {}", inline(v)),
+        }
+    }
+}
+
+fn inline(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(inline).collect::<Vec<_>>().join(", "),
+        Value::Object(m) => m.iter().map(|(k, v)| format!("{k}={}", inline(v))).collect::<Vec<_>>().join("  "),
+        v => v.to_string(),
+    }
 }

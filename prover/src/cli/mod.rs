@@ -5,6 +5,9 @@
 
 mod inspect;
 mod kzg_demo;
+mod model_files;
+mod prove;
+mod setup;
 mod srs;
 mod verify;
 
@@ -26,6 +29,11 @@ enum Command {
     /// Make or import a structured reference string.
     #[command(subcommand)]
     Srs(srs::SrsCommand),
+    /// Compile, quantise and commit an ONNX model: writes DIR/model.pk, DIR/model.vk, DIR/model.json
+    /// and prints the model digest.
+    Setup(setup::Args),
+    /// Prove one inference of a set-up model: writes the proof and, optionally, the outputs.
+    Prove(prove::Args),
     /// Commit to random polynomials and batch-open them: writes DIR/kzg.vk and DIR/kzg.proof.
     KzgDemo(kzg_demo::Args),
     /// Verify a proof against a verifying key (exit 0 valid, 1 invalid, 2 usage or I/O error).
@@ -55,6 +63,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Srs(cmd) => srs::run(cmd),
+        Command::Setup(args) => setup::run(args),
+        Command::Prove(args) => prove::run(args),
         Command::KzgDemo(args) => kzg_demo::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
@@ -69,6 +79,15 @@ pub fn run() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// A seeded generator (reproducible fixtures) or a fresh one.
+pub fn rng(seed: Option<u64>) -> rand_chacha::ChaCha20Rng {
+    use rand::SeedableRng;
+    match seed {
+        Some(s) => rand_chacha::ChaCha20Rng::seed_from_u64(s),
+        None => rand_chacha::ChaCha20Rng::from_entropy(),
     }
 }
 

@@ -1,15 +1,19 @@
-//! `prove verify`: checks a proof against a verifying key.
+//! `prove verify`: checks a proof against a verifying key: a model proof (with, optionally, the
+//! input and output files it must match) or a KZG batch proof.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args as ClapArgs;
+use zkml_prover::io_json;
 use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind};
 use zkml_verifier::hex::Digest;
 use zkml_verifier::kzg::VerifyingKey;
+use zkml_verifier::model::{verify_model, ModelProof, ModelVerifyingKey};
 use zkml_verifier::Error;
 
+use super::model_files::{argmax, dequantise, names_for, read_quantised_input, show};
 use super::{read_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
@@ -23,6 +27,13 @@ pub struct Args {
     /// The published digest the verifying key must have (64 hex digits).
     #[arg(long, value_name = "HEX")]
     digest: Option<String>,
+    /// Model proofs: the input (EZKL input JSON) the proof's public input must equal once quantised.
+    #[arg(long, value_name = "IN.json")]
+    input: Option<PathBuf>,
+    /// Model proofs: outputs ({"output_data": [[...]]}) the proven outputs must match within half
+    /// a quantisation step.
+    #[arg(long, value_name = "OUT.json")]
+    output: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> CmdResult {
@@ -39,7 +50,11 @@ pub fn run(a: Args) -> CmdResult {
     let (kind, _) = envelope::open(&proof_bytes).map_err(|e| invalid(&a.proof, e.into()))?;
     let start = Instant::now();
     match kind {
+        Kind::ModelProof => verify_model_proof(&a, expected, &vk_bytes, &proof_bytes, start),
         Kind::KzgBatchProof => {
+            if let Some(flag) = [(&a.input, "--input"), (&a.output, "--output")].iter().find(|f| f.0.is_some()) {
+                return Err(Failure::Usage(format!("{}: only model proofs have inputs and outputs", flag.1)));
+            }
             let vk = VerifyingKey::from_bytes(&vk_bytes).map_err(|e| invalid(&a.vk, e))?;
             if let Some(expected) = expected {
                 let actual = vk.digest();
@@ -63,4 +78,75 @@ pub fn run(a: Args) -> CmdResult {
         }
         other => Err(Failure::Usage(format!("{}: a {other} is not a proof", a.proof.display()))),
     }
+}
+
+fn verify_model_proof(
+    a: &Args,
+    expected: Option<Digest>,
+    vk_bytes: &[u8],
+    proof_bytes: &[u8],
+    start: Instant,
+) -> CmdResult {
+    let invalid = |file: &PathBuf, e: Error| Failure::Invalid(format!("{}: {e}", file.display()));
+    let vk = ModelVerifyingKey::from_bytes(vk_bytes).map_err(|e| invalid(&a.vk, e))?;
+    let proof = ModelProof::from_artifact_bytes(proof_bytes).map_err(|e| invalid(&a.proof, e.into()))?;
+    let verdict = verify_model(&vk, &proof, expected.as_ref()).map_err(|e| match e {
+        Error::DigestMismatch { .. } => invalid(&a.vk, e),
+        e => invalid(&a.proof, e),
+    })?;
+    let elapsed = start.elapsed();
+    let names = names_for(&a.vk, &verdict.model_digest);
+    let s = verdict.scale_bits;
+    let outputs = dequantise(&verdict.output, s);
+
+    // What the proof establishes may be held against the caller's files: a mismatch is a proof of
+    // something else, so it is reported as invalid (exit 1).
+    let mut notes = Vec::new();
+    if let Some(path) = &a.input {
+        let given = read_quantised_input(path, &vk, &names)?;
+        if let Some(i) = (0..given.len()).find(|&i| given[i] != i64::from(verdict.input[i])) {
+            return Err(Failure::Invalid(format!(
+                "{}: input '{}' element {i} quantises to {} but the proof's input holds {} (scale 2^{s})",
+                path.display(),
+                names.input,
+                given[i],
+                verdict.input[i]
+            )));
+        }
+        notes.push(format!("input:   matches {} ({} values)", path.display(), given.len()));
+    }
+    if let Some(path) = &a.output {
+        let lists = io_json::read_output(path).map_err(|e| Failure::Usage(e.to_string()))?;
+        let mismatch = |m: String| Failure::Invalid(format!("{}: {m}", path.display()));
+        let [given] = lists.as_slice() else {
+            return Err(mismatch(format!("holds {} output list(s), the model has 1", lists.len())));
+        };
+        if given.len() != outputs.len() {
+            return Err(mismatch(format!(
+                "output '{}': expected {} values, got {}",
+                names.output,
+                outputs.len(),
+                given.len()
+            )));
+        }
+        let half_step = 0.5 / f64::from(s.min(60)).exp2();
+        if let Some(i) = (0..given.len()).find(|&i| (f64::from(given[i]) - f64::from(outputs[i])).abs() > half_step) {
+            return Err(mismatch(format!(
+                "output '{}' element {i} is {} but the proof's output is {} (tolerance {half_step}, half of 2^-{s})",
+                names.output, given[i], outputs[i]
+            )));
+        }
+        notes.push(format!("output:  matches {} within {half_step}", path.display()));
+    }
+
+    println!("valid: {} pairings, {elapsed:.2?}", verdict.pairings);
+    println!("digest:  {}", verdict.model_digest);
+    println!("output:  {}", show(&outputs));
+    if let Some(i) = argmax(&outputs) {
+        println!("argmax:  {i}");
+    }
+    for n in notes {
+        println!("{n}");
+    }
+    Ok(())
 }

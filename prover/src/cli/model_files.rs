@@ -1,0 +1,92 @@
+//! What the model commands share: the description written next to the keys (`DIR/model.json`),
+//! and input/output JSON files read against a model's verifying key.
+//!
+//! `model.json` only names things (the model file, its input and output tensors); everything
+//! `prove prove` and `prove verify` need (sizes, the scale `2^s`) comes from the keys themselves,
+//! so a missing or stale `model.json` changes messages, never results.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use zkml_prover::io_json;
+use zkml_prover::quant;
+use zkml_verifier::hex::Digest;
+use zkml_verifier::model::ModelVerifyingKey;
+
+use super::Failure;
+
+/// File name of the model description, next to `model.pk` and `model.vk`.
+pub const META_FILE: &str = "model.json";
+
+/// Names of the model's input and output tensors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub input: String,
+    pub output: String,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names { input: "input".into(), output: "output".into() }
+    }
+}
+
+/// The tensor names recorded in the `model.json` beside `key_file`, when that file describes the
+/// model with `digest`; default names otherwise.
+pub fn names_for(key_file: &Path, digest: &Digest) -> Names {
+    let path = key_file.parent().map_or_else(|| PathBuf::from(META_FILE), |d| d.join(META_FILE));
+    let Some(meta) = std::fs::read_to_string(path).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok()) else {
+        return Names::default();
+    };
+    if meta["digest"].as_str() != Some(digest.to_hex().as_str()) {
+        return Names::default();
+    }
+    let name = |field: &str, default: &str| {
+        meta[field][0]["name"].as_str().map_or_else(|| default.to_string(), str::to_string)
+    };
+    Names { input: name("inputs", "input"), output: name("outputs", "output") }
+}
+
+/// `{"name", "shape", "values"}` for each `(name, shape)`.
+pub fn tensors_json(tensors: &[(String, Vec<usize>)]) -> Value {
+    tensors
+        .iter()
+        .map(|(name, shape)| json!({"name": name, "shape": shape, "values": shape.iter().product::<usize>()}))
+        .collect()
+}
+
+/// Reads an EZKL input file for the model of `vk` and quantises it at the key's scale.
+pub fn read_quantised_input(path: &Path, vk: &ModelVerifyingKey, names: &Names) -> Result<Vec<i64>, Failure> {
+    let lists = io_json::read_input(path, &[(names.input.clone(), vk.input_len())])
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let s = vk.scale_bits;
+    lists[0]
+        .iter()
+        .enumerate()
+        .map(|(index, &x)| {
+            quant::quantise(f64::from(x), s).filter(|q| i32::try_from(*q).is_ok()).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "{}: input '{}': element {index} ({x}) cannot be quantised at scale 2^{s}",
+                    path.display(),
+                    names.input
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `q / 2^s` for every value.
+pub fn dequantise(values: &[i32], scale_bits: u32) -> Vec<f32> {
+    values.iter().map(|&q| quant::dequantise(i64::from(q), scale_bits)).collect()
+}
+
+/// Index of the largest value (the class of a classifier).
+pub fn argmax(values: &[f32]) -> Option<usize> {
+    (0..values.len()).reduce(|best, i| if values[i] > values[best] { i } else { best })
+}
+
+/// Values as a short list: `[-11.125, 0.5, ...]` (the shortest form that reads back exactly).
+pub fn show(values: &[f32]) -> String {
+    let parts: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
+    format!("[{}]", parts.join(", "))
+}

@@ -1,0 +1,82 @@
+//! `prove prove --pk DIR/model.pk --input IN.json -o PROOF [--output OUT.json]`: prove one
+//! inference. Needs only the proving key (and, for tensor names in messages, DIR/model.json).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args as ClapArgs;
+use zkml_prover::model::{self, ModelProvingKey};
+use zkml_prover::{io_json, progress};
+use zkml_verifier::envelope::Artifact;
+
+use super::model_files::{argmax, dequantise, names_for, read_quantised_input, show};
+use super::{read_file, write_file, CmdResult, Failure};
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// The proving key written by `prove setup`.
+    #[arg(long, value_name = "FILE")]
+    pk: PathBuf,
+    /// The model input (EZKL input JSON: {"input_data": [[...]]}).
+    #[arg(long, value_name = "IN.json")]
+    input: PathBuf,
+    /// Where to write the proof.
+    #[arg(short = 'o', long = "out", value_name = "PROOF")]
+    out: PathBuf,
+    /// Also write the proven outputs, dequantised ({"output_data": [[...]]}).
+    #[arg(long, value_name = "OUT.json")]
+    output: Option<PathBuf>,
+    /// Seed for the proof's blinding (reproducible fixtures); default: fresh randomness.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+pub fn run(a: Args) -> CmdResult {
+    let pb = progress::bar(4, "loading proving key");
+    if !pb.is_hidden() {
+        pb.enable_steady_tick(Duration::from_millis(120));
+    }
+    let t = Instant::now();
+    let bytes = read_file(&a.pk)?;
+    let pk = ModelProvingKey::from_bytes(&bytes).map_err(|e| Failure::Usage(format!("{}: {e}", a.pk.display())))?;
+    let load = t.elapsed();
+    let digest = pk.vk.digest();
+    let names = names_for(&a.pk, &digest);
+    pb.inc(1);
+
+    pb.set_message("quantising input");
+    let input = read_quantised_input(&a.input, &pk.vk, &names)?;
+    pb.inc(1);
+
+    pb.set_message("proving");
+    let t = Instant::now();
+    let proof = model::prove(&pk, &input, &mut super::rng(a.seed))
+        .map_err(|e| Failure::Usage(format!("{}: {e}", a.input.display())))?;
+    let prove_time = t.elapsed();
+    pb.inc(1);
+
+    pb.set_message("writing proof");
+    let proof_bytes = proof.to_artifact_bytes();
+    write_file(&a.out, &proof_bytes)?;
+    let output: Vec<i32> = proof.output.iter().map(|v| v.0).collect();
+    let values = dequantise(&output, pk.vk.scale_bits);
+    if let Some(path) = &a.output {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("{}: {e}", dir.display())))?;
+        }
+        io_json::write_output(path, std::slice::from_ref(&values)).map_err(|e| Failure::Usage(e.to_string()))?;
+    }
+    pb.inc(1);
+    pb.finish_and_clear();
+
+    eprintln!(
+        "proved inference of model {digest} in {prove_time:.2?} (key loaded in {load:.2?}); proof: {} bytes -> {}",
+        proof_bytes.len(),
+        a.out.display()
+    );
+    println!("output '{}': {}", names.output, show(&values));
+    if let Some(i) = argmax(&values) {
+        println!("argmax: {i}");
+    }
+    Ok(())
+}
