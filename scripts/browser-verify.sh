@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Verifies a KZG batch proof in headless Chromium through the web page (web/index.html):
+# Verifies a model proof or a KZG batch proof in headless Chromium through the web page
+# (web/index.html), which picks the verifier from the kind of the files:
 #
-#   bash scripts/browser-verify.sh VK PROOF
+#   bash scripts/browser-verify.sh VK PROOF [DIGEST]
 #
 # VK and PROOF are files inside the repository (paths relative to the current directory or
-# absolute) or URL paths relative to the repository root. The script serves the repository root
-# on a free localhost port, loads web/index.html?vk=...&proof=...&autorun=1 in headless Chromium
-# driven by ChromeDriver (scripts/browser_verify.py), reads the verdict and the #result line, and
-# prints
+# absolute) or URL paths relative to the repository root. DIGEST, optional, is the expected model
+# digest: 64 hex digits, or a file whose first line holds them (e.g. tests/fixtures/mlp/*.digest).
+# The script serves the repository root on a free localhost port, loads
+# web/index.html?vk=...&proof=...[&digest=...]&autorun=1 in headless Chromium driven by
+# ChromeDriver (scripts/browser_verify.py), reads the verdict, the #result line and the page's
+# structured result, and prints
 #   browser (Chromium): <result line>
+# and, for a model proof, the verdict, the model digest, the outputs with their argmax (or the
+# error) and the verification time measured in the page, one per line:
+#   verdict:       valid
+#   model digest:  <64 hex digits>
+#   outputs:       [-11.13, -0.61, 17.04, ...]
+#   argmax:        2
+#   pairings:      <n>
+#   time:          <ms> ms (measured in the page)
 # Exit status: 0 valid, 1 invalid or error, 2 the page never reported (or a usage problem, or the
 # browser could not be driven).
 # Needs the web package: bash scripts/wasm-build.sh (verifier-wasm/pkg), and chromium with its
@@ -17,8 +28,8 @@ set -Eeuo pipefail
 # Interrupted: exit 2 (and, once it is set below, the EXIT trap cleans up).
 trap 'exit 2' INT TERM
 
-usage() { echo "usage: bash scripts/browser-verify.sh VK PROOF" >&2; exit 2; }
-(($# == 2)) || usage
+usage() { echo "usage: bash scripts/browser-verify.sh VK PROOF [DIGEST]" >&2; exit 2; }
+(($# == 2 || $# == 3)) || usage
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 
@@ -42,6 +53,21 @@ url_path() {
 }
 VK=$(url_path "$1")
 PROOF=$(url_path "$2")
+DIGEST_QUERY=
+if (($# == 3)); then
+  digest=$3
+  if [[ -f $digest ]]; then
+    IFS= read -r digest <"$digest" || true
+  fi
+  # Surrounding white space and an optional 0x prefix are accepted; anything else is left for the
+  # page to reject (it reports an error for a digest that is not 64 hex digits).
+  digest=$(printf '%s' "$digest" | tr -d '[:space:]')
+  if [[ -z $digest ]]; then
+    echo "browser-verify: the expected digest is empty" >&2
+    exit 2
+  fi
+  DIGEST_QUERY="&digest=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$digest")"
+fi
 
 if [[ ! -f $ROOT/verifier-wasm/pkg/zkml_verifier.js ]]; then
   echo "browser-verify: verifier-wasm/pkg is missing; build it with: bash scripts/wasm-build.sh" >&2
@@ -94,7 +120,7 @@ if [[ -z $PORT ]]; then
   exit 2
 fi
 
-URL="http://127.0.0.1:$PORT/web/index.html?vk=$VK&proof=$PROOF&autorun=1"
+URL="http://127.0.0.1:$PORT/web/index.html?vk=$VK&proof=$PROOF$DIGEST_QUERY&autorun=1"
 # The page is driven through ChromeDriver so that its clock runs in real time (the verification
 # time it reports is real); all traffic stays on 127.0.0.1. The driver runs in the background and
 # is waited for, so that INT and TERM reach the traps at once (and the cleanup stops the driver).
@@ -105,13 +131,41 @@ wait "$DRIVER_PID" || rc=$?
 DRIVER_PID=
 # The driver has already said why it failed.
 ((rc == 0)) || exit 2
-out=$(<"$TMP/verdict")
-verdict=${out%% *}
-result=${out#* }
 
-case ${verdict:--} in
-  valid) echo "browser (Chromium): $result"; exit 0 ;;
-  invalid | error) echo "browser (Chromium): $result"; exit 1 ;;
-esac
-echo "browser (Chromium): the page reported an unknown verdict: $out" >&2
-exit 2
+# The driver printed {"verdict", "summary", "result"} (result: the page's window.zkmlResult).
+# Prints the summary line and, for a model proof, one line per detail; exits 0 valid, 1 invalid
+# or error, 2 for an unknown verdict.
+rc=0
+python3 - "$TMP/verdict" <<'EOF' || rc=$?
+import json, sys
+
+with open(sys.argv[1]) as f:
+    text = f.read()
+try:
+    out = json.loads(text)
+    verdict, summary, result = out["verdict"], out["summary"], out.get("result") or {}
+except (ValueError, KeyError, TypeError):
+    print(f"browser (Chromium): the driver printed something unexpected: {text.strip()}", file=sys.stderr)
+    sys.exit(2)
+if verdict not in ("valid", "invalid", "error"):
+    print(f"browser (Chromium): the page reported an unknown verdict: {verdict} {summary}", file=sys.stderr)
+    sys.exit(2)
+print(f"browser (Chromium): {summary}")
+if result.get("kind") == "model":
+    def line(name, value):
+        print(f"  {name + ':':<14} {value}")
+    line("verdict", verdict)
+    if verdict == "valid":
+        line("model digest", result.get("modelDigest"))
+        outputs = result.get("outputs") or []
+        for k, values in enumerate(outputs):
+            line("outputs" if len(outputs) == 1 else f"outputs[{k}]", json.dumps(values))
+        line("argmax", ", ".join(str(a) for a in result.get("argmax") or []))
+        line("pairings", result.get("pairings"))
+    else:
+        line("error", result.get("error"))
+    ms = result.get("ms")
+    line("time", f"{ms:.1f} ms (measured in the page)" if isinstance(ms, (int, float)) else "not measured")
+sys.exit(0 if verdict == "valid" else 1)
+EOF
+exit "$rc"

@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Loads a page in headless Chromium through ChromeDriver (WebDriver over HTTP on 127.0.0.1),
-waits until the page sets document.body.dataset.verdict, and prints "<verdict> <#result text>".
+waits until the page sets document.body.dataset.verdict, and prints one line of JSON:
+
+    {"verdict": "valid" | "invalid" | "error", "summary": "<#result text>", "result": {...} | null}
+
+where "result" is the page's window.zkmlResult (web/main.js: kind, modelDigest or vkDigest,
+outputs, argmax, pairings, ms, error).
 
     python3 scripts/browser_verify.py URL
 
@@ -36,9 +41,10 @@ START_TIMEOUT = 20  # seconds for ChromeDriver to report ready
 VERDICT_TIMEOUT = 60  # seconds for the page to set its verdict
 POLL = 0.1  # seconds between polls of the page
 
-# Returns the page's verdict ("" until it has one) and its one-line summary.
+# Returns the page's verdict ("" until it has one), its one-line summary and its structured result.
 READ_PAGE = ("return [document.body ? (document.body.dataset.verdict || '') : '',"
-             " (document.querySelector('#result') || {}).textContent || ''];")
+             " (document.querySelector('#result') || {}).textContent || '',"
+             " window.zkmlResult || null];")
 
 
 class Failure(Exception):
@@ -204,15 +210,15 @@ def verify(url, tmp):
         result = ""
         while True:
             try:
-                verdict, result = call(base, "POST", s + "/execute/sync",
-                                       {"script": READ_PAGE, "args": []}, timeout=45)
+                verdict, result, details = call(base, "POST", s + "/execute/sync",
+                                                {"script": READ_PAGE, "args": []}, timeout=45)
             except WebDriverError as e:
                 # The page's main thread can be busy in the (synchronous) verification.
                 if e.error != "script timeout":
                     raise
                 verdict = ""
             if verdict:
-                return verdict, " ".join(result.split())
+                return verdict, " ".join(result.split()), details
             if time.monotonic() >= deadline:
                 status = " ".join(result.split())
                 raise Failure(f"browser (Chromium): the page never reported a verdict within "
@@ -238,8 +244,8 @@ def main():
         signal.signal(s, on_signal)
     tmp = tempfile.mkdtemp(prefix="browser-verify-")
     try:
-        verdict, result = verify(sys.argv[1], tmp)
-        print(verdict, result, flush=True)
+        verdict, summary, details = verify(sys.argv[1], tmp)
+        print(json.dumps({"verdict": verdict, "summary": summary, "result": details}), flush=True)
         return 0
     except Failure as e:
         print(e, file=sys.stderr)

@@ -23,7 +23,7 @@ if (!existsSync(pkgPath)) {
   );
 }
 const zkml = require(pkgPath);
-const { verifyKzgBatch, inspect, formatVersion } = zkml;
+const { verifyKzgBatch, inspect, formatVersion, verify } = zkml;
 
 const VK = new Uint8Array(readFileSync(here("../fixtures/kzg/kzg.vk")));
 const PROOF = new Uint8Array(readFileSync(here("../fixtures/kzg/kzg.proof")));
@@ -201,4 +201,26 @@ test("swapped files throw an Error naming the kinds", () => {
   assertThrows(() => verifyKzgBatch(VK, VK), "key passed as the proof", /KZG verifying key/);
   assertThrows(() => verifyKzgBatch(PROOF, PROOF), "proof passed as the key", /KZG batch-opening proof/);
   assertThrows(() => verifyKzgBatch(PROOF, VK), "files swapped", /expected a KZG verifying key/);
+});
+
+// The model verifier (`verify`) lives in the same package; its own tests, on the model fixtures,
+// are in model.test.mjs. Here: it keeps apart from the KZG artifacts.
+test("the package exports the model verifier next to the KZG one", () => {
+  for (const name of ["verify", "verifyKzgBatch", "inspect", "formatVersion"]) {
+    assert.equal(typeof zkml[name], "function", `${name} is not exported`);
+  }
+});
+
+test("the model verifier throws on KZG artifacts, naming the kinds", () => {
+  assertThrows(() => verify(VK, PROOF), "KZG files to verify", /expected a model verifying key but the file holds a KZG verifying key/);
+  assertThrows(() => verify(VK, PROOF, "ab".repeat(32)), "KZG files to verify, with a digest", /KZG verifying key/);
+  assertThrows(() => verify(new Uint8Array(0), PROOF), "empty key", /magic/);
+  // The KZG verifier still verifies after the model verifier has thrown.
+  assert.equal(verifyKzgBatch(VK, PROOF).valid, true);
+});
+
+test("the model verifier throws on a malformed expected digest before reading any bytes", () => {
+  for (const d of ["", "abc", "ab".repeat(31), "ab".repeat(33), "g".repeat(64)]) {
+    assertThrows(() => verify(VK, PROOF, d), `expected digest ${JSON.stringify(d)}`, /64 hex digits/);
+  }
 });

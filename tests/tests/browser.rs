@@ -289,3 +289,203 @@ fn garbage_is_malformed() {
         assert_rejected(&vk, KZG_PROOF, &format!("garbage key payload #{k}"));
     }
 }
+
+/// The model verifier on the pinned MNIST MLP fixtures (`tests/fixtures/mlp`), through the Rust
+/// API (`verify_model_bytes`) and the JS-facing `verify`: the proof verifies and reports the model
+/// digest and its 784 inputs and 10 outputs; a wrong expected digest, another model's key, a proof
+/// made with a changed weight and a proof with a changed input or output value are rejected; a
+/// flip of every 64th byte of the proof is rejected without a trap.
+mod model {
+    use super::{from_js, Js};
+    use zkml_verifier::envelope::HEADER_BYTES;
+    use zkml_verifier::hex::Digest;
+    use zkml_verifier::model::verify_model_bytes;
+    use zkml_verifier::{wasm, Error};
+
+    use serde::Deserialize;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    const VK: &[u8] = include_bytes!("../fixtures/mlp/mnist_mlp.vk");
+    const PROOF: &[u8] = include_bytes!("../fixtures/mlp/mnist_mlp.proof");
+    const DIGEST_HEX: &str = include_str!("../fixtures/mlp/mnist_mlp.digest");
+    const OTHER_VK: &[u8] = include_bytes!("../fixtures/mlp/other.vk");
+    const WRONG_WEIGHT_PROOF: &[u8] = include_bytes!("../fixtures/mlp/wrong_weight.proof");
+    const EXPECTED_JSON: &str = include_str!("../fixtures/mlp/mnist_mlp.expected.json");
+
+    const INPUTS: usize = 784;
+    const OUTPUTS: usize = 10;
+    /// The proof's input list starts after the header and the 32-byte key digest (docs/formats.md).
+    const INPUT_LEN_AT: usize = HEADER_BYTES + 32;
+    const INPUT_AT: usize = INPUT_LEN_AT + 4;
+    /// The output list follows the input list: a `u32` length, then `i32` values.
+    const OUTPUT_AT: usize = INPUT_AT + 4 * INPUTS + 4;
+
+    /// What `verify` returns to JavaScript.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct JsModelResult {
+        valid: bool,
+        error: Option<String>,
+        model_digest: Option<String>,
+        inputs: Option<Vec<Vec<f64>>>,
+        outputs: Option<Vec<Vec<f64>>>,
+        pairings: Option<usize>,
+    }
+
+    fn digest() -> Digest {
+        Digest::from_hex(DIGEST_HEX).expect("mnist_mlp.digest is not 64 hex digits")
+    }
+
+    fn js_verify(vk: &[u8], proof: &[u8], digest: Option<&str>) -> Js<JsModelResult> {
+        from_js(wasm::verify(vk, proof, digest.map(str::to_owned)))
+    }
+
+    /// The float outputs in `{"output_data": [[...]]}`, read without a JSON parser.
+    fn expected_outputs() -> Vec<f64> {
+        let after_key = EXPECTED_JSON.find("output_data").expect("no output_data in the expected JSON");
+        let rest = &EXPECTED_JSON[after_key..];
+        let outer = rest.find('[').expect("output_data is not a list");
+        let inner = outer + 1 + rest[outer + 1..].find('[').expect("output_data is not a list of lists");
+        let end = inner + rest[inner..].find(']').expect("unterminated list");
+        rest[inner + 1..end].split(',').map(|v| v.trim().parse::<f64>().expect("not a number")).collect()
+    }
+
+    fn argmax(values: &[f64]) -> usize {
+        (0..values.len()).fold(0, |best, i| if values[i] > values[best] { i } else { best })
+    }
+
+    fn with_int(proof: &[u8], at: usize, f: impl Fn(i32) -> i32) -> Vec<u8> {
+        let mut b = proof.to_vec();
+        let old = i32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        b[at..at + 4].copy_from_slice(&f(old).to_le_bytes());
+        b
+    }
+
+    /// Rejected by the Rust API for a reason other than malformed bytes; the JS-facing function
+    /// returns `{ valid: false, error }` with the same message.
+    #[track_caller]
+    fn assert_invalid(vk: &[u8], proof: &[u8], expected: Option<&Digest>, what: &str) -> Error {
+        let err = match verify_model_bytes(vk, proof, expected) {
+            Ok(v) => panic!("{what}: accepted ({v:?})"),
+            Err(e @ Error::Decode(_)) => panic!("{what}: malformed, not invalid: {e}"),
+            Err(e) => e,
+        };
+        let hex = expected.map(Digest::to_hex);
+        match js_verify(vk, proof, hex.as_deref()) {
+            Js::Returned(r) => {
+                assert!(!r.valid, "{what}: JS accepted");
+                assert_eq!(r.error.as_deref(), Some(err.to_string().as_str()), "{what}");
+                assert_eq!((r.model_digest, r.inputs, r.outputs, r.pairings), (None, None, None, None), "{what}");
+            }
+            Js::Threw(e) => panic!("{what}: JS threw {} for a non-decode error", e.message),
+        }
+        err
+    }
+
+    #[wasm_bindgen_test]
+    fn model_proof_verifies_and_reports_the_digest_input_and_output() {
+        let digest = digest();
+        let v = verify_model_bytes(VK, PROOF, None).expect("the model fixture does not verify");
+        assert_eq!(verify_model_bytes(VK, PROOF, Some(&digest)).as_ref(), Ok(&v));
+        assert_eq!(v.model_digest, digest);
+        assert_eq!((v.input.len(), v.output.len()), (INPUTS, OUTPUTS));
+        assert!(v.pairings > 0);
+        // The proven input and output are the ones in the proof's bytes.
+        let raw = |at: usize, n: usize| -> Vec<i32> {
+            (0..n).map(|i| i32::from_le_bytes(PROOF[at + 4 * i..at + 4 * i + 4].try_into().unwrap())).collect()
+        };
+        assert_eq!(v.input, raw(INPUT_AT, INPUTS));
+        assert_eq!(v.output, raw(OUTPUT_AT, OUTPUTS));
+        // The proven prediction is the reference model's.
+        let output = v.dequantise(&v.output);
+        let expected = expected_outputs();
+        assert_eq!(expected.len(), OUTPUTS);
+        assert_eq!(argmax(&output), argmax(&expected), "{output:?} vs {expected:?}");
+
+        for d in [None, Some(DIGEST_HEX)] {
+            let r = match js_verify(VK, PROOF, d) {
+                Js::Returned(r) => r,
+                Js::Threw(e) => panic!("verify threw: {}", e.message),
+            };
+            assert!(r.valid, "rejected: {:?}", r.error);
+            assert_eq!(r.error, None);
+            assert_eq!(r.model_digest.as_deref(), Some(digest.to_hex().as_str()));
+            assert_eq!(r.inputs, Some(vec![v.dequantise(&v.input)]));
+            assert_eq!(r.outputs, Some(vec![output.clone()]));
+            assert_eq!(r.pairings, Some(v.pairings));
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_wrong_expected_digest_is_invalid() {
+        let digest = digest();
+        let mut wrong = digest;
+        wrong.0[0] ^= 0x01;
+        let err = assert_invalid(VK, PROOF, Some(&wrong), "wrong digest");
+        assert_eq!(err, Error::DigestMismatch { expected: wrong, actual: digest });
+        // A digest that is not 64 hex digits throws in JS.
+        for bad in ["", "abc", &DIGEST_HEX.trim()[1..]] {
+            match js_verify(VK, PROOF, Some(bad)) {
+                Js::Threw(e) => assert!(e.message.contains("64 hex digits"), "{}", e.message),
+                Js::Returned(r) => panic!("digest {bad:?}: returned {r:?} instead of throwing"),
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn another_models_key_is_invalid() {
+        match assert_invalid(OTHER_VK, PROOF, None, "other.vk") {
+            Error::KeyMismatch { proof, .. } => assert_eq!(proof, digest()),
+            e => panic!("other.vk: {e:?}"),
+        }
+        assert_invalid(OTHER_VK, PROOF, Some(&digest()), "other.vk with the model digest");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_proof_made_with_a_changed_weight_is_invalid() {
+        assert_invalid(VK, WRONG_WEIGHT_PROOF, None, "wrong_weight.proof");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_changed_input_or_output_value_is_invalid() {
+        assert_eq!(u32::from_le_bytes(PROOF[INPUT_LEN_AT..INPUT_AT].try_into().unwrap()) as usize, INPUTS);
+        assert_eq!(u32::from_le_bytes(PROOF[OUTPUT_AT - 4..OUTPUT_AT].try_into().unwrap()) as usize, OUTPUTS);
+        assert_invalid(VK, &with_int(PROOF, INPUT_AT, |q| q + 1), Some(&digest()), "input 0 + 1");
+        assert_invalid(VK, &with_int(PROOF, INPUT_AT + 4 * (INPUTS - 1), |q| q - 1), None, "last input - 1");
+        assert_invalid(VK, &with_int(PROOF, OUTPUT_AT, |q| q + 1), Some(&digest()), "output 0 + 1");
+        assert_invalid(VK, &with_int(PROOF, OUTPUT_AT + 4 * (OUTPUTS - 1), |q| q - 1), None, "last output - 1");
+    }
+
+    #[wasm_bindgen_test]
+    fn truncated_and_garbage_proofs_are_malformed() {
+        for n in [0, 4, HEADER_BYTES, INPUT_LEN_AT + 2, INPUT_AT + 2, PROOF.len() / 2, PROOF.len() - 1] {
+            let what = format!("proof truncated to {n} bytes");
+            assert!(matches!(verify_model_bytes(VK, &PROOF[..n], None), Err(Error::Decode(_))), "{what}");
+            assert!(matches!(js_verify(VK, &PROOF[..n], None), Js::Threw(_)), "{what}");
+        }
+        assert!(matches!(verify_model_bytes(VK, b"hello, world", None), Err(Error::Decode(_))));
+        assert!(matches!(verify_model_bytes(PROOF, VK, None), Err(Error::Decode(_))));
+        match js_verify(VK, VK, None) {
+            Js::Threw(e) => assert!(e.message.contains("model verifying key"), "{}", e.message),
+            Js::Returned(r) => panic!("key as the proof: returned {r:?}"),
+        }
+    }
+
+    /// One flip in every 64 bytes of the proof, through the Rust API: each is an error (malformed
+    /// bytes or a failed check), never a trap; both kinds occur.
+    #[wasm_bindgen_test]
+    fn a_flip_of_every_64th_byte_is_rejected() {
+        let (mut malformed, mut invalid) = (0, 0);
+        for i in (0..PROOF.len()).step_by(64) {
+            let mut proof = PROOF.to_vec();
+            proof[i] ^= 1 << (i / 64 % 8);
+            match verify_model_bytes(VK, &proof, Some(&digest())) {
+                Ok(v) => panic!("proof byte {i} flipped: accepted ({v:?})"),
+                Err(Error::Decode(_)) => malformed += 1,
+                Err(_) => invalid += 1,
+            }
+        }
+        assert!(malformed > 0 && invalid > 0, "malformed {malformed}, invalid {invalid}");
+        verify_model_bytes(VK, PROOF, Some(&digest())).expect("the verifier is unhealthy after the flips");
+    }
+}

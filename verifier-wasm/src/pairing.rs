@@ -53,8 +53,19 @@ impl PairingBatch {
             };
             if let Some((_, bases, scalars)) = self.groups.get_mut(idx) {
                 for (p, s) in combo.iter() {
-                    bases.push(*p);
-                    scalars.push(weight * s);
+                    // The same commitment appears in many claims: merge its scalars so the final
+                    // MSM has one term per distinct point.
+                    match bases.iter().position(|b| b == p) {
+                        Some(i) => {
+                            if let Some(acc) = scalars.get_mut(i) {
+                                *acc += weight * s;
+                            }
+                        }
+                        None => {
+                            bases.push(*p);
+                            scalars.push(weight * s);
+                        }
+                    }
                 }
             }
         }
