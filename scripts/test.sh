@@ -31,9 +31,11 @@ step "no_std build (wasm32v1-none)" cargo rustc -p zkml-verifier --target wasm32
 step "wasm-pack build (web, nodejs)" bash scripts/wasm-build.sh
 step "node tests" node --test tests/node/
 step "headless Chromium tests (wasm-bindgen-test)" $W wasm-pack test --headless --chrome tests
-step "web page in headless Chromium" bash scripts/browser-verify.sh tests/fixtures/kzg/kzg.vk tests/fixtures/kzg/kzg.proof
+step "web page in headless Chromium (KZG)" bash scripts/browser-verify.sh tests/fixtures/kzg/kzg.vk tests/fixtures/kzg/kzg.proof
+step "web page in headless Chromium (mnist_mlp)" bash scripts/browser-verify.sh tests/fixtures/mlp/mnist_mlp.vk tests/fixtures/mlp/mnist_mlp.proof tests/fixtures/mlp/mnist_mlp.digest
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
-step "benchmark smoke run" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
+step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
+step "benchmark smoke run (mnist_mlp)" cargo test -p zkml-prover --bench mlp --locked -- --reps 1
 
 trap - ERR
 printf '\nsteps: %d passed, 0 failed\n' "$passed"

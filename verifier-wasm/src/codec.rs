@@ -157,10 +157,20 @@ impl<'a> Reader<'a> {
         what: &'static str,
         invalid: DecodeError,
     ) -> Result<T, DecodeError> {
+        self.ark_with(size, what, invalid, Compress::Yes)
+    }
+
+    fn ark_with<T: CanonicalDeserialize + CanonicalSerialize>(
+        &mut self,
+        size: usize,
+        what: &'static str,
+        invalid: DecodeError,
+        compress: Compress,
+    ) -> Result<T, DecodeError> {
         let raw = self.bytes(size, what)?;
-        let v = T::deserialize_with_mode(raw, Compress::Yes, Validate::Yes).map_err(|_| invalid)?;
+        let v = T::deserialize_with_mode(raw, compress, Validate::Yes).map_err(|_| invalid)?;
         let mut again = Vec::with_capacity(size);
-        v.serialize_with_mode(&mut again, Compress::Yes).map_err(|_| DecodeError::NonCanonical { what })?;
+        v.serialize_with_mode(&mut again, compress).map_err(|_| DecodeError::NonCanonical { what })?;
         if again != raw {
             return Err(DecodeError::NonCanonical { what });
         }
@@ -250,6 +260,31 @@ impl<P: SWCurveConfig> Decode for Affine<P> {
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let size = Affine::<P>::identity().compressed_size();
         r.ark(size, what, DecodeError::InvalidPoint { what })
+    }
+}
+
+/// A G1 point on the wire uncompressed (64 bytes): decoding checks the curve equation and the
+/// canonical encoding but needs no square root, which makes large proofs much cheaper to read in
+/// WebAssembly. (G1 of BN254 has cofactor 1, so every curve point is in the subgroup.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct G1Uncompressed(pub crate::G1);
+
+/// Bytes of an uncompressed G1 point.
+pub const G1_UNCOMPRESSED_BYTES: usize = 64;
+
+impl Encode for G1Uncompressed {
+    fn encode(&self, w: &mut Writer) {
+        let mut buf = Vec::with_capacity(G1_UNCOMPRESSED_BYTES);
+        if self.0.serialize_with_mode(&mut buf, Compress::No).is_ok() {
+            w.bytes(&buf);
+        }
+    }
+}
+
+impl Decode for G1Uncompressed {
+    const MIN_SIZE: usize = G1_UNCOMPRESSED_BYTES;
+    fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        r.ark_with(G1_UNCOMPRESSED_BYTES, what, DecodeError::InvalidPoint { what }, Compress::No).map(G1Uncompressed)
     }
 }
 

@@ -37,6 +37,7 @@ pub mod hex;
 pub mod kzg;
 pub mod model;
 pub mod pairing;
+pub mod selftest;
 pub mod transcript;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]

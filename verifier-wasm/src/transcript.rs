@@ -34,6 +34,7 @@ pub mod labels {
     pub const MODEL_BETA: &[u8] = b"model/beta";
     pub const MODEL_ROUND2: &[u8] = b"model/round2";
     pub const MODEL_LAMBDA: &[u8] = b"model/lambda";
+    pub const MODEL_KAPPA: &[u8] = b"model/kappa";
     pub const MODEL_QUOTIENTS: &[u8] = b"model/quotients";
     pub const MODEL_ZETA: &[u8] = b"model/zeta";
 }

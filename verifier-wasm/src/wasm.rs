@@ -161,6 +161,14 @@ pub fn inspect(bytes: &[u8]) -> Result<JsValue, JsError> {
 }
 
 /// The format version this verifier reads.
+/// Checks the module's arithmetic (pairing bilinearity, encodings, inversions); `true` when it
+/// holds. Running it once after loading also warms up the engine's compiled code, so the first
+/// verification runs at full speed.
+#[wasm_bindgen(js_name = selfTest)]
+pub fn self_test() -> bool {
+    crate::selftest::run()
+}
+
 #[wasm_bindgen(js_name = formatVersion)]
 pub fn format_version() -> u16 {
     FORMAT_VERSION

@@ -175,7 +175,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             "commitments": layout.commitments(),
             "round1": layout.round1,
             "round2": layout.round2,
-            "quotients": layout.domains.len(),
+            "quotients": layout.round3(),
             "domains": layout.domains,
             "evaluations": layout.evals,
             "opening_points": points,
@@ -205,6 +205,7 @@ fn claim_count(vk: &ModelVerifyingKey, layout: &Layout) -> Option<usize> {
         alpha: f(0x5eed_0002),
         beta: f(0x5eed_0003),
         lambda: f(0x5eed_0004),
+        kappa: f(0x5eed_0006),
         zeta: f(0x5eed_0005),
     };
     let zeros = |n: usize| vec![Fr::from(0u64); n];
@@ -220,7 +221,7 @@ fn proof_size(vk: &ModelVerifyingKey, layout: &Layout) -> usize {
         output: vec![Int(0); vk.output_len()],
         round1: vec![g; layout.round1],
         round2: vec![g; layout.round2],
-        quotients: vec![g; layout.domains.len()],
+        quotients: vec![g; layout.round3()],
         evals: vec![Fr::from(0u64); layout.evals],
         opening: BatchOpeningProof {
             openings: vec![PointOpening { witness: g, blind_eval: Fr::from(0u64) }; layout.domains.len() + 1],

@@ -223,9 +223,6 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
         let v: Vec<Fr> = block(0).iter().zip(&qb[0]).map(|(u, q)| *u + r * q).collect();
         let q_coeffs: Vec<Fr> = qb.concat();
         coms[l.v] = st.commit(l.v, v.clone())?;
-        let mut shifted = vec![Fr::zero(); big_d - n];
-        shifted.extend_from_slice(&v);
-        coms[l.v_shift] = st.commit(l.v_shift, shifted)?;
         coms[l.q] = st.commit(l.q, q_coeffs)?;
 
         let lag = lagrange_at(m, r)?;
@@ -234,9 +231,6 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
         let f2: Vec<Fr> = lag.iter().zip(&zb).map(|(a, b)| *a * b).collect();
         let c: Fr = f2.iter().sum();
         coms[l.c] = st.commit(l.c, vec![c])?;
-        let mut cs = vec![Fr::zero(); big_d - 1];
-        cs.push(c);
-        coms[l.c_shift] = st.commit(l.c_shift, cs)?;
 
         let v_vals = domain(n)?.fft(&v);
         let a_vals = frs(&w.input);
@@ -261,9 +255,6 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
         let e: Fr = f3.iter().sum();
         e_total += e;
         coms[l.e] = st.commit(l.e, vec![e])?;
-        let mut es = vec![Fr::zero(); big_d - 1];
-        es.push(e);
-        coms[l.e_shift] = st.commit(l.e_shift, es)?;
         coms[l.s3] = st.commit_values(l.s3, &running_sum(&f3, e, m)?, m, true)?;
         weights.push(Blinded { poly: poly(wc), blind: poly(pk.weight_blinds[i].clone()) });
         biases.push(Blinded { poly: poly(bc), blind: poly(pk.bias_blinds[i].clone()) });
@@ -281,6 +272,7 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
     let mut probe2 = probe.clone();
     probe2.absorb(zkml_verifier::transcript::labels::MODEL_ROUND2, &round2);
     let lambda = probe2.challenge(zkml_verifier::transcript::labels::MODEL_LAMBDA);
+    let kappa = probe2.challenge(zkml_verifier::transcript::labels::MODEL_KAPPA);
 
     // Round 3: one quotient per domain.
     let table_polys: Vec<Vec<Fr>> =
@@ -371,10 +363,24 @@ pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Re
         let idx = layout.quotient(d).ok_or_else(|| ProverError::Internal("quotient index".into()))?;
         coms[idx] = st.commit(idx, quotient)?;
     }
+    // The combined degree shift: sum_k kappa^k X^(D - d_k) P_k (V: d = n; C, E: constants, d = 1).
+    let mut shift = vec![Fr::zero(); big_d];
+    let mut kappa_k = Fr::one();
+    for (l, (c, e, _)) in layout.layers.iter().zip(&consts) {
+        for (j, coeff) in st.coeffs(l.v)?.iter().enumerate() {
+            shift[big_d - l.n + j] += kappa_k * coeff;
+        }
+        kappa_k *= kappa;
+        shift[big_d - 1] += kappa_k * c;
+        kappa_k *= kappa;
+        shift[big_d - 1] += kappa_k * e;
+        kappa_k *= kappa;
+    }
+    coms[layout.shift()] = st.commit(layout.shift(), shift)?;
     let quotients = coms[layout.round1 + layout.round2..].to_vec();
     stages.mark("quotients");
     let ch = replay(&mut t, &round1, &round2, &quotients);
-    debug_assert_eq!((ch.r, ch.alpha, ch.beta, ch.lambda), (r, alpha, beta, lambda));
+    debug_assert_eq!((ch.r, ch.alpha, ch.beta, ch.lambda, ch.kappa), (r, alpha, beta, lambda, kappa));
     let zeta = ch.zeta;
 
     // Evaluations.

@@ -43,6 +43,8 @@ pub struct Challenges {
     pub beta: Fr,
     /// Constraint combination within a domain.
     pub lambda: Fr,
+    /// Combination of the degree bounds.
+    pub kappa: Fr,
     /// Evaluation point.
     pub zeta: Fr,
 }
@@ -121,8 +123,14 @@ pub fn claims(
         value: ev(layout.ev_st_next)?,
     });
 
-    // 2. Kronecker reduction W = V + (X^n - r) Q, and degree bounds by shifting to degree D - 1.
-    let zeta_top = zeta.pow([big_d.saturating_sub(1) as u64]);
+    // 2. Kronecker reduction W = V + (X^n - r) Q, and the degree bounds deg V < n, deg C = deg E = 0
+    //    at once: Shift = sum_k kappa^k X^(D - d_k) P_k has degree < D only if every term does.
+    let mut shift_terms = vec![(Base::Proof(layout.shift()), Fr::one())];
+    let mut kappa_k = Fr::one();
+    let mut bound = |p: usize, d: usize| {
+        shift_terms.push((Base::Proof(p), -kappa_k * zeta.pow([big_d.saturating_sub(d) as u64])));
+        kappa_k *= ch.kappa;
+    };
     for (i, l) in layout.layers.iter().enumerate() {
         let zn_minus_r = zeta.pow([l.n as u64]) - ch.r;
         out.push(Claim {
@@ -130,20 +138,11 @@ pub fn claims(
             point: 0,
             value: Fr::zero(),
         });
-        let v_shift = zeta.pow([big_d.saturating_sub(l.n) as u64]);
-        out.push(Claim {
-            terms: vec![(Base::Proof(l.v_shift), Fr::one()), (Base::Proof(l.v), -v_shift)],
-            point: 0,
-            value: Fr::zero(),
-        });
-        for (c, c_shift) in [(l.c, l.c_shift), (l.e, l.e_shift)] {
-            out.push(Claim {
-                terms: vec![(Base::Proof(c_shift), Fr::one()), (Base::Proof(c), -zeta_top)],
-                point: 0,
-                value: Fr::zero(),
-            });
-        }
+        bound(l.v, l.n);
+        bound(l.c, 1);
+        bound(l.e, 1);
     }
+    out.push(Claim { terms: shift_terms, point: 0, value: Fr::zero() });
 
     // 3. One linearised check per domain: sum_k lambda^k C_k(zeta) = Z_d(zeta) T_d(zeta).
     let (alpha, beta) = (ch.alpha, ch.beta);

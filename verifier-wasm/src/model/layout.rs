@@ -21,16 +21,13 @@ pub struct LayerLayout {
     pub a_out: Option<usize>,
     // Round 2.
     pub v: usize,
-    pub v_shift: usize,
     pub q: usize,
     pub c: usize,
-    pub c_shift: usize,
     pub s1: usize,
     pub s2: usize,
     pub phi: Option<usize>,
     pub psi: usize,
     pub e: usize,
-    pub e_shift: usize,
     pub s3: usize,
     // Evaluations at zeta (and at omega * zeta for the running sums).
     pub ev_s1: usize,
@@ -56,7 +53,7 @@ pub struct Layout {
     pub round1: usize,
     pub round2: usize,
     /// Domain sizes with constraints, ascending; quotient `i` belongs to `domains[i]` and has
-    /// commitment index `round1 + round2 + i`.
+    /// commitment index `round1 + round2 + i`; the degree shift follows the quotients.
     pub domains: Vec<usize>,
     /// Evaluations of the three table columns at zeta.
     pub ev_table: [usize; 3],
@@ -84,16 +81,13 @@ impl Layout {
                 d,
                 a_out,
                 v: c.take(),
-                v_shift: c.take(),
                 q: c.take(),
                 c: c.take(),
-                c_shift: c.take(),
                 s1: c.take(),
                 s2: c.take(),
                 phi: relu.then(|| c.take()),
                 psi: c.take(),
                 e: c.take(),
-                e_shift: c.take(),
                 s3: c.take(),
                 ev_s1: 0,
                 ev_s1_next: 0,
@@ -143,9 +137,19 @@ impl Layout {
         self.domains.iter().position(|&x| x == d).map(|i| i + 1)
     }
 
+    /// Round-3 commitments: the quotients, then the combined degree shift.
+    pub fn round3(&self) -> usize {
+        self.domains.len() + 1
+    }
+
+    /// Commitment index of the combined degree shift `sum_k kappa^k X^(D - d_k) P_k`.
+    pub fn shift(&self) -> usize {
+        self.round1 + self.round2 + self.domains.len()
+    }
+
     /// Total commitments in a proof.
     pub fn commitments(&self) -> usize {
-        self.round1 + self.round2 + self.domains.len()
+        self.round1 + self.round2 + self.round3()
     }
 }
 

@@ -1,9 +1,10 @@
 //! The model proof: public input and output, the prover's commitments per round, the opened
-//! evaluations and one batch opening (`docs/protocols/mlp.md`, "Wire format").
+//! evaluations and one batch opening (`docs/protocols/mlp.md`, "Wire format"). Commitments are
+//! sent uncompressed: reading them needs no square roots, the main cost of decoding in WebAssembly.
 
 use alloc::vec::Vec;
 
-use crate::codec::{Decode, Encode, Reader, Writer};
+use crate::codec::{Decode, Encode, G1Uncompressed, Reader, Writer};
 use crate::envelope::{Artifact, Kind};
 use crate::error::DecodeError;
 use crate::hex::Digest;
@@ -46,7 +47,7 @@ pub struct ModelProof {
     pub round1: Vec<G1>,
     /// Round 2: partial weight evaluations, degree shifts, sums, lookup inverses.
     pub round2: Vec<G1>,
-    /// One quotient per constraint domain.
+    /// Round 3: one quotient per constraint domain, then the combined degree shift.
     pub quotients: Vec<G1>,
     /// The opened evaluations, in layout order.
     pub evals: Vec<Fr>,
@@ -60,9 +61,10 @@ impl Artifact for ModelProof {
         w.put(&self.vk_digest);
         w.put(&self.input);
         w.put(&self.output);
-        w.put(&self.round1);
-        w.put(&self.round2);
-        w.put(&self.quotients);
+        for points in [&self.round1, &self.round2, &self.quotients] {
+            let wire: Vec<G1Uncompressed> = points.iter().copied().map(G1Uncompressed).collect();
+            w.put(&wire);
+        }
         w.put(&self.evals);
         w.put(&self.opening);
     }
@@ -72,11 +74,16 @@ impl Artifact for ModelProof {
             vk_digest: r.get("proof vk digest")?,
             input: r.vec("proof input")?,
             output: r.vec("proof output")?,
-            round1: r.vec("proof round-1 commitment")?,
-            round2: r.vec("proof round-2 commitment")?,
-            quotients: r.vec("proof quotient")?,
+            round1: points(r, "proof round-1 commitment")?,
+            round2: points(r, "proof round-2 commitment")?,
+            quotients: points(r, "proof quotient")?,
             evals: r.vec("proof evaluation")?,
             opening: r.get("proof opening")?,
         })
     }
+}
+
+/// Commitments travel uncompressed (see [`G1Uncompressed`]).
+fn points(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<G1>, DecodeError> {
+    Ok(r.vec::<G1Uncompressed>(what)?.into_iter().map(|p| p.0).collect())
 }

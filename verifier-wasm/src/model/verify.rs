@@ -42,9 +42,10 @@ pub fn replay(t: &mut Transcript, round1: &[G1], round2: &[G1], quotients: &[G1]
     let beta = t.challenge(labels::MODEL_BETA);
     t.absorb(labels::MODEL_ROUND2, round2);
     let lambda = t.challenge(labels::MODEL_LAMBDA);
+    let kappa = t.challenge(labels::MODEL_KAPPA);
     t.absorb(labels::MODEL_QUOTIENTS, quotients);
     let zeta = t.challenge(labels::MODEL_ZETA);
-    Challenges { r, alpha, beta, lambda, zeta }
+    Challenges { r, alpha, beta, lambda, kappa, zeta }
 }
 
 fn expect(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
@@ -76,7 +77,7 @@ pub fn verify_model(
     expect("output values", vk.output_len(), proof.output.len())?;
     expect("round-1 commitments", layout.round1, proof.round1.len())?;
     expect("round-2 commitments", layout.round2, proof.round2.len())?;
-    expect("quotient commitments", layout.domains.len(), proof.quotients.len())?;
+    expect("round-3 commitments", layout.round3(), proof.quotients.len())?;
     expect("evaluations", layout.evals, proof.evals.len())?;
 
     let mut t = start_transcript(&digest, &proof.input, &proof.output);
