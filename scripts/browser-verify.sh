@@ -120,7 +120,10 @@ if [[ -z $PORT ]]; then
   exit 2
 fi
 
-URL="http://127.0.0.1:$PORT/web/index.html?vk=$VK&proof=$PROOF$DIGEST_QUERY&autorun=1"
+# WARMUP=0 skips the page's load-time self-test, to measure a cold first verification.
+WARMUP_QUERY=""
+[ "${WARMUP:-1}" = "0" ] && WARMUP_QUERY="&warmup=0"
+URL="http://127.0.0.1:$PORT/web/index.html?vk=$VK&proof=$PROOF$DIGEST_QUERY$WARMUP_QUERY&autorun=1"
 # The page is driven through ChromeDriver so that its clock runs in real time (the verification
 # time it reports is real); all traffic stays on 127.0.0.1. The driver runs in the background and
 # is waited for, so that INT and TERM reach the traps at once (and the cleanup stops the driver).
