@@ -4,7 +4,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::{Graph, Matrix, Node, Op, TensorInfo};
-use zkml_prover::model::{prove, setup, ModelProvingKey};
+use zkml_prover::model::{prove, prove_witness, setup, witness_with, LayerWitness, ModelProvingKey};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
@@ -246,4 +246,97 @@ fn deeper_networks_verify_with_two_pairings() {
     let f = fixture(&[8, 7, 6, 5, 4, 3, 2], 16);
     let proof = proof_for(&f, &f.input, 17);
     assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, 2);
+}
+
+/// A change to a layer's witness values.
+type Hook = Box<dyn Fn(usize, &mut LayerWitness)>;
+
+/// A cheating prover: the witness is changed by `hook` (then propagated to later layers) and the
+/// prover writes a proof without checking its constraints. The verifier must reject it.
+fn cheat(f: &Fixture, hook: &dyn Fn(usize, &mut LayerWitness)) -> Result<zkml_verifier::model::ModelVerdict, Error> {
+    let q = f.model.quantise_inputs(std::slice::from_ref(&f.input)).unwrap();
+    let wit = witness_with(&f.pk, &q[0], hook).unwrap();
+    // The strict prover refuses the same witness (so the hook really broke a constraint).
+    assert!(prove_witness(&f.pk, &q[0], &wit, &mut ChaCha20Rng::seed_from_u64(1), true).is_err());
+    let proof = prove_witness(&f.pk, &q[0], &wit, &mut ChaCha20Rng::seed_from_u64(1), false).unwrap();
+    verify_model(&f.pk.vk, &proof, None)
+}
+
+#[test]
+fn wrong_witnesses_are_rejected() {
+    let f = fixture(&[6, 5, 4, 3], 18);
+    let s = f.pk.vk.scale_bits;
+    // The honest witness through the non-strict path still verifies.
+    let q = f.model.quantise_inputs(std::slice::from_ref(&f.input)).unwrap();
+    let honest = witness_with(&f.pk, &q[0], &|_, _| {}).unwrap();
+    let proof = prove_witness(&f.pk, &q[0], &honest, &mut ChaCha20Rng::seed_from_u64(1), false).unwrap();
+    verify_model(&f.pk.vk, &proof, None).unwrap();
+
+    let cases: Vec<(&str, Hook)> = vec![
+        // ReLU output off by one (the next layer computes on it consistently).
+        (
+            "relu output",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 0 {
+                    w.out[1] += 1
+                }
+            }),
+        ),
+        // A negative ReLU input passed through unchanged.
+        (
+            "relu passes a negative",
+            Box::new(|l, w: &mut LayerWitness| {
+                if let (0 | 1, Some(i)) = (l, w.q.iter().position(|&q| q < 0)) {
+                    w.out[i] = w.q[i];
+                }
+            }),
+        ),
+        // Accumulator not equal to W a + b (rescaled consistently).
+        (
+            "accumulator",
+            Box::new(move |l, w: &mut LayerWitness| {
+                if l == 0 {
+                    w.z[2] += 1 << s;
+                    w.q[2] += 1;
+                    w.out[2] = w.q[2].max(0)
+                }
+            }),
+        ),
+        // Rescaling rounded the wrong way: remainder outside [0, 2^s).
+        (
+            "rounding",
+            Box::new(move |l, w: &mut LayerWitness| {
+                if l == 1 {
+                    w.q[1] += 1;
+                    w.rem[1] -= 1 << s;
+                    w.out[1] = w.q[1].max(0)
+                }
+            }),
+        ),
+        // A different model output (the last layer's q is the output).
+        (
+            "output",
+            Box::new(move |l, w: &mut LayerWitness| {
+                if l == 2 {
+                    w.q[0] -= 1;
+                    w.rem[0] += 1 << s;
+                    w.out[0] = w.q[0]
+                }
+            }),
+        ),
+        // The padding row of a layer carries a value.
+        (
+            "padding",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 2 {
+                    let last = w.z.len() - 1;
+                    w.out[last] = 5;
+                    w.q[last] = 5
+                }
+            }),
+        ),
+    ];
+    for (what, hook) in &cases {
+        assert_eq!(cheat(&f, hook.as_ref()), Err(Error::PairingCheckFailed), "{what}");
+    }
 }

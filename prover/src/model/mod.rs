@@ -8,4 +8,4 @@ pub mod prove;
 
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
-pub use prove::{prove, witness};
+pub use prove::{prove, prove_witness, witness, witness_with, LayerWitness};
