@@ -240,14 +240,15 @@ impl ModelProvingKey {
             let rows = r.u32("pk layer rows")? as usize;
             let cols = r.u32("pk layer cols")? as usize;
             let relu = r.u8("pk layer relu")? != 0;
-            let total =
-                rows.checked_mul(cols).and_then(|x| x.checked_add(rows)).filter(|&t| t * 8 <= r.remaining()).ok_or(
-                    DecodeError::LengthTooLarge {
-                        what: "pk layer",
-                        len: (rows as u64) * (cols as u64),
-                        max: r.remaining() as u64,
-                    },
-                )?;
+            let total = rows
+                .checked_mul(cols)
+                .and_then(|x| x.checked_add(rows))
+                .filter(|&t| t.checked_mul(8).is_some_and(|b| b <= r.remaining()))
+                .ok_or(DecodeError::LengthTooLarge {
+                    what: "pk layer",
+                    len: (rows as u64) * (cols as u64),
+                    max: r.remaining() as u64,
+                })?;
             let mut vals = Vec::with_capacity(total);
             for _ in 0..total {
                 vals.push(r.u64("pk layer values")? as i64);

@@ -150,6 +150,9 @@ pub fn claims(
     let half = Fr::from(1u64 << (s - 1));
     let two_s = Fr::from(1u64 << s);
     for &d in &layout.domains {
+        if vanishing(d, zeta).is_zero() {
+            return Err(Error::DegenerateChallenge);
+        }
         let d_fr = Fr::from(d as u64);
         let d_inv = d_fr.inverse().ok_or(Error::BadKey("empty domain"))?;
         let mut terms: Vec<(Base, Fr)> = Vec::new();

@@ -14,6 +14,8 @@ use crate::G1;
 pub const MAX_TABLE_BITS: u32 = 20;
 /// Largest padded layer side accepted (keeps verifier allocations bounded).
 pub const MAX_SIDE: u32 = 1 << 20;
+/// Most layers a key may have (keeps verification time bounded for keys from untrusted sources).
+pub const MAX_LAYERS: usize = 1024;
 
 /// One fully connected layer `z = W a + b`, then `q = round(z / 2^s)`, then ReLU unless it is the
 /// last layer (whose `q` is the model output).
@@ -102,8 +104,8 @@ impl ModelVerifyingKey {
     /// Structural checks: a chain of layers whose sizes fit the key's SRS.
     pub fn validate(&self) -> Result<(), Error> {
         self.kzg.validate()?;
-        if self.layers.is_empty() {
-            return Err(Error::BadKey("no layers"));
+        if self.layers.is_empty() || self.layers.len() > MAX_LAYERS {
+            return Err(Error::BadKey("no layers, or more than 1024"));
         }
         if !(1..=MAX_TABLE_BITS).contains(&self.table_bits) || !(1..=self.table_bits).contains(&self.scale_bits) {
             return Err(Error::BadKey("scale or table bits out of range"));

@@ -87,9 +87,10 @@ pub fn verify_model(
     let list = claims(vk, &layout, &ch, &proof.evals, &input, &output)?;
     let pts = points(&layout, ch.zeta)?;
 
+    let all: Vec<G1> = proof.round1.iter().chain(&proof.round2).chain(&proof.quotients).copied().collect();
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
-            Base::Proof(i) => proof.round1.iter().chain(&proof.round2).chain(&proof.quotients).nth(i),
+            Base::Proof(i) => all.get(i),
             Base::Weight(i) => vk.layers.get(i).map(|l| &l.weight),
             Base::Bias(i) => vk.layers.get(i).map(|l| &l.bias),
             Base::Table(i) => vk.table.get(i),
