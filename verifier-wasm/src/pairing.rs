@@ -8,9 +8,8 @@
 //! loops in total) and runs one multi-pairing. A forged equation survives the random combination
 //! with probability at most (number of equations) / |Fr|.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use ark_bn254::{Bn254, Fq, G1Projective};
+use ark_bn254::{Bn254, G1Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{One, Zero};
@@ -18,20 +17,11 @@ use ark_ff::{One, Zero};
 use crate::error::Error;
 use crate::{Fr, G1, G2};
 
-/// The G1 terms that pair with one G2 point, one per distinct base.
-#[derive(Debug, Clone)]
-struct Group {
-    point: G2,
-    index: BTreeMap<(Fq, Fq, bool), usize>,
-    bases: Vec<G1>,
-    scalars: Vec<Fr>,
-}
-
 /// Pairing equations waiting to be checked together.
 #[derive(Debug, Default, Clone)]
 pub struct PairingBatch {
     /// One entry per distinct G2 point: the G1 bases and scalars whose combination pairs with it.
-    groups: Vec<Group>,
+    groups: Vec<(G2, Vec<G1>, Vec<Fr>)>,
     equations: usize,
 }
 
@@ -54,31 +44,17 @@ impl PairingBatch {
     /// Each term is `(Q, [(P, s), ...])`.
     pub fn add(&mut self, weight: Fr, terms: &[(G2, &[(G1, Fr)])]) {
         for (q, combo) in terms {
-            let idx = match self.groups.iter().position(|g| g.point == *q) {
+            let idx = match self.groups.iter().position(|(g, _, _)| g == q) {
                 Some(i) => i,
                 None => {
-                    self.groups.push(Group {
-                        point: *q,
-                        index: BTreeMap::new(),
-                        bases: Vec::new(),
-                        scalars: Vec::new(),
-                    });
+                    self.groups.push((*q, Vec::new(), Vec::new()));
                     self.groups.len() - 1
                 }
             };
-            if let Some(g) = self.groups.get_mut(idx) {
+            if let Some((_, bases, scalars)) = self.groups.get_mut(idx) {
                 for (p, s) in combo.iter() {
-                    // The same commitment appears in many claims: merge its scalars so the final
-                    // MSM has one term per distinct point.
-                    let key = (p.x, p.y, p.infinity);
-                    match g.index.get(&key).and_then(|&i| g.scalars.get_mut(i)) {
-                        Some(acc) => *acc += weight * s,
-                        None => {
-                            g.index.insert(key, g.bases.len());
-                            g.bases.push(*p);
-                            g.scalars.push(weight * s);
-                        }
-                    }
+                    bases.push(*p);
+                    scalars.push(weight * s);
                 }
             }
         }
@@ -89,7 +65,8 @@ impl PairingBatch {
     pub fn check(self) -> Result<(), Error> {
         let mut g1 = Vec::with_capacity(self.groups.len());
         let mut g2 = Vec::with_capacity(self.groups.len());
-        for Group { point: q, bases, scalars, .. } in self.groups {
+        for (q, bases, scalars) in self.groups {
+            let (bases, scalars) = merge_repeated(bases, scalars);
             let p = G1Projective::msm(&bases, &scalars).map_err(|_| Error::PairingCheckFailed)?;
             if p.is_zero() || q.is_zero() {
                 continue;
@@ -107,6 +84,26 @@ impl PairingBatch {
             Err(Error::PairingCheckFailed)
         }
     }
+}
+
+/// Sums the scalars of repeated bases (the same commitment appears in many claims), so the MSM has
+/// one term per distinct point. Sorting keeps this `O(n log n)` for any input; points compare by
+/// their Montgomery limbs, which is cheap and consistent.
+fn merge_repeated(bases: Vec<G1>, scalars: Vec<Fr>) -> (Vec<G1>, Vec<Fr>) {
+    let mut terms: Vec<(G1, Fr)> = bases.into_iter().zip(scalars).collect();
+    terms.sort_unstable_by_key(|(p, _)| (p.infinity, p.x.0, p.y.0));
+    let mut out_b: Vec<G1> = Vec::with_capacity(terms.len());
+    let mut out_s: Vec<Fr> = Vec::with_capacity(terms.len());
+    for (p, s) in terms {
+        match (out_b.last(), out_s.last_mut()) {
+            (Some(last), Some(acc)) if *last == p => *acc += s,
+            _ => {
+                out_b.push(p);
+                out_s.push(s);
+            }
+        }
+    }
+    (out_b, out_s)
 }
 
 #[cfg(test)]

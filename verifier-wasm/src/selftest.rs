@@ -41,6 +41,8 @@ pub fn run() -> bool {
     terms.push((g, -c));
     let a = scalars.first().copied().unwrap_or_else(Fr::one);
     let ah: G2 = (h * a).into_affine();
+    ok &= G2::decode(&mut Reader::new(&ah.to_bytes()), "self-test") == Ok(ah);
+    ok &= Fr::decode(&mut Reader::new(&a.to_bytes()), "self-test") == Ok(a);
     let mut batch = PairingBatch::new();
     batch.add(t.challenge(b"w"), &[(h, &terms)]);
     batch.add(t.challenge(b"w"), &[(ah, &[(g, Fr::one())]), (h, &[(g, -a)])]);
