@@ -340,3 +340,17 @@ fn wrong_witnesses_are_rejected() {
         assert_eq!(cheat(&f, hook.as_ref()), Err(Error::PairingCheckFailed), "{what}");
     }
 }
+
+#[test]
+fn oversized_keys_are_refused() {
+    let f = fixture(&[4, 3, 2], 19);
+    let mut vk = f.pk.vk.clone();
+    let hidden = vk.layers[0];
+    vk.layers = std::iter::repeat_n(zkml_verifier::model::LayerKey { rows: 4, cols: 4, ..hidden }, 1024)
+        .chain([zkml_verifier::model::LayerKey { rows: 2, cols: 4, relu: false, ..hidden }])
+        .collect();
+    assert_eq!(vk.validate(), Err(Error::BadKey("no layers, or more than 1024")));
+    vk.layers.truncate(3);
+    vk.layers[0].cols = 1 << 21;
+    assert!(matches!(vk.validate(), Err(Error::BadKey(_))));
+}
