@@ -2,12 +2,12 @@
 
 use ark_bn254::Fr;
 use ark_ec::CurveGroup;
-use ark_ff::{One, Zero};
+use ark_ff::One;
 use ark_poly::Polynomial;
 use zkml_verifier::kzg::{BatchOpeningProof, PointOpening, Query, QueryPlan};
 use zkml_verifier::transcript::{labels, Transcript};
 
-use super::{divide_by_linear, msm, Blinded};
+use super::{add_scaled, divide_by_linear, msm, Blinded};
 use ark_std::cfg_iter;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -61,15 +61,6 @@ pub fn open_batch(
     transcript.absorb(labels::KZG_OPENINGS, &openings);
     let _rho = transcript.challenge(labels::KZG_RHO);
     Ok((queries, BatchOpeningProof { openings }))
-}
-
-fn add_scaled(acc: &mut Vec<Fr>, p: &[Fr], s: Fr) {
-    if acc.len() < p.len() {
-        acc.resize(p.len(), Fr::zero());
-    }
-    for (a, c) in acc.iter_mut().zip(p) {
-        *a += s * c;
-    }
 }
 
 fn bad(msg: String) -> ProverError {

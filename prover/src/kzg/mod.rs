@@ -62,6 +62,16 @@ fn check_degrees(srs: &Srs, p: &DensePolynomial<Fr>, r: &DensePolynomial<Fr>) ->
     Ok(())
 }
 
+/// `acc += s * p`, coefficient-wise, growing `acc` as needed.
+pub fn add_scaled(acc: &mut Vec<Fr>, p: &[Fr], s: Fr) {
+    if acc.len() < p.len() {
+        acc.resize(p.len(), Fr::zero());
+    }
+    for (a, c) in acc.iter_mut().zip(p) {
+        *a += s * c;
+    }
+}
+
 /// Divides `p` by `(X - z)`: returns the quotient and `p(z)`.
 pub fn divide_by_linear(p: &[Fr], z: Fr) -> (Vec<Fr>, Fr) {
     if p.is_empty() {

@@ -40,17 +40,10 @@ pub fn add_vanishing_blind<R: RngCore>(coeffs: &mut Vec<Fr>, n: usize, blind_deg
 
 /// `S` with `S(w^0) = 0`, `S(w^{j+1}) = S(w^j) + f_j - total / n`: cyclic when `sum f = total`.
 pub fn running_sum(f: &[Fr], total: Fr, n: usize) -> Result<Vec<Fr>, ProverError> {
-    let shift = total * Fr::from(n as u64).inverse().ok_or_else(|| ProverError::Internal("empty domain".into()))?;
-    let mut s = Vec::with_capacity(n);
-    let mut acc = Fr::zero();
-    for j in 0..n {
-        s.push(acc);
-        acc += f.get(j).copied().unwrap_or_default() - shift;
-    }
-    if !acc.is_zero() {
+    if f.iter().sum::<Fr>() != total {
         return Err(ProverError::Internal("running sum does not close".into()));
     }
-    Ok(s)
+    Ok(running_sum_unchecked(f, total, n))
 }
 
 /// [`running_sum`] without the closing check (for tests of cheating provers).

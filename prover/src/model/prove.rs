@@ -7,15 +7,16 @@ use ark_poly::univariate::DensePolynomial;
 use ark_poly::{EvaluationDomain, Polynomial};
 use ark_std::UniformRand;
 use rand::RngCore;
+use zkml_verifier::model::claims::Challenges;
 use zkml_verifier::model::claims::{claims, points, start_transcript, Base};
 use zkml_verifier::model::layout::Layout;
-use zkml_verifier::model::verify::replay;
+use zkml_verifier::model::verify::{round1_challenges, round2_challenges, round3_challenge};
 use zkml_verifier::model::{Int, ModelProof};
 
 use super::keys::{bias_coeffs, range_row, relu_row, table_columns, weight_coeffs, ModelProvingKey};
 use super::poly::{add_vanishing_blind, domain, interpolate, lagrange_at, poly, running_sum, Coset};
 use crate::error::ProverError;
-use crate::kzg::{commit_with_blind, open_batch, Blinded};
+use crate::kzg::{add_scaled, commit_with_blind, open_batch, Blinded};
 use crate::quant::rescale;
 
 /// Degree of the fresh blinding polynomial (in the `gamma` part) of every proof commitment.
@@ -234,13 +235,7 @@ pub fn prove_witness<R: RngCore>(
     let round1 = coms[..layout.round1].to_vec();
     stages.mark("round 1");
 
-    // The challenges r, alpha, beta need round 2's commitments to be drawn; replay splits rounds,
-    // so draw them with a transcript clone and redo the full replay once everything is known.
-    let mut probe = t.clone();
-    probe.absorb(zkml_verifier::transcript::labels::MODEL_ROUND1, &round1);
-    let r = probe.challenge(zkml_verifier::transcript::labels::MODEL_R);
-    let alpha = probe.challenge(zkml_verifier::transcript::labels::MODEL_ALPHA);
-    let beta = probe.challenge(zkml_verifier::transcript::labels::MODEL_BETA);
+    let (r, alpha, beta) = round1_challenges(&mut t, &round1);
     let beta2 = beta * beta;
 
     // Round 2.
@@ -310,10 +305,7 @@ pub fn prove_witness<R: RngCore>(
     coms[layout.s_t] = st.commit_values(layout.s_t, &running_sum(&phi_t, e_total, n_table)?, n_table, true)?;
     let round2 = coms[layout.round1..layout.round1 + layout.round2].to_vec();
     stages.mark("round 2");
-    let mut probe2 = probe.clone();
-    probe2.absorb(zkml_verifier::transcript::labels::MODEL_ROUND2, &round2);
-    let lambda = probe2.challenge(zkml_verifier::transcript::labels::MODEL_LAMBDA);
-    let kappa = probe2.challenge(zkml_verifier::transcript::labels::MODEL_KAPPA);
+    let (lambda, kappa) = round2_challenges(&mut t, &round2);
 
     // Round 3: one quotient per domain.
     let table_polys: Vec<Vec<Fr>> =
@@ -354,7 +346,7 @@ pub fn prove_witness<R: RngCore>(
                 let s2n = cs.rotate(&s2);
                 let k_r = ev(&interpolate(lag, d)?)?;
                 let z = ev(st.coeffs(l.z)?)?;
-                let bias = ev(&weights_or(&biases, i)?.poly.coeffs)?;
+                let bias = ev(&layer_poly(&biases, i)?.poly.coeffs)?;
                 let term = (0..size).map(|k| s2n[k] - s2[k] - k_r[k] * (z[k] - bias[k]) + *c * inv_m).collect();
                 add(&mut acc, &mut lam, term);
                 let dq = match l.d {
@@ -423,9 +415,8 @@ pub fn prove_witness<R: RngCore>(
     coms[layout.shift()] = st.commit(layout.shift(), shift)?;
     let quotients = coms[layout.round1 + layout.round2..].to_vec();
     stages.mark("quotients");
-    let ch = replay(&mut t, &round1, &round2, &quotients);
-    debug_assert_eq!((ch.r, ch.alpha, ch.beta, ch.lambda, ch.kappa), (r, alpha, beta, lambda, kappa));
-    let zeta = ch.zeta;
+    let zeta = round3_challenge(&mut t, &quotients);
+    let ch = Challenges { r, alpha, beta, lambda, kappa, zeta };
 
     // Evaluations.
     let pts = points(&layout, zeta).map_err(|e| ProverError::Internal(e.to_string()))?;
@@ -468,8 +459,8 @@ pub fn prove_witness<R: RngCore>(
         for (base, sc) in &c.terms {
             let p = match *base {
                 Base::Proof(i) => st.get(i)?,
-                Base::Weight(i) => weights_or(&weights, i)?,
-                Base::Bias(i) => weights_or(&biases, i)?,
+                Base::Weight(i) => layer_poly(&weights, i)?,
+                Base::Bias(i) => layer_poly(&biases, i)?,
                 Base::Table(i) => tables.get(i).ok_or_else(|| ProverError::Internal("table index".into()))?,
             };
             add_scaled(&mut f, &p.poly.coeffs, *sc);
@@ -499,15 +490,6 @@ pub fn prove_witness<R: RngCore>(
     })
 }
 
-fn weights_or(v: &[Blinded], i: usize) -> Result<&Blinded, ProverError> {
+fn layer_poly(v: &[Blinded], i: usize) -> Result<&Blinded, ProverError> {
     v.get(i).ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))
-}
-
-fn add_scaled(acc: &mut Vec<Fr>, p: &[Fr], s: Fr) {
-    if acc.len() < p.len() {
-        acc.resize(p.len(), Fr::zero());
-    }
-    for (a, c) in acc.iter_mut().zip(p) {
-        *a += s * c;
-    }
 }

@@ -33,18 +33,30 @@ impl ModelVerdict {
     }
 }
 
-/// Replays the prover's rounds and returns the challenges (the transcript is left ready for the
-/// batch opening).
-pub fn replay(t: &mut Transcript, round1: &[G1], round2: &[G1], quotients: &[G1]) -> Challenges {
+/// Absorbs round 1 and draws `(r, alpha, beta)`.
+pub fn round1_challenges(t: &mut Transcript, round1: &[G1]) -> (Fr, Fr, Fr) {
     t.absorb(labels::MODEL_ROUND1, round1);
-    let r = t.challenge(labels::MODEL_R);
-    let alpha = t.challenge(labels::MODEL_ALPHA);
-    let beta = t.challenge(labels::MODEL_BETA);
+    (t.challenge(labels::MODEL_R), t.challenge(labels::MODEL_ALPHA), t.challenge(labels::MODEL_BETA))
+}
+
+/// Absorbs round 2 and draws `(lambda, kappa)`.
+pub fn round2_challenges(t: &mut Transcript, round2: &[G1]) -> (Fr, Fr) {
     t.absorb(labels::MODEL_ROUND2, round2);
-    let lambda = t.challenge(labels::MODEL_LAMBDA);
-    let kappa = t.challenge(labels::MODEL_KAPPA);
-    t.absorb(labels::MODEL_QUOTIENTS, quotients);
-    let zeta = t.challenge(labels::MODEL_ZETA);
+    (t.challenge(labels::MODEL_LAMBDA), t.challenge(labels::MODEL_KAPPA))
+}
+
+/// Absorbs round 3 (the quotients, then the degree shift) and draws `zeta`.
+pub fn round3_challenge(t: &mut Transcript, round3: &[G1]) -> Fr {
+    t.absorb(labels::MODEL_QUOTIENTS, round3);
+    t.challenge(labels::MODEL_ZETA)
+}
+
+/// Replays the prover's three rounds and returns the challenges (the transcript is left ready for
+/// the batch opening). The prover calls the same per-round functions as it goes.
+pub fn replay(t: &mut Transcript, round1: &[G1], round2: &[G1], round3: &[G1]) -> Challenges {
+    let (r, alpha, beta) = round1_challenges(t, round1);
+    let (lambda, kappa) = round2_challenges(t, round2);
+    let zeta = round3_challenge(t, round3);
     Challenges { r, alpha, beta, lambda, kappa, zeta }
 }
 
