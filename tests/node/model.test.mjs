@@ -11,21 +11,13 @@
 // `WebAssembly.RuntimeError` would mean a panic inside the module).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { assertThrows, loadPackage } from "./common.mjs";
 
-const require = createRequire(import.meta.url);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-const pkgPath = here("../../verifier-wasm/pkg-node/zkml_verifier.js");
-if (!existsSync(pkgPath)) {
-  throw new Error(
-    `${pkgPath} is missing: build it first with ` +
-      "`wasm-pack build verifier-wasm --release --target nodejs --out-dir pkg-node` (or scripts/wasm-build.sh)",
-  );
-}
-const { verify, verifyKzgBatch, inspect } = require(pkgPath);
+const { verify, verifyKzgBatch, inspect } = loadPackage();
 
 const fixture = (name) => here(`../fixtures/mlp/${name}`);
 const bytes = (name) => new Uint8Array(readFileSync(fixture(name)));
@@ -125,20 +117,6 @@ function assertRejected(vk, proof, digest, what) {
   assert.equal(o.result.modelDigest, undefined, `${what}: an invalid result reports a digest`);
   assert.equal(o.result.outputs, undefined, `${what}: an invalid result reports outputs`);
   return "invalid";
-}
-
-function assertThrows(fn, what, pattern) {
-  assert.throws(
-    fn,
-    (e) => {
-      assert.ok(!(e instanceof WebAssembly.RuntimeError), `${what}: the module trapped: ${e}`);
-      assert.ok(e instanceof Error, `${what}: threw a non-Error: ${String(e)}`);
-      assert.ok(e.message.length > 0, `${what}: empty error message`);
-      if (pattern) assert.match(e.message, pattern, what);
-      return true;
-    },
-    what,
-  );
 }
 
 /** Checks a valid result against the fixture and the proof's own bytes. */

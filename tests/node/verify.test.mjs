@@ -8,21 +8,13 @@
 // traps (a `WebAssembly.RuntimeError` would mean a panic inside the module).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { assertThrows, loadPackage } from "./common.mjs";
 
-const require = createRequire(import.meta.url);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-const pkgPath = here("../../verifier-wasm/pkg-node/zkml_verifier.js");
-if (!existsSync(pkgPath)) {
-  throw new Error(
-    `${pkgPath} is missing: build it first with ` +
-      "`wasm-pack build verifier-wasm --release --target nodejs --out-dir pkg-node` (or scripts/wasm-build.sh)",
-  );
-}
-const zkml = require(pkgPath);
+const zkml = loadPackage();
 const { verifyKzgBatch, inspect, formatVersion, verify } = zkml;
 
 const VK = new Uint8Array(readFileSync(here("../fixtures/kzg/kzg.vk")));
@@ -63,20 +55,6 @@ function assertRejected(vk, proof, what) {
   assert.ok(o.result.error.length > 0, `${what}: empty error string`);
   assert.equal(o.result.vkDigest, undefined, `${what}: an invalid result reports a key digest`);
   return "invalid";
-}
-
-function assertThrows(fn, what, pattern) {
-  assert.throws(
-    fn,
-    (e) => {
-      assert.ok(!(e instanceof WebAssembly.RuntimeError), `${what}: the module trapped: ${e}`);
-      assert.ok(e instanceof Error, `${what}: threw a non-Error: ${String(e)}`);
-      assert.ok(e.message.length > 0, `${what}: empty error message`);
-      if (pattern) assert.match(e.message, pattern, what);
-      return true;
-    },
-    what,
-  );
 }
 
 test("formatVersion is 1 and matches the fixtures' envelopes", () => {
