@@ -34,16 +34,19 @@ pub enum Kind {
     ModelProvingKey,
     /// A proof of one inference of a model.
     ModelProof,
+    /// A proof of one inference whose hidden layers are folded into accumulators.
+    AccumulatedModelProof,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Srs,
         Kind::KzgVerifyingKey,
         Kind::KzgBatchProof,
         Kind::ModelVerifyingKey,
         Kind::ModelProvingKey,
         Kind::ModelProof,
+        Kind::AccumulatedModelProof,
     ];
 
     pub fn code(self) -> u16 {
@@ -54,6 +57,7 @@ impl Kind {
             Kind::ModelVerifyingKey => 4,
             Kind::ModelProvingKey => 5,
             Kind::ModelProof => 6,
+            Kind::AccumulatedModelProof => 7,
         }
     }
 
@@ -70,6 +74,7 @@ impl Kind {
             Kind::ModelVerifyingKey => "model verifying key",
             Kind::ModelProvingKey => "model proving key",
             Kind::ModelProof => "model proof",
+            Kind::AccumulatedModelProof => "accumulated model proof",
         }
     }
 }

@@ -33,6 +33,9 @@ pub mod labels {
     pub const MODEL_ALPHA: &[u8] = b"model/alpha";
     pub const MODEL_BETA: &[u8] = b"model/beta";
     pub const MODEL_ROUND2: &[u8] = b"model/round2";
+    pub const MODEL_FOLD_CROSS: &[u8] = b"model/fold/cross";
+    pub const MODEL_FOLD_R: &[u8] = b"model/fold/r";
+    pub const MODEL_DECIDER: &[u8] = b"model/decider";
     pub const MODEL_LAMBDA: &[u8] = b"model/lambda";
     pub const MODEL_KAPPA: &[u8] = b"model/kappa";
     pub const MODEL_QUOTIENTS: &[u8] = b"model/quotients";

@@ -9,7 +9,7 @@ use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind, FORMAT_VERSION};
 use zkml_verifier::kzg::{BatchOpeningProof, PointOpening, VerifyingKey};
 use zkml_verifier::model::claims::{claims, Challenges};
-use zkml_verifier::model::layout::Layout;
+use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::{Int, ModelProof, ModelVerifyingKey};
 use zkml_verifier::pairing::PairingBatch;
 use zkml_verifier::{Fr, G1};
@@ -25,6 +25,9 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// For a model proof: its verifying key, to list the fold classes.
+    #[arg(long)]
+    vk: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> CmdResult {
@@ -94,25 +97,16 @@ pub fn run(a: Args) -> CmdResult {
             }
             info
         }
-        Kind::ModelProof => {
+        Kind::ModelProof | Kind::AccumulatedModelProof => {
             let p = ModelProof::from_artifact_bytes(&bytes).map_err(bad)?;
-            json!({
-                "model_digest": p.vk_digest.to_hex(),
-                "input_values": p.input.len(),
-                "output_values": p.output.len(),
-                "commitments": {
-                    "round1": p.round1.len(),
-                    "round2": p.round2.len(),
-                    "quotients": p.quotients.len(),
-                    "total": p.round1.len() + p.round2.len() + p.quotients.len(),
-                },
-                "evaluations": p.evals.len(),
-                "opening_points": p.opening.openings.len(),
-                // The G2 points live in the verifying key, which is not at hand; every opening of
-                // a model proof pairs only with the key's [1]_2 and [tau]_2, and `PairingBatch`
-                // groups all equations by G2 point: two Miller loops, whatever the model.
-                "pairings": 2,
-            })
+            let vk = match &a.vk {
+                Some(path) => Some(
+                    ModelVerifyingKey::from_bytes(&read_file(path)?)
+                        .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?,
+                ),
+                None => None,
+            };
+            describe_proof(&p, vk.as_ref())
         }
     };
     if let (Value::Object(m), Value::Object(e)) = (&mut info, extra) {
@@ -126,6 +120,77 @@ pub fn run(a: Args) -> CmdResult {
     Ok(())
 }
 
+/// Sizes of every section of a model proof's encoding.
+fn sections(p: &ModelProof) -> Value {
+    const G1U: usize = 64;
+    const FR: usize = 32;
+    let list = |n: usize, each: usize| 4 + n * each;
+    let mut m = serde_json::Map::new();
+    m.insert("header_and_digest".into(), json!(envelope::HEADER_BYTES + 32));
+    m.insert("public_values".into(), json!(list(p.input.len(), 4) + list(p.output.len(), 4)));
+    m.insert("round1".into(), json!(list(p.round1.len(), G1U)));
+    m.insert("round2".into(), json!(list(p.round2.len(), G1U)));
+    if p.mode == Mode::Accumulated {
+        m.insert("cross_terms".into(), json!(list(p.folds.len(), G1U)));
+        m.insert("accumulators".into(), json!(list(p.decider.len(), G1U)));
+    }
+    m.insert("quotients".into(), json!(list(p.quotients.len(), G1U)));
+    m.insert("evaluations".into(), json!(list(p.evals.len(), FR)));
+    m.insert("opening".into(), json!(list(p.opening.openings.len(), 32 + FR)));
+    Value::Object(m)
+}
+
+/// What a model proof holds; with its verifying key, also its fold classes.
+fn describe_proof(p: &ModelProof, vk: Option<&ModelVerifyingKey>) -> Value {
+    let mut v = json!({
+        "mode": match p.mode { Mode::PerLayer => "per-layer", Mode::Accumulated => "accumulated" },
+        "model_digest": p.vk_digest.to_hex(),
+        "input_values": p.input.len(),
+        "output_values": p.output.len(),
+        "commitments": {
+            "round1": p.round1.len(),
+            "round2": p.round2.len(),
+            "cross_terms": p.folds.len(),
+            "accumulators": p.decider.len(),
+            "quotients": p.quotients.len(),
+            "total": p.round1.len() + p.round2.len() + p.folds.len() + p.decider.len() + p.quotients.len(),
+        },
+        "folds": p.folds.len(),
+        "evaluations": p.evals.len(),
+        "opening_points": p.opening.openings.len(),
+        // Every opening of a model proof pairs only with the key's [1]_2 and [tau]_2, and
+        // `PairingBatch` groups all equations by G2 point: two Miller loops, whatever the model.
+        "pairings": 2,
+        "sections": sections(p),
+    });
+    if let (Some(vk), Value::Object(m)) = (vk, &mut v) {
+        let layout = Layout::new(vk, p.mode);
+        m.insert("classes".into(), classes(vk, &layout));
+    }
+    v
+}
+
+/// Block classes of a layout: hidden layers folded per shape, the rest checked on their own.
+fn classes(vk: &ModelVerifyingKey, layout: &Layout) -> Value {
+    let mut list: Vec<Value> = layout
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            json!({
+                "class": format!("hidden layer {}x{} (matmul + rescale + relu lookup)", vk.layers[c.members[0]].rows, vk.layers[c.members[0]].cols),
+                "instances": c.members.len(),
+                "layers": c.members,
+                "folds": layout.folds.iter().filter(|f| f.class == ci).count(),
+                "accumulators": 1,
+            })
+        })
+        .collect();
+    let own: Vec<usize> = (0..layout.layers.len()).filter(|&i| layout.layers[i].class.is_none()).collect();
+    list.push(json!({"class": "layers checked on their own", "instances": own.len(), "layers": own, "folds": 0}));
+    Value::Array(list)
+}
+
 fn origin(o: SrsOrigin) -> Value {
     match o {
         SrsOrigin::InsecureDev => json!("insecure local (tests and demos only)"),
@@ -136,7 +201,8 @@ fn origin(o: SrsOrigin) -> Value {
 /// What a model verifying key commits to and what verifying a proof against it costs, computed
 /// with the verifier's own layout, claim list and pairing batch.
 fn describe_model(vk: &ModelVerifyingKey) -> Value {
-    let layout = Layout::new(vk);
+    let layout = Layout::new(vk, Mode::Accumulated);
+    let per_layer = Layout::new(vk, Mode::PerLayer);
     let (s, b) = (vk.scale_bits, vk.table_bits);
     let layers: Vec<Value> = vk
         .layers
@@ -171,7 +237,11 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         // Lookup table shared by every layer: ReLU pairs, then the 2^s remainders of the rescaling.
         "table": {"rows": layout.table_n, "range_rows": 1usize << s, "relu_rows": layout.table_n.saturating_sub(1 << s)},
         "key_commitments": 2 * vk.layers.len() + vk.table.len(),
+        "classes": classes(vk, &layout),
+        "folds": layout.folds.len(),
+        "per_layer_proof_bytes": proof_size(vk, &per_layer),
         "proof": {
+            "mode": "accumulated",
             "commitments": layout.commitments(),
             "round1": layout.round1,
             "round2": layout.round2,
@@ -204,6 +274,7 @@ fn claim_count(vk: &ModelVerifyingKey, layout: &Layout) -> Option<usize> {
         r: f(0x5eed_0001),
         alpha: f(0x5eed_0002),
         beta: f(0x5eed_0003),
+        folds: vec![f(0x5eed_0007); layout.folds.len()],
         lambda: f(0x5eed_0004),
         kappa: f(0x5eed_0006),
         zeta: f(0x5eed_0005),
@@ -221,6 +292,9 @@ fn proof_size(vk: &ModelVerifyingKey, layout: &Layout) -> usize {
         output: vec![Int(0); vk.output_len()],
         round1: vec![g; layout.round1],
         round2: vec![g; layout.round2],
+        mode: layout.mode,
+        folds: vec![g; layout.fold_section],
+        decider: vec![g; layout.decider_section],
         quotients: vec![g; layout.round3()],
         evals: vec![Fr::from(0u64); layout.evals],
         opening: BatchOpeningProof {

@@ -8,6 +8,7 @@ use clap::Args as ClapArgs;
 use zkml_prover::model::{self, ModelProvingKey};
 use zkml_prover::{io_json, progress};
 use zkml_verifier::envelope::Artifact;
+use zkml_verifier::model::layout::Mode;
 
 use super::model_files::{argmax, dequantise, names_for, read_quantised_input, show};
 use super::{read_file, write_file, CmdResult, Failure};
@@ -29,6 +30,10 @@ pub struct Args {
     /// Seed for the proof's blinding (reproducible fixtures); default: fresh randomness.
     #[arg(long)]
     seed: Option<u64>,
+    /// Check every layer on its own commitments instead of folding hidden layers of equal shape
+    /// into one accumulator per class (the per-layer proof format, kind 6; for comparison).
+    #[arg(long)]
+    no_accumulate: bool,
 }
 
 pub fn run(a: Args) -> CmdResult {
@@ -50,7 +55,8 @@ pub fn run(a: Args) -> CmdResult {
 
     pb.set_message("proving");
     let t = Instant::now();
-    let proof = model::prove(&pk, &input, &mut super::rng(a.seed))
+    let mode = if a.no_accumulate { Mode::PerLayer } else { Mode::Accumulated };
+    let proof = model::prove_mode(&pk, &input, mode, &mut super::rng(a.seed))
         .map_err(|e| Failure::Usage(format!("{}: {e}", a.input.display())))?;
     let prove_time = t.elapsed();
     pb.inc(1);

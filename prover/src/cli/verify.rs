@@ -50,7 +50,9 @@ pub fn run(a: Args) -> CmdResult {
     let (kind, _) = envelope::open(&proof_bytes).map_err(|e| invalid(&a.proof, e.into()))?;
     let start = Instant::now();
     match kind {
-        Kind::ModelProof => verify_model_proof(&a, expected, &vk_bytes, &proof_bytes, start),
+        Kind::ModelProof | Kind::AccumulatedModelProof => {
+            verify_model_proof(&a, expected, &vk_bytes, &proof_bytes, start)
+        }
         Kind::KzgBatchProof => {
             if let Some(flag) = [(&a.input, "--input"), (&a.output, "--output")].iter().find(|f| f.0.is_some()) {
                 return Err(Failure::Usage(format!("{}: only model proofs have inputs and outputs", flag.1)));

@@ -2,10 +2,13 @@
 //! `zkml_verifier::model`, mirrored file by file where it makes sense.
 
 pub mod compile;
+pub mod fold;
 pub mod keys;
 pub mod poly;
 pub mod prove;
 
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
-pub use prove::{prove, prove_witness, witness, witness_with, LayerWitness};
+pub use prove::{
+    prove, prove_mode, prove_witness, prove_witness_with, witness, witness_with, LayerWitness, ProveOptions,
+};

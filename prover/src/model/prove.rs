@@ -5,14 +5,19 @@ use ark_ec::AffineRepr;
 use ark_ff::{batch_inversion, Field, One, Zero};
 use ark_poly::univariate::DensePolynomial;
 use ark_poly::{EvaluationDomain, Polynomial};
+use ark_std::cfg_iter;
 use ark_std::UniformRand;
 use rand::RngCore;
-use zkml_verifier::model::claims::Challenges;
-use zkml_verifier::model::claims::{claims, points, start_transcript, Base};
-use zkml_verifier::model::layout::Layout;
-use zkml_verifier::model::verify::{round1_challenges, round2_challenges, round3_challenge};
+#[cfg(feature = "parallel")]
+use rayon::prelude::*;
+use zkml_verifier::model::claims::{claims, points, start_transcript, Base, Challenges};
+use zkml_verifier::model::layout::{error_widths, witness_widths, Layout, Mode, Node, SlotKind, BLINDED_EXTRA};
+use zkml_verifier::model::verify::{
+    decider_challenges, fold_level_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
+};
 use zkml_verifier::model::{Int, ModelProof};
 
+use super::fold;
 use super::keys::{bias_coeffs, range_row, relu_row, table_columns, weight_coeffs, ModelProvingKey};
 use super::poly::{add_vanishing_blind, domain, interpolate, lagrange_at, poly, running_sum, Coset};
 use crate::error::ProverError;
@@ -23,6 +28,7 @@ use crate::quant::rescale;
 const HIDING: usize = 2;
 /// Degree of the `Z_H` multiple added to every polynomial opened at up to two points.
 const VANISHING_BLIND: usize = 1;
+const _: () = assert!(VANISHING_BLIND + 1 == BLINDED_EXTRA);
 
 /// The integer witness of one layer (padded to the domain sizes).
 #[derive(Debug, Clone)]
@@ -133,6 +139,13 @@ impl<R: RngCore> State<'_, R> {
         self.commit(idx, c)
     }
 
+    /// Interpolates `values` over `H_n` and adds a `Z_H` blind (not committed).
+    fn blinded_values(&mut self, values: &[Fr], n: usize) -> Result<Vec<Fr>, ProverError> {
+        let mut c = interpolate(values, n)?;
+        add_vanishing_blind(&mut c, n, VANISHING_BLIND, self.rng);
+        Ok(c)
+    }
+
     fn get(&self, idx: usize) -> Result<&Blinded, ProverError> {
         self.polys
             .get(idx)
@@ -161,15 +174,40 @@ impl Stages {
     }
 }
 
-/// Proves one inference on the quantised `input`.
-pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Result<ModelProof, ProverError> {
-    let wit = witness(pk, input)?;
-    prove_witness(pk, input, &wit, rng, true)
+/// How to prove: the proof's mode, and switches for soundness tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProveOptions {
+    pub mode: Mode,
+    /// Check every constraint and claim and fail on the first that does not hold (the normal
+    /// mode). Off, the prover writes a proof whatever the witness: a cheating prover, for tests.
+    pub strict: bool,
+    /// Tests only: fold with a challenge other than the transcript's for this fold.
+    pub wrong_fold_challenge: Option<usize>,
 }
 
-/// Proves with a given witness. With `strict` the prover checks every constraint and claim and
-/// fails on the first that does not hold (the normal mode). Without it, it writes a proof whatever
-/// the witness: a cheating prover, for soundness tests; such proofs must be rejected.
+impl ProveOptions {
+    pub fn new(mode: Mode) -> Self {
+        Self { mode, strict: true, wrong_fold_challenge: None }
+    }
+}
+
+/// Proves one inference on the quantised `input`, folding hidden layers (the default mode).
+pub fn prove<R: RngCore>(pk: &ModelProvingKey, input: &[i64], rng: &mut R) -> Result<ModelProof, ProverError> {
+    prove_mode(pk, input, Mode::Accumulated, rng)
+}
+
+/// Proves one inference in the given mode.
+pub fn prove_mode<R: RngCore>(
+    pk: &ModelProvingKey,
+    input: &[i64],
+    mode: Mode,
+    rng: &mut R,
+) -> Result<ModelProof, ProverError> {
+    let wit = witness(pk, input)?;
+    prove_witness_with(pk, input, &wit, rng, &ProveOptions::new(mode))
+}
+
+/// Proves an accumulated proof with a given witness; see [`ProveOptions::strict`].
 pub fn prove_witness<R: RngCore>(
     pk: &ModelProvingKey,
     input: &[i64],
@@ -177,9 +215,52 @@ pub fn prove_witness<R: RngCore>(
     rng: &mut R,
     strict: bool,
 ) -> Result<ModelProof, ProverError> {
+    let opts = ProveOptions { strict, ..ProveOptions::new(Mode::Accumulated) };
+    prove_witness_with(pk, input, wit, rng, &opts)
+}
+
+/// A layer's round-2 witness polynomials (`docs/protocols/mlp.md`, "Round 2"), before commitment.
+struct Round2 {
+    /// `V, Q, C, S1, S2, phi, psi, S3` (phi empty on the last layer).
+    comps: [Vec<Fr>; 8],
+    c: Fr,
+    e: Fr,
+}
+
+/// The polynomials of one slot's relation, for the quotients.
+struct SlotView<'a> {
+    n: usize,
+    m: usize,
+    u: Fr,
+    a_in: &'a [Fr],
+    z: &'a [Fr],
+    d: &'a [Fr],
+    a: Option<&'a [Fr]>,
+    v: &'a [Fr],
+    q: &'a [Fr],
+    c: Fr,
+    s1: &'a [Fr],
+    s2: &'a [Fr],
+    phi: Option<&'a [Fr]>,
+    psi: &'a [Fr],
+    s3: &'a [Fr],
+    e: Fr,
+    bias: &'a [Fr],
+    errs: Option<[&'a [Fr]; 3]>,
+}
+
+/// Proves with a given witness and options.
+pub fn prove_witness_with<R: RngCore>(
+    pk: &ModelProvingKey,
+    input: &[i64],
+    wit: &[LayerWitness],
+    rng: &mut R,
+    opts: &ProveOptions,
+) -> Result<ModelProof, ProverError> {
+    let strict = opts.strict;
     let vk = &pk.vk;
     let mut stages = Stages::new();
-    let layout = Layout::new(vk);
+    let layout = Layout::new(vk, opts.mode);
     if wit.len() != layout.layers.len() {
         return Err(ProverError::InvalidArgument(format!(
             "{} layer witnesses for {} layers",
@@ -238,11 +319,12 @@ pub fn prove_witness<R: RngCore>(
     let (r, alpha, beta) = round1_challenges(&mut t, &round1);
     let beta2 = beta * beta;
 
-    // Round 2.
+    // Round 2: every layer's witness; layers checked on their own commit each polynomial, folded
+    // layers commit E and the packed witness.
     let [t_in, t_out, t_tag] = table_columns(s, b);
     let mut weights = Vec::with_capacity(wit.len());
     let mut biases = Vec::with_capacity(wit.len());
-    let mut consts = Vec::with_capacity(wit.len());
+    let mut r2s: Vec<Round2> = Vec::with_capacity(wit.len());
     let mut e_total = Fr::zero();
     for (i, (l, w)) in layout.layers.iter().zip(wit).enumerate() {
         let (n, m) = (l.n, l.m);
@@ -258,22 +340,19 @@ pub fn prove_witness<R: RngCore>(
         }
         let v: Vec<Fr> = block(0).iter().zip(&qb[0]).map(|(u, q)| *u + r * q).collect();
         let q_coeffs: Vec<Fr> = qb.concat();
-        coms[l.v] = st.commit(l.v, v.clone())?;
-        coms[l.q] = st.commit(l.q, q_coeffs)?;
 
         let lag = lagrange_at(m, r)?;
         let zb: Vec<Fr> =
             w.z.iter().zip(layer.bias.iter().chain(std::iter::repeat(&0))).map(|(&z, &bb)| Fr::from(z - bb)).collect();
         let f2: Vec<Fr> = lag.iter().zip(&zb).map(|(a, b)| *a * b).collect();
         let c: Fr = f2.iter().sum();
-        coms[l.c] = st.commit(l.c, vec![c])?;
 
         let v_vals = domain(n)?.fft(&v);
         let a_vals = frs(&w.input);
         let f1: Vec<Fr> =
             v_vals.iter().zip(a_vals.iter().chain(std::iter::repeat(&Fr::zero()))).map(|(x, y)| *x * y).collect();
-        coms[l.s1] = st.commit_values(l.s1, &running_sum(&f1, c, n)?, n, true)?;
-        coms[l.s2] = st.commit_values(l.s2, &running_sum(&f2, c, m)?, m, true)?;
+        let s1 = st.blinded_values(&running_sum(&f1, c, n)?, n)?;
+        let s2 = st.blinded_values(&running_sum(&f2, c, m)?, m)?;
 
         let mut phi: Vec<Fr> =
             w.q.iter().zip(&w.out).map(|(&q, &o)| alpha - Fr::from(q) - beta * Fr::from(o)).collect();
@@ -281,20 +360,32 @@ pub fn prove_witness<R: RngCore>(
         batch_inversion(&mut phi);
         batch_inversion(&mut psi);
         let mut f3 = psi.clone();
-        if let Some(p) = l.phi {
-            coms[p] = st.commit_values(p, &phi, m, false)?;
+        if l.relu {
             for (x, y) in f3.iter_mut().zip(&phi) {
                 *x += y;
             }
         }
-        coms[l.psi] = st.commit_values(l.psi, &psi, m, false)?;
         let e: Fr = f3.iter().sum();
         e_total += e;
+        let s3 = st.blinded_values(&running_sum(&f3, e, m)?, m)?;
+        let phi_c = if l.relu { interpolate(&phi, m)? } else { Vec::new() };
+        let comps = [v, q_coeffs, vec![c], s1, s2, phi_c, interpolate(&psi, m)?, s3];
+
         coms[l.e] = st.commit(l.e, vec![e])?;
-        coms[l.s3] = st.commit_values(l.s3, &running_sum(&f3, e, m)?, m, true)?;
+        if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
+            let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(usize::MAX), slot.psi, slot.s3];
+            for (&k, p) in idx.iter().zip(&comps) {
+                if k != usize::MAX {
+                    coms[k] = st.commit(k, p.clone())?;
+                }
+            }
+        } else if let Some(k) = l.packed {
+            let parts: Vec<&[Fr]> = comps.iter().map(Vec::as_slice).collect();
+            coms[k] = st.commit(k, fold::pack(&parts, &witness_widths(n, m))?)?;
+        }
         weights.push(Blinded { poly: poly(wc), blind: poly(pk.weight_blinds[i].clone()) });
         biases.push(Blinded { poly: poly(bc), blind: poly(pk.bias_blinds[i].clone()) });
-        consts.push((c, e, lag));
+        r2s.push(Round2 { comps, c, e });
     }
     let mut phi_t: Vec<Fr> = (0..n_table).map(|j| alpha - t_in[j] - beta * t_out[j] - beta2 * t_tag[j]).collect();
     batch_inversion(&mut phi_t);
@@ -305,7 +396,76 @@ pub fn prove_witness<R: RngCore>(
     coms[layout.s_t] = st.commit_values(layout.s_t, &running_sum(&phi_t, e_total, n_table)?, n_table, true)?;
     let round2 = coms[layout.round1..layout.round1 + layout.round2].to_vec();
     stages.mark("round 2");
-    let (lambda, kappa) = round2_challenges(&mut t, &round2);
+
+    // Folding (accumulated proofs): level by level, cross terms of a level in parallel, then the
+    // level's challenges, then the folds.
+    let mut fold_ch = Vec::with_capacity(layout.folds.len());
+    let mut roots: Vec<fold::Instance> = Vec::with_capacity(layout.classes.len());
+    let (lambda, kappa) = match opts.mode {
+        Mode::PerLayer => round2_challenges(&mut t, &round2),
+        Mode::Accumulated => {
+            round2_absorb(&mut t, &round2);
+            let mut nodes: Vec<Option<fold::Instance>> = (0..layout.layers.len()).map(|_| None).collect();
+            let mut folded: Vec<Option<fold::Instance>> = (0..layout.folds.len()).map(|_| None).collect();
+            for (i, l) in layout.layers.iter().enumerate() {
+                if l.class.is_some() {
+                    nodes[i] = Some(leaf(&st, &layout, i, &weights[i], &biases[i], &r2s[i])?);
+                }
+            }
+            for level in 0..layout.levels {
+                let range = layout.level_folds(level);
+                let mut pairs = Vec::with_capacity(range.len());
+                for f in range.clone() {
+                    let fl = &layout.folds[f];
+                    let left = take(&mut nodes, &mut folded, fl.left)?;
+                    let right = take(&mut nodes, &mut folded, fl.right)?;
+                    let cl = &layout.classes[fl.class];
+                    let params = fold::Params { n: cl.n, m: cl.m, alpha, beta, scale_bits: s };
+                    pairs.push((left, right, params));
+                }
+                let terms: Vec<[Vec<Fr>; 3]> =
+                    cfg_iter!(pairs).map(|(l, r, p)| fold::cross_terms(l, r, p)).collect::<Result<_, ProverError>>()?;
+                let mut crosses = Vec::with_capacity(pairs.len());
+                for (f, (tm, (_, _, p))) in range.clone().zip(terms.iter().zip(&pairs)) {
+                    let parts: Vec<&[Fr]> = tm.iter().map(Vec::as_slice).collect();
+                    let idx = layout.folds[f].cross;
+                    coms[idx] = st.commit(idx, fold::pack(&parts, &error_widths(p.n, p.m))?)?;
+                    crosses.push(coms[idx]);
+                }
+                let mut chs = fold_level_challenges(&mut t, &crosses);
+                if let Some(k) = opts.wrong_fold_challenge.and_then(|f| f.checked_sub(range.start)) {
+                    if let Some(c) = chs.get_mut(k) {
+                        *c += Fr::one();
+                    }
+                }
+                for (k, f) in range.enumerate() {
+                    let (left, right, _) = &pairs[k];
+                    let cross = st.get(layout.folds[f].cross)?;
+                    folded[f] = Some(fold::fold(left, right, chs[k], &terms[k], cross));
+                }
+                fold_ch.extend(chs);
+            }
+            for cl in &layout.classes {
+                roots.push(take(&mut nodes, &mut folded, cl.root)?);
+            }
+            // Decider section: the accumulators' witness and error components, freshly blinded.
+            for (cl, acc) in layout.classes.iter().zip(&roots) {
+                let slot = &layout.slots[cl.slot];
+                let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(0), slot.psi, slot.s3];
+                for (&k, p) in idx.iter().zip(&acc.comps) {
+                    coms[k] = st.commit(k, p.clone())?;
+                }
+                let err = slot.err.ok_or_else(|| ProverError::Internal("class slot without errors".into()))?;
+                for (&k, p) in err.iter().zip(&acc.errs) {
+                    coms[k] = st.commit(k, p.clone())?;
+                }
+            }
+            decider_challenges(&mut t, &coms[layout.decider_start()..layout.round3_start()])
+        }
+    };
+    stages.mark("folding");
+    let folds = coms[layout.fold_start()..layout.decider_start()].to_vec();
+    let decider = coms[layout.decider_start()..layout.round3_start()].to_vec();
 
     // Round 3: one quotient per domain.
     let table_polys: Vec<Vec<Fr>> =
@@ -314,6 +474,80 @@ pub fn prove_witness<R: RngCore>(
     let output_poly = interpolate(&frs(&last.q), layout.layers.last().map_or(2, |l| l.m))?;
     let half = Fr::from(1u64 << (s - 1));
     let two_s = Fr::from(1u64 << s);
+    // Layers' round-1 polynomials, copied so that the views do not borrow the prover state.
+    let mut owned: Vec<[Vec<Fr>; 4]> = Vec::with_capacity(layout.slots.len());
+    for slot in &layout.slots {
+        let mut four: [Vec<Fr>; 4] = Default::default();
+        if let SlotKind::Layer(i) = slot.kind {
+            let l = &layout.layers[i];
+            four[0] = match i.checked_sub(1).and_then(|p| layout.layers[p].a_out) {
+                Some(idx) => st.coeffs(idx)?.to_vec(),
+                None => input_poly.clone(),
+            };
+            four[1] = st.coeffs(l.z)?.to_vec();
+            four[2] = match l.d {
+                Some(idx) => st.coeffs(idx)?.to_vec(),
+                None => output_poly.clone(),
+            };
+            if let Some(idx) = l.a_out {
+                four[3] = st.coeffs(idx)?.to_vec();
+            }
+        }
+        owned.push(four);
+    }
+    let mut views = Vec::with_capacity(layout.slots.len());
+    for (slot, four) in layout.slots.iter().zip(&owned) {
+        let view = match slot.kind {
+            SlotKind::Layer(i) => {
+                let l = &layout.layers[i];
+                let comps = &r2s[i].comps;
+                SlotView {
+                    n: l.n,
+                    m: l.m,
+                    u: Fr::one(),
+                    a_in: &four[0],
+                    z: &four[1],
+                    d: &four[2],
+                    a: l.a_out.map(|_| four[3].as_slice()),
+                    v: &comps[0],
+                    q: &comps[1],
+                    c: r2s[i].c,
+                    s1: &comps[3],
+                    s2: &comps[4],
+                    phi: l.relu.then_some(comps[5].as_slice()),
+                    psi: &comps[6],
+                    s3: &comps[7],
+                    e: r2s[i].e,
+                    bias: &biases[i].poly.coeffs,
+                    errs: None,
+                }
+            }
+            SlotKind::Class(c) => {
+                let acc = &roots[c];
+                SlotView {
+                    n: slot.n,
+                    m: slot.m,
+                    u: acc.u,
+                    a_in: &acc.a_in.poly.coeffs,
+                    z: &acc.z.poly.coeffs,
+                    d: &acc.d.poly.coeffs,
+                    a: Some(&acc.a.poly.coeffs),
+                    v: &acc.comps[0],
+                    q: &acc.comps[1],
+                    c: acc.comps[2].first().copied().unwrap_or_default(),
+                    s1: &acc.comps[3],
+                    s2: &acc.comps[4],
+                    phi: Some(&acc.comps[5]),
+                    psi: &acc.comps[6],
+                    s3: &acc.comps[7],
+                    e: acc.e.poly.coeffs.first().copied().unwrap_or_default(),
+                    bias: &acc.bias.poly.coeffs,
+                    errs: Some([&acc.errs[0], &acc.errs[1], &acc.errs[2]]),
+                }
+            }
+        };
+        views.push(view);
+    }
     for &d in &layout.domains {
         let cs = Coset::new(d)?;
         let size = cs.size();
@@ -326,55 +560,58 @@ pub fn prove_witness<R: RngCore>(
             }
             *lam *= lambda;
         };
-        for (i, l) in layout.layers.iter().enumerate() {
-            let (c, e, lag) = &consts[i];
-            if l.n == d {
-                let s1 = ev(st.coeffs(l.s1)?)?;
+        let inv_d = Fr::from(d as u64).inverse().unwrap_or_default();
+        for sv in &views {
+            let u = sv.u;
+            let err = |k: usize| -> Result<Vec<Fr>, ProverError> {
+                match sv.errs {
+                    Some(e) => ev(e[k]),
+                    None => Ok(vec![Fr::zero(); size]),
+                }
+            };
+            if sv.n == d {
+                let s1 = ev(sv.s1)?;
                 let s1n = cs.rotate(&s1);
-                let v = ev(st.coeffs(l.v)?)?;
-                let a = match i.checked_sub(1).and_then(|p| layout.layers[p].a_out) {
-                    Some(idx) => ev(st.coeffs(idx)?)?,
-                    None => ev(&input_poly)?,
-                };
-                let cn = *c * Fr::from(d as u64).inverse().unwrap_or_default();
-                let term = (0..size).map(|k| s1n[k] - s1[k] - v[k] * a[k] + cn).collect();
+                let v = ev(sv.v)?;
+                let a = ev(sv.a_in)?;
+                let e0 = err(0)?;
+                let cn = sv.c * inv_d;
+                let term = (0..size).map(|k| u * (s1n[k] - s1[k] + cn) - v[k] * a[k] - e0[k]).collect();
                 add(&mut acc, &mut lam, term);
             }
-            if l.m == d {
-                let inv_m = Fr::from(d as u64).inverse().unwrap_or_default();
-                let s2 = ev(st.coeffs(l.s2)?)?;
+            if sv.m == d {
+                let s2 = ev(sv.s2)?;
                 let s2n = cs.rotate(&s2);
-                let k_r = ev(&interpolate(lag, d)?)?;
-                let z = ev(st.coeffs(l.z)?)?;
-                let bias = ev(&layer_poly(&biases, i)?.poly.coeffs)?;
-                let term = (0..size).map(|k| s2n[k] - s2[k] - k_r[k] * (z[k] - bias[k]) + *c * inv_m).collect();
+                let k_r = ev(&interpolate(&lagrange_at(d, r)?, d)?)?;
+                let z = ev(sv.z)?;
+                let bias = ev(sv.bias)?;
+                let term = (0..size).map(|k| s2n[k] - s2[k] - k_r[k] * (z[k] - bias[k]) + sv.c * inv_d).collect();
                 add(&mut acc, &mut lam, term);
-                let dq = match l.d {
-                    Some(idx) => ev(st.coeffs(idx)?)?,
-                    None => ev(&output_poly)?,
-                };
-                let psi = ev(st.coeffs(l.psi)?)?;
+                let dq = ev(sv.d)?;
+                let psi = ev(sv.psi)?;
                 let mut phi_ev = None;
-                if let (Some(p), Some(a_idx)) = (l.phi, l.a_out) {
-                    let phi = ev(st.coeffs(p)?)?;
-                    let a = ev(st.coeffs(a_idx)?)?;
-                    let term = (0..size).map(|k| phi[k] * (alpha - dq[k] - beta * a[k]) - Fr::one()).collect();
+                if let (Some(p), Some(a)) = (sv.phi, sv.a) {
+                    let phi = ev(p)?;
+                    let a = ev(a)?;
+                    let e1 = err(1)?;
+                    let term = (0..size).map(|k| phi[k] * (alpha * u - dq[k] - beta * a[k]) - u * u - e1[k]).collect();
                     add(&mut acc, &mut lam, term);
                     phi_ev = Some(phi);
                 }
-                let term =
-                    (0..size).map(|k| psi[k] * (alpha - (z[k] + half - two_s * dq[k]) - beta2) - Fr::one()).collect();
+                let e2 = err(2)?;
+                let term = (0..size)
+                    .map(|k| psi[k] * (alpha * u - (z[k] + half * u - two_s * dq[k]) - beta2 * u) - u * u - e2[k])
+                    .collect();
                 add(&mut acc, &mut lam, term);
-                let s3 = ev(st.coeffs(l.s3)?)?;
+                let s3 = ev(sv.s3)?;
                 let s3n = cs.rotate(&s3);
                 let term = (0..size)
-                    .map(|k| s3n[k] - s3[k] - psi[k] - phi_ev.as_ref().map_or(Fr::zero(), |p| p[k]) + *e * inv_m)
+                    .map(|k| s3n[k] - s3[k] - psi[k] - phi_ev.as_ref().map_or(Fr::zero(), |p| p[k]) + sv.e * inv_d)
                     .collect();
                 add(&mut acc, &mut lam, term);
             }
         }
         if layout.table_n == d {
-            let inv_n = Fr::from(d as u64).inverse().unwrap_or_default();
             let phi_t = ev(st.coeffs(layout.phi_t)?)?;
             let mu = ev(st.coeffs(layout.mu)?)?;
             let (ti, to, tt) = (ev(&table_polys[0])?, ev(&table_polys[1])?, ev(&table_polys[2])?);
@@ -382,7 +619,7 @@ pub fn prove_witness<R: RngCore>(
             add(&mut acc, &mut lam, term);
             let s_t = ev(st.coeffs(layout.s_t)?)?;
             let s_tn = cs.rotate(&s_t);
-            let term = (0..size).map(|k| s_tn[k] - s_t[k] - phi_t[k] + e_total * inv_n).collect();
+            let term = (0..size).map(|k| s_tn[k] - s_t[k] - phi_t[k] + e_total * inv_d).collect();
             add(&mut acc, &mut lam, term);
         }
         let zinv = cs.vanishing_inv()?;
@@ -399,50 +636,77 @@ pub fn prove_witness<R: RngCore>(
         let idx = layout.quotient(d).ok_or_else(|| ProverError::Internal("quotient index".into()))?;
         coms[idx] = st.commit(idx, quotient)?;
     }
-    // The combined degree shift: sum_k kappa^k X^(D - d_k) P_k (V: d = n; C, E: constants, d = 1).
+    // The combined degree shift, in the order of `claims`: per slot V (d = n), C, E (constants) for
+    // layers on their own; the packed components, the error components and E for accumulators.
     let mut shift = vec![Fr::zero(); big_d];
     let mut kappa_k = Fr::one();
-    for (l, (c, e, _)) in layout.layers.iter().zip(&consts) {
-        for (j, coeff) in st.coeffs(l.v)?.iter().enumerate() {
-            shift[big_d - l.n + j] += kappa_k * coeff;
+    let mut bound = |p: &[Fr], d: usize| {
+        for (j, coeff) in p.iter().enumerate() {
+            if let Some(x) = (big_d + j).checked_sub(d).and_then(|i| shift.get_mut(i)) {
+                *x += kappa_k * coeff;
+            }
         }
         kappa_k *= kappa;
-        shift[big_d - 1] += kappa_k * c;
-        kappa_k *= kappa;
-        shift[big_d - 1] += kappa_k * e;
-        kappa_k *= kappa;
+    };
+    for sv in &views {
+        match sv.errs {
+            Some(errs) => {
+                let c = [sv.c];
+                let comps: [&[Fr]; 8] = [sv.v, sv.q, &c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3];
+                for (p, w) in comps.iter().zip(witness_widths(sv.n, sv.m)) {
+                    bound(p, w);
+                }
+                for (p, w) in errs.iter().zip(error_widths(sv.n, sv.m)) {
+                    bound(p, w);
+                }
+                bound(&[sv.e], 1);
+            }
+            None => {
+                bound(sv.v, sv.n);
+                bound(&[sv.c], 1);
+                bound(&[sv.e], 1);
+            }
+        }
     }
     coms[layout.shift()] = st.commit(layout.shift(), shift)?;
-    let quotients = coms[layout.round1 + layout.round2..].to_vec();
+    let quotients = coms[layout.round3_start()..].to_vec();
     stages.mark("quotients");
     let zeta = round3_challenge(&mut t, &quotients);
-    let ch = Challenges { r, alpha, beta, lambda, kappa, zeta };
+    let ch = Challenges { r, alpha, beta, folds: fold_ch, lambda, kappa, zeta };
 
-    // Evaluations.
+    // Evaluations, in layout order.
     let pts = points(&layout, zeta).map_err(|e| ProverError::Internal(e.to_string()))?;
-    let at = |idx: usize, p: Fr| -> Result<Fr, ProverError> { Ok(st.get(idx)?.poly.evaluate(&p)) };
     let shifted = |d: usize| pts[layout.shifted_point(d).unwrap_or(0)];
+    let at = |p: &[Fr], x: Fr| poly(p.to_vec()).evaluate(&x);
     let mut evals = vec![Fr::zero(); layout.evals];
-    for l in &layout.layers {
-        evals[l.ev_s1] = at(l.s1, zeta)?;
-        evals[l.ev_s1_next] = at(l.s1, shifted(l.n))?;
-        evals[l.ev_s2] = at(l.s2, zeta)?;
-        evals[l.ev_s2_next] = at(l.s2, shifted(l.m))?;
-        evals[l.ev_s3] = at(l.s3, zeta)?;
-        evals[l.ev_s3_next] = at(l.s3, shifted(l.m))?;
-        evals[l.ev_z] = at(l.z, zeta)?;
-        if let (Some(d), Some(e)) = (l.d, l.ev_d) {
-            evals[e] = at(d, zeta)?;
+    for (slot, sv) in layout.slots.iter().zip(&views) {
+        evals[slot.ev_s1] = at(sv.s1, zeta);
+        evals[slot.ev_s1_next] = at(sv.s1, shifted(sv.n));
+        evals[slot.ev_s2] = at(sv.s2, zeta);
+        evals[slot.ev_s2_next] = at(sv.s2, shifted(sv.m));
+        evals[slot.ev_s3] = at(sv.s3, zeta);
+        evals[slot.ev_s3_next] = at(sv.s3, shifted(sv.m));
+        evals[slot.ev_z] = at(sv.z, zeta);
+        if let Some(e) = slot.ev_d {
+            evals[e] = at(sv.d, zeta);
         }
+        if let (Some(e), Some(a)) = (slot.ev_a, sv.a) {
+            evals[e] = at(a, zeta);
+        }
+        if let Some(e) = slot.ev_a_in {
+            evals[e] = at(sv.a_in, zeta);
+        }
+    }
+    for l in &layout.layers {
         if let (Some(a), Some(e)) = (l.a_out, l.ev_a_out) {
-            evals[e] = at(a, zeta)?;
+            evals[e] = at(st.coeffs(a)?, zeta);
         }
     }
     for (k, &e) in layout.ev_table.iter().enumerate() {
-        evals[e] = poly(table_polys[k].clone()).evaluate(&zeta);
+        evals[e] = at(&table_polys[k], zeta);
     }
-    evals[layout.ev_st] = at(layout.s_t, zeta)?;
-    evals[layout.ev_st_next] = at(layout.s_t, shifted(n_table))?;
+    evals[layout.ev_st] = at(st.coeffs(layout.s_t)?, zeta);
+    evals[layout.ev_st_next] = at(st.coeffs(layout.s_t)?, shifted(n_table));
 
     // Claims, shared with the verifier, opened in one batch.
     let input_fr = frs(input);
@@ -484,6 +748,9 @@ pub fn prove_witness<R: RngCore>(
         output: output_ints,
         round1,
         round2,
+        mode: opts.mode,
+        folds,
+        decider,
         quotients,
         evals,
         opening,
@@ -492,4 +759,45 @@ pub fn prove_witness<R: RngCore>(
 
 fn layer_poly(v: &[Blinded], i: usize) -> Result<&Blinded, ProverError> {
     v.get(i).ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))
+}
+
+fn take(
+    nodes: &mut [Option<fold::Instance>],
+    folded: &mut [Option<fold::Instance>],
+    node: Node,
+) -> Result<fold::Instance, ProverError> {
+    let slot = match node {
+        Node::Leaf(i) => nodes.get_mut(i),
+        Node::Fold(f) => folded.get_mut(f),
+    };
+    slot.and_then(Option::take).ok_or_else(|| ProverError::Internal(format!("fold tree node {node:?} missing")))
+}
+
+/// A fresh instance for folded layer `i`: `u = 1`, no errors.
+fn leaf<R: RngCore>(
+    st: &State<'_, R>,
+    layout: &Layout,
+    i: usize,
+    weight: &Blinded,
+    bias: &Blinded,
+    r2: &Round2,
+) -> Result<fold::Instance, ProverError> {
+    let l = &layout.layers[i];
+    let missing = || ProverError::Internal(format!("layer {i} cannot be folded"));
+    let prev = i.checked_sub(1).and_then(|p| layout.layers[p].a_out).ok_or_else(missing)?;
+    let zero = || Blinded { poly: poly(Vec::new()), blind: poly(Vec::new()) };
+    Ok(fold::Instance {
+        weight: weight.clone(),
+        bias: bias.clone(),
+        z: st.get(l.z)?.clone(),
+        d: st.get(l.d.ok_or_else(missing)?)?.clone(),
+        a: st.get(l.a_out.ok_or_else(missing)?)?.clone(),
+        a_in: st.get(prev)?.clone(),
+        e: st.get(l.e)?.clone(),
+        packed: st.get(l.packed.ok_or_else(missing)?)?.clone(),
+        comps: r2.comps.clone(),
+        err_packed: zero(),
+        errs: Default::default(),
+        u: Fr::one(),
+    })
 }

@@ -1,9 +1,12 @@
 //! The evaluation claims a model proof must satisfy, built from the key, the public values, the
-//! challenges and the opened evaluations (`docs/protocols/mlp.md`, "Verifier checks").
+//! challenges and the opened evaluations (`docs/protocols/mlp.md`, "Verifier checks";
+//! `docs/protocols/accumulation.md`, "Decider").
 //!
 //! The prover builds the same list with the same function and opens it, so the two sides cannot
 //! disagree on the protocol: the prover evaluates the constraints on cosets (`zkml_prover::model`),
-//! the verifier checks their linearisation at `zeta` here.
+//! the verifier checks their linearisation at `zeta` here. An accumulator's commitments are linear
+//! combinations of the proof's commitments ([`Lc`]); claims expand them, so the final check stays
+//! one batch opening over the proof's own commitments.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -11,7 +14,7 @@ use ark_ff::{Field, One, Zero};
 
 use super::domain::{interpolate_at, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
-use super::layout::Layout;
+use super::layout::{error_widths, offsets, witness_widths, Layout, Node, SlotKind};
 use crate::error::Error;
 use crate::transcript::{labels, Transcript};
 use crate::Fr;
@@ -25,22 +28,27 @@ pub enum Base {
     Table(usize),
 }
 
+/// A linear combination of committed polynomials.
+pub type Lc = Vec<(Base, Fr)>;
+
 /// `sum_k s_k * P_k` evaluated at `points[point]` equals `value`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
-    pub terms: Vec<(Base, Fr)>,
+    pub terms: Lc,
     pub point: u32,
     pub value: Fr,
 }
 
 /// The Fiat–Shamir challenges of a model proof.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenges {
     /// Row-combination point of every matmul.
     pub r: Fr,
     /// Lookup challenge and column compression.
     pub alpha: Fr,
     pub beta: Fr,
+    /// One challenge per fold, in layout order (empty for per-layer proofs).
+    pub folds: Vec<Fr>,
     /// Constraint combination within a domain.
     pub lambda: Fr,
     /// Combination of the degree bounds.
@@ -68,8 +76,156 @@ pub fn points(layout: &Layout, zeta: Fr) -> Result<Vec<Fr>, Error> {
     Ok(pts)
 }
 
+/// Where a fold class's accumulator comes from: the weight of each member layer in the folded
+/// instance (`acc = sum_i w_i inst_i`, so `u = sum_i w_i`) and the weight of each cross term in
+/// the folded error (`Err = sum_f e_f T_f`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldWeights {
+    pub members: Vec<(usize, Fr)>,
+    pub cross: Vec<(usize, Fr)>,
+    pub u: Fr,
+}
+
+/// Unrolls class `class`'s fold tree with the fold challenges: a fold `left + r right` passes its
+/// weight `w` to `left`, `w r` to `right`, and `w^2 r` to its cross term (errors fold as
+/// `Err_left + r T + r^2 Err_right`, and an error's weight is the square of its instance's).
+pub fn fold_weights(layout: &Layout, class: usize, challenges: &[Fr]) -> Result<FoldWeights, Error> {
+    let cl = layout.classes.get(class).ok_or(Error::BadKey("fold class missing from the layout"))?;
+    let mut out = FoldWeights { members: Vec::new(), cross: Vec::new(), u: Fr::zero() };
+    let mut stack = vec![(cl.root, Fr::one())];
+    while let Some((node, w)) = stack.pop() {
+        match node {
+            Node::Leaf(i) => {
+                out.members.push((i, w));
+                out.u += w;
+            }
+            Node::Fold(f) => {
+                let fl = layout.folds.get(f).ok_or(Error::BadKey("fold missing from the layout"))?;
+                let r = *challenges.get(f).ok_or(Error::ProofShape {
+                    what: "fold challenges",
+                    expected: layout.folds.len(),
+                    found: challenges.len(),
+                })?;
+                out.cross.push((fl.cross, w * w * r));
+                stack.push((fl.right, w * r));
+                stack.push((fl.left, w));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The polynomials one slot's relation is about, as combinations of committed polynomials.
+struct SlotPolys {
+    n: usize,
+    m: usize,
+    weight: Lc,
+    bias: Lc,
+    z: Lc,
+    /// `D` for hidden layers; `None` on the last layer, whose `D` is the public output.
+    d: Option<Lc>,
+    a_out: Option<Lc>,
+    e: Lc,
+    v: Lc,
+    q: Lc,
+    c: Lc,
+    s1: Lc,
+    s2: Lc,
+    phi: Option<Lc>,
+    psi: Lc,
+    s3: Lc,
+    /// Relaxation: slack `u` and the error components (`None`: `u = 1`, no errors).
+    relax: Option<(Fr, [Lc; 3])>,
+    /// Evaluation indices: the input at zeta (`None`: the public input), `D`, `A`.
+    ev_in: Option<usize>,
+    ev_d: Option<usize>,
+    ev_a: Option<usize>,
+    /// Evaluation indices of `S1, S1(w.), S2, S2(w.), S3, S3(w.), Z` at zeta.
+    ev_sums: [usize; 7],
+    /// Classes: the folded layer input `A_in`, packed witness `P2` and packed error `Err`.
+    folded: Option<[Lc; 3]>,
+}
+
+fn single(b: Base) -> Lc {
+    vec![(b, Fr::one())]
+}
+
+fn scaled(lc: &Lc, s: Fr) -> Lc {
+    lc.iter().map(|(b, x)| (*b, *x * s)).collect()
+}
+
+fn combine(parts: &[(Lc, Fr)]) -> Lc {
+    parts.iter().flat_map(|(lc, s)| scaled(lc, *s)).collect()
+}
+
+fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, Error> {
+    let missing = Error::BadKey("layout index out of range");
+    let s = layout.slots.get(si).ok_or(missing.clone())?;
+    let p = |i: usize| single(Base::Proof(i));
+    let common = |relax, ev_in, ev_d, ev_a, weight, bias, z, d, a_out, e| SlotPolys {
+        n: s.n,
+        m: s.m,
+        weight,
+        bias,
+        z,
+        d,
+        a_out,
+        e,
+        v: p(s.v),
+        q: p(s.q),
+        c: p(s.c),
+        s1: p(s.s1),
+        s2: p(s.s2),
+        phi: s.phi.map(p),
+        psi: p(s.psi),
+        s3: p(s.s3),
+        relax,
+        ev_in,
+        ev_d,
+        ev_a,
+        folded: None,
+        ev_sums: [s.ev_s1, s.ev_s1_next, s.ev_s2, s.ev_s2_next, s.ev_s3, s.ev_s3_next, s.ev_z],
+    };
+    match s.kind {
+        SlotKind::Layer(i) => {
+            let l = layout.layers.get(i).ok_or(missing.clone())?;
+            let ev_in = match i.checked_sub(1) {
+                Some(prev) => Some(layout.layers.get(prev).and_then(|p| p.ev_a_out).ok_or(missing)?),
+                None => None,
+            };
+            let (weight, bias) = (single(Base::Weight(i)), single(Base::Bias(i)));
+            Ok(common(None, ev_in, s.ev_d, l.ev_a_out, weight, bias, p(l.z), l.d.map(p), l.a_out.map(p), p(l.e)))
+        }
+        SlotKind::Class(c) => {
+            let fw = fold_weights(layout, c, &ch.folds)?;
+            let mut lcs: [Lc; 8] = Default::default();
+            for &(i, w) in &fw.members {
+                let l = layout.layers.get(i).ok_or(missing.clone())?;
+                let prev = i.checked_sub(1).and_then(|p| layout.layers.get(p)).and_then(|p| p.a_out);
+                let (d, a, a_in, packed) = (l.d, l.a_out, prev, l.packed);
+                let (Some(d), Some(a), Some(a_in), Some(packed)) = (d, a, a_in, packed) else {
+                    return Err(missing);
+                };
+                let bases = [Base::Weight(i), Base::Bias(i), Base::Proof(l.z), Base::Proof(d)];
+                let more = [Base::Proof(a), Base::Proof(a_in), Base::Proof(l.e), Base::Proof(packed)];
+                for (lc, b) in lcs.iter_mut().zip(bases.into_iter().chain(more)) {
+                    lc.push((b, w));
+                }
+            }
+            let [weight, bias, z, d, a, a_in, e, packed] = lcs;
+            let err_packed: Lc = fw.cross.iter().map(|&(i, w)| (Base::Proof(i), w)).collect();
+            let err = s.err.ok_or(Error::BadKey("class slot without error terms"))?;
+            let relax = Some((fw.u, err.map(p)));
+            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, weight, bias, z, Some(d), Some(a), e);
+            // Keep the folded input and packed witnesses where the claims can reach them.
+            sp.folded = Some([a_in, packed, err_packed]);
+            Ok(sp)
+        }
+    }
+}
+
 /// Every claim, in a fixed order: opened evaluations first (their values from `evals`), then the
-/// degree and Kronecker checks, then one linearised constraint check per domain.
+/// Kronecker, packing and degree checks, then one linearised constraint check per domain.
 pub fn claims(
     vk: &ModelVerifyingKey,
     layout: &Layout,
@@ -91,60 +247,88 @@ pub fn claims(
             .and_then(|p| u32::try_from(p).ok())
             .ok_or(Error::BadKey("domain missing from the layout"))
     };
-    let one = |b: Base| vec![(b, Fr::one())];
     let zeta = ch.zeta;
     let s = vk.scale_bits;
     let big_d = vk.srs_powers as usize;
+    let slots = (0..layout.slots.len()).map(|i| slot_polys(layout, ch, i)).collect::<Result<Vec<_>, Error>>()?;
     let mut out = Vec::new();
+    let mut open = |terms: &Lc, point: u32, value: Fr| out.push(Claim { terms: terms.clone(), point, value });
 
     // 1. Opened evaluations.
-    for l in &layout.layers {
-        out.push(Claim { terms: one(Base::Proof(l.s1)), point: 0, value: ev(l.ev_s1)? });
-        out.push(Claim { terms: one(Base::Proof(l.s1)), point: shifted(l.n)?, value: ev(l.ev_s1_next)? });
-        out.push(Claim { terms: one(Base::Proof(l.s2)), point: 0, value: ev(l.ev_s2)? });
-        out.push(Claim { terms: one(Base::Proof(l.s2)), point: shifted(l.m)?, value: ev(l.ev_s2_next)? });
-        out.push(Claim { terms: one(Base::Proof(l.s3)), point: 0, value: ev(l.ev_s3)? });
-        out.push(Claim { terms: one(Base::Proof(l.s3)), point: shifted(l.m)?, value: ev(l.ev_s3_next)? });
-        out.push(Claim { terms: one(Base::Proof(l.z)), point: 0, value: ev(l.ev_z)? });
-        if let (Some(d), Some(ed)) = (l.d, l.ev_d) {
-            out.push(Claim { terms: one(Base::Proof(d)), point: 0, value: ev(ed)? });
+    for (sp, sl) in slots.iter().zip(&layout.slots) {
+        open(&sp.s1, 0, ev(sl.ev_s1)?);
+        open(&sp.s1, shifted(sp.n)?, ev(sl.ev_s1_next)?);
+        open(&sp.s2, 0, ev(sl.ev_s2)?);
+        open(&sp.s2, shifted(sp.m)?, ev(sl.ev_s2_next)?);
+        open(&sp.s3, 0, ev(sl.ev_s3)?);
+        open(&sp.s3, shifted(sp.m)?, ev(sl.ev_s3_next)?);
+        open(&sp.z, 0, ev(sl.ev_z)?);
+        if let (Some(d), Some(ed)) = (&sp.d, sp.ev_d) {
+            open(d, 0, ev(ed)?);
         }
-        if let (Some(a), Some(ea)) = (l.a_out, l.ev_a_out) {
-            out.push(Claim { terms: one(Base::Proof(a)), point: 0, value: ev(ea)? });
+        if let (Some(a), Some(ea)) = (&sp.a_out, sp.ev_a) {
+            open(a, 0, ev(ea)?);
+        }
+        if let (Some([a_in, _, _]), Some(ei)) = (&sp.folded, sp.ev_in) {
+            open(a_in, 0, ev(ei)?);
+        }
+    }
+    for l in &layout.layers {
+        if let (Some(_), Some(a), Some(ea)) = (l.class, l.a_out, l.ev_a_out) {
+            open(&single(Base::Proof(a)), 0, ev(ea)?);
         }
     }
     for (k, &e) in layout.ev_table.iter().enumerate() {
-        out.push(Claim { terms: one(Base::Table(k)), point: 0, value: ev(e)? });
+        open(&single(Base::Table(k)), 0, ev(e)?);
     }
-    out.push(Claim { terms: one(Base::Proof(layout.s_t)), point: 0, value: ev(layout.ev_st)? });
-    out.push(Claim {
-        terms: one(Base::Proof(layout.s_t)),
-        point: shifted(layout.table_n)?,
-        value: ev(layout.ev_st_next)?,
-    });
+    open(&single(Base::Proof(layout.s_t)), 0, ev(layout.ev_st)?);
+    open(&single(Base::Proof(layout.s_t)), shifted(layout.table_n)?, ev(layout.ev_st_next)?);
 
-    // 2. Kronecker reduction W = V + (X^n - r) Q, and the degree bounds deg V < n, deg C = deg E = 0
-    //    at once: Shift = sum_k kappa^k X^(D - d_k) P_k has degree < D only if every term does.
+    // 2. Kronecker reduction W = V + (X^n - r) Q; for accumulators, the packing of the folded
+    //    witness and error into their components; and every degree bound at once:
+    //    Shift = sum_k kappa^k X^(D - d_k) P_k has degree < D only if every term does.
     let mut shift_terms = vec![(Base::Proof(layout.shift()), Fr::one())];
     let mut kappa_k = Fr::one();
-    let mut bound = |p: usize, d: usize| {
-        shift_terms.push((Base::Proof(p), -kappa_k * zeta.pow([big_d.saturating_sub(d) as u64])));
+    let mut bound = |p: &Lc, d: usize| {
+        let k = -kappa_k * zeta.pow([big_d.saturating_sub(d) as u64]);
+        shift_terms.extend(scaled(p, k));
         kappa_k *= ch.kappa;
     };
-    for (i, l) in layout.layers.iter().enumerate() {
-        let zn_minus_r = zeta.pow([l.n as u64]) - ch.r;
-        out.push(Claim {
-            terms: vec![(Base::Weight(i), Fr::one()), (Base::Proof(l.v), -Fr::one()), (Base::Proof(l.q), -zn_minus_r)],
-            point: 0,
-            value: Fr::zero(),
-        });
-        bound(l.v, l.n);
-        bound(l.c, 1);
-        bound(l.e, 1);
+    for sp in &slots {
+        let zn_minus_r = zeta.pow([sp.n as u64]) - ch.r;
+        let terms = combine(&[(sp.weight.clone(), Fr::one()), (sp.v.clone(), -Fr::one()), (sp.q.clone(), -zn_minus_r)]);
+        out.push(Claim { terms, point: 0, value: Fr::zero() });
+        match (&sp.folded, &sp.relax) {
+            (Some([_, packed, err_packed]), Some((_, errs))) => {
+                let phi = sp.phi.clone().ok_or(Error::BadKey("class slot without phi"))?;
+                let comps = [&sp.v, &sp.q, &sp.c, &sp.s1, &sp.s2, &phi, &sp.psi, &sp.s3];
+                let widths = witness_widths(sp.n, sp.m);
+                let mut terms = packed.clone();
+                for ((comp, o), &w) in comps.iter().zip(offsets(&widths)).zip(&widths) {
+                    terms.extend(scaled(comp, -zeta.pow([o as u64])));
+                    bound(comp, w);
+                }
+                out.push(Claim { terms, point: 0, value: Fr::zero() });
+                let widths = error_widths(sp.n, sp.m);
+                let mut terms = err_packed.clone();
+                for ((comp, o), &w) in errs.iter().zip(offsets(&widths)).zip(&widths) {
+                    terms.extend(scaled(comp, -zeta.pow([o as u64])));
+                    bound(comp, w);
+                }
+                out.push(Claim { terms, point: 0, value: Fr::zero() });
+                bound(&sp.e, 1);
+            }
+            _ => {
+                bound(&sp.v, sp.n);
+                bound(&sp.c, 1);
+                bound(&sp.e, 1);
+            }
+        }
     }
     out.push(Claim { terms: shift_terms, point: 0, value: Fr::zero() });
 
-    // 3. One linearised check per domain: sum_k lambda^k C_k(zeta) = Z_d(zeta) T_d(zeta).
+    // 3. One linearised check per domain: sum_k lambda^k C_k(zeta) = Z_d(zeta) T_d(zeta), with the
+    //    relaxed constraints of accumulators (slack u, error terms; accumulation.md).
     let (alpha, beta) = (ch.alpha, ch.beta);
     let beta2 = beta * beta;
     let half = Fr::from(1u64 << (s - 1));
@@ -155,64 +339,72 @@ pub fn claims(
         }
         let d_fr = Fr::from(d as u64);
         let d_inv = d_fr.inverse().ok_or(Error::BadKey("empty domain"))?;
-        let mut terms: Vec<(Base, Fr)> = Vec::new();
+        let mut terms: Lc = Vec::new();
         let mut constant = Fr::zero();
         let mut lam = Fr::one();
-        let mut push = |terms: &mut Vec<(Base, Fr)>, k: Fr, c: Fr, t: &[(Base, Fr)]| {
-            constant += k * c;
-            terms.extend(t.iter().map(|(b, s)| (*b, k * s)));
+        let mut push = |terms: &mut Lc, lam: &mut Fr, c: Fr, t: &[(&Lc, Fr)]| {
+            constant += *lam * c;
+            for (lc, s) in t {
+                terms.extend(scaled(lc, *lam * s));
+            }
+            *lam *= ch.lambda;
         };
-        for (i, l) in layout.layers.iter().enumerate() {
-            if l.n == d {
-                // M1: S1(wX) - S1(X) - V(X) A(X) + C/n.
-                let a_hat = match i.checked_sub(1).and_then(|p| layout.layers.get(p)).and_then(|p| p.ev_a_out) {
+        for sp in &slots {
+            let (u, errs) = match &sp.relax {
+                Some((u, e)) => (*u, Some(e)),
+                None => (Fr::one(), None),
+            };
+            let err_term = |k: usize| errs.and_then(|e| e.get(k));
+            if sp.n == d {
+                // M1: u (S1(wX) - S1(X) + C/n) - V(X) A_in(X) - Err_n.
+                let a_hat = match sp.ev_in {
                     Some(e) => ev(e)?,
                     None => interpolate_at(input, d, zeta)?,
                 };
-                let c = ev(l.ev_s1_next)? - ev(l.ev_s1)?;
-                push(&mut terms, lam, c, &[(Base::Proof(l.v), -a_hat), (Base::Proof(l.c), d_inv)]);
-                lam *= ch.lambda;
+                let c = u * (ev(sp.ev_sums[1])? - ev(sp.ev_sums[0])?);
+                let mut t = vec![(&sp.v, -a_hat), (&sp.c, u * d_inv)];
+                t.extend(err_term(0).map(|e| (e, -Fr::one())));
+                push(&mut terms, &mut lam, c, &t);
             }
-            if l.m == d {
+            if sp.m == d {
                 // M2: S2(wX) - S2(X) - K_r(X) (Z(X) - B(X)) + C/m.
                 let k = lagrange_kernel(d, ch.r, zeta)?;
-                let c = ev(l.ev_s2_next)? - ev(l.ev_s2)?;
-                push(&mut terms, lam, c, &[(Base::Proof(l.z), -k), (Base::Bias(i), k), (Base::Proof(l.c), d_inv)]);
-                lam *= ch.lambda;
-                let d_hat = match l.ev_d {
+                let c = ev(sp.ev_sums[3])? - ev(sp.ev_sums[2])?;
+                push(&mut terms, &mut lam, c, &[(&sp.z, -k), (&sp.bias, k), (&sp.c, d_inv)]);
+                let d_hat = match sp.ev_d {
                     Some(e) => ev(e)?,
                     None => interpolate_at(output, d, zeta)?,
                 };
-                // L1: phi(X) (alpha - D(X) - beta A(X)) - 1.
-                if let (Some(phi), Some(ea)) = (l.phi, l.ev_a_out) {
-                    push(&mut terms, lam, -Fr::one(), &[(Base::Proof(phi), alpha - d_hat - beta * ev(ea)?)]);
-                    lam *= ch.lambda;
+                // L1: phi(X) (alpha u - D(X) - beta A(X)) - u^2 - Err_L1.
+                if let (Some(phi), Some(ea)) = (&sp.phi, sp.ev_a) {
+                    let mut t = vec![(phi, alpha * u - d_hat - beta * ev(ea)?)];
+                    t.extend(err_term(1).map(|e| (e, -Fr::one())));
+                    push(&mut terms, &mut lam, -u * u, &t);
                 }
-                // L2: psi(X) (alpha - R(X) - beta^2) - 1, R = Z + 2^(s-1) - 2^s D.
-                let r_hat = ev(l.ev_z)? + half - two_s * d_hat;
-                push(&mut terms, lam, -Fr::one(), &[(Base::Proof(l.psi), alpha - r_hat - beta2)]);
-                lam *= ch.lambda;
+                // L2: psi(X) (alpha u - R(X) - beta^2 u) - u^2 - Err_L2, R = Z + 2^(s-1) u - 2^s D.
+                let r_hat = ev(sp.ev_sums[6])? + half * u - two_s * d_hat;
+                let mut t = vec![(&sp.psi, alpha * u - r_hat - beta2 * u)];
+                t.extend(err_term(2).map(|e| (e, -Fr::one())));
+                push(&mut terms, &mut lam, -u * u, &t);
                 // L3: S3(wX) - S3(X) - phi(X) - psi(X) + E/m.
-                let c = ev(l.ev_s3_next)? - ev(l.ev_s3)?;
-                let mut t = vec![(Base::Proof(l.psi), -Fr::one()), (Base::Proof(l.e), d_inv)];
-                if let Some(phi) = l.phi {
-                    t.push((Base::Proof(phi), -Fr::one()));
+                let c = ev(sp.ev_sums[5])? - ev(sp.ev_sums[4])?;
+                let mut t = vec![(&sp.psi, -Fr::one()), (&sp.e, d_inv)];
+                if let Some(phi) = &sp.phi {
+                    t.push((phi, -Fr::one()));
                 }
-                push(&mut terms, lam, c, &t);
-                lam *= ch.lambda;
+                push(&mut terms, &mut lam, c, &t);
             }
         }
         if layout.table_n == d {
             // T1: phi_T(X) (alpha - T_in - beta T_out - beta^2 T_tag) - mu(X).
             let [t_in, t_out, t_tag] = layout.ev_table;
             let f = alpha - ev(t_in)? - beta * ev(t_out)? - beta2 * ev(t_tag)?;
-            push(&mut terms, lam, Fr::zero(), &[(Base::Proof(layout.phi_t), f), (Base::Proof(layout.mu), -Fr::one())]);
-            lam *= ch.lambda;
-            // T2: S_T(wX) - S_T(X) - phi_T(X) + sum_l E_l / N.
+            let (phi_t, mu) = (single(Base::Proof(layout.phi_t)), single(Base::Proof(layout.mu)));
+            push(&mut terms, &mut lam, Fr::zero(), &[(&phi_t, f), (&mu, -Fr::one())]);
+            // T2: S_T(wX) - S_T(X) - phi_T(X) + sum_l E_l / N, over every layer, folded or not.
             let c = ev(layout.ev_st_next)? - ev(layout.ev_st)?;
-            let mut t = vec![(Base::Proof(layout.phi_t), -Fr::one())];
-            t.extend(layout.layers.iter().map(|l| (Base::Proof(l.e), d_inv)));
-            push(&mut terms, lam, c, &t);
+            let e_all: Lc = layout.layers.iter().map(|l| (Base::Proof(l.e), Fr::one())).collect();
+            push(&mut terms, &mut lam, c, &[(&phi_t, -Fr::one()), (&e_all, d_inv)]);
         }
         let quotient = layout.quotient(d).ok_or(Error::BadKey("domain missing from the layout"))?;
         terms.push((Base::Proof(quotient), -vanishing(d, zeta)));

@@ -1,13 +1,49 @@
 //! Where every commitment and evaluation of a model proof sits, derived from the verifying key
-//! alone (`docs/protocols/mlp.md`, "Prover messages"). Prover and verifier both use it, so the
-//! proof needs no indices of its own.
+//! and the proof's mode alone (`docs/protocols/mlp.md`, "Prover messages";
+//! `docs/protocols/accumulation.md`, "Layout"). Prover and verifier both use it, so the proof needs
+//! no indices of its own.
 
 use alloc::vec::Vec;
 
 use super::key::{pow2, ModelVerifyingKey};
 
-/// Indices for one layer. Commitment indices are global over rounds 1, 2 and the quotients;
-/// evaluation indices index the proof's evaluation list.
+/// How the hidden layers of a proof are proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every layer's relation is checked on its own commitments (`docs/protocols/mlp.md`).
+    PerLayer,
+    /// Hidden layers of equal shape are folded into one accumulator per class, and only the
+    /// accumulators are checked (`docs/protocols/accumulation.md`).
+    Accumulated,
+}
+
+/// Extra coefficients of a polynomial carrying a `Z_H` blind of degree one (`Z_H(X) (b_0 + b_1 X)`).
+pub const BLINDED_EXTRA: usize = 2;
+
+/// Degree bounds (number of coefficients) of the packed round-2 witness of a folded layer, in
+/// packing order `V, Q, C, S1, S2, phi, psi, S3`.
+pub fn witness_widths(n: usize, m: usize) -> [usize; 8] {
+    let e = BLINDED_EXTRA;
+    [n, n * (m - 1), 1, n + e, m + e, m, m, m + e]
+}
+
+/// Degree bounds of the packed error polynomial `Err_n, Err_L1, Err_L2`.
+pub fn error_widths(n: usize, m: usize) -> [usize; 3] {
+    [n, m, m]
+}
+
+/// Offsets `o_k = sum_{j<k} w_j` of a packing `P = sum_k X^(o_k) P_k`.
+pub fn offsets<const K: usize>(widths: &[usize; K]) -> [usize; K] {
+    let mut o = [0; K];
+    let mut acc = 0;
+    for (x, w) in o.iter_mut().zip(widths) {
+        *x = acc;
+        acc += w;
+    }
+    o
+}
+
+/// Indices for one layer. Commitment indices are global over every section of the proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerLayout {
     /// Padded input size: the matmul domain `H_n`.
@@ -19,7 +55,36 @@ pub struct LayerLayout {
     pub z: usize,
     pub d: Option<usize>,
     pub a_out: Option<usize>,
-    // Round 2.
+    /// Round 2: the lookup total `E` (a constant), committed for every layer.
+    pub e: usize,
+    /// Round 2 of a folded layer: its packed witness `P2`.
+    pub packed: Option<usize>,
+    /// The fold class of a folded layer.
+    pub class: Option<usize>,
+    /// The slot that checks this layer on its own (layers that are not folded).
+    pub slot: Option<usize>,
+    /// Evaluation of `A` at zeta: hidden layers checked on their own, and folded layers whose
+    /// output feeds a layer checked on its own.
+    pub ev_a_out: Option<usize>,
+}
+
+/// Which relation a slot checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotKind {
+    /// Layer `i`, on its own commitments (`u = 1`, no error terms).
+    Layer(usize),
+    /// The accumulator of fold class `c` (relaxed: slack `u`, error terms).
+    Class(usize),
+}
+
+/// One layer relation checked by the final claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub kind: SlotKind,
+    pub n: usize,
+    pub m: usize,
+    pub relu: bool,
+    // Commitments of the round-2 witness (a layer's round 2, or a class's decider section).
     pub v: usize,
     pub q: usize,
     pub c: usize,
@@ -27,8 +92,9 @@ pub struct LayerLayout {
     pub s2: usize,
     pub phi: Option<usize>,
     pub psi: usize,
-    pub e: usize,
     pub s3: usize,
+    /// Classes: the error components `Err_n, Err_L1, Err_L2` (decider section).
+    pub err: Option<[usize; 3]>,
     // Evaluations at zeta (and at omega * zeta for the running sums).
     pub ev_s1: usize,
     pub ev_s1_next: usize,
@@ -38,13 +104,55 @@ pub struct LayerLayout {
     pub ev_s3_next: usize,
     pub ev_z: usize,
     pub ev_d: Option<usize>,
-    pub ev_a_out: Option<usize>,
+    /// Classes only: the folded `A` and the folded layer input at zeta (a layer on its own uses
+    /// its `LayerLayout::ev_a_out` and its predecessor's).
+    pub ev_a: Option<usize>,
+    pub ev_a_in: Option<usize>,
+}
+
+/// A node of a fold tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    /// A fresh instance: layer `i`.
+    Leaf(usize),
+    /// The result of fold `f`.
+    Fold(usize),
+}
+
+/// One fold: `acc = left + r right`, `Err = Err_left + r T + r^2 Err_right`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldLayout {
+    pub class: usize,
+    /// Tree level (0 folds two fresh instances' parents); challenges are drawn level by level.
+    pub level: usize,
+    pub left: Node,
+    pub right: Node,
+    /// Commitment index of the packed cross term `T`.
+    pub cross: usize,
+}
+
+/// Hidden layers of one shape, folded into one accumulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassLayout {
+    pub n: usize,
+    pub m: usize,
+    /// Layer indices, in order.
+    pub members: Vec<usize>,
+    pub root: Node,
+    pub slot: usize,
 }
 
 /// The layout of a whole proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
+    pub mode: Mode,
     pub layers: Vec<LayerLayout>,
+    pub slots: Vec<Slot>,
+    pub classes: Vec<ClassLayout>,
+    /// Folds in transcript order: by level, then class, then position.
+    pub folds: Vec<FoldLayout>,
+    /// Number of fold levels (`ceil(log2)` of the largest class).
+    pub levels: usize,
     /// Table size `N`.
     pub table_n: usize,
     pub mu: usize,
@@ -52,8 +160,11 @@ pub struct Layout {
     pub s_t: usize,
     pub round1: usize,
     pub round2: usize,
-    /// Domain sizes with constraints, ascending; quotient `i` belongs to `domains[i]` and has
-    /// commitment index `round1 + round2 + i`; the degree shift follows the quotients.
+    /// Cross-term commitments (one per fold) and decider commitments (11 per class).
+    pub fold_section: usize,
+    pub decider_section: usize,
+    /// Domain sizes with constraints, ascending; quotient `i` belongs to `domains[i]`; the degree
+    /// shift follows the quotients.
     pub domains: Vec<usize>,
     /// Evaluations of the three table columns at zeta.
     pub ev_table: [usize; 3],
@@ -62,59 +173,151 @@ pub struct Layout {
     pub evals: usize,
 }
 
+/// Layers that fold: hidden layers other than the first whose shape `(n, m)` is shared by another
+/// such layer and whose packed witness fits the SRS.
+fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, bool)]) -> Vec<ClassLayout> {
+    let d = vk.srs_powers as usize;
+    let mut classes: Vec<ClassLayout> = Vec::new();
+    for (i, &(n, m, relu)) in dims.iter().enumerate() {
+        let packed: usize = witness_widths(n, m).iter().sum();
+        if i == 0 || !relu || packed > d {
+            continue;
+        }
+        match classes.iter_mut().find(|c| (c.n, c.m) == (n, m)) {
+            Some(c) => c.members.push(i),
+            None => classes.push(ClassLayout { n, m, members: alloc::vec![i], root: Node::Leaf(i), slot: 0 }),
+        }
+    }
+    classes.retain(|c| c.members.len() >= 2);
+    classes
+}
+
 impl Layout {
     /// Derives the layout from a validated key.
-    pub fn new(vk: &ModelVerifyingKey) -> Self {
+    pub fn new(vk: &ModelVerifyingKey, mode: Mode) -> Self {
         let mut c = Counter(0);
         let dims: Vec<(usize, usize, bool)> = vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.relu)).collect();
-        let r1: Vec<(usize, Option<usize>, Option<usize>)> =
-            dims.iter().map(|&(_, _, relu)| (c.take(), relu.then(|| c.take()), relu.then(|| c.take()))).collect();
-        let mu = c.take();
-        let round1 = c.0;
-        let mut layers = Vec::with_capacity(dims.len());
-        for (&(n, m, relu), &(z, d, a_out)) in dims.iter().zip(&r1) {
-            layers.push(LayerLayout {
+        let mut classes = match mode {
+            Mode::PerLayer => Vec::new(),
+            Mode::Accumulated => fold_classes(vk, &dims),
+        };
+        let class_of = |i: usize| classes.iter().position(|cl| cl.members.contains(&i));
+        let layer_class: Vec<Option<usize>> = (0..dims.len()).map(class_of).collect();
+
+        let mut layers: Vec<LayerLayout> = dims
+            .iter()
+            .zip(&layer_class)
+            .map(|(&(n, m, relu), &class)| LayerLayout {
                 n,
                 m,
                 relu,
-                z,
-                d,
-                a_out,
-                v: c.take(),
-                q: c.take(),
-                c: c.take(),
-                s1: c.take(),
-                s2: c.take(),
-                phi: relu.then(|| c.take()),
-                psi: c.take(),
-                e: c.take(),
-                s3: c.take(),
-                ev_s1: 0,
-                ev_s1_next: 0,
-                ev_s2: 0,
-                ev_s2_next: 0,
-                ev_s3: 0,
-                ev_s3_next: 0,
-                ev_z: 0,
-                ev_d: None,
+                z: c.take(),
+                d: relu.then(|| c.take()),
+                a_out: relu.then(|| c.take()),
+                e: 0,
+                packed: None,
+                class,
+                slot: None,
                 ev_a_out: None,
-            });
+            })
+            .collect();
+        let mu = c.take();
+        let round1 = c.0;
+
+        let mut slots = Vec::new();
+        for (i, l) in layers.iter_mut().enumerate() {
+            if l.class.is_some() {
+                l.e = c.take();
+                l.packed = Some(c.take());
+                continue;
+            }
+            let (v, q, cc, s1, s2) = (c.take(), c.take(), c.take(), c.take(), c.take());
+            let phi = l.relu.then(|| c.take());
+            let psi = c.take();
+            l.e = c.take();
+            let s3 = c.take();
+            l.slot = Some(slots.len());
+            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [v, q, cc, s1, s2, psi, s3], phi, None));
         }
         let phi_t = c.take();
         let s_t = c.take();
         let round2 = c.0 - round1;
 
+        // Fold trees, built level by level across all classes.
+        let mut folds = Vec::new();
+        let mut nodes: Vec<Vec<Node>> =
+            classes.iter().map(|cl| cl.members.iter().map(|&i| Node::Leaf(i)).collect()).collect();
+        let mut level = 0;
+        while nodes.iter().any(|n| n.len() > 1) {
+            for (ci, list) in nodes.iter_mut().enumerate() {
+                let mut next = Vec::with_capacity(list.len().div_ceil(2));
+                for pair in list.chunks(2) {
+                    match *pair {
+                        [left, right] => {
+                            next.push(Node::Fold(folds.len()));
+                            folds.push(FoldLayout { class: ci, level, left, right, cross: c.take() });
+                        }
+                        [single] => next.push(single),
+                        _ => {}
+                    }
+                }
+                *list = next;
+            }
+            level += 1;
+        }
+        let fold_section = folds.len();
+        for (cl, list) in classes.iter_mut().zip(&nodes) {
+            if let Some(&root) = list.first() {
+                cl.root = root;
+            }
+        }
+
+        let decider_start = c.0;
+        for (ci, cl) in classes.iter_mut().enumerate() {
+            let ids: [usize; 8] = core::array::from_fn(|_| c.take());
+            let err = [c.take(), c.take(), c.take()];
+            cl.slot = slots.len();
+            let [v, q, cc, s1, s2, phi, psi, s3] = ids;
+            slots.push(Slot::new(
+                SlotKind::Class(ci),
+                cl.n,
+                cl.m,
+                true,
+                [v, q, cc, s1, s2, psi, s3],
+                Some(phi),
+                Some(err),
+            ));
+        }
+        let decider_section = c.0 - decider_start;
+
         let mut ev = Counter(0);
-        for l in &mut layers {
-            l.ev_s1 = ev.take();
-            l.ev_s1_next = ev.take();
-            l.ev_s2 = ev.take();
-            l.ev_s2_next = ev.take();
-            l.ev_s3 = ev.take();
-            l.ev_s3_next = ev.take();
-            l.ev_z = ev.take();
-            l.ev_d = l.relu.then(|| ev.take());
-            l.ev_a_out = l.relu.then(|| ev.take());
+        for s in &mut slots {
+            s.ev_s1 = ev.take();
+            s.ev_s1_next = ev.take();
+            s.ev_s2 = ev.take();
+            s.ev_s2_next = ev.take();
+            s.ev_s3 = ev.take();
+            s.ev_s3_next = ev.take();
+            s.ev_z = ev.take();
+            s.ev_d = s.relu.then(|| ev.take());
+            match s.kind {
+                SlotKind::Layer(i) => {
+                    if let Some(l) = layers.get_mut(i) {
+                        l.ev_a_out = l.relu.then(|| ev.take());
+                    }
+                }
+                SlotKind::Class(_) => {
+                    s.ev_a = Some(ev.take());
+                    s.ev_a_in = Some(ev.take());
+                }
+            }
+        }
+        // Folded layers whose output feeds a layer checked on its own.
+        for i in 0..layers.len() {
+            let feeds_own = layers.get(i + 1).is_some_and(|next| next.class.is_none());
+            if layers[i].class.is_some() && feeds_own {
+                layers[i].ev_a_out = Some(ev.take());
+            }
         }
         let ev_table = [ev.take(), ev.take(), ev.take()];
         let ev_st = ev.take();
@@ -124,12 +327,47 @@ impl Layout {
         let mut domains: Vec<usize> = dims.iter().flat_map(|&(n, m, _)| [n, m]).chain([table_n]).collect();
         domains.sort_unstable();
         domains.dedup();
-        Layout { layers, table_n, mu, phi_t, s_t, round1, round2, domains, ev_table, ev_st, ev_st_next, evals: ev.0 }
+        Layout {
+            mode,
+            layers,
+            slots,
+            classes,
+            folds,
+            levels: level,
+            table_n,
+            mu,
+            phi_t,
+            s_t,
+            round1,
+            round2,
+            fold_section,
+            decider_section,
+            domains,
+            ev_table,
+            ev_st,
+            ev_st_next,
+            evals: ev.0,
+        }
+    }
+
+    /// First commitment index of the cross terms.
+    pub fn fold_start(&self) -> usize {
+        self.round1 + self.round2
+    }
+
+    /// First commitment index of the decider section.
+    pub fn decider_start(&self) -> usize {
+        self.fold_start() + self.fold_section
+    }
+
+    /// First commitment index of round 3.
+    pub fn round3_start(&self) -> usize {
+        self.decider_start() + self.decider_section
     }
 
     /// Commitment index of the quotient for domain size `d`.
     pub fn quotient(&self, d: usize) -> Option<usize> {
-        self.domains.iter().position(|&x| x == d).map(|i| self.round1 + self.round2 + i)
+        self.domains.iter().position(|&x| x == d).map(|i| self.round3_start() + i)
     }
 
     /// Index in the point list of `omega_d * zeta` (point 0 is `zeta`).
@@ -144,12 +382,58 @@ impl Layout {
 
     /// Commitment index of the combined degree shift `sum_k kappa^k X^(D - d_k) P_k`.
     pub fn shift(&self) -> usize {
-        self.round1 + self.round2 + self.domains.len()
+        self.round3_start() + self.domains.len()
     }
 
     /// Total commitments in a proof.
     pub fn commitments(&self) -> usize {
-        self.round1 + self.round2 + self.round3()
+        self.round3_start() + self.round3()
+    }
+
+    /// Folds of fold level `level`, as a range of fold indices.
+    pub fn level_folds(&self, level: usize) -> core::ops::Range<usize> {
+        let start = self.folds.iter().position(|f| f.level == level).unwrap_or(self.folds.len());
+        let end = self.folds.iter().rposition(|f| f.level == level).map_or(start, |e| e + 1);
+        start..end
+    }
+}
+
+impl Slot {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        kind: SlotKind,
+        n: usize,
+        m: usize,
+        relu: bool,
+        [v, q, c, s1, s2, psi, s3]: [usize; 7],
+        phi: Option<usize>,
+        err: Option<[usize; 3]>,
+    ) -> Self {
+        Slot {
+            kind,
+            n,
+            m,
+            relu,
+            v,
+            q,
+            c,
+            s1,
+            s2,
+            phi,
+            psi,
+            s3,
+            err,
+            ev_s1: 0,
+            ev_s1_next: 0,
+            ev_s2: 0,
+            ev_s2_next: 0,
+            ev_s3: 0,
+            ev_s3_next: 0,
+            ev_z: 0,
+            ev_d: None,
+            ev_a: None,
+            ev_a_in: None,
+        }
     }
 }
 

@@ -2,10 +2,12 @@
 //! evaluations and one batch opening (`docs/protocols/mlp.md`, "Wire format"). Commitments are
 //! sent uncompressed: reading them needs no square roots, the main cost of decoding in WebAssembly.
 
+use alloc::vec;
 use alloc::vec::Vec;
 
+use super::layout::Mode;
 use crate::codec::{Decode, Encode, G1Uncompressed, Reader, Writer};
-use crate::envelope::{Artifact, Kind};
+use crate::envelope::{open, writer, Artifact, Kind};
 use crate::error::DecodeError;
 use crate::hex::Digest;
 use crate::kzg::BatchOpeningProof;
@@ -47,6 +49,12 @@ pub struct ModelProof {
     pub round1: Vec<G1>,
     /// Round 2: partial weight evaluations, degree shifts, sums, lookup inverses.
     pub round2: Vec<G1>,
+    /// Per-layer proofs (kind 6) or accumulated proofs (kind 7, with the two sections below).
+    pub mode: Mode,
+    /// Accumulated proofs: one packed cross term per fold, in layout order.
+    pub folds: Vec<G1>,
+    /// Accumulated proofs: per fold class, the accumulator's witness and error components.
+    pub decider: Vec<G1>,
     /// Round 3: one quotient per constraint domain, then the combined degree shift.
     pub quotients: Vec<G1>,
     /// The opened evaluations, in layout order.
@@ -54,14 +62,25 @@ pub struct ModelProof {
     pub opening: BatchOpeningProof,
 }
 
-impl Artifact for ModelProof {
-    const KIND: Kind = Kind::ModelProof;
+impl ModelProof {
+    /// The envelope kind of this proof's mode.
+    pub fn kind(&self) -> Kind {
+        match self.mode {
+            Mode::PerLayer => Kind::ModelProof,
+            Mode::Accumulated => Kind::AccumulatedModelProof,
+        }
+    }
 
-    fn encode_payload(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer) {
         w.put(&self.vk_digest);
         w.put(&self.input);
         w.put(&self.output);
-        for points in [&self.round1, &self.round2, &self.quotients] {
+        let mut sections = vec![&self.round1, &self.round2];
+        if self.mode == Mode::Accumulated {
+            sections.extend([&self.folds, &self.decider]);
+        }
+        sections.push(&self.quotients);
+        for points in sections {
             let wire: Vec<G1Uncompressed> = points.iter().copied().map(G1Uncompressed).collect();
             w.put(&wire);
         }
@@ -69,17 +88,58 @@ impl Artifact for ModelProof {
         w.put(&self.opening);
     }
 
-    fn decode_payload(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, mode: Mode) -> Result<Self, DecodeError> {
+        let (vk_digest, input, output) = (r.get("proof vk digest")?, r.vec("proof input")?, r.vec("proof output")?);
+        let round1 = points(r, "proof round-1 commitment")?;
+        let round2 = points(r, "proof round-2 commitment")?;
+        let (folds, decider) = match mode {
+            Mode::PerLayer => (Vec::new(), Vec::new()),
+            Mode::Accumulated => (points(r, "proof cross term")?, points(r, "proof decider commitment")?),
+        };
         Ok(Self {
-            vk_digest: r.get("proof vk digest")?,
-            input: r.vec("proof input")?,
-            output: r.vec("proof output")?,
-            round1: points(r, "proof round-1 commitment")?,
-            round2: points(r, "proof round-2 commitment")?,
+            vk_digest,
+            input,
+            output,
+            round1,
+            round2,
+            mode,
+            folds,
+            decider,
             quotients: points(r, "proof quotient")?,
             evals: r.vec("proof evaluation")?,
             opening: r.get("proof opening")?,
         })
+    }
+}
+
+/// A model proof of either mode: the envelope kind says which (6 per-layer, 7 accumulated).
+impl Artifact for ModelProof {
+    const KIND: Kind = Kind::ModelProof;
+
+    fn encode_payload(&self, w: &mut Writer) {
+        self.encode(w);
+    }
+
+    fn decode_payload(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Self::decode(r, Mode::PerLayer)
+    }
+
+    fn to_artifact_bytes(&self) -> Vec<u8> {
+        let mut w = writer(self.kind());
+        self.encode(&mut w);
+        w.into_bytes()
+    }
+
+    fn from_artifact_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let (kind, mut r) = open(bytes)?;
+        let mode = match kind {
+            Kind::ModelProof => Mode::PerLayer,
+            Kind::AccumulatedModelProof => Mode::Accumulated,
+            found => return Err(DecodeError::WrongKind { expected: Kind::ModelProof, found }),
+        };
+        let v = Self::decode(&mut r, mode)?;
+        r.finish(kind.name())?;
+        Ok(v)
     }
 }
 

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use super::claims::{claims, points, start_transcript, Base, Challenges};
 use super::key::ModelVerifyingKey;
-use super::layout::Layout;
+use super::layout::{Layout, Mode};
 use super::proof::ModelProof;
 use crate::envelope::Artifact;
 use crate::error::Error;
@@ -45,19 +45,49 @@ pub fn round2_challenges(t: &mut Transcript, round2: &[G1]) -> (Fr, Fr) {
     (t.challenge(labels::MODEL_LAMBDA), t.challenge(labels::MODEL_KAPPA))
 }
 
+/// Accumulated proofs: absorbs round 2 (its challenges come after the folds and the decider).
+pub fn round2_absorb(t: &mut Transcript, round2: &[G1]) {
+    t.absorb(labels::MODEL_ROUND2, round2);
+}
+
+/// Absorbs the cross terms of one fold level and draws one challenge per fold of that level.
+pub fn fold_level_challenges(t: &mut Transcript, cross: &[G1]) -> Vec<Fr> {
+    t.absorb(labels::MODEL_FOLD_CROSS, cross);
+    cross.iter().map(|_| t.challenge(labels::MODEL_FOLD_R)).collect()
+}
+
+/// Absorbs the accumulators' decider commitments and draws `(lambda, kappa)`.
+pub fn decider_challenges(t: &mut Transcript, decider: &[G1]) -> (Fr, Fr) {
+    t.absorb(labels::MODEL_DECIDER, decider);
+    (t.challenge(labels::MODEL_LAMBDA), t.challenge(labels::MODEL_KAPPA))
+}
+
 /// Absorbs round 3 (the quotients, then the degree shift) and draws `zeta`.
 pub fn round3_challenge(t: &mut Transcript, round3: &[G1]) -> Fr {
     t.absorb(labels::MODEL_QUOTIENTS, round3);
     t.challenge(labels::MODEL_ZETA)
 }
 
-/// Replays the prover's three rounds and returns the challenges (the transcript is left ready for
-/// the batch opening). The prover calls the same per-round functions as it goes.
-pub fn replay(t: &mut Transcript, round1: &[G1], round2: &[G1], round3: &[G1]) -> Challenges {
-    let (r, alpha, beta) = round1_challenges(t, round1);
-    let (lambda, kappa) = round2_challenges(t, round2);
-    let zeta = round3_challenge(t, round3);
-    Challenges { r, alpha, beta, lambda, kappa, zeta }
+/// Replays the prover's rounds (and, for accumulated proofs, the fold levels and the decider)
+/// and returns the challenges; the transcript is left ready for the batch opening. The prover
+/// calls the same per-round functions as it goes.
+pub fn replay(t: &mut Transcript, layout: &Layout, proof: &ModelProof) -> Result<Challenges, Error> {
+    let (r, alpha, beta) = round1_challenges(t, &proof.round1);
+    let mut folds = Vec::with_capacity(layout.folds.len());
+    let (lambda, kappa) = match layout.mode {
+        Mode::PerLayer => round2_challenges(t, &proof.round2),
+        Mode::Accumulated => {
+            round2_absorb(t, &proof.round2);
+            for level in 0..layout.levels {
+                let range = layout.level_folds(level);
+                let cross = proof.folds.get(range).ok_or(Error::BadKey("fold level out of range"))?;
+                folds.extend(fold_level_challenges(t, cross));
+            }
+            decider_challenges(t, &proof.decider)
+        }
+    };
+    let zeta = round3_challenge(t, &proof.quotients);
+    Ok(Challenges { r, alpha, beta, folds, lambda, kappa, zeta })
 }
 
 fn expect(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
@@ -84,22 +114,32 @@ pub fn verify_model(
     if proof.vk_digest != digest {
         return Err(Error::KeyMismatch { key: digest, proof: proof.vk_digest });
     }
-    let layout = Layout::new(vk);
+    let layout = Layout::new(vk, proof.mode);
     expect("input values", vk.input_len(), proof.input.len())?;
     expect("output values", vk.output_len(), proof.output.len())?;
     expect("round-1 commitments", layout.round1, proof.round1.len())?;
     expect("round-2 commitments", layout.round2, proof.round2.len())?;
+    expect("cross terms", layout.fold_section, proof.folds.len())?;
+    expect("decider commitments", layout.decider_section, proof.decider.len())?;
     expect("round-3 commitments", layout.round3(), proof.quotients.len())?;
     expect("evaluations", layout.evals, proof.evals.len())?;
 
     let mut t = start_transcript(&digest, &proof.input, &proof.output);
-    let ch = replay(&mut t, &proof.round1, &proof.round2, &proof.quotients);
+    let ch = replay(&mut t, &layout, proof)?;
     let input: Vec<Fr> = proof.input.iter().map(|v| v.to_fr()).collect();
     let output: Vec<Fr> = proof.output.iter().map(|v| v.to_fr()).collect();
     let list = claims(vk, &layout, &ch, &proof.evals, &input, &output)?;
     let pts = points(&layout, ch.zeta)?;
 
-    let all: Vec<G1> = proof.round1.iter().chain(&proof.round2).chain(&proof.quotients).copied().collect();
+    let all: Vec<G1> = proof
+        .round1
+        .iter()
+        .chain(&proof.round2)
+        .chain(&proof.folds)
+        .chain(&proof.decider)
+        .chain(&proof.quotients)
+        .copied()
+        .collect();
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
             Base::Proof(i) => all.get(i),

@@ -1,0 +1,163 @@
+//! Folding of hidden-layer instances (`docs/protocols/accumulation.md`): relaxed instances, cross
+//! terms and the fold itself. The verifier side is `zkml_verifier::model::claims::fold_weights`,
+//! which unrolls the same tree into weights on the proof's commitments.
+
+use ark_bn254::Fr;
+use ark_ff::{Field, Zero};
+use ark_poly::EvaluationDomain;
+
+use super::poly::{domain, interpolate, poly};
+use crate::error::ProverError;
+use crate::kzg::{add_scaled, Blinded};
+
+/// Index of each packed witness component (`layout::witness_widths` order).
+pub const V: usize = 0;
+pub const C: usize = 2;
+pub const S1: usize = 3;
+pub const PHI: usize = 5;
+pub const PSI: usize = 6;
+
+/// A (relaxed) hidden-layer instance with its witness, as the prover holds it. Fresh instances
+/// have `u = 1` and zero errors; folding keeps every field a linear combination of the leaves'
+/// (errors: of the cross terms).
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub weight: Blinded,
+    pub bias: Blinded,
+    pub z: Blinded,
+    pub d: Blinded,
+    pub a: Blinded,
+    pub a_in: Blinded,
+    pub e: Blinded,
+    /// The packed witness `P2 = sum_k X^(o_k) comps_k` and its components (no blinds of their own).
+    pub packed: Blinded,
+    pub comps: [Vec<Fr>; 8],
+    /// The packed error and its components `Err_n, Err_L1, Err_L2`.
+    pub err_packed: Blinded,
+    pub errs: [Vec<Fr>; 3],
+    pub u: Fr,
+}
+
+/// Challenges and constants the relaxed constraints use.
+#[derive(Debug, Clone, Copy)]
+pub struct Params {
+    pub n: usize,
+    pub m: usize,
+    pub alpha: Fr,
+    pub beta: Fr,
+    pub scale_bits: u32,
+}
+
+/// Values of a polynomial on `H_n` (coefficients reduced mod `X^n - 1`, then an FFT).
+pub fn values_on(coeffs: &[Fr], n: usize) -> Result<Vec<Fr>, ProverError> {
+    let mut r = vec![Fr::zero(); n];
+    for (i, c) in coeffs.iter().enumerate() {
+        r[i % n] += c;
+    }
+    Ok(domain(n)?.fft(&r))
+}
+
+/// `sum_k X^(o_k) parts_k` for the given widths.
+pub fn pack(parts: &[&[Fr]], widths: &[usize]) -> Result<Vec<Fr>, ProverError> {
+    let total: usize = widths.iter().sum();
+    let mut out = vec![Fr::zero(); total];
+    let mut o = 0;
+    for (p, &w) in parts.iter().zip(widths) {
+        if p.len() > w {
+            return Err(ProverError::Internal(format!("packed component of {} coefficients, bound {w}", p.len())));
+        }
+        out[o..o + p.len()].copy_from_slice(p);
+        o += w;
+    }
+    Ok(out)
+}
+
+fn lin(a: &Blinded, b: &Blinded, r: Fr) -> Blinded {
+    let mut p = a.poly.coeffs.clone();
+    add_scaled(&mut p, &b.poly.coeffs, r);
+    let mut g = a.blind.coeffs.clone();
+    add_scaled(&mut g, &b.blind.coeffs, r);
+    Blinded { poly: poly(p), blind: poly(g) }
+}
+
+fn lin_vec(a: &[Fr], b: &[Fr], r: Fr) -> Vec<Fr> {
+    let mut p = a.to_vec();
+    add_scaled(&mut p, b, r);
+    p
+}
+
+/// The three cross-term components `T_n` (over `H_n`), `T_L1`, `T_L2` (over `H_m`) of folding
+/// `left` and `right`: the bilinear parts of the relaxed M1, L1 and L2 (accumulation.md).
+pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec<Fr>; 3], ProverError> {
+    let (n, m) = (p.n, p.m);
+    let inv_n = Fr::from(n as u64).inverse().unwrap_or_default();
+    let half = Fr::from(1u64 << (p.scale_bits - 1));
+    let two_s = Fr::from(1u64 << p.scale_bits);
+    let beta2 = p.beta * p.beta;
+    struct Side {
+        u: Fr,
+        c: Fr,
+        s1: Vec<Fr>,
+        v: Vec<Fr>,
+        a_in: Vec<Fr>,
+        z: Vec<Fr>,
+        d: Vec<Fr>,
+        a: Vec<Fr>,
+        phi: Vec<Fr>,
+        psi: Vec<Fr>,
+    }
+    let side = |x: &Instance| -> Result<Side, ProverError> {
+        Ok(Side {
+            u: x.u,
+            c: x.comps[C].first().copied().unwrap_or_default(),
+            s1: values_on(&x.comps[S1], n)?,
+            v: values_on(&x.comps[V], n)?,
+            a_in: values_on(&x.a_in.poly.coeffs, n)?,
+            z: values_on(&x.z.poly.coeffs, m)?,
+            d: values_on(&x.d.poly.coeffs, m)?,
+            a: values_on(&x.a.poly.coeffs, m)?,
+            phi: values_on(&x.comps[PHI], m)?,
+            psi: values_on(&x.comps[PSI], m)?,
+        })
+    };
+    let (l, r) = (side(left)?, side(right)?);
+    let m1 = |x: &Side, j: usize| x.s1[(j + 1) % n] - x.s1[j] + x.c * inv_n;
+    let t_n: Vec<Fr> =
+        (0..n).map(|j| l.u * m1(&r, j) + r.u * m1(&l, j) - l.v[j] * r.a_in[j] - r.v[j] * l.a_in[j]).collect();
+    let uu2 = l.u * r.u + l.u * r.u;
+    let l1 = |x: &Side, y: &Side, j: usize| x.phi[j] * (p.alpha * y.u - y.d[j] - p.beta * y.a[j]);
+    let t_l1: Vec<Fr> = (0..m).map(|j| l1(&l, &r, j) + l1(&r, &l, j) - uu2).collect();
+    let l2 =
+        |x: &Side, y: &Side, j: usize| x.psi[j] * (p.alpha * y.u - y.z[j] - half * y.u + two_s * y.d[j] - beta2 * y.u);
+    let t_l2: Vec<Fr> = (0..m).map(|j| l2(&l, &r, j) + l2(&r, &l, j) - uu2).collect();
+    Ok([interpolate(&t_n, n)?, interpolate(&t_l1, m)?, interpolate(&t_l2, m)?])
+}
+
+/// `left + r right`, errors `Err_left + r T + r^2 Err_right`; `cross` is the committed packed `T`.
+pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; 3], cross: &Blinded) -> Instance {
+    let r2 = r * r;
+    let errs: [Vec<Fr>; 3] = core::array::from_fn(|k| {
+        let mut e = lin_vec(&left.errs[k], &t[k], r);
+        add_scaled(&mut e, &right.errs[k], r2);
+        e
+    });
+    let mut err_packed = lin(&left.err_packed, cross, r);
+    add_scaled(&mut err_packed.poly.coeffs, &right.err_packed.poly.coeffs, r2);
+    let mut blind = err_packed.blind.coeffs.clone();
+    add_scaled(&mut blind, &right.err_packed.blind.coeffs, r2);
+    err_packed.blind = poly(blind);
+    Instance {
+        weight: lin(&left.weight, &right.weight, r),
+        bias: lin(&left.bias, &right.bias, r),
+        z: lin(&left.z, &right.z, r),
+        d: lin(&left.d, &right.d, r),
+        a: lin(&left.a, &right.a, r),
+        a_in: lin(&left.a_in, &right.a_in, r),
+        e: lin(&left.e, &right.e, r),
+        packed: lin(&left.packed, &right.packed, r),
+        comps: core::array::from_fn(|k| lin_vec(&left.comps[k], &right.comps[k], r)),
+        err_packed,
+        errs,
+        u: left.u + r * right.u,
+    }
+}
