@@ -4,12 +4,15 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::{Graph, Matrix, Node, Op, TensorInfo};
-use zkml_prover::model::{prove_mode, setup, witness_with, ModelProvingKey, ProveOptions};
+use zkml_prover::model::{prove_mode, prove_witness_with, setup, witness_with, ModelProvingKey, ProveOptions};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::One;
 use zkml_verifier::model::{verify_model, ModelProof};
+use zkml_verifier::{Error, Fr, G1};
 
 /// A chain Linear(dims[0] -> dims[1]) -> ReLU -> ... -> Linear with random weights.
 fn mlp(dims: &[usize], rng: &mut ChaCha20Rng) -> Graph {
@@ -75,4 +78,211 @@ fn deep_mlp_folds_and_verifies() {
     assert_eq!(ModelProof::from_artifact_bytes(&p).unwrap(), per);
     eprintln!("accumulated {} bytes, per-layer {} bytes", a.len(), p.len());
     assert!(a.len() < p.len());
+}
+
+fn moved(p: &G1) -> G1 {
+    (*p + G1::generator()).into_affine()
+}
+
+fn accumulated(f: &Fixture, seed: u64) -> ModelProof {
+    prove_mode(&f.pk, &f.input, Mode::Accumulated, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap()
+}
+
+/// Five hidden layers of width 8 fold (4 folds, 3 levels), small enough for sweeps.
+const MID: [usize; 8] = [8, 8, 8, 8, 8, 8, 8, 3];
+
+#[test]
+fn tampered_cross_terms_and_accumulators_are_rejected() {
+    let f = fixture(&MID, 3);
+    let proof = accumulated(&f, 4);
+    verify_model(&f.pk.vk, &proof, None).unwrap();
+    assert_eq!(proof.folds.len(), 4);
+    assert_eq!(proof.decider.len(), 11);
+    for i in 0..proof.folds.len() {
+        let mut p = proof.clone();
+        p.folds[i] = moved(&p.folds[i]);
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "cross term {i}");
+    }
+    for i in 0..proof.decider.len() {
+        let mut p = proof.clone();
+        p.decider[i] = moved(&p.decider[i]);
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "accumulator commitment {i}");
+    }
+    // A cross term swapped with another, or dropped.
+    let mut p = proof.clone();
+    p.folds.swap(0, 1);
+    assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed));
+    let mut p = proof.clone();
+    p.folds.pop();
+    assert_eq!(
+        verify_model(&f.pk.vk, &p, None),
+        Err(Error::ProofShape { what: "cross terms", expected: 4, found: 3 })
+    );
+    let mut p = proof.clone();
+    p.decider.push(p.decider[0]);
+    assert_eq!(
+        verify_model(&f.pk.vk, &p, None),
+        Err(Error::ProofShape { what: "decider commitments", expected: 11, found: 12 })
+    );
+}
+
+#[test]
+fn a_fold_with_a_wrong_challenge_is_rejected() {
+    let f = fixture(&MID, 5);
+    let wit = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
+    for fold in 0..4 {
+        let opts = ProveOptions { wrong_fold_challenge: Some(fold), ..ProveOptions::new(Mode::Accumulated) };
+        let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(6), &opts).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "fold {fold}");
+    }
+}
+
+#[test]
+fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
+    let f = fixture(&MID, 7);
+    let s = f.pk.vk.scale_bits;
+    for layer in [1, 3, 5] {
+        let wit = witness_with(&f.pk, &f.input, &move |l, w| {
+            if l == layer {
+                // The accumulator is off by 2^s, rescaled consistently: only z = W a + b breaks.
+                w.z[1] += 1 << s;
+                w.q[1] += 1;
+                w.out[1] = w.q[1].max(0);
+            }
+        })
+        .unwrap();
+        let strict = ProveOptions::new(Mode::Accumulated);
+        assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &strict).is_err());
+        let cheat = ProveOptions { strict: false, ..strict };
+        let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &cheat).unwrap();
+        assert_eq!(proof.folds.len(), 4);
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");
+    }
+    // A wrong ReLU inside a folded layer.
+    let wit = witness_with(&f.pk, &f.input, &|l, w| {
+        if l == 4 {
+            if let Some(i) = w.q.iter().position(|&q| q < 0) {
+                w.out[i] = w.q[i];
+            } else {
+                w.out[0] += 1;
+            }
+        }
+    })
+    .unwrap();
+    let cheat = ProveOptions { strict: false, ..ProveOptions::new(Mode::Accumulated) };
+    let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(9), &cheat).unwrap();
+    assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed));
+}
+
+#[test]
+fn every_field_and_byte_of_an_accumulated_proof_is_checked() {
+    let f = fixture(&MID, 10);
+    let proof = accumulated(&f, 11);
+    let mut cases: Vec<(String, ModelProof)> = Vec::new();
+    let sections: [(&str, fn(&mut ModelProof) -> &mut Vec<G1>); 5] = [
+        ("round 1", |p| &mut p.round1),
+        ("round 2", |p| &mut p.round2),
+        ("cross term", |p| &mut p.folds),
+        ("accumulator", |p| &mut p.decider),
+        ("quotient", |p| &mut p.quotients),
+    ];
+    for (name, get) in sections {
+        let mut probe = proof.clone();
+        for i in 0..get(&mut probe).len() {
+            let mut p = proof.clone();
+            let v = get(&mut p);
+            v[i] = moved(&v[i]);
+            cases.push((format!("{name} {i}"), p));
+        }
+    }
+    for i in 0..proof.evals.len() {
+        let mut p = proof.clone();
+        p.evals[i] += Fr::one();
+        cases.push((format!("evaluation {i}"), p));
+    }
+    for i in 0..proof.opening.openings.len() {
+        let mut p = proof.clone();
+        p.opening.openings[i].witness = moved(&p.opening.openings[i].witness);
+        cases.push((format!("opening witness {i}"), p));
+        let mut p = proof.clone();
+        p.opening.openings[i].blind_eval += Fr::one();
+        cases.push((format!("opening blind {i}"), p));
+    }
+    for (what, p) in &cases {
+        assert_eq!(verify_model(&f.pk.vk, p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+    // Byte flips: every byte of the header, digest and each section start, then a stride.
+    let bytes = proof.to_artifact_bytes();
+    let offsets: Vec<usize> = (0..48).chain((48..bytes.len()).step_by(5)).collect();
+    for &i in &offsets {
+        let mut b = bytes.clone();
+        b[i] ^= 0x21;
+        let r = ModelProof::from_artifact_bytes(&b).map_err(Error::from).and_then(|p| verify_model(&f.pk.vk, &p, None));
+        assert!(r.is_err(), "flipping byte {i} of {} still verifies", bytes.len());
+    }
+    for len in [0, 8, 40, bytes.len() / 3, bytes.len() - 1] {
+        assert!(ModelProof::from_artifact_bytes(&bytes[..len]).is_err());
+    }
+    // The accumulated kind cannot be read as a per-layer proof or the other way round.
+    let mut as_per_layer = bytes.clone();
+    as_per_layer[6] = 6;
+    assert!(ModelProof::from_artifact_bytes(&as_per_layer).is_err());
+}
+
+#[test]
+fn fold_messages_are_bound_by_the_transcript() {
+    let f = fixture(&MID, 12);
+    let a = accumulated(&f, 13);
+    let b = accumulated(&f, 14);
+    verify_model(&f.pk.vk, &b, None).unwrap();
+    assert_ne!(a.folds, b.folds);
+    let mixes: Vec<(&str, ModelProof)> = vec![
+        ("cross terms", ModelProof { folds: b.folds.clone(), ..a.clone() }),
+        ("accumulators", ModelProof { decider: b.decider.clone(), ..a.clone() }),
+        ("round 2", ModelProof { round2: b.round2.clone(), ..a.clone() }),
+        ("quotients", ModelProof { quotients: b.quotients.clone(), ..a.clone() }),
+    ];
+    for (what, p) in mixes {
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+    // The same fold data under the per-layer mode is a different proof.
+    let per = ModelProof { mode: Mode::PerLayer, folds: vec![], decider: vec![], ..a.clone() };
+    assert!(verify_model(&f.pk.vk, &per, None).is_err());
+}
+
+#[test]
+fn classes_group_hidden_layers_by_shape() {
+    // Two shapes among the hidden layers: 8x8 (layers 1, 2, 3) and 4x8, 4x4 (layers 4, 5).
+    let f = fixture(&[8, 8, 8, 8, 8, 4, 4, 2], 15);
+    let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
+    let members: Vec<Vec<usize>> = layout.classes.iter().map(|c| c.members.clone()).collect();
+    assert_eq!(members, vec![vec![1, 2, 3]]);
+    let proof = accumulated(&f, 16);
+    assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, 2);
+    assert_eq!(proof.folds.len(), 2);
+}
+
+/// The deep network's key and proofs, pinned for the Node and Chromium tests
+/// (`tests/fixtures/mlp/deep_mlp.*`, rewritten with `UPDATE_FIXTURES=1`).
+#[test]
+fn deep_mlp_fixtures_are_current() {
+    let f = fixture(&DEEP, 1);
+    let acc = prove_mode(&f.pk, &f.input, Mode::Accumulated, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
+    let per = prove_mode(&f.pk, &f.input, Mode::PerLayer, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mlp");
+    let files: [(&str, Vec<u8>); 4] = [
+        ("deep_mlp.vk", f.pk.vk.to_artifact_bytes()),
+        ("deep_mlp.proof", acc.to_artifact_bytes()),
+        ("deep_mlp.per_layer.proof", per.to_artifact_bytes()),
+        ("deep_mlp.digest", format!("{}\n", f.pk.vk.digest().to_hex()).into_bytes()),
+    ];
+    for (name, bytes) in &files {
+        let path = dir.join(name);
+        if std::env::var_os("UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, bytes).unwrap();
+        } else {
+            let pinned = std::fs::read(&path).unwrap();
+            assert!(pinned == *bytes, "{name} is stale: rerun with UPDATE_FIXTURES=1 if the format changed on purpose");
+        }
+    }
 }
