@@ -345,3 +345,32 @@ impl fmt::Display for Graph {
         Ok(())
     }
 }
+
+/// A synthetic network for tests and benchmarks: `Linear(dims[0] -> dims[1]) -> ReLU -> ... ->
+/// Linear(-> dims[last])`, weights uniform in `±1/sqrt(cols)` and biases in `±0.1`, drawn from
+/// `rng`. Tensors are named `input`, `fc{i}`, `relu{i}`.
+pub fn random_mlp<R: rand::Rng>(dims: &[usize], rng: &mut R) -> Graph {
+    let mut g = Graph::default();
+    g.tensors.push(TensorInfo { name: "input".into(), shape: vec![1, dims.first().copied().unwrap_or(0)] });
+    g.inputs.push(0);
+    for (i, w) in dims.windows(2).enumerate() {
+        let (cols, rows) = (w[0], w[1]);
+        let data: Vec<f32> = (0..rows * cols).map(|_| rng.gen_range(-1.0..1.0) / (cols as f32).sqrt()).collect();
+        let bias: Vec<f32> = (0..rows).map(|_| rng.gen_range(-0.1..0.1)).collect();
+        let input = g.tensors.len() - 1;
+        g.tensors.push(TensorInfo { name: format!("fc{i}"), shape: vec![1, rows] });
+        let weight = Matrix::new(rows, cols, data).expect("rows * cols values");
+        g.nodes.push(Node {
+            name: format!("fc{i}"),
+            op: Op::Linear { weight, bias: Some(bias) },
+            inputs: vec![input],
+            output: input + 1,
+        });
+        if i + 2 < dims.len() {
+            g.tensors.push(TensorInfo { name: format!("relu{i}"), shape: vec![1, rows] });
+            g.nodes.push(Node { name: format!("relu{i}"), op: Op::Relu, inputs: vec![input + 1], output: input + 2 });
+        }
+    }
+    g.outputs.push(g.tensors.len() - 1);
+    g
+}

@@ -1,44 +1,18 @@
 //! Accumulation end to end (`docs/protocols/accumulation.md`): hidden layers of equal shape folded
 //! into one accumulator per class; completeness, size, and rejection of tampered folds.
 
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::One;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use zkml_prover::ir::{Graph, Matrix, Node, Op, TensorInfo};
+use zkml_prover::ir::random_mlp;
 use zkml_prover::model::{prove_mode, prove_witness_with, setup, witness_with, ModelProvingKey, ProveOptions};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
-use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::One;
 use zkml_verifier::model::{verify_model, ModelProof};
 use zkml_verifier::{Error, Fr, G1};
-
-/// A chain Linear(dims[0] -> dims[1]) -> ReLU -> ... -> Linear with random weights.
-fn mlp(dims: &[usize], rng: &mut ChaCha20Rng) -> Graph {
-    let mut g = Graph::default();
-    g.tensors.push(TensorInfo { name: "input".into(), shape: vec![1, dims[0]] });
-    g.inputs.push(0);
-    for (i, w) in dims.windows(2).enumerate() {
-        let (cols, rows) = (w[0], w[1]);
-        let data: Vec<f32> = (0..rows * cols).map(|_| rng.gen_range(-1.0..1.0) / (cols as f32).sqrt()).collect();
-        let bias: Vec<f32> = (0..rows).map(|_| rng.gen_range(-0.1..0.1)).collect();
-        let input = g.tensors.len() - 1;
-        g.tensors.push(TensorInfo { name: format!("fc{i}"), shape: vec![1, rows] });
-        g.nodes.push(Node {
-            name: format!("fc{i}"),
-            op: Op::Linear { weight: Matrix::new(rows, cols, data).unwrap(), bias: Some(bias) },
-            inputs: vec![input],
-            output: input + 1,
-        });
-        if i + 2 < dims.len() {
-            g.tensors.push(TensorInfo { name: format!("relu{i}"), shape: vec![1, rows] });
-            g.nodes.push(Node { name: format!("relu{i}"), op: Op::Relu, inputs: vec![input + 1], output: input + 2 });
-        }
-    }
-    g.outputs.push(g.tensors.len() - 1);
-    g
-}
 
 struct Fixture {
     pk: ModelProvingKey,
@@ -47,7 +21,7 @@ struct Fixture {
 
 fn fixture(dims: &[usize], seed: u64) -> Fixture {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let g = mlp(dims, &mut rng);
+    let g = random_mlp(dims, &mut rng);
     let input: Vec<f32> = (0..dims[0]).map(|_| rng.gen_range(0.0..1.0)).collect();
     let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
     let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
@@ -114,10 +88,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed));
     let mut p = proof.clone();
     p.folds.pop();
-    assert_eq!(
-        verify_model(&f.pk.vk, &p, None),
-        Err(Error::ProofShape { what: "cross terms", expected: 4, found: 3 })
-    );
+    assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::ProofShape { what: "cross terms", expected: 4, found: 3 }));
     let mut p = proof.clone();
     p.decider.push(p.decider[0]);
     assert_eq!(
@@ -174,12 +145,15 @@ fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
     assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed));
 }
 
+/// Picks one list of commitments out of a proof.
+type Section = fn(&mut ModelProof) -> &mut Vec<G1>;
+
 #[test]
 fn every_field_and_byte_of_an_accumulated_proof_is_checked() {
     let f = fixture(&MID, 10);
     let proof = accumulated(&f, 11);
     let mut cases: Vec<(String, ModelProof)> = Vec::new();
-    let sections: [(&str, fn(&mut ModelProof) -> &mut Vec<G1>); 5] = [
+    let sections: [(&str, Section); 5] = [
         ("round 1", |p| &mut p.round1),
         ("round 2", |p| &mut p.round2),
         ("cross term", |p| &mut p.folds),

@@ -3,38 +3,12 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use zkml_prover::ir::{Graph, Matrix, Node, Op, TensorInfo};
+use zkml_prover::ir::random_mlp;
 use zkml_prover::model::{prove, prove_witness, setup, witness_with, LayerWitness, ModelProvingKey};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::{verify_model, ModelProof};
-
-/// A chain Linear(dims[0] -> dims[1]) -> ReLU -> ... -> Linear with random weights.
-fn mlp(dims: &[usize], rng: &mut ChaCha20Rng) -> Graph {
-    let mut g = Graph::default();
-    g.tensors.push(TensorInfo { name: "input".into(), shape: vec![1, dims[0]] });
-    g.inputs.push(0);
-    for (i, w) in dims.windows(2).enumerate() {
-        let (cols, rows) = (w[0], w[1]);
-        let data: Vec<f32> = (0..rows * cols).map(|_| rng.gen_range(-1.0..1.0) / (cols as f32).sqrt()).collect();
-        let bias: Vec<f32> = (0..rows).map(|_| rng.gen_range(-0.1..0.1)).collect();
-        let input = g.tensors.len() - 1;
-        g.tensors.push(TensorInfo { name: format!("fc{i}"), shape: vec![1, rows] });
-        g.nodes.push(Node {
-            name: format!("fc{i}"),
-            op: Op::Linear { weight: Matrix::new(rows, cols, data).unwrap(), bias: Some(bias) },
-            inputs: vec![input],
-            output: input + 1,
-        });
-        if i + 2 < dims.len() {
-            g.tensors.push(TensorInfo { name: format!("relu{i}"), shape: vec![1, rows] });
-            g.nodes.push(Node { name: format!("relu{i}"), op: Op::Relu, inputs: vec![input + 1], output: input + 2 });
-        }
-    }
-    g.outputs.push(g.tensors.len() - 1);
-    g
-}
 
 struct Fixture {
     pk: ModelProvingKey,
@@ -44,7 +18,7 @@ struct Fixture {
 
 fn fixture(dims: &[usize], seed: u64) -> Fixture {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let g = mlp(dims, &mut rng);
+    let g = random_mlp(dims, &mut rng);
     let input: Vec<f32> = (0..dims[0]).map(|_| rng.gen_range(0.0..1.0)).collect();
     let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
     let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();

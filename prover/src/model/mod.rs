@@ -10,5 +10,6 @@ pub mod prove;
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
 pub use prove::{
-    prove, prove_mode, prove_witness, prove_witness_with, witness, witness_with, LayerWitness, ProveOptions,
+    last_stage_times, prove, prove_mode, prove_witness, prove_witness_with, witness, witness_with, LayerWitness,
+    ProveOptions,
 };

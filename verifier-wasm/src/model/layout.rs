@@ -313,10 +313,11 @@ impl Layout {
             }
         }
         // Folded layers whose output feeds a layer checked on its own.
-        for i in 0..layers.len() {
-            let feeds_own = layers.get(i + 1).is_some_and(|next| next.class.is_none());
-            if layers[i].class.is_some() && feeds_own {
-                layers[i].ev_a_out = Some(ev.take());
+        let feeds_own: Vec<bool> =
+            (0..layers.len()).map(|i| layers.get(i + 1).is_some_and(|next| next.class.is_none())).collect();
+        for (l, feeds) in layers.iter_mut().zip(feeds_own) {
+            if l.class.is_some() && feeds {
+                l.ev_a_out = Some(ev.take());
             }
         }
         let ev_table = [ev.take(), ev.take(), ev.take()];
