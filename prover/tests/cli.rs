@@ -263,7 +263,9 @@ fn mnist_verify_rejects_what_the_proof_does_not_show() {
 fn mnist_inspect_reports_sizes_and_pairings() {
     let m = mnist();
     let proof_len = std::fs::metadata(&m.proof).unwrap().len();
-    for (file, kind) in [(&m.vk, "model verifying key"), (&m.pk, "model proving key"), (&m.proof, "model proof")] {
+    for (file, kind) in
+        [(&m.vk, "model verifying key"), (&m.pk, "model proving key"), (&m.proof, "accumulated model proof")]
+    {
         let o = prove(&["inspect", s(file), "--json"]);
         assert!(o.status.success(), "{}", stderr(&o));
         let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -272,16 +274,51 @@ fn mnist_inspect_reports_sizes_and_pairings() {
         assert_eq!(j["pairings"], 2);
         assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(file).unwrap().len()));
         assert_eq!(j["format_version"], 1);
-        if kind != "model proof" {
+        if kind != "accumulated model proof" {
             assert_eq!(j["digest"], m.digest.as_str());
             assert_eq!(j["layers"].as_array().unwrap().len(), 3);
             assert_eq!(j["proof"]["bytes"].as_u64(), Some(proof_len), "{j}");
         } else {
             assert_eq!(j["model_digest"], m.digest.as_str());
+            assert_eq!(j["mode"], "accumulated");
+            // mnist_mlp's hidden layers have different shapes: nothing folds.
+            assert_eq!(j["folds"], 0);
+            let sections: u64 = j["sections"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+            assert_eq!(sections, proof_len, "{j}");
         }
         // The text form works too.
         assert!(prove(&["inspect", s(file)]).status.success());
     }
+
+    // The per-layer proof of the same inference: kind 6, verified the same way.
+    let per_layer = m.dir.join("per-layer.proof");
+    let input = model_fixture("mnist_mlp.input.json");
+    let o = prove(&["prove", "--pk", s(&m.pk), "--input", s(&input), "-o", s(&per_layer), "--no-accumulate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = prove(&["verify", "--vk", s(&m.vk), "--proof", s(&per_layer), "--digest", &m.digest]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = prove(&["inspect", s(&per_layer), "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["kind"].as_str(), j["mode"].as_str()), (Some("model proof"), Some("per-layer")));
+}
+
+#[test]
+fn inspect_reports_classes_and_folds_of_an_accumulated_proof() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mlp");
+    let (vk, proof, per) = (dir.join("deep_mlp.vk"), dir.join("deep_mlp.proof"), dir.join("deep_mlp.per_layer.proof"));
+    let o = prove(&["inspect", s(&proof), "--json", "--vk", s(&vk)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["pairings"].as_u64(), j["folds"].as_u64()), (Some(2), Some(6)), "{j}");
+    assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(&proof).unwrap().len()));
+    let classes = j["classes"].as_array().unwrap();
+    assert_eq!((classes[0]["instances"].as_u64(), classes[0]["folds"].as_u64()), (Some(7), Some(6)), "{j}");
+    assert_eq!(classes[1]["layers"], serde_json::json!([0, 8]));
+    assert!(j["sections"]["cross_terms"].as_u64().unwrap() > 0);
+    let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&proof)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&per)]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]

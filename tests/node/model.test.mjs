@@ -32,7 +32,7 @@ const EXPECTED = JSON.parse(readFileSync(fixture("mnist_mlp.expected.json"), "ut
 const INPUTS = 784; // MNIST: 28 x 28 pixels
 const OUTPUTS = 10; // one logit per digit
 const KIND_MODEL_VK = 4;
-const KIND_MODEL_PROOF = 6;
+const KIND_MODEL_PROOF = 7; // accumulated model proof (6: per-layer)
 
 // Model proof payload (verifier-wasm/src/model/proof.rs): after the 8-byte envelope header, the
 // 32-byte digest of the key, then the input (u32 length, i32 LE values), then the output (u32
@@ -162,7 +162,7 @@ test("the fixtures are what the tests expect", () => {
   assert.equal(view(PROOF).getUint16(6, true), KIND_MODEL_PROOF);
   assert.equal(view(WRONG_WEIGHT_PROOF).getUint16(6, true), KIND_MODEL_PROOF);
   assert.deepEqual({ ...inspect(VK) }, { kind: "model verifying key", formatVersion: 1, bytes: VK.length });
-  assert.deepEqual({ ...inspect(PROOF) }, { kind: "model proof", formatVersion: 1, bytes: PROOF.length });
+  assert.deepEqual({ ...inspect(PROOF) }, { kind: "accumulated model proof", formatVersion: 1, bytes: PROOF.length });
   const raw = rawValues(PROOF);
   assert.equal(raw.input.length, INPUTS);
   assert.equal(raw.output.length, OUTPUTS);
@@ -313,4 +313,46 @@ test("a byte flip in the key is rejected without a trap", () => {
   }
   assert.equal(counts.threw + counts.invalid, n);
   assertValidResult(verify(VK, PROOF), "after the flips");
+});
+
+// The deep MLP of prover/tests/accumulation.rs (input 16, eight hidden layers of width 16, output
+// 4): seven hidden layers folded into one accumulator (kind 7), and the same inference proven
+// per layer (kind 6). Both verify with the same two Miller loops.
+const DEEP_VK = bytes("deep_mlp.vk");
+const DEEP_PROOF = bytes("deep_mlp.proof");
+const DEEP_PER_LAYER = bytes("deep_mlp.per_layer.proof");
+const DEEP_DIGEST = readFileSync(fixture("deep_mlp.digest"), "utf8").trim().toLowerCase();
+
+test("an accumulated proof of the deep MLP verifies, like its per-layer proof", () => {
+  assert.equal(view(DEEP_PROOF).getUint16(6, true), 7);
+  assert.equal(view(DEEP_PER_LAYER).getUint16(6, true), 6);
+  assert.ok(DEEP_PROOF.length < DEEP_PER_LAYER.length);
+  const a = verify(DEEP_VK, DEEP_PROOF, DEEP_DIGEST);
+  const p = verify(DEEP_VK, DEEP_PER_LAYER, DEEP_DIGEST);
+  assert.equal(a.valid, true, a.error);
+  assert.equal(p.valid, true, p.error);
+  assert.deepEqual(a.outputs, p.outputs);
+  assert.equal(a.pairings, 2);
+  assert.equal(p.pairings, 2);
+  const m = verify(VK, PROOF, DIGEST);
+  assert.equal(m.pairings, a.pairings, "mnist_mlp and the deep MLP need the same pairings");
+});
+
+test("every 11th byte of the accumulated proof, flipped, is rejected without a trap", () => {
+  let invalid = 0;
+  for (let i = 0; i < DEEP_PROOF.length; i += 11) {
+    const b = DEEP_PROOF.slice();
+    b[i] ^= 0x10;
+    let r;
+    try {
+      r = verify(DEEP_VK, b);
+    } catch (e) {
+      assert.ok(e instanceof Error && !(e instanceof WebAssembly.RuntimeError), `byte ${i}: ${e}`);
+      continue;
+    }
+    assert.equal(r.valid, false, `byte ${i} flipped: accepted`);
+    invalid++;
+  }
+  assert.ok(invalid > 0);
+  assert.equal(verify(DEEP_VK, DEEP_PROOF).valid, true);
 });

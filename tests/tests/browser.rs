@@ -488,4 +488,39 @@ mod model {
         assert!(malformed > 0 && invalid > 0, "malformed {malformed}, invalid {invalid}");
         verify_model_bytes(VK, PROOF, Some(&digest())).expect("the verifier is unhealthy after the flips");
     }
+
+    const DEEP_VK: &[u8] = include_bytes!("../fixtures/mlp/deep_mlp.vk");
+    const DEEP_PROOF: &[u8] = include_bytes!("../fixtures/mlp/deep_mlp.proof");
+    const DEEP_PER_LAYER: &[u8] = include_bytes!("../fixtures/mlp/deep_mlp.per_layer.proof");
+
+    /// The deep MLP (eight hidden layers of width 16; seven fold into one accumulator): the
+    /// accumulated and the per-layer proof verify, in the same two Miller loops as mnist_mlp, and
+    /// flips through the accumulated proof's cross terms and accumulators are rejected.
+    #[wasm_bindgen_test]
+    fn an_accumulated_proof_verifies_in_the_same_pairings() {
+        let mut outputs = Vec::new();
+        for proof in [DEEP_PROOF, DEEP_PER_LAYER] {
+            let r = match js_verify(DEEP_VK, proof, None) {
+                Js::Returned(r) => r,
+                Js::Threw(e) => panic!("verify threw: {}", e.message),
+            };
+            assert!(r.valid, "rejected: {:?}", r.error);
+            assert_eq!(r.pairings, Some(2));
+            outputs.push(r.outputs);
+        }
+        assert_eq!(outputs[0], outputs[1]);
+        let mnist = verify_model_bytes(VK, PROOF, None).expect("mnist fixture");
+        assert_eq!(mnist.pairings, 2);
+        let (mut malformed, mut invalid) = (0, 0);
+        for i in (0..DEEP_PROOF.len()).step_by(37) {
+            let mut proof = DEEP_PROOF.to_vec();
+            proof[i] ^= 1 << (i % 8);
+            match verify_model_bytes(DEEP_VK, &proof, None) {
+                Ok(v) => panic!("deep proof byte {i} flipped: accepted ({v:?})"),
+                Err(Error::Decode(_)) => malformed += 1,
+                Err(_) => invalid += 1,
+            }
+        }
+        assert!(malformed > 0 && invalid > 0, "malformed {malformed}, invalid {invalid}");
+    }
 }
