@@ -40,10 +40,11 @@ try {
 }
 
 // Artifact kinds (docs/formats.md): the u16 little-endian at bytes 6..8 of the envelope.
-const KIND = { KZG_VK: 2, KZG_PROOF: 3, MODEL_VK: 4, MODEL_PROOF: 6 };
+const KIND = { KZG_VK: 2, KZG_PROOF: 3, MODEL_VK: 4, MODEL_PROOF: 6, ACCUMULATED_MODEL_PROOF: 7 };
 const kindOf = (b) => (b.length >= 8 && b.subarray(0, 4).toString("latin1") === "ZKML" ? b.readUInt16LE(6) : null);
 const kzg =
-  kindOf(proof) === KIND.KZG_PROOF || (kindOf(proof) !== KIND.MODEL_PROOF && kindOf(vk) === KIND.KZG_VK);
+  kindOf(proof) === KIND.KZG_PROOF ||
+  (![KIND.MODEL_PROOF, KIND.ACCUMULATED_MODEL_PROOF].includes(kindOf(proof)) && kindOf(vk) === KIND.KZG_VK);
 
 function argmax(values) {
   let best = 0;

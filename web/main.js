@@ -15,7 +15,7 @@ const inputs = { vk: null, proof: null }; // Uint8Array of each file, once loade
 let busy = false;
 
 // Artifact kinds (docs/formats.md): the u16 little-endian at bytes 6..8 of the envelope.
-const KIND = { KZG_VK: 2, KZG_PROOF: 3, MODEL_VK: 4, MODEL_PROOF: 6 };
+const KIND = { KZG_VK: 2, KZG_PROOF: 3, MODEL_VK: 4, MODEL_PROOF: 6, ACCUMULATED_MODEL_PROOF: 7 };
 const MAGIC = [0x5a, 0x4b, 0x4d, 0x4c]; // "ZKML"
 
 // After loading, the module checks its own arithmetic a few times (pairing bilinearity, point
@@ -54,7 +54,7 @@ function proofMode() {
   ]) {
     const kind = artifactKind(bytes);
     if (kind === kzg) return "kzg";
-    if (kind === model) return "model";
+    if (kind === model || (bytes === inputs.proof && kind === KIND.ACCUMULATED_MODEL_PROOF)) return "model";
   }
   return "model";
 }
