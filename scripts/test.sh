@@ -33,9 +33,11 @@ step "node tests" node --test tests/node/
 step "headless Chromium tests (wasm-bindgen-test)" $W wasm-pack test --headless --chrome tests
 step "web page in headless Chromium (KZG)" bash scripts/browser-verify.sh tests/fixtures/kzg/kzg.vk tests/fixtures/kzg/kzg.proof
 step "web page in headless Chromium (mnist_mlp)" bash scripts/browser-verify.sh tests/fixtures/mlp/mnist_mlp.vk tests/fixtures/mlp/mnist_mlp.proof tests/fixtures/mlp/mnist_mlp.digest
+step "web page in headless Chromium (deep MLP, accumulated)" bash scripts/browser-verify.sh tests/fixtures/mlp/deep_mlp.vk tests/fixtures/mlp/deep_mlp.proof tests/fixtures/mlp/deep_mlp.digest
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
 step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
 step "benchmark smoke run (mnist_mlp)" cargo test -p zkml-prover --bench mlp --locked -- --reps 1
+step "benchmark smoke run (accumulation)" cargo test -p zkml-prover --bench accumulation --locked -- --reps 1
 
 trap - ERR
 printf '\nsteps: %d passed, 0 failed\n' "$passed"
