@@ -3,6 +3,8 @@
 # make a dev SRS, set the model up (quantise, compile, commit the weights), prove one inference
 # with the native prover, then verify the same bytes natively, in Node and in headless Chromium
 # against the published model digest, and print the proven outputs beside the float model's.
+# Then accumulation on a deeper bundled network (tests/fixtures/models/deep_mlp.onnx): its hidden
+# layers fold into one accumulator; both its accumulated and its per-layer proof are verified.
 #
 #   bash scripts/demo.sh                    # proves mnist_mlp.input.json
 #   SAMPLE=mnist_mlp.1 bash scripts/demo.sh # another bundled sample (mnist_mlp.{1,2})
@@ -87,5 +89,31 @@ echo "srs (2^17):         $t_srs"
 echo "setup:              $t_setup"
 echo "prove:              $t_prove (wall clock, loading the key included)"
 echo "verify:             native ${t_native:-?}, node ${t_node:-?} (first call), browser ${t_browser:-?}"
+
+echo
+echo "==> accumulation: $MODELS/deep_mlp.onnx (32 -> [32, relu] x 8 -> 10): hidden layers 1-7 share"
+echo "    one shape and fold into one accumulator; the same inference proven per layer for comparison"
+DEEP=$OUT/deep
+$PROVE srs new --log-size 15 -o "$OUT/deep.srs" 2>/dev/null
+DEEP_DIGEST=$($PROVE setup "$MODELS/deep_mlp.onnx" --srs "$OUT/deep.srs" -o "$DEEP" \
+  --calibration "$MODELS/deep_mlp.input.json" 2>/dev/null)
+$PROVE prove --pk "$DEEP/model.pk" --input "$MODELS/deep_mlp.input.json" -o "$OUT/deep.proof" >/dev/null
+$PROVE prove --pk "$DEEP/model.pk" --input "$MODELS/deep_mlp.input.json" -o "$OUT/deep.per_layer.proof" \
+  --no-accumulate >/dev/null
+d=0
+for p in deep.proof deep.per_layer.proof; do
+  echo "native, $p: $($PROVE verify --vk "$DEEP/model.vk" --proof "$OUT/$p" --digest "$DEEP_DIGEST" 2>&1 | head -1)" || d=1
+  $PROVE verify --vk "$DEEP/model.vk" --proof "$OUT/$p" --digest "$DEEP_DIGEST" >/dev/null 2>&1 || d=1
+done
+deep_browser=$(bash scripts/browser-verify.sh "$DEEP/model.vk" "$OUT/deep.proof" "$DEEP_DIGEST" 2>&1) || d=1
+echo "$deep_browser" | head -1
+$PROVE inspect "$OUT/deep.proof" --json --vk "$DEEP/model.vk" | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+b, f, n, p = j["bytes"], j["folds"], j["classes"][0]["instances"], j["pairings"]
+print(f"accumulated proof:  {b} bytes, {f} folds of {n} layers, {p} pairings")
+print("  by section:       " + ", ".join(f"{k} {v}" for k, v in j["sections"].items()))'
+echo "per-layer proof:    $(stat -c %s "$OUT/deep.per_layer.proof") bytes"
+if ((d)); then echo "demo: a verifier rejected a deep_mlp proof"; exit 1; fi
+echo
 if ((v || n || b)); then echo "demo: a verifier rejected the proof"; exit 1; fi
 echo "demo: all three verifiers accept the proof of model $DIGEST"

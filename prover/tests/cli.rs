@@ -379,3 +379,54 @@ fn setup_names_what_it_cannot_use() {
     fails_in_one_line(&o, &["small.srs", "log size"]);
     assert!(!out.join("model.pk").exists());
 }
+
+#[test]
+fn deep_onnx_model_folds_through_the_cli() {
+    // tests/fixtures/models/deep_mlp.onnx: 32 -> [32, relu] x 8 -> 10; hidden layers 1-7 fold.
+    let dir = tmp("deep");
+    let srs = dir.join("dev.srs");
+    assert!(prove(&["srs", "new", "--log-size", "15", "--seed", "3", "-o", s(&srs)]).status.success());
+    let keys = dir.join("keys");
+    let input = model_fixture("deep_mlp.input.json");
+    let o = prove(&[
+        "setup",
+        s(&model_fixture("deep_mlp.onnx")),
+        "--srs",
+        s(&srs),
+        "-o",
+        s(&keys),
+        "--calibration",
+        s(&input),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let digest = stdout(&o).trim().to_string();
+    let (pk, vk) = (keys.join("model.pk"), keys.join("model.vk"));
+    let (acc, per) = (dir.join("acc.proof"), dir.join("per.proof"));
+    let output = dir.join("out.json");
+    let o = prove(&["prove", "--pk", s(&pk), "--input", s(&input), "-o", s(&acc), "--output", s(&output)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = prove(&["prove", "--pk", s(&pk), "--input", s(&input), "-o", s(&per), "--no-accumulate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for p in [&acc, &per] {
+        let o = prove(&["verify", "--vk", s(&vk), "--proof", s(p), "--digest", &digest, "--output", s(&output)]);
+        assert!(o.status.success(), "{}: {}", p.display(), stderr(&o));
+    }
+    let o = prove(&["inspect", s(&acc), "--json", "--vk", s(&vk)]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["classes"][0]["layers"], serde_json::json!([1, 2, 3, 4, 5, 6, 7]));
+    assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(6), Some(2)));
+    let (a, p) = (std::fs::metadata(&acc).unwrap().len(), std::fs::metadata(&per).unwrap().len());
+    assert!(a < p, "accumulated {a} bytes, per-layer {p}");
+    // The verifying key's description lists the same class and both proof sizes.
+    let o = prove(&["inspect", s(&vk), "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["proof"]["bytes"].as_u64(), j["per_layer_proof_bytes"].as_u64()), (Some(a), Some(p)), "{j}");
+    // A flipped byte in the cross-term section (right after round 2) is invalid (exit 1).
+    let mut bytes = std::fs::read(&acc).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 4;
+    let bad = dir.join("bad.proof");
+    std::fs::write(&bad, &bytes).unwrap();
+    let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&bad)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

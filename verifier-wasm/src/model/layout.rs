@@ -24,7 +24,7 @@ pub const BLINDED_EXTRA: usize = 2;
 /// packing order `V, Q, C, S1, S2, phi, psi, S3`.
 pub fn witness_widths(n: usize, m: usize) -> [usize; 8] {
     let e = BLINDED_EXTRA;
-    [n, n * (m - 1), 1, n + e, m + e, m, m, m + e]
+    [n, n.saturating_mul(m.saturating_sub(1)), 1, n + e, m + e, m, m, m + e]
 }
 
 /// Degree bounds of the packed error polynomial `Err_n, Err_L1, Err_L2`.
@@ -179,7 +179,7 @@ fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, bool)]) -> Vec<Cl
     let d = vk.srs_powers as usize;
     let mut classes: Vec<ClassLayout> = Vec::new();
     for (i, &(n, m, relu)) in dims.iter().enumerate() {
-        let packed: usize = witness_widths(n, m).iter().sum();
+        let packed = witness_widths(n, m).iter().fold(0usize, |acc, &w| acc.saturating_add(w));
         if i == 0 || !relu || packed > d {
             continue;
         }
