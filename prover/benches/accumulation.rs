@@ -24,16 +24,9 @@ use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::verify_model_bytes;
 
-fn peak_rss_mib() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::{median, peak_rss_mib};
 
 fn main() {
     let (mut width, mut hidden, mut reps, mut out) = (16usize, 8usize, 3usize, None);
