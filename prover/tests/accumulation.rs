@@ -260,3 +260,49 @@ fn deep_mlp_fixtures_are_current() {
         }
     }
 }
+
+#[test]
+fn interleaved_classes_fold_in_the_same_levels() {
+    // Hidden shapes alternate: layers 1, 3, 5 are 16 -> 8 and 2, 4, 6 are 8 -> 16; each class
+    // feeds the other, and both fold in the same levels.
+    let f = fixture(&[8, 16, 8, 16, 8, 16, 8, 16, 3], 21);
+    let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
+    let members: Vec<Vec<usize>> = layout.classes.iter().map(|c| c.members.clone()).collect();
+    assert_eq!(members, vec![vec![1, 3, 5], vec![2, 4, 6]]);
+    assert_eq!((layout.folds.len(), layout.levels), (4, 2));
+    verify_model(&f.pk.vk, &accumulated(&f, 2), None).unwrap();
+    let s = f.pk.vk.scale_bits;
+    for layer in 1..7 {
+        let wit = witness_with(&f.pk, &f.input, &move |l, w| {
+            if l == layer {
+                w.z[1] += 1 << s;
+                w.q[1] += 1;
+                w.out[1] = w.q[1].max(0);
+            }
+        })
+        .unwrap();
+        let cheat = ProveOptions { strict: false, ..ProveOptions::new(Mode::Accumulated) };
+        let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &cheat).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");
+    }
+    let wit = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
+    for fold in 0..layout.folds.len() {
+        let opts = ProveOptions { wrong_fold_challenge: Some(fold), ..ProveOptions::new(Mode::Accumulated) };
+        let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(6), &opts).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "fold {fold}");
+    }
+}
+
+#[test]
+fn lookup_totals_cannot_move_between_layers() {
+    // One unit of lookup total moved between two layers keeps the sum the table check sees; each
+    // layer's own running sum must catch it, folded or not.
+    let f = fixture(&MID, 41);
+    let wit = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
+    for shift in [(1, 2), (1, 3), (2, 5), (0, 1), (5, 6)] {
+        let opts =
+            ProveOptions { strict: false, shift_lookup_total: Some(shift), ..ProveOptions::new(Mode::Accumulated) };
+        let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &opts).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "{shift:?}");
+    }
+}

@@ -200,11 +200,14 @@ pub struct ProveOptions {
     pub strict: bool,
     /// Tests only: fold with a challenge other than the transcript's for this fold.
     pub wrong_fold_challenge: Option<usize>,
+    /// Tests only: move one unit of lookup total `e` from layer `a` to layer `b` (the sum over
+    /// layers, which the table check sees, is unchanged).
+    pub shift_lookup_total: Option<(usize, usize)>,
 }
 
 impl ProveOptions {
     pub fn new(mode: Mode) -> Self {
-        Self { mode, strict: true, wrong_fold_challenge: None }
+        Self { mode, strict: true, wrong_fold_challenge: None, shift_lookup_total: None }
     }
 }
 
@@ -382,7 +385,15 @@ pub fn prove_witness_with<R: RngCore>(
                 *x += y;
             }
         }
-        let e: Fr = f3.iter().sum();
+        let mut e: Fr = f3.iter().sum();
+        if let Some((from, to)) = opts.shift_lookup_total {
+            if i == from {
+                e += Fr::one();
+            }
+            if i == to {
+                e -= Fr::one();
+            }
+        }
         e_total += e;
         let s3 = st.blinded_values(&running_sum(&f3, e, m)?, m)?;
         let phi_c = if l.relu { interpolate(&phi, m)? } else { Vec::new() };
@@ -468,7 +479,8 @@ pub fn prove_witness_with<R: RngCore>(
             // Decider section: the accumulators' witness and error components, freshly blinded.
             for (cl, acc) in layout.classes.iter().zip(&roots) {
                 let slot = &layout.slots[cl.slot];
-                let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(0), slot.psi, slot.s3];
+                let phi = slot.phi.ok_or_else(|| ProverError::Internal("class slot without phi".into()))?;
+                let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, phi, slot.psi, slot.s3];
                 for (&k, p) in idx.iter().zip(&acc.comps) {
                     coms[k] = st.commit(k, p.clone())?;
                 }

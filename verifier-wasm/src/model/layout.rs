@@ -193,7 +193,8 @@ fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, bool)]) -> Vec<Cl
 }
 
 impl Layout {
-    /// Derives the layout from a validated key.
+    /// Derives the layout from a key that passed `ModelVerifyingKey::validate` (sizes below
+    /// `2^20`, `n m <= D`); every caller validates first.
     pub fn new(vk: &ModelVerifyingKey, mode: Mode) -> Self {
         let mut c = Counter(0);
         let dims: Vec<(usize, usize, bool)> = vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.relu)).collect();
@@ -201,8 +202,14 @@ impl Layout {
             Mode::PerLayer => Vec::new(),
             Mode::Accumulated => fold_classes(vk, &dims),
         };
-        let class_of = |i: usize| classes.iter().position(|cl| cl.members.contains(&i));
-        let layer_class: Vec<Option<usize>> = (0..dims.len()).map(class_of).collect();
+        let mut layer_class: Vec<Option<usize>> = alloc::vec![None; dims.len()];
+        for (ci, cl) in classes.iter().enumerate() {
+            for &i in &cl.members {
+                if let Some(x) = layer_class.get_mut(i) {
+                    *x = Some(ci);
+                }
+            }
+        }
 
         let mut layers: Vec<LayerLayout> = dims
             .iter()

@@ -1,6 +1,7 @@
 //! Verification of a model proof from the verifying key and the proof alone.
 
 use alloc::vec::Vec;
+use ark_ff::Zero;
 
 use super::claims::{claims, points, start_transcript, Base, Challenges};
 use super::key::ModelVerifyingKey;
@@ -82,6 +83,10 @@ pub fn replay(t: &mut Transcript, layout: &Layout, proof: &ModelProof) -> Result
                 let range = layout.level_folds(level);
                 let cross = proof.folds.get(range).ok_or(Error::BadKey("fold level out of range"))?;
                 folds.extend(fold_level_challenges(t, cross));
+            }
+            // A zero challenge would give a subtree weight zero (probability negligible).
+            if folds.iter().any(Zero::is_zero) {
+                return Err(Error::DegenerateChallenge);
             }
             decider_challenges(t, &proof.decider)
         }
