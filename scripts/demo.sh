@@ -91,8 +91,8 @@ echo "prove:              $t_prove (wall clock, loading the key included)"
 echo "verify:             native ${t_native:-?}, node ${t_node:-?} (first call), browser ${t_browser:-?}"
 
 echo
-echo "==> accumulation: $MODELS/deep_mlp.onnx (32 -> [32, relu] x 8 -> 10): hidden layers 1-7 share"
-echo "    one shape and fold into one accumulator; the same inference proven per layer for comparison"
+echo "==> accumulation: $MODELS/deep_mlp.onnx (32 -> [32, relu] x 8 -> 10): the eight hidden layers"
+echo "    share one shape and fold into one accumulator; the same inference proven per layer for comparison"
 DEEP=$OUT/deep
 $PROVE srs new --log-size 15 -o "$OUT/deep.srs" 2>/dev/null
 DEEP_DIGEST=$($PROVE setup "$MODELS/deep_mlp.onnx" --srs "$OUT/deep.srs" -o "$DEEP" \

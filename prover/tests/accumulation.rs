@@ -31,7 +31,8 @@ fn fixture(dims: &[usize], seed: u64) -> Fixture {
     Fixture { pk, input: q[0].clone() }
 }
 
-/// Input 16, eight hidden layers of width 16, output 4: seven hidden layers fold.
+/// Input 16, eight hidden layers of width 16, output 4: all eight hidden layers fold (the first
+/// reads the public input through a commitment).
 const DEEP: [usize; 10] = [16, 16, 16, 16, 16, 16, 16, 16, 16, 4];
 
 #[test]
@@ -39,8 +40,8 @@ fn deep_mlp_folds_and_verifies() {
     let f = fixture(&DEEP, 1);
     let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
     assert_eq!(layout.classes.len(), 1);
-    assert_eq!(layout.classes[0].members, (1..8).collect::<Vec<_>>());
-    assert_eq!((layout.folds.len(), layout.levels), (6, 3));
+    assert_eq!(layout.classes[0].members, (0..8).collect::<Vec<_>>());
+    assert_eq!((layout.folds.len(), layout.levels), (7, 3));
     let acc = prove_mode(&f.pk, &f.input, Mode::Accumulated, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
     let per = prove_mode(&f.pk, &f.input, Mode::PerLayer, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
     let va = verify_model(&f.pk.vk, &acc, None).unwrap();
@@ -62,7 +63,7 @@ fn accumulated(f: &Fixture, seed: u64) -> ModelProof {
     prove_mode(&f.pk, &f.input, Mode::Accumulated, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap()
 }
 
-/// Five hidden layers of width 8 fold (4 folds, 3 levels), small enough for sweeps.
+/// Six hidden layers of width 8 fold (5 folds, 3 levels), small enough for sweeps.
 const MID: [usize; 8] = [8, 8, 8, 8, 8, 8, 8, 3];
 
 #[test]
@@ -70,7 +71,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     let f = fixture(&MID, 3);
     let proof = accumulated(&f, 4);
     verify_model(&f.pk.vk, &proof, None).unwrap();
-    assert_eq!(proof.folds.len(), 4);
+    assert_eq!(proof.folds.len(), 5);
     assert_eq!(proof.decider.len(), 11);
     for i in 0..proof.folds.len() {
         let mut p = proof.clone();
@@ -82,13 +83,22 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
         p.decider[i] = moved(&p.decider[i]);
         assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "accumulator commitment {i}");
     }
+    // The public input (read by the folded first layer through a commitment) and output.
+    for i in [0, 5] {
+        let mut p = proof.clone();
+        p.input[i] = zkml_verifier::model::Int(p.input[i].0 + 1);
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "input {i}");
+    }
+    let mut p = proof.clone();
+    p.output[0] = zkml_verifier::model::Int(p.output[0].0 - 1);
+    assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "output");
     // A cross term swapped with another, or dropped.
     let mut p = proof.clone();
     p.folds.swap(0, 1);
     assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed));
     let mut p = proof.clone();
     p.folds.pop();
-    assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::ProofShape { what: "cross terms", expected: 4, found: 3 }));
+    assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::ProofShape { what: "cross terms", expected: 5, found: 4 }));
     let mut p = proof.clone();
     p.decider.push(p.decider[0]);
     assert_eq!(
@@ -101,7 +111,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
 fn a_fold_with_a_wrong_challenge_is_rejected() {
     let f = fixture(&MID, 5);
     let wit = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
-    for fold in 0..4 {
+    for fold in 0..5 {
         let opts = ProveOptions { wrong_fold_challenge: Some(fold), ..ProveOptions::new(Mode::Accumulated) };
         let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(6), &opts).unwrap();
         assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "fold {fold}");
@@ -112,7 +122,7 @@ fn a_fold_with_a_wrong_challenge_is_rejected() {
 fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
     let f = fixture(&MID, 7);
     let s = f.pk.vk.scale_bits;
-    for layer in [1, 3, 5] {
+    for layer in [0, 1, 3, 5] {
         let wit = witness_with(&f.pk, &f.input, &move |l, w| {
             if l == layer {
                 // The accumulator is off by 2^s, rescaled consistently: only z = W a + b breaks.
@@ -126,7 +136,7 @@ fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
         assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &strict).is_err());
         let cheat = ProveOptions { strict: false, ..strict };
         let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &cheat).unwrap();
-        assert_eq!(proof.folds.len(), 4);
+        assert_eq!(proof.folds.len(), 5);
         assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");
     }
     // A wrong ReLU inside a folded layer.
@@ -226,14 +236,14 @@ fn fold_messages_are_bound_by_the_transcript() {
 
 #[test]
 fn classes_group_hidden_layers_by_shape() {
-    // Two shapes among the hidden layers: 8x8 (layers 1, 2, 3) and 4x8, 4x4 (layers 4, 5).
+    // Shapes of the hidden layers: 8x8 (layers 0-3), 4x8 (layer 4) and 4x4 (layer 5): one class.
     let f = fixture(&[8, 8, 8, 8, 8, 4, 4, 2], 15);
     let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
     let members: Vec<Vec<usize>> = layout.classes.iter().map(|c| c.members.clone()).collect();
-    assert_eq!(members, vec![vec![1, 2, 3]]);
+    assert_eq!(members, vec![vec![0, 1, 2, 3]]);
     let proof = accumulated(&f, 16);
     assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, 2);
-    assert_eq!(proof.folds.len(), 2);
+    assert_eq!(proof.folds.len(), 3);
 }
 
 /// The deep network's key and proofs, pinned for the Node and Chromium tests
@@ -263,16 +273,16 @@ fn deep_mlp_fixtures_are_current() {
 
 #[test]
 fn interleaved_classes_fold_in_the_same_levels() {
-    // Hidden shapes alternate: layers 1, 3, 5 are 16 -> 8 and 2, 4, 6 are 8 -> 16; each class
+    // Hidden shapes alternate: layers 0, 2, 4, 6 are 8 -> 16 and 1, 3, 5 are 16 -> 8; each class
     // feeds the other, and both fold in the same levels.
     let f = fixture(&[8, 16, 8, 16, 8, 16, 8, 16, 3], 21);
     let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
     let members: Vec<Vec<usize>> = layout.classes.iter().map(|c| c.members.clone()).collect();
-    assert_eq!(members, vec![vec![1, 3, 5], vec![2, 4, 6]]);
-    assert_eq!((layout.folds.len(), layout.levels), (4, 2));
+    assert_eq!(members, vec![vec![0, 2, 4, 6], vec![1, 3, 5]]);
+    assert_eq!((layout.folds.len(), layout.levels), (5, 2));
     verify_model(&f.pk.vk, &accumulated(&f, 2), None).unwrap();
     let s = f.pk.vk.scale_bits;
-    for layer in 1..7 {
+    for layer in 0..7 {
         let wit = witness_with(&f.pk, &f.input, &move |l, w| {
             if l == layer {
                 w.z[1] += 1 << s;

@@ -309,11 +309,11 @@ fn inspect_reports_classes_and_folds_of_an_accumulated_proof() {
     let o = prove(&["inspect", s(&proof), "--json", "--vk", s(&vk)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((j["pairings"].as_u64(), j["folds"].as_u64()), (Some(2), Some(6)), "{j}");
+    assert_eq!((j["pairings"].as_u64(), j["folds"].as_u64()), (Some(2), Some(7)), "{j}");
     assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(&proof).unwrap().len()));
     let classes = j["classes"].as_array().unwrap();
-    assert_eq!((classes[0]["instances"].as_u64(), classes[0]["folds"].as_u64()), (Some(7), Some(6)), "{j}");
-    assert_eq!(classes[1]["layers"], serde_json::json!([0, 8]));
+    assert_eq!((classes[0]["instances"].as_u64(), classes[0]["folds"].as_u64()), (Some(8), Some(7)), "{j}");
+    assert_eq!(classes[1]["layers"], serde_json::json!([8]));
     assert!(j["sections"]["cross_terms"].as_u64().unwrap() > 0);
     let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&proof)]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -382,7 +382,7 @@ fn setup_names_what_it_cannot_use() {
 
 #[test]
 fn deep_onnx_model_folds_through_the_cli() {
-    // tests/fixtures/models/deep_mlp.onnx: 32 -> [32, relu] x 8 -> 10; hidden layers 1-7 fold.
+    // tests/fixtures/models/deep_mlp.onnx: 32 -> [32, relu] x 8 -> 10; the eight hidden layers fold.
     let dir = tmp("deep");
     let srs = dir.join("dev.srs");
     assert!(prove(&["srs", "new", "--log-size", "15", "--seed", "3", "-o", s(&srs)]).status.success());
@@ -413,8 +413,8 @@ fn deep_onnx_model_folds_through_the_cli() {
     }
     let o = prove(&["inspect", s(&acc), "--json", "--vk", s(&vk)]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(j["classes"][0]["layers"], serde_json::json!([1, 2, 3, 4, 5, 6, 7]));
-    assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(6), Some(2)));
+    assert_eq!(j["classes"][0]["layers"], serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7]));
+    assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(7), Some(2)));
     let (a, p) = (std::fs::metadata(&acc).unwrap().len(), std::fs::metadata(&per).unwrap().len());
     assert!(a < p, "accumulated {a} bytes, per-layer {p}");
     // The verifying key's description lists the same class and both proof sizes.

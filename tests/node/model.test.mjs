@@ -316,7 +316,7 @@ test("a byte flip in the key is rejected without a trap", () => {
 });
 
 // The deep MLP of prover/tests/accumulation.rs (input 16, eight hidden layers of width 16, output
-// 4): seven hidden layers folded into one accumulator (kind 7), and the same inference proven
+// 4): the eight hidden layers folded into one accumulator (kind 7), and the same inference proven
 // per layer (kind 6). Both verify with the same two Miller loops.
 const DEEP_VK = bytes("deep_mlp.vk");
 const DEEP_PROOF = bytes("deep_mlp.proof");

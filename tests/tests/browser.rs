@@ -493,7 +493,7 @@ mod model {
     const DEEP_PROOF: &[u8] = include_bytes!("../fixtures/mlp/deep_mlp.proof");
     const DEEP_PER_LAYER: &[u8] = include_bytes!("../fixtures/mlp/deep_mlp.per_layer.proof");
 
-    /// The deep MLP (eight hidden layers of width 16; seven fold into one accumulator): the
+    /// The deep MLP (eight hidden layers of width 16, all folded into one accumulator): the
     /// accumulated and the per-layer proof verify, in the same two Miller loops as mnist_mlp, and
     /// flips through the accumulated proof's cross terms and accumulators are rejected.
     #[wasm_bindgen_test]

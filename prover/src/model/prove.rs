@@ -333,6 +333,10 @@ pub fn prove_witness_with<R: RngCore>(
     }
     let mult_fr: Vec<Fr> = mult.iter().map(|&c| Fr::from(c)).collect();
     coms[layout.mu] = st.commit_values(layout.mu, &mult_fr, n_table, false)?;
+    if let Some(x) = layout.input {
+        // A folded first layer reads the public input through a commitment (accumulation.md).
+        coms[x] = st.commit_values(x, &frs(input), layout.layers[0].n, false)?;
+    }
     let round1 = coms[..layout.round1].to_vec();
     stages.mark("round 1");
 
@@ -813,7 +817,11 @@ fn leaf<R: RngCore>(
 ) -> Result<fold::Instance, ProverError> {
     let l = &layout.layers[i];
     let missing = || ProverError::Internal(format!("layer {i} cannot be folded"));
-    let prev = i.checked_sub(1).and_then(|p| layout.layers[p].a_out).ok_or_else(missing)?;
+    let prev = match i.checked_sub(1) {
+        Some(p) => layout.layers[p].a_out,
+        None => layout.input,
+    }
+    .ok_or_else(missing)?;
     let zero = || Blinded { poly: poly(Vec::new()), blind: poly(Vec::new()) };
     Ok(fold::Instance {
         weight: weight.clone(),

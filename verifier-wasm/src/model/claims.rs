@@ -201,7 +201,10 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
             let mut lcs: [Lc; 8] = Default::default();
             for &(i, w) in &fw.members {
                 let l = layout.layers.get(i).ok_or(missing.clone())?;
-                let prev = i.checked_sub(1).and_then(|p| layout.layers.get(p)).and_then(|p| p.a_out);
+                let prev = match i.checked_sub(1) {
+                    Some(p) => layout.layers.get(p).and_then(|p| p.a_out),
+                    None => layout.input,
+                };
                 let (d, a, a_in, packed) = (l.d, l.a_out, prev, l.packed);
                 let (Some(d), Some(a), Some(a_in), Some(packed)) = (d, a, a_in, packed) else {
                     return Err(missing);
@@ -277,6 +280,10 @@ pub fn claims(
         if let (Some(_), Some(a), Some(ea)) = (l.class, l.a_out, l.ev_a_out) {
             open(&single(Base::Proof(a)), 0, ev(ea)?);
         }
+    }
+    if let (Some(x), Some(first)) = (layout.input, layout.layers.first()) {
+        // The folded first layer's input commitment opens to the public input's interpolation.
+        open(&single(Base::Proof(x)), 0, interpolate_at(input, first.n, zeta)?);
     }
     for (k, &e) in layout.ev_table.iter().enumerate() {
         open(&single(Base::Table(k)), 0, ev(e)?);

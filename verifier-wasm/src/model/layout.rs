@@ -156,6 +156,10 @@ pub struct Layout {
     /// Table size `N`.
     pub table_n: usize,
     pub mu: usize,
+    /// Round 1 of an accumulated proof whose first layer folds: a commitment to the
+    /// interpolation of the public input over `H_n` of the first layer, the folded input of that
+    /// layer; the verifier checks its value at zeta against the input it holds.
+    pub input: Option<usize>,
     pub phi_t: usize,
     pub s_t: usize,
     pub round1: usize,
@@ -173,14 +177,15 @@ pub struct Layout {
     pub evals: usize,
 }
 
-/// Layers that fold: hidden layers other than the first whose shape `(n, m)` is shared by another
-/// such layer and whose packed witness fits the SRS.
+/// Layers that fold: hidden layers whose shape `(n, m)` is shared by another hidden layer and
+/// whose packed witness fits the SRS. (A folded first layer reads the public input through the
+/// commitment `Layout::input`.)
 fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, bool)]) -> Vec<ClassLayout> {
     let d = vk.srs_powers as usize;
     let mut classes: Vec<ClassLayout> = Vec::new();
     for (i, &(n, m, relu)) in dims.iter().enumerate() {
         let packed = witness_widths(n, m).iter().fold(0usize, |acc, &w| acc.saturating_add(w));
-        if i == 0 || !relu || packed > d {
+        if !relu || packed > d {
             continue;
         }
         match classes.iter_mut().find(|c| (c.n, c.m) == (n, m)) {
@@ -229,6 +234,7 @@ impl Layout {
             })
             .collect();
         let mu = c.take();
+        let input = layers.first().and_then(|l| l.class).map(|_| c.take());
         let round1 = c.0;
 
         let mut slots = Vec::new();
@@ -344,6 +350,7 @@ impl Layout {
             levels: level,
             table_n,
             mu,
+            input,
             phi_t,
             s_t,
             round1,
