@@ -72,7 +72,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     let proof = accumulated(&f, 4);
     verify_model(&f.pk.vk, &proof, None).unwrap();
     assert_eq!(proof.folds.len(), 5);
-    assert_eq!(proof.decider.len(), 11);
+    assert_eq!(proof.decider.len(), 13);
     for i in 0..proof.folds.len() {
         let mut p = proof.clone();
         p.folds[i] = moved(&p.folds[i]);
@@ -103,7 +103,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     p.decider.push(p.decider[0]);
     assert_eq!(
         verify_model(&f.pk.vk, &p, None),
-        Err(Error::ProofShape { what: "decider commitments", expected: 11, found: 12 })
+        Err(Error::ProofShape { what: "decider commitments", expected: 13, found: 14 })
     );
 }
 

@@ -24,8 +24,10 @@ pub const PSI: usize = 6;
 pub struct Instance {
     pub weight: Blinded,
     pub bias: Blinded,
+    /// `Z`, `D` (no blinds of their own) and their packed round-1 commitment `Z + X^(m+2) D`.
     pub z: Blinded,
     pub d: Blinded,
+    pub zd: Blinded,
     pub a: Blinded,
     pub a_in: Blinded,
     pub e: Blinded,
@@ -151,6 +153,7 @@ pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; 3], cross: &
         bias: lin(&left.bias, &right.bias, r),
         z: lin(&left.z, &right.z, r),
         d: lin(&left.d, &right.d, r),
+        zd: lin(&left.zd, &right.zd, r),
         a: lin(&left.a, &right.a, r),
         a_in: lin(&left.a_in, &right.a_in, r),
         e: lin(&left.e, &right.e, r),

@@ -11,7 +11,9 @@ use rand::RngCore;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 use zkml_verifier::model::claims::{claims, points, start_transcript, Base, Challenges};
-use zkml_verifier::model::layout::{error_widths, witness_widths, Layout, Mode, Node, SlotKind, BLINDED_EXTRA};
+use zkml_verifier::model::layout::{
+    error_widths, round1_widths, witness_widths, Layout, Mode, Node, SlotKind, BLINDED_EXTRA,
+};
 use zkml_verifier::model::verify::{
     decider_challenges, fold_level_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
 };
@@ -310,10 +312,21 @@ pub fn prove_witness_with<R: RngCore>(
     // Round 1: accumulators, rescaled values, ReLU outputs, multiplicities.
     let n_table = layout.table_n;
     let mut mult = vec![0u64; n_table];
-    for (l, w) in layout.layers.iter().zip(wit) {
-        coms[l.z] = st.commit_values(l.z, &frs(&w.z), l.m, true)?;
-        if let (Some(d), Some(a)) = (l.d, l.a_out) {
-            coms[d] = st.commit_values(d, &frs(&w.q), l.m, true)?;
+    // Folded layers: Z and D packed into one commitment; their polynomials are kept for the fold.
+    let mut member_zd: Vec<Option<(Vec<Fr>, Vec<Fr>)>> = vec![None; layout.layers.len()];
+    for (i, (l, w)) in layout.layers.iter().zip(wit).enumerate() {
+        if l.class.is_some() {
+            let zc = st.blinded_values(&frs(&w.z), l.m)?;
+            let dc = st.blinded_values(&frs(&w.q), l.m)?;
+            coms[l.z] = st.commit(l.z, fold::pack(&[&zc, &dc], &round1_widths(l.m))?)?;
+            member_zd[i] = Some((zc, dc));
+        } else {
+            coms[l.z] = st.commit_values(l.z, &frs(&w.z), l.m, true)?;
+            if let Some(d) = l.d {
+                coms[d] = st.commit_values(d, &frs(&w.q), l.m, true)?;
+            }
+        }
+        if let (Some(_), Some(a)) = (l.d, l.a_out) {
             coms[a] = st.commit_values(a, &frs(&w.out), l.m, true)?;
             for &q in &w.q {
                 match relu_row(q, s, b) {
@@ -440,8 +453,8 @@ pub fn prove_witness_with<R: RngCore>(
             let mut nodes: Vec<Option<fold::Instance>> = (0..layout.layers.len()).map(|_| None).collect();
             let mut folded: Vec<Option<fold::Instance>> = (0..layout.folds.len()).map(|_| None).collect();
             for (i, l) in layout.layers.iter().enumerate() {
-                if l.class.is_some() {
-                    nodes[i] = Some(leaf(&st, &layout, i, &weights[i], &biases[i], &r2s[i])?);
+                if let (Some(_), Some(zd)) = (l.class, member_zd[i].take()) {
+                    nodes[i] = Some(leaf(&st, &layout, i, &weights[i], &biases[i], &r2s[i], zd)?);
                 }
             }
             for level in 0..layout.levels {
@@ -491,6 +504,10 @@ pub fn prove_witness_with<R: RngCore>(
                 let err = slot.err.ok_or_else(|| ProverError::Internal("class slot without errors".into()))?;
                 for (&k, p) in err.iter().zip(&acc.errs) {
                     coms[k] = st.commit(k, p.clone())?;
+                }
+                let zd = slot.zd.ok_or_else(|| ProverError::Internal("class slot without Z and D".into()))?;
+                for (&k, p) in zd.iter().zip([&acc.z, &acc.d]) {
+                    coms[k] = st.commit(k, p.poly.coeffs.clone())?;
                 }
             }
             decider_challenges(&mut t, &coms[layout.decider_start()..layout.round3_start()])
@@ -692,6 +709,9 @@ pub fn prove_witness_with<R: RngCore>(
                 for (p, w) in errs.iter().zip(error_widths(sv.n, sv.m)) {
                     bound(p, w);
                 }
+                for (p, w) in [sv.z, sv.d].iter().zip(round1_widths(sv.m)) {
+                    bound(p, w);
+                }
                 bound(&[sv.e], 1);
             }
             None => {
@@ -814,6 +834,7 @@ fn leaf<R: RngCore>(
     weight: &Blinded,
     bias: &Blinded,
     r2: &Round2,
+    (z, d): (Vec<Fr>, Vec<Fr>),
 ) -> Result<fold::Instance, ProverError> {
     let l = &layout.layers[i];
     let missing = || ProverError::Internal(format!("layer {i} cannot be folded"));
@@ -826,8 +847,9 @@ fn leaf<R: RngCore>(
     Ok(fold::Instance {
         weight: weight.clone(),
         bias: bias.clone(),
-        z: st.get(l.z)?.clone(),
-        d: st.get(l.d.ok_or_else(missing)?)?.clone(),
+        z: Blinded { poly: poly(z), blind: poly(Vec::new()) },
+        d: Blinded { poly: poly(d), blind: poly(Vec::new()) },
+        zd: st.get(l.z)?.clone(),
         a: st.get(l.a_out.ok_or_else(missing)?)?.clone(),
         a_in: st.get(prev)?.clone(),
         e: st.get(l.e)?.clone(),

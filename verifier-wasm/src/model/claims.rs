@@ -14,7 +14,7 @@ use ark_ff::{Field, One, Zero};
 
 use super::domain::{interpolate_at, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
-use super::layout::{error_widths, offsets, witness_widths, Layout, Node, SlotKind};
+use super::layout::{error_widths, offsets, round1_widths, witness_widths, Layout, Node, SlotKind};
 use crate::error::Error;
 use crate::transcript::{labels, Transcript};
 use crate::Fr;
@@ -142,8 +142,9 @@ struct SlotPolys {
     ev_a: Option<usize>,
     /// Evaluation indices of `S1, S1(w.), S2, S2(w.), S3, S3(w.), Z` at zeta.
     ev_sums: [usize; 7],
-    /// Classes: the folded layer input `A_in`, packed witness `P2` and packed error `Err`.
-    folded: Option<[Lc; 3]>,
+    /// Classes: the folded layer input `A_in`, packed witness `P2`, packed error `Err` and packed
+    /// round-1 commitment `Z + X^(m+2) D`.
+    folded: Option<[Lc; 4]>,
 }
 
 fn single(b: Base) -> Lc {
@@ -198,30 +199,30 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         }
         SlotKind::Class(c) => {
             let fw = fold_weights(layout, c, &ch.folds)?;
-            let mut lcs: [Lc; 8] = Default::default();
+            let mut lcs: [Lc; 7] = Default::default();
             for &(i, w) in &fw.members {
                 let l = layout.layers.get(i).ok_or(missing.clone())?;
                 let prev = match i.checked_sub(1) {
                     Some(p) => layout.layers.get(p).and_then(|p| p.a_out),
                     None => layout.input,
                 };
-                let (d, a, a_in, packed) = (l.d, l.a_out, prev, l.packed);
-                let (Some(d), Some(a), Some(a_in), Some(packed)) = (d, a, a_in, packed) else {
+                let (Some(a), Some(a_in), Some(packed)) = (l.a_out, prev, l.packed) else {
                     return Err(missing);
                 };
-                let bases = [Base::Weight(i), Base::Bias(i), Base::Proof(l.z), Base::Proof(d)];
-                let more = [Base::Proof(a), Base::Proof(a_in), Base::Proof(l.e), Base::Proof(packed)];
+                let bases = [Base::Weight(i), Base::Bias(i), Base::Proof(l.z), Base::Proof(a)];
+                let more = [Base::Proof(a_in), Base::Proof(l.e), Base::Proof(packed)];
                 for (lc, b) in lcs.iter_mut().zip(bases.into_iter().chain(more)) {
                     lc.push((b, w));
                 }
             }
-            let [weight, bias, z, d, a, a_in, e, packed] = lcs;
+            let [weight, bias, zd_packed, a, a_in, e, packed] = lcs;
+            let [z, d] = s.zd.ok_or(Error::BadKey("class slot without Z and D"))?;
             let err_packed: Lc = fw.cross.iter().map(|&(i, w)| (Base::Proof(i), w)).collect();
             let err = s.err.ok_or(Error::BadKey("class slot without error terms"))?;
             let relax = Some((fw.u, err.map(p)));
-            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, weight, bias, z, Some(d), Some(a), e);
-            // Keep the folded input and packed witnesses where the claims can reach them.
-            sp.folded = Some([a_in, packed, err_packed]);
+            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, weight, bias, p(z), Some(p(d)), Some(a), e);
+            // Keep the folded input and packed commitments where the claims can reach them.
+            sp.folded = Some([a_in, packed, err_packed, zd_packed]);
             Ok(sp)
         }
     }
@@ -272,7 +273,7 @@ pub fn claims(
         if let (Some(a), Some(ea)) = (&sp.a_out, sp.ev_a) {
             open(a, 0, ev(ea)?);
         }
-        if let (Some([a_in, _, _]), Some(ei)) = (&sp.folded, sp.ev_in) {
+        if let (Some([a_in, ..]), Some(ei)) = (&sp.folded, sp.ev_in) {
             open(a_in, 0, ev(ei)?);
         }
     }
@@ -306,7 +307,7 @@ pub fn claims(
         let terms = combine(&[(sp.weight.clone(), Fr::one()), (sp.v.clone(), -Fr::one()), (sp.q.clone(), -zn_minus_r)]);
         out.push(Claim { terms, point: 0, value: Fr::zero() });
         match (&sp.folded, &sp.relax) {
-            (Some([_, packed, err_packed]), Some((_, errs))) => {
+            (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) => {
                 let phi = sp.phi.clone().ok_or(Error::BadKey("class slot without phi"))?;
                 let comps = [&sp.v, &sp.q, &sp.c, &sp.s1, &sp.s2, &phi, &sp.psi, &sp.s3];
                 let widths = witness_widths(sp.n, sp.m);
@@ -319,6 +320,14 @@ pub fn claims(
                 let widths = error_widths(sp.n, sp.m);
                 let mut terms = err_packed.clone();
                 for ((comp, o), &w) in errs.iter().zip(offsets(&widths)).zip(&widths) {
+                    terms.extend(scaled(comp, -zeta.pow([o as u64])));
+                    bound(comp, w);
+                }
+                out.push(Claim { terms, point: 0, value: Fr::zero() });
+                let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
+                let widths = round1_widths(sp.m);
+                let mut terms = zd_packed.clone();
+                for ((comp, o), &w) in [&sp.z, d].iter().zip(offsets(&widths)).zip(&widths) {
                     terms.extend(scaled(comp, -zeta.pow([o as u64])));
                     bound(comp, w);
                 }

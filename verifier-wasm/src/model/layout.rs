@@ -32,6 +32,11 @@ pub fn error_widths(n: usize, m: usize) -> [usize; 3] {
     [n, m, m]
 }
 
+/// Degree bounds of the packed round-1 commitment `Z + X^(m+2) D` of a folded layer.
+pub fn round1_widths(m: usize) -> [usize; 2] {
+    [m + BLINDED_EXTRA, m + BLINDED_EXTRA]
+}
+
 /// Offsets `o_k = sum_{j<k} w_j` of a packing `P = sum_k X^(o_k) P_k`.
 pub fn offsets<const K: usize>(widths: &[usize; K]) -> [usize; K] {
     let mut o = [0; K];
@@ -52,6 +57,7 @@ pub struct LayerLayout {
     pub m: usize,
     pub relu: bool,
     // Round 1: the accumulator z = W a + b, the rescaled q and the ReLU output (hidden layers).
+    // For a folded layer `z` and `d` both name its packed commitment `Z + X^(m+2) D`.
     pub z: usize,
     pub d: Option<usize>,
     pub a_out: Option<usize>,
@@ -95,6 +101,9 @@ pub struct Slot {
     pub s3: usize,
     /// Classes: the error components `Err_n, Err_L1, Err_L2` (decider section).
     pub err: Option<[usize; 3]>,
+    /// Classes: the accumulator's `Z` and `D` (decider section), unpacked from the folded
+    /// round-1 commitment `Z + X^(m+2) D`.
+    pub zd: Option<[usize; 2]>,
     // Evaluations at zeta (and at omega * zeta for the running sums).
     pub ev_s1: usize,
     pub ev_s1_next: usize,
@@ -164,7 +173,7 @@ pub struct Layout {
     pub s_t: usize,
     pub round1: usize,
     pub round2: usize,
-    /// Cross-term commitments (one per fold) and decider commitments (11 per class).
+    /// Cross-term commitments (one per fold) and decider commitments (13 per class).
     pub fold_section: usize,
     pub decider_section: usize,
     /// Domain sizes with constraints, ascending; quotient `i` belongs to `domains[i]`; the degree
@@ -219,13 +228,23 @@ impl Layout {
         let mut layers: Vec<LayerLayout> = dims
             .iter()
             .zip(&layer_class)
-            .map(|(&(n, m, relu), &class)| LayerLayout {
+            .map(|(&(n, m, relu), &class)| {
+                // A folded layer commits Z and D packed into one commitment (both indices point
+                // to it); the others commit each.
+                let z = c.take();
+                let d = match class {
+                    Some(_) => Some(z),
+                    None => relu.then(|| c.take()),
+                };
+                (n, m, relu, class, z, d, relu.then(|| c.take()))
+            })
+            .map(|(n, m, relu, class, z, d, a_out)| LayerLayout {
                 n,
                 m,
                 relu,
-                z: c.take(),
-                d: relu.then(|| c.take()),
-                a_out: relu.then(|| c.take()),
+                z,
+                d,
+                a_out,
                 e: 0,
                 packed: None,
                 class,
@@ -289,6 +308,7 @@ impl Layout {
         for (ci, cl) in classes.iter_mut().enumerate() {
             let ids: [usize; 8] = core::array::from_fn(|_| c.take());
             let err = [c.take(), c.take(), c.take()];
+            let zd = [c.take(), c.take()];
             cl.slot = slots.len();
             let [v, q, cc, s1, s2, phi, psi, s3] = ids;
             slots.push(Slot::new(
@@ -300,6 +320,9 @@ impl Layout {
                 Some(phi),
                 Some(err),
             ));
+            if let Some(slot) = slots.last_mut() {
+                slot.zd = Some(zd);
+            }
         }
         let decider_section = c.0 - decider_start;
 
@@ -438,6 +461,7 @@ impl Slot {
             psi,
             s3,
             err,
+            zd: None,
             ev_s1: 0,
             ev_s1_next: 0,
             ev_s2: 0,
