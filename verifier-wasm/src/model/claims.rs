@@ -14,7 +14,7 @@ use ark_ff::{Field, One, Zero};
 
 use super::domain::{interpolate_at, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
-use super::layout::{error_widths, offsets, round1_widths, witness_widths, Layout, Node, SlotKind};
+use super::layout::{error_widths, round1_widths, witness_widths, Layout, Node, SlotKind};
 use crate::error::Error;
 use crate::transcript::{labels, Transcript};
 use crate::Fr;
@@ -308,30 +308,26 @@ pub fn claims(
         out.push(Claim { terms, point: 0, value: Fr::zero() });
         match (&sp.folded, &sp.relax) {
             (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) => {
-                let phi = sp.phi.clone().ok_or(Error::BadKey("class slot without phi"))?;
-                let comps = [&sp.v, &sp.q, &sp.c, &sp.s1, &sp.s2, &phi, &sp.psi, &sp.s3];
-                let widths = witness_widths(sp.n, sp.m);
-                let mut terms = packed.clone();
-                for ((comp, o), &w) in comps.iter().zip(offsets(&widths)).zip(&widths) {
-                    terms.extend(scaled(comp, -zeta.pow([o as u64])));
-                    bound(comp, w);
-                }
-                out.push(Claim { terms, point: 0, value: Fr::zero() });
-                let widths = error_widths(sp.n, sp.m);
-                let mut terms = err_packed.clone();
-                for ((comp, o), &w) in errs.iter().zip(offsets(&widths)).zip(&widths) {
-                    terms.extend(scaled(comp, -zeta.pow([o as u64])));
-                    bound(comp, w);
-                }
-                out.push(Claim { terms, point: 0, value: Fr::zero() });
+                let phi = sp.phi.as_ref().ok_or(Error::BadKey("class slot without phi"))?;
                 let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
-                let widths = round1_widths(sp.m);
-                let mut terms = zd_packed.clone();
-                for ((comp, o), &w) in [&sp.z, d].iter().zip(offsets(&widths)).zip(&widths) {
-                    terms.extend(scaled(comp, -zeta.pow([o as u64])));
-                    bound(comp, w);
+                let witness = [&sp.v, &sp.q, &sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3];
+                let [err_n, err_l1, err_l2] = errs;
+                // `packed - sum_k zeta^(o_k) comp_k = 0` for each packing, and every component's bound.
+                let packings: [(&Lc, &[&Lc], &[usize]); 3] = [
+                    (packed, &witness, &witness_widths(sp.n, sp.m)),
+                    (err_packed, &[err_n, err_l1, err_l2], &error_widths(sp.n, sp.m)),
+                    (zd_packed, &[&sp.z, d], &round1_widths(sp.m)),
+                ];
+                for (packed, comps, widths) in packings {
+                    let mut terms = packed.clone();
+                    let mut o = 0usize;
+                    for (comp, &w) in comps.iter().zip(widths) {
+                        terms.extend(scaled(comp, -zeta.pow([o as u64])));
+                        bound(comp, w);
+                        o += w;
+                    }
+                    out.push(Claim { terms, point: 0, value: Fr::zero() });
                 }
-                out.push(Claim { terms, point: 0, value: Fr::zero() });
                 bound(&sp.e, 1);
             }
             _ => {

@@ -37,17 +37,6 @@ pub fn round1_widths(m: usize) -> [usize; 2] {
     [m + BLINDED_EXTRA, m + BLINDED_EXTRA]
 }
 
-/// Offsets `o_k = sum_{j<k} w_j` of a packing `P = sum_k X^(o_k) P_k`.
-pub fn offsets<const K: usize>(widths: &[usize; K]) -> [usize; K] {
-    let mut o = [0; K];
-    let mut acc = 0;
-    for (x, w) in o.iter_mut().zip(widths) {
-        *x = acc;
-        acc += w;
-    }
-    o
-}
-
 /// Indices for one layer. Commitment indices are global over every section of the proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerLayout {
