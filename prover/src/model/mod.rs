@@ -6,10 +6,9 @@ pub mod fold;
 pub mod keys;
 pub mod poly;
 pub mod prove;
+pub mod witness;
 
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
-pub use prove::{
-    last_stage_times, prove, prove_mode, prove_witness, prove_witness_with, witness, witness_with, LayerWitness,
-    ProveOptions,
-};
+pub use prove::{last_stage_times, prove, prove_mode, prove_witness, prove_witness_with, ProveOptions};
+pub use witness::{witness, witness_with, LayerWitness};

@@ -22,90 +22,15 @@ use zkml_verifier::model::{Int, ModelProof};
 use super::fold;
 use super::keys::{bias_coeffs, range_row, relu_row, table_columns, weight_coeffs, ModelProvingKey};
 use super::poly::{add_vanishing_blind, domain, interpolate, lagrange_at, poly, running_sum, Coset};
+use super::witness::{witness, LayerWitness};
 use crate::error::ProverError;
 use crate::kzg::{add_scaled, commit_with_blind, open_batch, Blinded};
-use crate::quant::rescale;
 
 /// Degree of the fresh blinding polynomial (in the `gamma` part) of every proof commitment.
 const HIDING: usize = 2;
 /// Degree of the `Z_H` multiple added to every polynomial opened at up to two points.
 const VANISHING_BLIND: usize = 1;
 const _: () = assert!(VANISHING_BLIND + 1 == BLINDED_EXTRA);
-
-/// The integer witness of one layer (padded to the domain sizes).
-#[derive(Debug, Clone)]
-pub struct LayerWitness {
-    pub input: Vec<i64>,
-    pub z: Vec<i64>,
-    pub q: Vec<i64>,
-    pub rem: Vec<i64>,
-    pub out: Vec<i64>,
-}
-
-/// Evaluates the layers on a quantised input, checking every value the tables must hold.
-pub fn witness(pk: &ModelProvingKey, input: &[i64]) -> Result<Vec<LayerWitness>, ProverError> {
-    witness_with(pk, input, &|_, _| {})
-}
-
-/// [`witness`] with `hook(layer, values)` applied to each layer's values before they feed the next
-/// layer: soundness tests use it to build wrong witnesses (see [`prove_witness`]).
-pub fn witness_with(
-    pk: &ModelProvingKey,
-    input: &[i64],
-    hook: &dyn Fn(usize, &mut LayerWitness),
-) -> Result<Vec<LayerWitness>, ProverError> {
-    let vk = &pk.vk;
-    let (s, b) = (vk.scale_bits, vk.table_bits);
-    if input.len() != vk.input_len() {
-        return Err(ProverError::InvalidArgument(format!(
-            "the model takes {} input values, got {}",
-            vk.input_len(),
-            input.len()
-        )));
-    }
-    let mut a = input.to_vec();
-    let mut out = Vec::with_capacity(pk.layers.len());
-    for (li, l) in pk.layers.iter().enumerate() {
-        let m = zkml_verifier::model::key::pow2(l.rows as u32);
-        let (mut z, mut q, mut rem, mut o) = (vec![0; m], vec![0; m], vec![0; m], vec![0; m]);
-        for i in 0..m {
-            let acc: i128 = if i < l.rows {
-                let row = &l.weight[i * l.cols..(i + 1) * l.cols];
-                row.iter().zip(&a).map(|(&w, &x)| w as i128 * x as i128).sum::<i128>() + l.bias[i] as i128
-            } else {
-                0
-            };
-            let bound = 1i128 << 62;
-            if acc.abs() >= bound {
-                return Err(range_error(&l.name, "accumulator", i, acc, bound));
-            }
-            z[i] = acc as i64;
-            q[i] = rescale(z[i], s);
-            rem[i] = z[i] + (1 << (s - 1)) - (q[i] << s);
-            let (lo, hi) = (super::keys::relu_min(s, b), 1i64 << b);
-            if l.relu && !(lo..hi).contains(&q[i]) {
-                let bound = if q[i] < 0 { -lo } else { hi };
-                return Err(range_error(&l.name, "rescaled output (ReLU input)", i, q[i] as i128, bound as i128));
-            }
-            o[i] = if l.relu { q[i].max(0) } else { q[i] };
-        }
-        let mut lw = LayerWitness { input: a, z, q, rem, out: o };
-        hook(li, &mut lw);
-        a = lw.out[..l.rows].to_vec();
-        out.push(lw);
-    }
-    Ok(out)
-}
-
-fn range_error(node: &str, what: &str, index: usize, value: i128, bound: i128) -> ProverError {
-    ProverError::Quant(crate::quant::QuantError::OutOfRange {
-        node: node.to_string(),
-        tensor: what.to_string(),
-        index,
-        value,
-        bound,
-    })
-}
 
 fn to_int(v: i64, what: &str) -> Result<Int, ProverError> {
     i32::try_from(v)
@@ -611,6 +536,11 @@ pub fn prove_witness_with<R: RngCore>(
             *lam *= lambda;
         };
         let inv_d = Fr::from(d as u64).inverse().unwrap_or_default();
+        // K_r depends on the domain and r only: once per domain, shared by its slots.
+        let k_r = match views.iter().any(|sv| sv.m == d) {
+            true => ev(&interpolate(&lagrange_at(d, r)?, d)?)?,
+            false => Vec::new(),
+        };
         for sv in &views {
             let u = sv.u;
             let err = |k: usize| -> Result<Vec<Fr>, ProverError> {
@@ -632,7 +562,6 @@ pub fn prove_witness_with<R: RngCore>(
             if sv.m == d {
                 let s2 = ev(sv.s2)?;
                 let s2n = cs.rotate(&s2);
-                let k_r = ev(&interpolate(&lagrange_at(d, r)?, d)?)?;
                 let z = ev(sv.z)?;
                 let bias = ev(sv.bias)?;
                 let term = (0..size).map(|k| s2n[k] - s2[k] - k_r[k] * (z[k] - bias[k]) + sv.c * inv_d).collect();
