@@ -74,17 +74,22 @@ pub fn pack(parts: &[&[Fr]], widths: &[usize]) -> Result<Vec<Fr>, ProverError> {
     Ok(out)
 }
 
-fn lin(a: &Blinded, b: &Blinded, r: Fr) -> Blinded {
-    let mut p = a.poly.coeffs.clone();
-    add_scaled(&mut p, &b.poly.coeffs, r);
-    let mut g = a.blind.coeffs.clone();
-    add_scaled(&mut g, &b.blind.coeffs, r);
+/// `sum_k s_k b_k` over polynomials and over their blinds.
+fn lin(terms: &[(&Blinded, Fr)]) -> Blinded {
+    let (mut p, mut g) = (Vec::new(), Vec::new());
+    for (b, s) in terms {
+        add_scaled(&mut p, &b.poly.coeffs, *s);
+        add_scaled(&mut g, &b.blind.coeffs, *s);
+    }
     Blinded { poly: poly(p), blind: poly(g) }
 }
 
-fn lin_vec(a: &[Fr], b: &[Fr], r: Fr) -> Vec<Fr> {
-    let mut p = a.to_vec();
-    add_scaled(&mut p, b, r);
+/// `sum_k s_k v_k` over coefficient vectors.
+fn lin_vec(terms: &[(&[Fr], Fr)]) -> Vec<Fr> {
+    let mut p = Vec::new();
+    for (v, s) in terms {
+        add_scaled(&mut p, v, *s);
+    }
     p
 }
 
@@ -137,28 +142,22 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
 
 /// `left + r right`, errors `Err_left + r T + r^2 Err_right`; `cross` is the committed packed `T`.
 pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; 3], cross: &Blinded) -> Instance {
-    let r2 = r * r;
-    let errs: [Vec<Fr>; 3] = core::array::from_fn(|k| {
-        let mut e = lin_vec(&left.errs[k], &t[k], r);
-        add_scaled(&mut e, &right.errs[k], r2);
-        e
-    });
-    let mut err_packed = lin(&left.err_packed, cross, r);
-    add_scaled(&mut err_packed.poly.coeffs, &right.err_packed.poly.coeffs, r2);
-    let mut blind = err_packed.blind.coeffs.clone();
-    add_scaled(&mut blind, &right.err_packed.blind.coeffs, r2);
-    err_packed.blind = poly(blind);
+    let (one, r2) = (Fr::from(1u64), r * r);
+    let errs: [Vec<Fr>; 3] =
+        core::array::from_fn(|k| lin_vec(&[(&left.errs[k], one), (&t[k], r), (&right.errs[k], r2)]));
+    let err_packed = lin(&[(&left.err_packed, one), (cross, r), (&right.err_packed, r2)]);
+    let fold2 = |a: &Blinded, b: &Blinded| lin(&[(a, one), (b, r)]);
     Instance {
-        weight: lin(&left.weight, &right.weight, r),
-        bias: lin(&left.bias, &right.bias, r),
-        z: lin(&left.z, &right.z, r),
-        d: lin(&left.d, &right.d, r),
-        zd: lin(&left.zd, &right.zd, r),
-        a: lin(&left.a, &right.a, r),
-        a_in: lin(&left.a_in, &right.a_in, r),
-        e: lin(&left.e, &right.e, r),
-        packed: lin(&left.packed, &right.packed, r),
-        comps: core::array::from_fn(|k| lin_vec(&left.comps[k], &right.comps[k], r)),
+        weight: fold2(&left.weight, &right.weight),
+        bias: fold2(&left.bias, &right.bias),
+        z: fold2(&left.z, &right.z),
+        d: fold2(&left.d, &right.d),
+        zd: fold2(&left.zd, &right.zd),
+        a: fold2(&left.a, &right.a),
+        a_in: fold2(&left.a_in, &right.a_in),
+        e: fold2(&left.e, &right.e),
+        packed: fold2(&left.packed, &right.packed),
+        comps: core::array::from_fn(|k| lin_vec(&[(&left.comps[k], one), (&right.comps[k], r)])),
         err_packed,
         errs,
         u: left.u + r * right.u,
