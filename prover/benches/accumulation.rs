@@ -74,7 +74,6 @@ fn main() {
             verify_model_bytes(&vk, &bytes, None).expect("verifies");
             vt.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        let g1 = |n: usize| 4 + 64 * n;
         let v = json!({
             "bench": "prove",
             "model": name,
@@ -87,15 +86,7 @@ fn main() {
             "folding_seconds": median(fold_times),
             "verify_ms": median(vt),
             "proof_bytes": bytes.len(),
-            "sections": {
-                "round1": g1(proof.round1.len()),
-                "round2": g1(proof.round2.len()),
-                "cross_terms": g1(proof.folds.len()),
-                "accumulators": g1(proof.decider.len()),
-                "quotients": g1(proof.quotients.len()),
-                "evaluations": 4 + 32 * proof.evals.len(),
-                "opening": 4 + 64 * proof.opening.openings.len(),
-            },
+            "sections": proof.section_sizes().into_iter().map(|(k, b)| (k.to_string(), json!(b))).collect::<serde_json::Map<_, _>>(),
             "pairings": verify_model_bytes(&vk, &bytes, None).expect("verifies").pairings,
         });
         println!("{v}");

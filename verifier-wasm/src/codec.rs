@@ -33,6 +33,11 @@ impl Writer {
         Self::default()
     }
 
+    /// Bytes written so far.
+    pub fn written(&self) -> usize {
+        self.buf.len()
+    }
+
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }

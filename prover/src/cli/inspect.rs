@@ -122,22 +122,7 @@ pub fn run(a: Args) -> CmdResult {
 
 /// Sizes of every section of a model proof's encoding.
 fn sections(p: &ModelProof) -> Value {
-    const G1U: usize = 64;
-    const FR: usize = 32;
-    let list = |n: usize, each: usize| 4 + n * each;
-    let mut m = serde_json::Map::new();
-    m.insert("header_and_digest".into(), json!(envelope::HEADER_BYTES + 32));
-    m.insert("public_values".into(), json!(list(p.input.len(), 4) + list(p.output.len(), 4)));
-    m.insert("round1".into(), json!(list(p.round1.len(), G1U)));
-    m.insert("round2".into(), json!(list(p.round2.len(), G1U)));
-    if p.mode == Mode::Accumulated {
-        m.insert("cross_terms".into(), json!(list(p.folds.len(), G1U)));
-        m.insert("accumulators".into(), json!(list(p.decider.len(), G1U)));
-    }
-    m.insert("quotients".into(), json!(list(p.quotients.len(), G1U)));
-    m.insert("evaluations".into(), json!(list(p.evals.len(), FR)));
-    m.insert("opening".into(), json!(list(p.opening.openings.len(), 32 + FR)));
-    Value::Object(m)
+    Value::Object(p.section_sizes().into_iter().map(|(name, bytes)| (name.to_string(), json!(bytes))).collect())
 }
 
 /// What a model proof holds; with its verifying key, also its fold classes.

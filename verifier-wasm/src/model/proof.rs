@@ -72,20 +72,49 @@ impl ModelProof {
     }
 
     fn encode(&self, w: &mut Writer) {
+        self.encode_sections(w, |_, _| {});
+    }
+
+    /// Writes the payload, calling `mark(section, bytes)` after each section with its size.
+    fn encode_sections(&self, w: &mut Writer, mut mark: impl FnMut(&'static str, usize)) {
+        let mut at = w.written();
+        let mut end = |w: &Writer, name| {
+            mark(name, w.written() - at);
+            at = w.written();
+        };
         w.put(&self.vk_digest);
+        end(w, "digest");
         w.put(&self.input);
         w.put(&self.output);
-        let mut sections = vec![&self.round1, &self.round2];
+        end(w, "public_values");
+        let mut sections = vec![("round1", &self.round1), ("round2", &self.round2)];
         if self.mode == Mode::Accumulated {
-            sections.extend([&self.folds, &self.decider]);
+            sections.extend([("cross_terms", &self.folds), ("accumulators", &self.decider)]);
         }
-        sections.push(&self.quotients);
-        for points in sections {
+        sections.push(("quotients", &self.quotients));
+        for (name, points) in sections {
             let wire: Vec<G1Uncompressed> = points.iter().copied().map(G1Uncompressed).collect();
             w.put(&wire);
+            end(w, name);
         }
         w.put(&self.evals);
+        end(w, "evaluations");
         w.put(&self.opening);
+        end(w, "opening");
+    }
+
+    /// Bytes of each section of the enveloped encoding, in order (`header_and_digest`,
+    /// `public_values`, `round1`, `round2`, [`cross_terms`, `accumulators`,] `quotients`,
+    /// `evaluations`, `opening`); they add up to the artifact's size.
+    pub fn section_sizes(&self) -> Vec<(&'static str, usize)> {
+        let mut out = Vec::new();
+        let mut w = writer(self.kind());
+        let header = w.written();
+        self.encode_sections(&mut w, |name, bytes| match name {
+            "digest" => out.push(("header_and_digest", header + bytes)),
+            _ => out.push((name, bytes)),
+        });
+        out
     }
 
     fn decode(r: &mut Reader<'_>, mode: Mode) -> Result<Self, DecodeError> {
