@@ -1,18 +1,22 @@
 //! Accumulation end to end (`docs/protocols/accumulation.md`): hidden layers of equal shape folded
 //! into one accumulator per class; completeness, size, and rejection of tampered folds.
 
-use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::One;
+mod common;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::random_mlp;
-use zkml_prover::model::{prove_mode, prove_witness_with, setup, witness_with, ModelProvingKey, ProveOptions};
+use zkml_prover::model::{
+    prove_mode, prove_witness_with, setup, witness_with, LayerWitness, ModelProvingKey, ProveOptions,
+};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::{verify_model, ModelProof};
-use zkml_verifier::{Error, Fr, G1};
+
+use common::{moved, tampered_fields};
+use zkml_verifier::Error;
 
 struct Fixture {
     pk: ModelProvingKey,
@@ -53,10 +57,6 @@ fn deep_mlp_folds_and_verifies() {
     assert_eq!(ModelProof::from_artifact_bytes(&p).unwrap(), per);
     eprintln!("accumulated {} bytes, per-layer {} bytes", a.len(), p.len());
     assert!(a.len() < p.len());
-}
-
-fn moved(p: &G1) -> G1 {
-    (*p + G1::generator()).into_affine()
 }
 
 fn accumulated(f: &Fixture, seed: u64) -> ModelProof {
@@ -118,20 +118,24 @@ fn a_fold_with_a_wrong_challenge_is_rejected() {
     }
 }
 
+/// A witness hook: layer `layer`'s accumulator off by `2^s`, rescaled consistently, so only
+/// `z = W a + b` breaks.
+fn wrong_accumulator(layer: usize, s: u32) -> impl Fn(usize, &mut LayerWitness) {
+    move |l, w| {
+        if l == layer {
+            w.z[1] += 1 << s;
+            w.q[1] += 1;
+            w.out[1] = w.q[1].max(0);
+        }
+    }
+}
+
 #[test]
 fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
     let f = fixture(&MID, 7);
     let s = f.pk.vk.scale_bits;
     for layer in [0, 1, 3, 5] {
-        let wit = witness_with(&f.pk, &f.input, &move |l, w| {
-            if l == layer {
-                // The accumulator is off by 2^s, rescaled consistently: only z = W a + b breaks.
-                w.z[1] += 1 << s;
-                w.q[1] += 1;
-                w.out[1] = w.q[1].max(0);
-            }
-        })
-        .unwrap();
+        let wit = witness_with(&f.pk, &f.input, &wrong_accumulator(layer, s)).unwrap();
         let strict = ProveOptions::new(Mode::Accumulated);
         assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &strict).is_err());
         let cheat = ProveOptions { strict: false, ..strict };
@@ -155,43 +159,11 @@ fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
     assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed));
 }
 
-/// Picks one list of commitments out of a proof.
-type Section = fn(&mut ModelProof) -> &mut Vec<G1>;
-
 #[test]
 fn every_field_and_byte_of_an_accumulated_proof_is_checked() {
     let f = fixture(&MID, 10);
     let proof = accumulated(&f, 11);
-    let mut cases: Vec<(String, ModelProof)> = Vec::new();
-    let sections: [(&str, Section); 5] = [
-        ("round 1", |p| &mut p.round1),
-        ("round 2", |p| &mut p.round2),
-        ("cross term", |p| &mut p.folds),
-        ("accumulator", |p| &mut p.decider),
-        ("quotient", |p| &mut p.quotients),
-    ];
-    for (name, get) in sections {
-        let mut probe = proof.clone();
-        for i in 0..get(&mut probe).len() {
-            let mut p = proof.clone();
-            let v = get(&mut p);
-            v[i] = moved(&v[i]);
-            cases.push((format!("{name} {i}"), p));
-        }
-    }
-    for i in 0..proof.evals.len() {
-        let mut p = proof.clone();
-        p.evals[i] += Fr::one();
-        cases.push((format!("evaluation {i}"), p));
-    }
-    for i in 0..proof.opening.openings.len() {
-        let mut p = proof.clone();
-        p.opening.openings[i].witness = moved(&p.opening.openings[i].witness);
-        cases.push((format!("opening witness {i}"), p));
-        let mut p = proof.clone();
-        p.opening.openings[i].blind_eval += Fr::one();
-        cases.push((format!("opening blind {i}"), p));
-    }
+    let cases = tampered_fields(&proof);
     for (what, p) in &cases {
         assert_eq!(verify_model(&f.pk.vk, p, None), Err(Error::PairingCheckFailed), "{what}");
     }
@@ -283,14 +255,7 @@ fn interleaved_classes_fold_in_the_same_levels() {
     verify_model(&f.pk.vk, &accumulated(&f, 2), None).unwrap();
     let s = f.pk.vk.scale_bits;
     for layer in 0..7 {
-        let wit = witness_with(&f.pk, &f.input, &move |l, w| {
-            if l == layer {
-                w.z[1] += 1 << s;
-                w.q[1] += 1;
-                w.out[1] = w.q[1].max(0);
-            }
-        })
-        .unwrap();
+        let wit = witness_with(&f.pk, &f.input, &wrong_accumulator(layer, s)).unwrap();
         let cheat = ProveOptions { strict: false, ..ProveOptions::new(Mode::Accumulated) };
         let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(8), &cheat).unwrap();
         assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");
