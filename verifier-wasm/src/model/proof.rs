@@ -1,6 +1,8 @@
 //! The model proof: public input and output, the prover's commitments per round, the opened
-//! evaluations and one batch opening (`docs/protocols/mlp.md`, "Wire format"). Commitments are
-//! sent uncompressed: reading them needs no square roots, the main cost of decoding in WebAssembly.
+//! evaluations and one batch opening (`docs/protocols/mlp.md`, "Wire format"). The accumulated
+//! proof (kind 7), the succinct artifact, sends its commitments compressed (32 bytes each); the
+//! per-layer proof (kind 6), kept for comparison and debugging, sends them uncompressed (64
+//! bytes), which spares the square root that decoding a compressed point costs.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -93,8 +95,10 @@ impl ModelProof {
         }
         sections.push(("quotients", &self.quotients));
         for (name, points) in sections {
-            let wire: Vec<G1Uncompressed> = points.iter().copied().map(G1Uncompressed).collect();
-            w.put(&wire);
+            match self.mode {
+                Mode::PerLayer => w.put(&points.iter().copied().map(G1Uncompressed).collect::<Vec<_>>()),
+                Mode::Accumulated => w.put(points),
+            }
             end(w, name);
         }
         w.put(&self.evals);
@@ -119,11 +123,11 @@ impl ModelProof {
 
     fn decode(r: &mut Reader<'_>, mode: Mode) -> Result<Self, DecodeError> {
         let (vk_digest, input, output) = (r.get("proof vk digest")?, r.vec("proof input")?, r.vec("proof output")?);
-        let round1 = points(r, "proof round-1 commitment")?;
-        let round2 = points(r, "proof round-2 commitment")?;
+        let round1 = points(r, mode, "proof round-1 commitment")?;
+        let round2 = points(r, mode, "proof round-2 commitment")?;
         let (folds, decider) = match mode {
             Mode::PerLayer => (Vec::new(), Vec::new()),
-            Mode::Accumulated => (points(r, "proof cross term")?, points(r, "proof decider commitment")?),
+            Mode::Accumulated => (points(r, mode, "proof cross term")?, points(r, mode, "proof decider commitment")?),
         };
         Ok(Self {
             vk_digest,
@@ -134,7 +138,7 @@ impl ModelProof {
             mode,
             folds,
             decider,
-            quotients: points(r, "proof quotient")?,
+            quotients: points(r, mode, "proof quotient")?,
             evals: r.vec("proof evaluation")?,
             opening: r.get("proof opening")?,
         })
@@ -172,7 +176,12 @@ impl Artifact for ModelProof {
     }
 }
 
-/// Commitments travel uncompressed (see [`G1Uncompressed`]).
-fn points(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<G1>, DecodeError> {
-    Ok(r.vec::<G1Uncompressed>(what)?.into_iter().map(|p| p.0).collect())
+/// A section of commitments: uncompressed in per-layer proofs (see [`G1Uncompressed`]),
+/// compressed in accumulated ones. Both decodings check the curve equation (G1 of BN254 has
+/// cofactor 1, so that is the subgroup check too) and the canonical encoding.
+fn points(r: &mut Reader<'_>, mode: Mode, what: &'static str) -> Result<Vec<G1>, DecodeError> {
+    match mode {
+        Mode::PerLayer => Ok(r.vec::<G1Uncompressed>(what)?.into_iter().map(|p| p.0).collect()),
+        Mode::Accumulated => r.vec::<G1>(what),
+    }
 }
