@@ -18,10 +18,12 @@ let busy = false;
 const KIND = { KZG_VK: 2, KZG_PROOF: 3, MODEL_VK: 4, MODEL_PROOF: 6, ACCUMULATED_MODEL_PROOF: 7 };
 const MAGIC = [0x5a, 0x4b, 0x4d, 0x4c]; // "ZKML"
 
-// After loading, the module checks its own arithmetic a few times (pairing bilinearity, point
-// encodings, inversions). Besides catching a broken build, this lets the engine compile the hot
-// functions with its optimising tier while the user picks files, so the first verification runs
-// at full speed. The time of the first run is shown (it includes the baseline-tier cost).
+// After loading, the module runs its self-test a few times: its arithmetic (pairing bilinearity,
+// point encodings, inversions), then a known answer (the bundled deep MLP proof verifies, and is
+// rejected with one output changed). Besides catching a broken build, this runs the whole
+// verification path, so the engine compiles and tiers up its hot functions while the user picks
+// files and the first verification runs at full speed. The time of the first run is shown (it
+// includes the baseline-tier cost).
 // `?warmup=0` skips the self-test (to measure a cold first verification).
 const SELF_TEST_RUNS = new URLSearchParams(location.search).get("warmup") === "0" ? 0 : 8;
 const pause = () => new Promise((resolve) => setTimeout(resolve, 50));

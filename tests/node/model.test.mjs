@@ -17,7 +17,7 @@ import { assertThrows, loadPackage } from "./common.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-const { verify, verifyKzgBatch, inspect } = loadPackage();
+const { verify, verifyKzgBatch, inspect, selfTest } = loadPackage();
 
 const fixture = (name) => here(`../fixtures/mlp/${name}`);
 const bytes = (name) => new Uint8Array(readFileSync(fixture(name)));
@@ -154,6 +154,10 @@ function assertValidResult(r, what) {
   const worst = Math.max(...output.map((x, i) => Math.abs(x - expected[i])));
   assert.ok(worst <= 0.1 * range, `${what}: outputs ${output} far from ${expected} (max error ${worst})`);
 }
+
+test("the self-test passes (arithmetic, and the bundled deep MLP proof as a known answer)", () => {
+  assert.equal(selfTest(), true);
+});
 
 test("the fixtures are what the tests expect", () => {
   assert.match(DIGEST, /^[0-9a-f]{64}$/, "mnist_mlp.digest is not 64 hex digits");

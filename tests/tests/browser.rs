@@ -135,6 +135,12 @@ fn pinned_fixture_verifies_through_the_js_bindings() {
 }
 
 #[wasm_bindgen_test]
+fn self_test_passes_in_the_browser() {
+    // Arithmetic, then the bundled deep MLP proof verified and, with one output changed, rejected.
+    assert!(wasm::self_test());
+}
+
+#[wasm_bindgen_test]
 fn inspect_and_format_version() {
     assert_eq!(wasm::format_version(), FORMAT_VERSION);
     for (bytes, kind) in [(KZG_VK, "KZG verifying key"), (KZG_PROOF, "KZG batch-opening proof")] {

@@ -1,18 +1,31 @@
-//! A self-test of the arithmetic the verifier uses: bilinearity of the pairing through the same
-//! deferred batch and MSM as a proof, point encoding round trips and a field batch inversion.
+//! A self-test of the verifier: the arithmetic it uses (bilinearity of the pairing through the same
+//! deferred batch and MSM as a proof, point encoding round trips, a field batch inversion), then a
+//! known-answer test: the bundled accumulated proof of the deep MLP (`tests/fixtures/mlp/deep_mlp.*`,
+//! eight folded layers) must verify against its pinned model digest, and the same proof with one
+//! output value changed must be rejected by the pairing check.
 //!
-//! Pages run it once the WebAssembly module is loaded: besides checking the module, it exercises
-//! every hot function, so the engine's optimising compiler has tiered them up before the first
-//! proof arrives (see `docs/BENCHMARKS.md`, cold and warm verification).
+//! Pages run it once the WebAssembly module is loaded: besides checking the module, it runs the
+//! whole verification path (decoding, transcript, fold weights, claims, MSM, pairing), so the
+//! engine has compiled and tiered up every hot function before the first proof arrives (see
+//! `docs/BENCHMARKS.md`, cold and warm verification).
 
 use alloc::vec::Vec;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{batch_inversion, Field, One};
 
 use crate::codec::{Decode, Encode, G1Uncompressed, Reader};
+use crate::envelope::Artifact;
+use crate::hex::Digest;
+use crate::model::{verify_model, Int, ModelProof, ModelVerifyingKey};
 use crate::pairing::PairingBatch;
 use crate::transcript::Transcript;
-use crate::{Fr, G1, G2};
+use crate::{Error, Fr, G1, G2};
+
+/// The known answer: a model key, an accumulated proof made with it and the key's digest, pinned
+/// by `deep_mlp_fixtures_are_current` (`prover/tests/accumulation.rs`).
+const KNOWN_VK: &[u8] = include_bytes!("../../tests/fixtures/mlp/deep_mlp.vk");
+const KNOWN_PROOF: &[u8] = include_bytes!("../../tests/fixtures/mlp/deep_mlp.proof");
+const KNOWN_DIGEST: &str = include_str!("../../tests/fixtures/mlp/deep_mlp.digest");
 
 /// Runs the self-test; `true` when every check holds.
 pub fn run() -> bool {
@@ -52,13 +65,48 @@ pub fn run() -> bool {
     let mut inv = scalars.clone();
     batch_inversion(&mut inv);
     ok &= inv.iter().zip(&scalars).all(|(i, s)| *i * s == Fr::one() && s.inverse() == Some(*i));
-    ok
+    ok && known_answer()
+}
+
+fn known_answer() -> bool {
+    known_answer_of(KNOWN_VK, KNOWN_PROOF, KNOWN_DIGEST)
+}
+
+/// The proof verifies (two Miller loops) against the digest and, with its first output moved by
+/// one, fails the pairing check.
+fn known_answer_of(vk: &[u8], proof: &[u8], digest: &str) -> bool {
+    let (Ok(vk), Ok(proof), Some(digest)) =
+        (ModelVerifyingKey::from_bytes(vk), ModelProof::from_artifact_bytes(proof), Digest::from_hex(digest.trim()))
+    else {
+        return false;
+    };
+    let valid = matches!(verify_model(&vk, &proof, Some(&digest)), Ok(v) if v.pairings == 2);
+    let mut wrong = proof;
+    let Some(first) = wrong.output.first_mut() else {
+        return false;
+    };
+    *first = Int(first.0.wrapping_add(1));
+    valid && verify_model(&vk, &wrong, Some(&digest)) == Err(Error::PairingCheckFailed)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn self_test_passes() {
-        assert!(super::run());
+        assert!(run());
+    }
+
+    #[test]
+    fn known_answer_fails_on_a_wrong_proof_key_or_digest() {
+        assert!(known_answer_of(KNOWN_VK, KNOWN_PROOF, KNOWN_DIGEST));
+        let mut flipped = KNOWN_PROOF.to_vec();
+        let last = flipped.len() - 40;
+        flipped[last] ^= 1;
+        assert!(!known_answer_of(KNOWN_VK, &flipped, KNOWN_DIGEST));
+        assert!(!known_answer_of(KNOWN_VK, KNOWN_PROOF, &"0".repeat(64)));
+        assert!(!known_answer_of(KNOWN_PROOF, KNOWN_PROOF, KNOWN_DIGEST));
+        assert!(!known_answer_of(KNOWN_VK, &KNOWN_PROOF[..100], KNOWN_DIGEST));
     }
 }
