@@ -11,6 +11,7 @@ use zkml_prover::model::{
 };
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
+use zkml_verifier::codec::{Decode, Reader};
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::{verify_model, ModelProof};
@@ -183,6 +184,34 @@ fn every_field_and_byte_of_an_accumulated_proof_is_checked() {
     let mut as_per_layer = bytes.clone();
     as_per_layer[6] = 6;
     assert!(ModelProof::from_artifact_bytes(&as_per_layer).is_err());
+}
+
+/// Commitments of an accumulated proof travel compressed: an x-coordinate with no curve point, or
+/// one at or above the base field modulus, is refused with the exact decoding error.
+#[test]
+fn compressed_commitments_are_decoded_with_checks() {
+    use ark_ff::{BigInteger, PrimeField};
+    use zkml_verifier::DecodeError;
+    let f = fixture(&MID, 13);
+    let proof = accumulated(&f, 14);
+    let bytes = proof.to_artifact_bytes();
+    // Envelope header, digest, input and output (u32 length + i32 each), round-1 length.
+    let at = 8 + 32 + 4 + 4 * proof.input.len() + 4 + 4 * proof.output.len() + 4;
+    let first = ModelProof::from_artifact_bytes(&bytes).unwrap().round1[0];
+    assert_eq!(zkml_verifier::G1::decode(&mut Reader::new(&bytes[at..at + 32]), "x"), Ok(first));
+    let what = "proof round-1 commitment";
+    let off_curve = (2u64..)
+        .map(ark_bn254::Fq::from)
+        .find(|x| zkml_verifier::G1::get_point_from_x_unchecked(*x, false).is_none())
+        .unwrap();
+    let mut b = bytes.clone();
+    b[at..at + 32].copy_from_slice(&off_curve.into_bigint().to_bytes_le());
+    assert_eq!(ModelProof::from_artifact_bytes(&b), Err(DecodeError::InvalidPoint { what }));
+    let mut b = bytes.clone();
+    let mut modulus = ark_bn254::Fq::MODULUS.to_bytes_le();
+    modulus[31] &= 0x3f;
+    b[at..at + 32].copy_from_slice(&modulus);
+    assert_eq!(ModelProof::from_artifact_bytes(&b), Err(DecodeError::InvalidPoint { what }));
 }
 
 #[test]
