@@ -160,15 +160,16 @@ pub fn inspect(bytes: &[u8]) -> Result<JsValue, JsError> {
     to_js(&Inspection { kind: kind.name(), format_version: FORMAT_VERSION, bytes: bytes.len() })
 }
 
-/// The format version this verifier reads.
-/// Checks the module's arithmetic (pairing bilinearity, encodings, inversions); `true` when it
-/// holds. Running it once after loading also warms up the engine's compiled code, so the first
-/// verification runs at full speed.
+/// Checks the module's arithmetic (pairing bilinearity, encodings, inversions) and a known answer
+/// (the bundled deep MLP proof verifies, and fails with one output changed); `true` when all hold.
+/// Running it a few times after loading also warms up the engine's compiled code along the whole
+/// verification path, so the first verification runs at full speed.
 #[wasm_bindgen(js_name = selfTest)]
 pub fn self_test() -> bool {
     crate::selftest::run()
 }
 
+/// The format version this verifier reads.
 #[wasm_bindgen(js_name = formatVersion)]
 pub fn format_version() -> u16 {
     FORMAT_VERSION
