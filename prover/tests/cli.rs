@@ -315,6 +315,14 @@ fn inspect_reports_classes_and_folds_of_an_accumulated_proof() {
     assert_eq!((classes[0]["instances"].as_u64(), classes[0]["folds"].as_u64()), (Some(8), Some(7)), "{j}");
     assert_eq!(classes[1]["layers"], serde_json::json!([8]));
     assert!(j["sections"]["cross_terms"].as_u64().unwrap() > 0);
+    // Without the key: the number of accumulators (classes) and folds, from the proof alone.
+    let o = prove(&["inspect", s(&proof), "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["accumulated_classes"].as_u64(), j["folds"].as_u64()), (Some(1), Some(7)), "{j}");
+    assert!(j.get("classes").is_none(), "{j}");
+    let o = prove(&["inspect", s(&per), "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["accumulated_classes"].as_u64(), j["folds"].as_u64()), (Some(0), Some(0)), "{j}");
     let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&proof)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&per)]);

@@ -9,7 +9,7 @@ use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind, FORMAT_VERSION};
 use zkml_verifier::kzg::{BatchOpeningProof, PointOpening, VerifyingKey};
 use zkml_verifier::model::claims::{claims, Challenges};
-use zkml_verifier::model::layout::{Layout, Mode};
+use zkml_verifier::model::layout::{Layout, Mode, DECIDER_PER_CLASS};
 use zkml_verifier::model::{Int, ModelProof, ModelVerifyingKey};
 use zkml_verifier::pairing::PairingBatch;
 use zkml_verifier::{Fr, G1};
@@ -141,6 +141,8 @@ fn describe_proof(p: &ModelProof, vk: Option<&ModelVerifyingKey>) -> Value {
             "total": p.round1.len() + p.round2.len() + p.folds.len() + p.decider.len() + p.quotients.len(),
         },
         "folds": p.folds.len(),
+        // One accumulator per fold class; `--vk` lists the classes and their layers.
+        "accumulated_classes": p.decider.len() / DECIDER_PER_CLASS,
         "evaluations": p.evals.len(),
         "opening_points": p.opening.openings.len(),
         // Every opening of a model proof pairs only with the key's [1]_2 and [tau]_2, and

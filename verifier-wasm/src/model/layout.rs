@@ -37,6 +37,10 @@ pub fn round1_widths(m: usize) -> [usize; 2] {
     [m + BLINDED_EXTRA, m + BLINDED_EXTRA]
 }
 
+/// Commitments per fold class in the decider section: the accumulator's round-2 witness (8), its
+/// error components (3) and its `Z`, `D` (2).
+pub const DECIDER_PER_CLASS: usize = 8 + 3 + 2;
+
 /// Indices for one layer. Commitment indices are global over every section of the proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerLayout {
@@ -314,6 +318,7 @@ impl Layout {
             }
         }
         let decider_section = c.0 - decider_start;
+        debug_assert_eq!(decider_section, classes.len() * DECIDER_PER_CLASS);
 
         let mut ev = Counter(0);
         for s in &mut slots {
