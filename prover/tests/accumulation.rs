@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::random_mlp;
 use zkml_prover::model::{
-    prove_mode, prove_witness_with, setup, witness_with, LayerWitness, ModelProvingKey, ProveOptions,
+    prove_mode, prove_witness_with, setup, witness_with, LayerWitness, ModelProvingKey, ProveOptions, TotalCheat,
 };
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
@@ -75,7 +75,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     let proof = accumulated(&f, 4);
     verify_model(&f.pk.vk, &proof, None).unwrap();
     assert_eq!(proof.folds.len(), 5);
-    assert_eq!(proof.decider.len(), 13);
+    assert_eq!(proof.decider.len(), zkml_verifier::model::layout::DECIDER_PER_CLASS);
     for i in 0..proof.folds.len() {
         let mut p = proof.clone();
         p.folds[i] = moved(&p.folds[i]);
@@ -106,7 +106,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     p.decider.push(p.decider[0]);
     assert_eq!(
         verify_model(&f.pk.vk, &p, None),
-        Err(Error::ProofShape { what: "decider commitments", expected: 13, found: 14 })
+        Err(Error::ProofShape { what: "decider commitments", expected: 16, found: 17 })
     );
 }
 
@@ -160,6 +160,40 @@ fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
     let cheat = ProveOptions { strict: false, ..ProveOptions::new(Mode::Accumulated) };
     let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(9), &cheat).unwrap();
     assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed));
+}
+
+/// A wrong ReLU output in a folded layer leaves the layer side's lookup total off the table's by
+/// `1/(α − q − β a') − 1/(α − q − β ReLU(q))`. A prover that reports the class's summed total
+/// `E_sum` as the table needs (so that the table check holds) is caught by the split of the
+/// members' summed witnesses: by the split claim, or, if `Low` absorbs the difference, by its
+/// degree bound. On an honest witness the same prover is honest, and the proof verifies.
+#[test]
+fn a_class_lookup_total_that_suits_the_table_is_rejected() {
+    let f = fixture(&MID, 15);
+    for cheat in [TotalCheat::SplitBroken, TotalCheat::LowTooLong] {
+        let opts =
+            ProveOptions { strict: false, table_total_cheat: Some(cheat), ..ProveOptions::new(Mode::Accumulated) };
+        let honest = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
+        let proof = prove_witness_with(&f.pk, &f.input, &honest, &mut ChaCha20Rng::seed_from_u64(3), &opts).unwrap();
+        verify_model(&f.pk.vk, &proof, None).unwrap();
+        for layer in [0, 2, 5] {
+            let wit = witness_with(&f.pk, &f.input, &|l, w| {
+                if l == layer {
+                    w.out[0] += 1;
+                }
+            })
+            .unwrap();
+            let plain = ProveOptions { table_total_cheat: None, ..opts };
+            let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(4), &plain).unwrap();
+            assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "plain, layer {layer}");
+            let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(4), &opts).unwrap();
+            assert_eq!(
+                verify_model(&f.pk.vk, &proof, None),
+                Err(Error::PairingCheckFailed),
+                "{cheat:?}, layer {layer}"
+            );
+        }
+    }
 }
 
 #[test]

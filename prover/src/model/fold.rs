@@ -30,10 +30,10 @@ pub struct Instance {
     pub zd: Blinded,
     pub a: Blinded,
     pub a_in: Blinded,
-    pub e: Blinded,
-    /// The packed witness `P2 = sum_k X^(o_k) comps_k` and its components (no blinds of their own).
+    /// The packed witness `P2 = sum_k X^(o_k) comps_k` and its components (no blinds of their own),
+    /// the lookup total `E` last.
     pub packed: Blinded,
-    pub comps: [Vec<Fr>; 8],
+    pub comps: [Vec<Fr>; 9],
     /// The packed error and its components `Err_n, Err_L1, Err_L2`.
     pub err_packed: Blinded,
     pub errs: [Vec<Fr>; 3],
@@ -155,7 +155,6 @@ pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; 3], cross: &
         zd: fold2(&left.zd, &right.zd),
         a: fold2(&left.a, &right.a),
         a_in: fold2(&left.a_in, &right.a_in),
-        e: fold2(&left.e, &right.e),
         packed: fold2(&left.packed, &right.packed),
         comps: core::array::from_fn(|k| lin_vec(&[(&left.comps[k], one), (&right.comps[k], r)])),
         err_packed,

@@ -10,5 +10,5 @@ pub mod witness;
 
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
-pub use prove::{last_stage_times, prove, prove_mode, prove_witness, prove_witness_with, ProveOptions};
+pub use prove::{last_stage_times, prove, prove_mode, prove_witness, prove_witness_with, ProveOptions, TotalCheat};
 pub use witness::{witness, witness_with, LayerWitness};

@@ -12,7 +12,8 @@ use rand::RngCore;
 use rayon::prelude::*;
 use zkml_verifier::model::claims::{claims, points, start_transcript, Base, Challenges};
 use zkml_verifier::model::layout::{
-    error_widths, round1_widths, witness_widths, Layout, Mode, Node, SlotKind, BLINDED_EXTRA,
+    error_widths, lookup_total_offset, round1_widths, witness_widths, ClassLayout, Layout, Mode, Node, SlotKind,
+    BLINDED_EXTRA,
 };
 use zkml_verifier::model::verify::{
     decider_challenges, fold_level_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
@@ -130,11 +131,23 @@ pub struct ProveOptions {
     /// Tests only: move one unit of lookup total `e` from layer `a` to layer `b` (the sum over
     /// layers, which the table check sees, is unchanged).
     pub shift_lookup_total: Option<(usize, usize)>,
+    /// Tests only: make the table side close on the table's own total `sum phi_T`, and report
+    /// the first class's `E_sum` as whatever that needs instead of the sum of its members' totals.
+    pub table_total_cheat: Option<TotalCheat>,
+}
+
+/// How [`ProveOptions::table_total_cheat`] hides the difference in the first class's split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalCheat {
+    /// `Low` is the honest low part, so `sum P2 = Low + X^(o_E) E_sum` fails.
+    SplitBroken,
+    /// `Low` takes the difference at `X^(o_E)`, so the split holds but `deg Low < o_E` fails.
+    LowTooLong,
 }
 
 impl ProveOptions {
     pub fn new(mode: Mode) -> Self {
-        Self { mode, strict: true, wrong_fold_challenge: None, shift_lookup_total: None }
+        Self { mode, strict: true, wrong_fold_challenge: None, shift_lookup_total: None, table_total_cheat: None }
     }
 }
 
@@ -168,8 +181,8 @@ pub fn prove_witness<R: RngCore>(
 
 /// A layer's round-2 witness polynomials (`docs/protocols/mlp.md`, "Round 2"), before commitment.
 struct Round2 {
-    /// `V, Q, C, S1, S2, phi, psi, S3` (phi empty on the last layer).
-    comps: [Vec<Fr>; 8],
+    /// `V, Q, C, S1, S2, phi, psi, S3, E` (phi empty on the last layer; E the constant `e`).
+    comps: [Vec<Fr>; 9],
     c: Fr,
     e: Fr,
 }
@@ -339,11 +352,11 @@ pub fn prove_witness_with<R: RngCore>(
         e_total += e;
         let s3 = st.blinded_values(&running_sum(&f3, e, m)?, m)?;
         let phi_c = if l.relu { interpolate(&phi, m)? } else { Vec::new() };
-        let comps = [v, q_coeffs, vec![c], s1, s2, phi_c, interpolate(&psi, m)?, s3];
+        let comps = [v, q_coeffs, vec![c], s1, s2, phi_c, interpolate(&psi, m)?, s3, vec![e]];
 
-        coms[l.e] = st.commit(l.e, vec![e])?;
         if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
-            let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(usize::MAX), slot.psi, slot.s3];
+            let idx =
+                [slot.v, slot.q, slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(usize::MAX), slot.psi, slot.s3, slot.e];
             for (&k, p) in idx.iter().zip(&comps) {
                 if k != usize::MAX {
                     coms[k] = st.commit(k, p.clone())?;
@@ -363,7 +376,12 @@ pub fn prove_witness_with<R: RngCore>(
         *p *= m;
     }
     coms[layout.phi_t] = st.commit_values(layout.phi_t, &phi_t, n_table, false)?;
-    coms[layout.s_t] = st.commit_values(layout.s_t, &running_sum(&phi_t, e_total, n_table)?, n_table, true)?;
+    // What the table side closes on: the layers' totals (honest), or the table's own (a test).
+    let table_total = match opts.table_total_cheat {
+        Some(_) => phi_t.iter().sum(),
+        None => e_total,
+    };
+    coms[layout.s_t] = st.commit_values(layout.s_t, &running_sum(&phi_t, table_total, n_table)?, n_table, true)?;
     let round2 = coms[layout.round1..layout.round1 + layout.round2].to_vec();
     stages.mark("round 2");
 
@@ -422,7 +440,7 @@ pub fn prove_witness_with<R: RngCore>(
             for (cl, acc) in layout.classes.iter().zip(&roots) {
                 let slot = &layout.slots[cl.slot];
                 let phi = slot.phi.ok_or_else(|| ProverError::Internal("class slot without phi".into()))?;
-                let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, phi, slot.psi, slot.s3];
+                let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, phi, slot.psi, slot.s3, slot.e];
                 for (&k, p) in idx.iter().zip(&acc.comps) {
                     coms[k] = st.commit(k, p.clone())?;
                 }
@@ -434,6 +452,18 @@ pub fn prove_witness_with<R: RngCore>(
                 for (&k, p) in zd.iter().zip([&acc.z, &acc.d]) {
                     coms[k] = st.commit(k, p.poly.coeffs.clone())?;
                 }
+                // The members' packed witnesses, summed and split at E: Low below, E_sum at o_E.
+                let split = slot.split.ok_or_else(|| ProverError::Internal("class slot without its split".into()))?;
+                let (mut low, mut e_sum) = split_sum(&st, &layout, cl)?;
+                if let (Some(cheat), true) = (opts.table_total_cheat, std::ptr::eq(cl, &layout.classes[0])) {
+                    let diff = table_total - e_total;
+                    e_sum[0] += diff;
+                    if cheat == TotalCheat::LowTooLong {
+                        low.push(-diff);
+                    }
+                }
+                coms[split[0]] = st.commit(split[0], low)?;
+                coms[split[1]] = st.commit(split[1], e_sum)?;
             }
             decider_challenges(&mut t, &coms[layout.decider_start()..layout.round3_start()])
         }
@@ -515,7 +545,7 @@ pub fn prove_witness_with<R: RngCore>(
                     phi: Some(&acc.comps[5]),
                     psi: &acc.comps[6],
                     s3: &acc.comps[7],
-                    e: acc.e.poly.coeffs.first().copied().unwrap_or_default(),
+                    e: acc.comps[8].first().copied().unwrap_or_default(),
                     bias: &acc.bias.poly.coeffs,
                     errs: Some([&acc.errs[0], &acc.errs[1], &acc.errs[2]]),
                 }
@@ -598,7 +628,7 @@ pub fn prove_witness_with<R: RngCore>(
             add(&mut acc, &mut lam, term);
             let s_t = ev(st.coeffs(layout.s_t)?)?;
             let s_tn = cs.rotate(&s_t);
-            let term = (0..size).map(|k| s_tn[k] - s_t[k] - phi_t[k] + e_total * inv_d).collect();
+            let term = (0..size).map(|k| s_tn[k] - s_t[k] - phi_t[k] + table_total * inv_d).collect();
             add(&mut acc, &mut lam, term);
         }
         let zinv = cs.vanishing_inv()?;
@@ -616,7 +646,8 @@ pub fn prove_witness_with<R: RngCore>(
         coms[idx] = st.commit(idx, quotient)?;
     }
     // The combined degree shift, in the order of `claims`: per slot V (d = n), C, E (constants) for
-    // layers on their own; the packed components, the error components and E for accumulators.
+    // layers on their own; for accumulators the packed components (E last), the error components,
+    // Z and D, then the split of the members' summed witnesses: Low and E_sum.
     let mut shift = vec![Fr::zero(); big_d];
     let mut kappa_k = Fr::one();
     let mut bound = |p: &[Fr], d: usize| {
@@ -627,11 +658,11 @@ pub fn prove_witness_with<R: RngCore>(
         }
         kappa_k *= kappa;
     };
-    for sv in &views {
+    for (slot, sv) in layout.slots.iter().zip(&views) {
         match sv.errs {
             Some(errs) => {
-                let c = [sv.c];
-                let comps: [&[Fr]; 8] = [sv.v, sv.q, &c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3];
+                let (c, e) = ([sv.c], [sv.e]);
+                let comps: [&[Fr]; 9] = [sv.v, sv.q, &c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
                 for (p, w) in comps.iter().zip(witness_widths(sv.n, sv.m)) {
                     bound(p, w);
                 }
@@ -641,7 +672,11 @@ pub fn prove_witness_with<R: RngCore>(
                 for (p, w) in [sv.z, sv.d].iter().zip(round1_widths(sv.m)) {
                     bound(p, w);
                 }
-                bound(&[sv.e], 1);
+                let [low, e_sum] =
+                    slot.split.ok_or_else(|| ProverError::Internal("class slot without its split".into()))?;
+                let o_e = lookup_total_offset(sv.n, sv.m);
+                bound(st.coeffs(low)?, o_e);
+                bound(st.coeffs(e_sum)?, 1);
             }
             None => {
                 bound(sv.v, sv.n);
@@ -781,11 +816,37 @@ fn leaf<R: RngCore>(
         zd: st.get(l.z)?.clone(),
         a: st.get(l.a_out.ok_or_else(missing)?)?.clone(),
         a_in: st.get(prev)?.clone(),
-        e: st.get(l.e)?.clone(),
         packed: st.get(l.packed.ok_or_else(missing)?)?.clone(),
         comps: r2.comps.clone(),
         err_packed: zero(),
         errs: Default::default(),
         u: Fr::one(),
     })
+}
+
+/// `sum_l P2_l` over the members of a fold class (coefficients).
+fn summed_packed<R: RngCore>(st: &State<'_, R>, layout: &Layout, cl: &ClassLayout) -> Result<Vec<Fr>, ProverError> {
+    let mut sum = Vec::new();
+    for &i in &cl.members {
+        let k = layout.layers[i].packed.ok_or_else(|| ProverError::Internal(format!("layer {i} is not packed")))?;
+        add_scaled(&mut sum, st.coeffs(k)?, Fr::one());
+    }
+    Ok(sum)
+}
+
+/// `Low` and `E_sum` with `sum_l P2_l = Low + X^(o_E) E_sum`: the members' lookup totals, summed,
+/// sit at `o_E`, the top of every packed witness (`docs/protocols/accumulation.md`).
+fn split_sum<R: RngCore>(
+    st: &State<'_, R>,
+    layout: &Layout,
+    cl: &ClassLayout,
+) -> Result<(Vec<Fr>, Vec<Fr>), ProverError> {
+    let mut low = summed_packed(st, layout, cl)?;
+    let o_e = lookup_total_offset(cl.n, cl.m);
+    if low.len() > o_e + 1 {
+        return Err(ProverError::Internal("packed witness longer than its bound".into()));
+    }
+    let e_sum = low.get(o_e).copied().unwrap_or_default();
+    low.resize(o_e, Fr::zero());
+    Ok((low, vec![e_sum]))
 }

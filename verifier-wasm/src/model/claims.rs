@@ -14,7 +14,7 @@ use ark_ff::{Field, One, Zero};
 
 use super::domain::{interpolate_at, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
-use super::layout::{error_widths, round1_widths, witness_widths, Layout, Node, SlotKind};
+use super::layout::{error_widths, lookup_total_offset, round1_widths, witness_widths, Layout, Node, SlotKind};
 use crate::error::Error;
 use crate::transcript::{labels, Transcript};
 use crate::Fr;
@@ -145,6 +145,8 @@ struct SlotPolys {
     /// Classes: the folded layer input `A_in`, packed witness `P2`, packed error `Err` and packed
     /// round-1 commitment `Z + X^(m+2) D`.
     folded: Option<[Lc; 4]>,
+    /// Classes: the sum of the members' packed witnesses, and `Low`, `E_sum` that split it.
+    split: Option<(Lc, [Lc; 2])>,
 }
 
 fn single(b: Base) -> Lc {
@@ -163,7 +165,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
     let missing = Error::BadKey("layout index out of range");
     let s = layout.slots.get(si).ok_or(missing.clone())?;
     let p = |i: usize| single(Base::Proof(i));
-    let common = |relax, ev_in, ev_d, ev_a, weight, bias, z, d, a_out, e| SlotPolys {
+    let common = |relax, ev_in, ev_d, ev_a, weight, bias, z, d, a_out| SlotPolys {
         n: s.n,
         m: s.m,
         weight,
@@ -171,7 +173,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         z,
         d,
         a_out,
-        e,
+        e: p(s.e),
         v: p(s.v),
         q: p(s.q),
         c: p(s.c),
@@ -185,6 +187,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         ev_d,
         ev_a,
         folded: None,
+        split: None,
         ev_sums: [s.ev_s1, s.ev_s1_next, s.ev_s2, s.ev_s2_next, s.ev_s3, s.ev_s3_next, s.ev_z],
     };
     match s.kind {
@@ -195,11 +198,12 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 None => None,
             };
             let (weight, bias) = (single(Base::Weight(i)), single(Base::Bias(i)));
-            Ok(common(None, ev_in, s.ev_d, l.ev_a_out, weight, bias, p(l.z), l.d.map(p), l.a_out.map(p), p(l.e)))
+            Ok(common(None, ev_in, s.ev_d, l.ev_a_out, weight, bias, p(l.z), l.d.map(p), l.a_out.map(p)))
         }
         SlotKind::Class(c) => {
             let fw = fold_weights(layout, c, &ch.folds)?;
-            let mut lcs: [Lc; 7] = Default::default();
+            let mut lcs: [Lc; 6] = Default::default();
+            let mut packed_sum: Lc = Vec::new();
             for &(i, w) in &fw.members {
                 let l = layout.layers.get(i).ok_or(missing.clone())?;
                 let prev = match i.checked_sub(1) {
@@ -210,19 +214,22 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                     return Err(missing);
                 };
                 let bases = [Base::Weight(i), Base::Bias(i), Base::Proof(l.z), Base::Proof(a)];
-                let more = [Base::Proof(a_in), Base::Proof(l.e), Base::Proof(packed)];
+                let more = [Base::Proof(a_in), Base::Proof(packed)];
                 for (lc, b) in lcs.iter_mut().zip(bases.into_iter().chain(more)) {
                     lc.push((b, w));
                 }
+                packed_sum.push((Base::Proof(packed), Fr::one()));
             }
-            let [weight, bias, zd_packed, a, a_in, e, packed] = lcs;
+            let [weight, bias, zd_packed, a, a_in, packed] = lcs;
             let [z, d] = s.zd.ok_or(Error::BadKey("class slot without Z and D"))?;
             let err_packed: Lc = fw.cross.iter().map(|&(i, w)| (Base::Proof(i), w)).collect();
             let err = s.err.ok_or(Error::BadKey("class slot without error terms"))?;
             let relax = Some((fw.u, err.map(p)));
-            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, weight, bias, p(z), Some(p(d)), Some(a), e);
+            let [low, e_sum] = s.split.ok_or(Error::BadKey("class slot without its split"))?;
+            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, weight, bias, p(z), Some(p(d)), Some(a));
             // Keep the folded input and packed commitments where the claims can reach them.
             sp.folded = Some([a_in, packed, err_packed, zd_packed]);
+            sp.split = Some((packed_sum, [p(low), p(e_sum)]));
             Ok(sp)
         }
     }
@@ -310,7 +317,7 @@ pub fn claims(
             (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) => {
                 let phi = sp.phi.as_ref().ok_or(Error::BadKey("class slot without phi"))?;
                 let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
-                let witness = [&sp.v, &sp.q, &sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3];
+                let witness = [&sp.v, &sp.q, &sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3, &sp.e];
                 let [err_n, err_l1, err_l2] = errs;
                 // `packed - sum_k zeta^(o_k) comp_k = 0` for each packing, and every component's bound.
                 let packings: [(&Lc, &[&Lc], &[usize]); 3] = [
@@ -328,7 +335,18 @@ pub fn claims(
                     }
                     out.push(Claim { terms, point: 0, value: Fr::zero() });
                 }
-                bound(&sp.e, 1);
+                // The members' lookup totals, summed: `sum_l P2_l = Low + X^(o_E) E_sum` with
+                // `deg Low < o_E` and `E_sum` constant makes `E_sum` the sum of the members' `E`.
+                let (sum, [low, e_sum]) = sp.split.as_ref().ok_or(Error::BadKey("class slot without its split"))?;
+                let o_e = lookup_total_offset(sp.n, sp.m);
+                let terms = combine(&[
+                    (sum.clone(), Fr::one()),
+                    (low.clone(), -Fr::one()),
+                    (e_sum.clone(), -zeta.pow([o_e as u64])),
+                ]);
+                out.push(Claim { terms, point: 0, value: Fr::zero() });
+                bound(low, o_e);
+                bound(e_sum, 1);
             }
             _ => {
                 bound(&sp.v, sp.n);
@@ -413,9 +431,12 @@ pub fn claims(
             let f = alpha - ev(t_in)? - beta * ev(t_out)? - beta2 * ev(t_tag)?;
             let (phi_t, mu) = (single(Base::Proof(layout.phi_t)), single(Base::Proof(layout.mu)));
             push(&mut terms, &mut lam, Fr::zero(), &[(&phi_t, f), (&mu, -Fr::one())]);
-            // T2: S_T(wX) - S_T(X) - phi_T(X) + sum_l E_l / N, over every layer, folded or not.
+            // T2: S_T(wX) - S_T(X) - phi_T(X) + sum_l E_l / N, over every layer: each layer on its
+            // own commits its E, and a class's E_sum is the sum of its members'.
             let c = ev(layout.ev_st_next)? - ev(layout.ev_st)?;
-            let e_all: Lc = layout.layers.iter().map(|l| (Base::Proof(l.e), Fr::one())).collect();
+            let own = layout.layers.iter().filter_map(|l| l.e);
+            let sums = layout.slots.iter().filter_map(|s| s.split.map(|[_, e_sum]| e_sum));
+            let e_all: Lc = own.chain(sums).map(|i| (Base::Proof(i), Fr::one())).collect();
             push(&mut terms, &mut lam, c, &[(&phi_t, -Fr::one()), (&e_all, d_inv)]);
         }
         let quotient = layout.quotient(d).ok_or(Error::BadKey("domain missing from the layout"))?;

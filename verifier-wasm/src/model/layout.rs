@@ -21,10 +21,18 @@ pub enum Mode {
 pub const BLINDED_EXTRA: usize = 2;
 
 /// Degree bounds (number of coefficients) of the packed round-2 witness of a folded layer, in
-/// packing order `V, Q, C, S1, S2, phi, psi, S3`.
-pub fn witness_widths(n: usize, m: usize) -> [usize; 8] {
+/// packing order `V, Q, C, S1, S2, phi, psi, S3, E`. The lookup total `E` (a constant) comes last,
+/// at offset [`lookup_total_offset`], so that the decider can read the sum of a class's totals
+/// off the sum of its members' packed witnesses (`docs/protocols/accumulation.md`).
+pub fn witness_widths(n: usize, m: usize) -> [usize; 9] {
     let e = BLINDED_EXTRA;
-    [n, n.saturating_mul(m.saturating_sub(1)), 1, n + e, m + e, m, m, m + e]
+    [n, n.saturating_mul(m.saturating_sub(1)), 1, n + e, m + e, m, m, m + e, 1]
+}
+
+/// Offset of `E` in the packed witness: the sum of the other components' widths.
+pub fn lookup_total_offset(n: usize, m: usize) -> usize {
+    let w = witness_widths(n, m);
+    w.split_last().map_or(0, |(_, rest)| rest.iter().fold(0usize, |acc, &x| acc.saturating_add(x)))
 }
 
 /// Degree bounds of the packed error polynomial `Err_n, Err_L1, Err_L2`.
@@ -37,9 +45,10 @@ pub fn round1_widths(m: usize) -> [usize; 2] {
     [m + BLINDED_EXTRA, m + BLINDED_EXTRA]
 }
 
-/// Commitments per fold class in the decider section: the accumulator's round-2 witness (8), its
-/// error components (3) and its `Z`, `D` (2).
-pub const DECIDER_PER_CLASS: usize = 8 + 3 + 2;
+/// Commitments per fold class in the decider section: the accumulator's round-2 witness (9, `E`
+/// included), its error components (3), its `Z`, `D` (2), and `Low`, `E_sum` (2), which split the
+/// sum of the members' packed witnesses at the lookup total.
+pub const DECIDER_PER_CLASS: usize = 9 + 3 + 2 + 2;
 
 /// Indices for one layer. Commitment indices are global over every section of the proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +63,9 @@ pub struct LayerLayout {
     pub z: usize,
     pub d: Option<usize>,
     pub a_out: Option<usize>,
-    /// Round 2: the lookup total `E` (a constant), committed for every layer.
-    pub e: usize,
+    /// Round 2 of a layer checked on its own: its lookup total `E` (a constant). A folded layer
+    /// packs `E` into its `P2`.
+    pub e: Option<usize>,
     /// Round 2 of a folded layer: its packed witness `P2`.
     pub packed: Option<usize>,
     /// The fold class of a folded layer.
@@ -92,11 +102,16 @@ pub struct Slot {
     pub phi: Option<usize>,
     pub psi: usize,
     pub s3: usize,
+    /// The lookup total `E`: the layer's own, or the accumulator's (decider section).
+    pub e: usize,
     /// Classes: the error components `Err_n, Err_L1, Err_L2` (decider section).
     pub err: Option<[usize; 3]>,
     /// Classes: the accumulator's `Z` and `D` (decider section), unpacked from the folded
     /// round-1 commitment `Z + X^(m+2) D`.
     pub zd: Option<[usize; 2]>,
+    /// Classes: `Low` and `E_sum` (decider section), with `sum of the members' P2 = Low +
+    /// X^(o_E) E_sum` and `deg Low < o_E`: `E_sum` is the sum of the members' lookup totals.
+    pub split: Option<[usize; 2]>,
     // Evaluations at zeta (and at omega * zeta for the running sums).
     pub ev_s1: usize,
     pub ev_s1_next: usize,
@@ -166,7 +181,7 @@ pub struct Layout {
     pub s_t: usize,
     pub round1: usize,
     pub round2: usize,
-    /// Cross-term commitments (one per fold) and decider commitments (13 per class).
+    /// Cross-term commitments (one per fold) and decider commitments ([`DECIDER_PER_CLASS`] per class).
     pub fold_section: usize,
     pub decider_section: usize,
     /// Domain sizes with constraints, ascending; quotient `i` belongs to `domains[i]`; the degree
@@ -238,7 +253,7 @@ impl Layout {
                 z,
                 d,
                 a_out,
-                e: 0,
+                e: None,
                 packed: None,
                 class,
                 slot: None,
@@ -252,17 +267,17 @@ impl Layout {
         let mut slots = Vec::new();
         for (i, l) in layers.iter_mut().enumerate() {
             if l.class.is_some() {
-                l.e = c.take();
                 l.packed = Some(c.take());
                 continue;
             }
             let (v, q, cc, s1, s2) = (c.take(), c.take(), c.take(), c.take(), c.take());
             let phi = l.relu.then(|| c.take());
             let psi = c.take();
-            l.e = c.take();
+            let e = c.take();
+            l.e = Some(e);
             let s3 = c.take();
             l.slot = Some(slots.len());
-            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [v, q, cc, s1, s2, psi, s3], phi, None));
+            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [v, q, cc, s1, s2, psi, s3, e], phi, None));
         }
         let phi_t = c.take();
         let s_t = c.take();
@@ -299,22 +314,24 @@ impl Layout {
 
         let decider_start = c.0;
         for (ci, cl) in classes.iter_mut().enumerate() {
-            let ids: [usize; 8] = core::array::from_fn(|_| c.take());
+            let ids: [usize; 9] = core::array::from_fn(|_| c.take());
             let err = [c.take(), c.take(), c.take()];
             let zd = [c.take(), c.take()];
+            let split = [c.take(), c.take()];
             cl.slot = slots.len();
-            let [v, q, cc, s1, s2, phi, psi, s3] = ids;
+            let [v, q, cc, s1, s2, phi, psi, s3, e] = ids;
             slots.push(Slot::new(
                 SlotKind::Class(ci),
                 cl.n,
                 cl.m,
                 true,
-                [v, q, cc, s1, s2, psi, s3],
+                [v, q, cc, s1, s2, psi, s3, e],
                 Some(phi),
                 Some(err),
             ));
             if let Some(slot) = slots.last_mut() {
                 slot.zd = Some(zd);
+                slot.split = Some(split);
             }
         }
         let decider_section = c.0 - decider_start;
@@ -437,7 +454,7 @@ impl Slot {
         n: usize,
         m: usize,
         relu: bool,
-        [v, q, c, s1, s2, psi, s3]: [usize; 7],
+        [v, q, c, s1, s2, psi, s3, e]: [usize; 8],
         phi: Option<usize>,
         err: Option<[usize; 3]>,
     ) -> Self {
@@ -454,8 +471,10 @@ impl Slot {
             phi,
             psi,
             s3,
+            e,
             err,
             zd: None,
+            split: None,
             ev_s1: 0,
             ev_s1_next: 0,
             ev_s2: 0,
