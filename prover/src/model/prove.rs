@@ -437,7 +437,7 @@ pub fn prove_witness_with<R: RngCore>(
                 roots.push(take(&mut nodes, &mut folded, cl.root)?);
             }
             // Decider section: the accumulators' witness and error components, freshly blinded.
-            for (cl, acc) in layout.classes.iter().zip(&roots) {
+            for (ci, (cl, acc)) in layout.classes.iter().zip(&roots).enumerate() {
                 let slot = &layout.slots[cl.slot];
                 let phi = slot.phi.ok_or_else(|| ProverError::Internal("class slot without phi".into()))?;
                 let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, phi, slot.psi, slot.s3, slot.e];
@@ -455,7 +455,7 @@ pub fn prove_witness_with<R: RngCore>(
                 // The members' packed witnesses, summed and split at E: Low below, E_sum at o_E.
                 let split = slot.split.ok_or_else(|| ProverError::Internal("class slot without its split".into()))?;
                 let (mut low, mut e_sum) = split_sum(&st, &layout, cl)?;
-                if let (Some(cheat), true) = (opts.table_total_cheat, std::ptr::eq(cl, &layout.classes[0])) {
+                if let (Some(cheat), 0) = (opts.table_total_cheat, ci) {
                     let diff = table_total - e_total;
                     e_sum[0] += diff;
                     if cheat == TotalCheat::LowTooLong {
