@@ -3,20 +3,17 @@
 
 mod common;
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use zkml_prover::ir::random_mlp;
 use zkml_prover::model::{
-    prove_mode, prove_witness_with, setup, witness_with, LayerWitness, ModelProvingKey, ProveOptions, TotalCheat,
+    prove_mode, prove_witness_with, witness_with, LayerWitness, ModelProvingKey, ProveOptions, TotalCheat,
 };
-use zkml_prover::quant::{QuantConfig, QuantizedModel};
-use zkml_prover::srs::Srs;
 use zkml_verifier::codec::{Decode, Reader};
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::{verify_model, ModelProof};
 
-use common::{moved, tampered_fields};
+use common::{moved, random_model, tampered_fields};
 use zkml_verifier::Error;
 
 struct Fixture {
@@ -25,13 +22,7 @@ struct Fixture {
 }
 
 fn fixture(dims: &[usize], seed: u64) -> Fixture {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let g = random_mlp(dims, &mut rng);
-    let input: Vec<f32> = (0..dims[0]).map(|_| rng.gen_range(0.0..1.0)).collect();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
-    let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
-    let srs = Srs::insecure_dev(11, &mut rng);
-    let pk = setup(&srs, &model, &mut rng).unwrap();
+    let (pk, model, input) = random_model(dims, seed);
     let q = model.quantise_inputs(&[input]).unwrap();
     Fixture { pk, input: q[0].clone() }
 }

@@ -3,16 +3,14 @@
 
 mod common;
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use zkml_prover::ir::random_mlp;
-use zkml_prover::model::{prove, prove_witness, setup, witness_with, LayerWitness, ModelProvingKey};
-use zkml_prover::quant::{QuantConfig, QuantizedModel};
-use zkml_prover::srs::Srs;
+use zkml_prover::model::{prove, prove_witness, witness_with, LayerWitness, ModelProvingKey};
+use zkml_prover::quant::QuantizedModel;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::{verify_model, ModelProof};
 
-use common::tampered_fields;
+use common::{random_model, tampered_fields};
 
 struct Fixture {
     pk: ModelProvingKey,
@@ -21,13 +19,7 @@ struct Fixture {
 }
 
 fn fixture(dims: &[usize], seed: u64) -> Fixture {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let g = random_mlp(dims, &mut rng);
-    let input: Vec<f32> = (0..dims[0]).map(|_| rng.gen_range(0.0..1.0)).collect();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
-    let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
-    let srs = Srs::insecure_dev(11, &mut rng);
-    let pk = setup(&srs, &model, &mut rng).unwrap();
+    let (pk, model, input) = random_model(dims, seed);
     Fixture { pk, model, input }
 }
 
