@@ -162,3 +162,16 @@ pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; 3], cross: &
         u: left.u + r * right.u,
     }
 }
+
+/// `Low` and `E_sum` with `sum_l P2_l = Low + X^(o_E) E_sum`, from the members' packed witnesses:
+/// their lookup totals, summed, sit at `o_E`, the top of every packed witness
+/// (`docs/protocols/accumulation.md`, "The decider").
+pub fn split_sum(members: &[&[Fr]], o_e: usize) -> Result<(Vec<Fr>, Vec<Fr>), ProverError> {
+    let mut low = lin_vec(&members.iter().map(|p| (*p, Fr::from(1u64))).collect::<Vec<_>>());
+    if low.len() > o_e + 1 {
+        return Err(ProverError::Internal("packed witness longer than its bound".into()));
+    }
+    let e_sum = low.get(o_e).copied().unwrap_or_default();
+    low.resize(o_e, Fr::zero());
+    Ok((low, vec![e_sum]))
+}

@@ -4,11 +4,13 @@
 pub mod compile;
 pub mod fold;
 pub mod keys;
+pub mod options;
 pub mod poly;
 pub mod prove;
 pub mod witness;
 
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
-pub use prove::{last_stage_times, prove, prove_mode, prove_witness, prove_witness_with, ProveOptions, TotalCheat};
+pub use options::{ProveOptions, TotalCheat};
+pub use prove::{last_stage_times, prove, prove_mode, prove_witness, prove_witness_with};
 pub use witness::{witness, witness_with, LayerWitness};

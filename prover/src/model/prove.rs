@@ -12,8 +12,7 @@ use rand::RngCore;
 use rayon::prelude::*;
 use zkml_verifier::model::claims::{claims, points, start_transcript, Base, Challenges};
 use zkml_verifier::model::layout::{
-    error_widths, lookup_total_offset, round1_widths, witness_widths, ClassLayout, Layout, Mode, Node, SlotKind,
-    BLINDED_EXTRA,
+    error_widths, lookup_total_offset, round1_widths, witness_widths, Layout, Mode, Node, SlotKind, BLINDED_EXTRA,
 };
 use zkml_verifier::model::verify::{
     decider_challenges, fold_level_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
@@ -22,6 +21,7 @@ use zkml_verifier::model::{Int, ModelProof};
 
 use super::fold;
 use super::keys::{bias_coeffs, range_row, relu_row, table_columns, weight_coeffs, ModelProvingKey};
+use super::options::{ProveOptions, TotalCheat};
 use super::poly::{add_vanishing_blind, domain, interpolate, lagrange_at, poly, running_sum, Coset};
 use super::witness::{witness, LayerWitness};
 use crate::error::ProverError;
@@ -116,38 +116,6 @@ impl Stages {
         }
         STAGE_TIMES.with(|s| s.borrow_mut().push((what, secs)));
         self.at = std::time::Instant::now();
-    }
-}
-
-/// How to prove: the proof's mode, and switches for soundness tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProveOptions {
-    pub mode: Mode,
-    /// Check every constraint and claim and fail on the first that does not hold (the normal
-    /// mode). Off, the prover writes a proof whatever the witness: a cheating prover, for tests.
-    pub strict: bool,
-    /// Tests only: fold with a challenge other than the transcript's for this fold.
-    pub wrong_fold_challenge: Option<usize>,
-    /// Tests only: move one unit of lookup total `e` from layer `a` to layer `b` (the sum over
-    /// layers, which the table check sees, is unchanged).
-    pub shift_lookup_total: Option<(usize, usize)>,
-    /// Tests only: make the table side close on the table's own total `sum phi_T`, and report
-    /// the first class's `E_sum` as whatever that needs instead of the sum of its members' totals.
-    pub table_total_cheat: Option<TotalCheat>,
-}
-
-/// How [`ProveOptions::table_total_cheat`] hides the difference in the first class's split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TotalCheat {
-    /// `Low` is the honest low part, so `sum P2 = Low + X^(o_E) E_sum` fails.
-    SplitBroken,
-    /// `Low` takes the difference at `X^(o_E)`, so the split holds but `deg Low < o_E` fails.
-    LowTooLong,
-}
-
-impl ProveOptions {
-    pub fn new(mode: Mode) -> Self {
-        Self { mode, strict: true, wrong_fold_challenge: None, shift_lookup_total: None, table_total_cheat: None }
     }
 }
 
@@ -454,7 +422,14 @@ pub fn prove_witness_with<R: RngCore>(
                 }
                 // The members' packed witnesses, summed and split at E: Low below, E_sum at o_E.
                 let split = slot.split.ok_or_else(|| ProverError::Internal("class slot without its split".into()))?;
-                let (mut low, mut e_sum) = split_sum(&st, &layout, cl)?;
+                let members = cl.members.iter().map(|&i| {
+                    let k = layout.layers[i]
+                        .packed
+                        .ok_or_else(|| ProverError::Internal(format!("layer {i} is not packed")))?;
+                    st.coeffs(k)
+                });
+                let members = members.collect::<Result<Vec<_>, _>>()?;
+                let (mut low, mut e_sum) = fold::split_sum(&members, lookup_total_offset(cl.n, cl.m))?;
                 if let (Some(cheat), 0) = (opts.table_total_cheat, ci) {
                     let diff = table_total - e_total;
                     e_sum[0] += diff;
@@ -822,31 +797,4 @@ fn leaf<R: RngCore>(
         errs: Default::default(),
         u: Fr::one(),
     })
-}
-
-/// `sum_l P2_l` over the members of a fold class (coefficients).
-fn summed_packed<R: RngCore>(st: &State<'_, R>, layout: &Layout, cl: &ClassLayout) -> Result<Vec<Fr>, ProverError> {
-    let mut sum = Vec::new();
-    for &i in &cl.members {
-        let k = layout.layers[i].packed.ok_or_else(|| ProverError::Internal(format!("layer {i} is not packed")))?;
-        add_scaled(&mut sum, st.coeffs(k)?, Fr::one());
-    }
-    Ok(sum)
-}
-
-/// `Low` and `E_sum` with `sum_l P2_l = Low + X^(o_E) E_sum`: the members' lookup totals, summed,
-/// sit at `o_E`, the top of every packed witness (`docs/protocols/accumulation.md`).
-fn split_sum<R: RngCore>(
-    st: &State<'_, R>,
-    layout: &Layout,
-    cl: &ClassLayout,
-) -> Result<(Vec<Fr>, Vec<Fr>), ProverError> {
-    let mut low = summed_packed(st, layout, cl)?;
-    let o_e = lookup_total_offset(cl.n, cl.m);
-    if low.len() > o_e + 1 {
-        return Err(ProverError::Internal("packed witness longer than its bound".into()));
-    }
-    let e_sum = low.get(o_e).copied().unwrap_or_default();
-    low.resize(o_e, Fr::zero());
-    Ok((low, vec![e_sum]))
 }
