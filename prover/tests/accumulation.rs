@@ -11,6 +11,7 @@ use zkml_prover::model::{
 use zkml_verifier::codec::{Decode, Reader};
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
+use zkml_verifier::model::verify::MODEL_PAIRINGS;
 use zkml_verifier::model::{verify_model, ModelProof};
 
 use common::{moved, random_model, tampered_fields};
@@ -43,7 +44,7 @@ fn deep_mlp_folds_and_verifies() {
     let va = verify_model(&f.pk.vk, &acc, None).unwrap();
     let vp = verify_model(&f.pk.vk, &per, None).unwrap();
     assert_eq!(va.output, vp.output);
-    assert_eq!((va.pairings, vp.pairings), (2, 2));
+    assert_eq!((va.pairings, vp.pairings), (MODEL_PAIRINGS, MODEL_PAIRINGS));
     let (a, p) = (acc.to_artifact_bytes(), per.to_artifact_bytes());
     assert_eq!(ModelProof::from_artifact_bytes(&a).unwrap(), acc);
     assert_eq!(ModelProof::from_artifact_bytes(&p).unwrap(), per);
@@ -270,7 +271,7 @@ fn classes_group_hidden_layers_by_shape() {
     let members: Vec<Vec<usize>> = layout.classes.iter().map(|c| c.members.clone()).collect();
     assert_eq!(members, vec![vec![0, 1, 2, 3]]);
     let proof = accumulated(&f, 16);
-    assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, 2);
+    assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, MODEL_PAIRINGS);
     assert_eq!(proof.folds.len(), 3);
 }
 

@@ -271,11 +271,15 @@ fn mnist_inspect_reports_sizes_and_pairings() {
         let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(j["kind"], kind);
         assert!(j["pairings"].is_u64(), "{j}");
-        assert_eq!(j["pairings"], 2);
+        assert_eq!(j["pairings"], 5);
         assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(file).unwrap().len()));
-        assert_eq!(j["format_version"], 1);
+        assert_eq!(j["format_version"], 2);
         if kind != "accumulated model proof" {
             assert_eq!(j["digest"], m.digest.as_str());
+            // The key names its parameters: a dev SRS here, with the degree check's G2 powers.
+            assert_eq!(j["srs"]["source"], "dev", "{j}");
+            assert!(j["srs"]["degree_bound"].as_u64().unwrap() <= j["srs"]["published_g2_powers"].as_u64().unwrap());
+            assert_eq!(j["srs"]["points_digest"].as_str().map(str::len), Some(64));
             assert_eq!(j["layers"].as_array().unwrap().len(), 3);
             assert_eq!(j["proof"]["bytes"].as_u64(), Some(proof_len), "{j}");
         } else {
@@ -309,7 +313,7 @@ fn inspect_reports_classes_and_folds_of_an_accumulated_proof() {
     let o = prove(&["inspect", s(&proof), "--json", "--vk", s(&vk)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((j["pairings"].as_u64(), j["folds"].as_u64()), (Some(2), Some(7)), "{j}");
+    assert_eq!((j["pairings"].as_u64(), j["folds"].as_u64()), (Some(5), Some(7)), "{j}");
     assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(&proof).unwrap().len()));
     let classes = j["classes"].as_array().unwrap();
     assert_eq!((classes[0]["instances"].as_u64(), classes[0]["folds"].as_u64()), (Some(8), Some(7)), "{j}");
@@ -422,7 +426,7 @@ fn deep_onnx_model_folds_through_the_cli() {
     let o = prove(&["inspect", s(&acc), "--json", "--vk", s(&vk)]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["classes"][0]["layers"], serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7]));
-    assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(7), Some(2)));
+    assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(7), Some(5)));
     let (a, p) = (std::fs::metadata(&acc).unwrap().len(), std::fs::metadata(&per).unwrap().len());
     assert!(a < p, "accumulated {a} bytes, per-layer {p}");
     // The verifying key's description lists the same class and both proof sizes.

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha20Rng;
 use zkml_prover::model::{prove, prove_witness, witness_with, LayerWitness, ModelProvingKey};
 use zkml_prover::quant::QuantizedModel;
 use zkml_verifier::envelope::Artifact;
+use zkml_verifier::model::verify::MODEL_PAIRINGS;
 use zkml_verifier::model::{verify_model, ModelProof};
 
 use common::{random_model, tampered_fields};
@@ -37,7 +38,7 @@ fn small_mlp_proves_and_verifies() {
     let expected: Vec<i32> =
         witness.tensors[*f.model.graph.outputs.first().unwrap()].iter().map(|&v| v as i32).collect();
     assert_eq!(verdict.output, expected);
-    assert_eq!(verdict.pairings, 2);
+    assert_eq!(verdict.pairings, MODEL_PAIRINGS);
     let bytes = proof.to_artifact_bytes();
     assert_eq!(ModelProof::from_artifact_bytes(&bytes).unwrap(), proof);
 }
@@ -179,10 +180,10 @@ fn proving_keys_round_trip() {
 }
 
 #[test]
-fn deeper_networks_verify_with_two_pairings() {
+fn deeper_networks_verify_with_the_same_pairings() {
     let f = fixture(&[8, 7, 6, 5, 4, 3, 2], 16);
     let proof = proof_for(&f, &f.input, 17);
-    assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, 2);
+    assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, MODEL_PAIRINGS);
 }
 
 /// A change to a layer's witness values.

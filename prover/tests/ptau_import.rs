@@ -20,7 +20,7 @@ const POT6_NEW: &[u8] = include_bytes!("../../tests/fixtures/ptau/pot6_new.ptau"
 /// Where the data of sections 1 to 7 start in `pot6.ptau` (snarkjs writes them in order).
 const TAU_G1_AT: usize = 80;
 const TAU_G2_AT: usize = 8220;
-const ALPHA_TAU_G1_AT: usize = 16424;
+const BETA_TAU_G1_AT: usize = 20532;
 
 fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(0x9a7)
@@ -81,7 +81,10 @@ fn prove_and_verify(srs: &Srs, shape: KzgDemoShape, seed: u64) {
 fn real_ceremony_file_imports_and_its_key_works() {
     assert!(POT6.len() < 100_000);
     let srs = import_ok(POT6, None);
-    assert_eq!(srs.origin, SrsOrigin::Ceremony { power: 6, source: zkml_verifier::transcript::digest(POT6) });
+    assert_eq!(
+        srs.origin,
+        SrsOrigin::Ceremony { power: 6, ceremony_power: 6, source: zkml_verifier::transcript::digest(POT6) }
+    );
     assert_eq!((srs.powers_g1.len(), srs.gamma_g1.len(), srs.powers_g2.len()), (64, 16, 64));
     assert_eq!((srs.max_degree(), srs.max_hiding_degree()), (63, 15));
     prove_and_verify(&srs, KzgDemoShape { polys: 3, degree: 63, points: 4 }, 1);
@@ -93,7 +96,8 @@ fn real_ceremony_file_imports_and_its_key_works() {
     assert_eq!(small.origin, srs.origin);
     assert_eq!(small.powers_g1, srs.powers_g1[..8]);
     assert_eq!(small.gamma_g1, srs.gamma_g1[..8]);
-    assert_eq!(small.powers_g2, srs.powers_g2[..8]);
+    // Every G2 power is kept: degree checks use the last ones.
+    assert_eq!(small.powers_g2, srs.powers_g2);
     prove_and_verify(&small, KzgDemoShape { polys: 2, degree: 7, points: 2 }, 2);
     assert_eq!(import_ok(POT6, Some(6)), srs);
     assert_eq!(import_ok(POT6, Some(1)).powers_g1, srs.powers_g1[..2]);
@@ -118,7 +122,10 @@ fn sections_may_come_in_any_order_and_extra_sections_are_skipped() {
     s.insert(3, (13, vec![0xAB; 100]));
     let shuffled = assemble(&s);
     let other = import_ok(&shuffled, None);
-    assert_eq!(other.origin, SrsOrigin::Ceremony { power: 6, source: zkml_verifier::transcript::digest(&shuffled) });
+    assert_eq!(
+        other.origin,
+        SrsOrigin::Ceremony { power: 6, ceremony_power: 6, source: zkml_verifier::transcript::digest(&shuffled) }
+    );
     assert_eq!((other.powers_g1, other.gamma_g1, other.powers_g2), (srs.powers_g1, srs.gamma_g1, srs.powers_g2));
     // Our re-assembly of the untouched sections is byte-identical.
     assert_eq!(assemble(&sections(POT6)), POT6);
@@ -144,14 +151,14 @@ fn corrupted_points_name_section_and_index() {
     assert_eq!(err.to_string(), "tauG2 point 2: coordinate is not a canonical field element");
     // ... and all ones.
     let mut bad = POT6.to_vec();
-    let at = ALPHA_TAU_G1_AT + 7 * 64 + 32;
+    let at = BETA_TAU_G1_AT + 7 * 64 + 32;
     bad[at..at + 32].fill(0xff);
-    assert_eq!(import_err(&bad, None), SrsError::NonCanonicalCoordinate { section: "alphaTauG1", index: 7 });
+    assert_eq!(import_err(&bad, None), SrsError::NonCanonicalCoordinate { section: "betaTauG1", index: 7 });
 
     // The point at infinity (all zero bytes).
     let mut bad = POT6.to_vec();
-    bad[ALPHA_TAU_G1_AT + 3 * 64..ALPHA_TAU_G1_AT + 4 * 64].fill(0);
-    assert_eq!(import_err(&bad, None), SrsError::Identity { section: "alphaTauG1", index: 3 });
+    bad[BETA_TAU_G1_AT + 3 * 64..BETA_TAU_G1_AT + 4 * 64].fill(0);
+    assert_eq!(import_err(&bad, None), SrsError::Identity { section: "betaTauG1", index: 3 });
     let mut bad = POT6.to_vec();
     bad[TAU_G2_AT + 9 * 128..TAU_G2_AT + 10 * 128].fill(0);
     assert_eq!(import_err(&bad, None), SrsError::Identity { section: "tauG2", index: 9 });
@@ -199,11 +206,11 @@ fn valid_points_that_are_not_powers_are_inconsistent() {
     assert_eq!(import_err(&bad, None), SrsError::Inconsistent("tau G2 powers"));
 
     let mut bad = POT6.to_vec();
-    swap(&mut bad, ALPHA_TAU_G1_AT, 64, 14, 15);
+    swap(&mut bad, BETA_TAU_G1_AT, 64, 14, 15);
     assert_eq!(import_err(&bad, None), SrsError::Inconsistent("gamma tau G1 powers"));
-    // alphaTauG1 beyond the 16 kept powers is not read.
+    // betaTauG1 beyond the 16 kept powers is not read.
     let mut bad = POT6.to_vec();
-    swap(&mut bad, ALPHA_TAU_G1_AT, 64, 20, 30);
+    swap(&mut bad, BETA_TAU_G1_AT, 64, 20, 30);
     import_ok(&bad, None);
 
     // tauG1 point 0 must be the generator.
@@ -287,12 +294,12 @@ fn malformed_headers_and_tables() {
         f(&mut s);
         import_err(&assemble(&s), None)
     };
-    for missing in 1..=4u32 {
+    for missing in [1u32, 2, 3, 5, 6] {
         assert_eq!(edited(&|s| s.retain(|(id, _)| *id != missing)), SrsError::MissingSection(missing));
     }
     // Sections we do not read may be absent.
     let mut s = original.clone();
-    s.retain(|(id, _)| *id < 5);
+    s.retain(|(id, _)| *id != 4 && *id < 7);
     import_ok(&assemble(&s), None);
 
     assert_eq!(

@@ -123,10 +123,11 @@ function assertRejected(vk, proof, digest, what) {
 function assertValidResult(r, what) {
   assert.equal(r.valid, true, `${what}: rejected: ${r.error}`);
   assert.equal(r.error, undefined, what);
-  assert.deepEqual(Object.keys(r).sort(), ["inputs", "modelDigest", "outputs", "pairings", "valid"], what);
+  assert.deepEqual(Object.keys(r).sort(), ["inputs", "modelDigest", "outputs", "pairings", "srs", "valid"], what);
   assert.match(r.modelDigest, /^[0-9a-f]{64}$/, what);
   assert.equal(r.modelDigest, DIGEST, `${what}: not the published model digest`);
   assert.ok(Number.isInteger(r.pairings) && r.pairings > 0, `${what}: pairings ${r.pairings}`);
+  assert.equal(r.srs, "dev", `${what}: the fixtures are made on a dev SRS`);
 
   assert.ok(Array.isArray(r.inputs) && r.inputs.length === 1, `${what}: not one input list`);
   assert.ok(Array.isArray(r.outputs) && r.outputs.length === 1, `${what}: not one output list`);
@@ -336,8 +337,8 @@ test("an accumulated proof of the deep MLP verifies, like its per-layer proof", 
   assert.equal(a.valid, true, a.error);
   assert.equal(p.valid, true, p.error);
   assert.deepEqual(a.outputs, p.outputs);
-  assert.equal(a.pairings, 2);
-  assert.equal(p.pairings, 2);
+  assert.equal(a.pairings, 5);
+  assert.equal(p.pairings, 5);
   const m = verify(VK, PROOF, DIGEST);
   assert.equal(m.pairings, a.pairings, "mnist_mlp and the deep MLP need the same pairings");
 });

@@ -336,6 +336,7 @@ mod model {
         inputs: Option<Vec<Vec<f64>>>,
         outputs: Option<Vec<Vec<f64>>>,
         pairings: Option<usize>,
+        srs: Option<String>,
     }
 
     fn digest() -> Digest {
@@ -419,6 +420,8 @@ mod model {
             assert_eq!(r.inputs, Some(vec![v.dequantise(&v.input)]));
             assert_eq!(r.outputs, Some(vec![output.clone()]));
             assert_eq!(r.pairings, Some(v.pairings));
+            // The fixtures are made on a dev SRS, and the result says so.
+            assert_eq!(r.srs.as_deref(), Some("dev"));
         }
     }
 
@@ -511,12 +514,12 @@ mod model {
                 Js::Threw(e) => panic!("verify threw: {}", e.message),
             };
             assert!(r.valid, "rejected: {:?}", r.error);
-            assert_eq!(r.pairings, Some(2));
+            assert_eq!(r.pairings, Some(5));
             outputs.push(r.outputs);
         }
         assert_eq!(outputs[0], outputs[1]);
         let mnist = verify_model_bytes(VK, PROOF, None).expect("mnist fixture");
-        assert_eq!(mnist.pairings, 2);
+        assert_eq!(mnist.pairings, 5);
         let (mut malformed, mut invalid) = (0, 0);
         for i in (0..DEEP_PROOF.len()).step_by(37) {
             let mut proof = DEEP_PROOF.to_vec();

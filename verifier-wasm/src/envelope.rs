@@ -15,7 +15,7 @@ use crate::error::DecodeError;
 
 pub const MAGIC: [u8; 4] = *b"ZKML";
 /// The only format version this crate reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the payload.
 pub const HEADER_BYTES: usize = 8;
 
@@ -148,17 +148,20 @@ mod tests {
     #[test]
     fn header_errors() {
         assert_eq!(open(b"ZK").unwrap_err(), DecodeError::BadMagic);
-        assert_eq!(open(b"ZKMX\x01\x00\x01\x00").unwrap_err(), DecodeError::BadMagic);
+        assert_eq!(open(b"ZKMX\x02\x00\x01\x00").unwrap_err(), DecodeError::BadMagic);
+        for old_or_new in [b"ZKML\x01\x00\x01\x00", b"ZKML\x03\x00\x01\x00"] {
+            let found = u16::from(old_or_new[4]);
+            assert_eq!(
+                open(old_or_new).unwrap_err(),
+                DecodeError::UnsupportedVersion { found, supported: FORMAT_VERSION }
+            );
+        }
+        assert_eq!(open(b"ZKML\x02\x00\x63\x00").unwrap_err(), DecodeError::UnknownKind(0x63));
         assert_eq!(
-            open(b"ZKML\x02\x00\x01\x00").unwrap_err(),
-            DecodeError::UnsupportedVersion { found: 2, supported: FORMAT_VERSION }
-        );
-        assert_eq!(open(b"ZKML\x01\x00\x63\x00").unwrap_err(), DecodeError::UnknownKind(0x63));
-        assert_eq!(
-            open_kind(b"ZKML\x01\x00\x01\x00", Kind::KzgBatchProof).unwrap_err(),
+            open_kind(b"ZKML\x02\x00\x01\x00", Kind::KzgBatchProof).unwrap_err(),
             DecodeError::WrongKind { expected: Kind::KzgBatchProof, found: Kind::Srs }
         );
-        let (k, r) = open(b"ZKML\x01\x00\x02\x00").unwrap();
+        let (k, r) = open(b"ZKML\x02\x00\x02\x00").unwrap();
         assert_eq!((k, r.remaining()), (Kind::KzgVerifyingKey, 0));
     }
 }

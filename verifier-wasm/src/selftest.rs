@@ -72,7 +72,7 @@ fn known_answer() -> bool {
     known_answer_of(KNOWN_VK, KNOWN_PROOF, KNOWN_DIGEST)
 }
 
-/// The proof verifies (two Miller loops) against the digest and, with its first output moved by
+/// The proof verifies (with the model proof's Miller loops) against the digest and, with its first output moved by
 /// one, fails the pairing check.
 fn known_answer_of(vk: &[u8], proof: &[u8], digest: &str) -> bool {
     let (Ok(vk), Ok(proof), Some(digest)) =
@@ -80,7 +80,8 @@ fn known_answer_of(vk: &[u8], proof: &[u8], digest: &str) -> bool {
     else {
         return false;
     };
-    let valid = matches!(verify_model(&vk, &proof, Some(&digest)), Ok(v) if v.pairings == 2);
+    let valid =
+        matches!(verify_model(&vk, &proof, Some(&digest)), Ok(v) if v.pairings == crate::model::verify::MODEL_PAIRINGS);
     let mut wrong = proof;
     let Some(first) = wrong.output.first_mut() else {
         return false;

@@ -40,6 +40,8 @@ pub mod labels {
     pub const MODEL_KAPPA: &[u8] = b"model/kappa";
     pub const MODEL_QUOTIENTS: &[u8] = b"model/quotients";
     pub const MODEL_ZETA: &[u8] = b"model/zeta";
+    pub const MODEL_DEGREE: &[u8] = b"model/degree";
+    pub const MODEL_DEGREE_WEIGHT: &[u8] = b"model/degree-weight";
 }
 
 const TAG_INIT: u8 = 0;

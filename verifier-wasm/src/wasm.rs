@@ -37,10 +37,16 @@ export interface VerifyResult {
     outputs?: number[][];
     /** Miller loops in the final multi-pairing. */
     pairings?: number;
+    /**
+     * Where the key's parameters came from: `"ceremony"` (a public powers-of-tau ceremony) or
+     * `"dev"` (made locally by `prove srs new`: whoever made it can forge proofs, so a valid proof
+     * under a dev key convinces nobody else).
+     */
+    srs?: "ceremony" | "dev";
 }
 "#;
 
-/// `{ valid: true, modelDigest, inputs, outputs, pairings }` or `{ valid: false, error }`.
+/// `{ valid: true, modelDigest, inputs, outputs, pairings, srs }` or `{ valid: false, error }`.
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct ModelResult {
@@ -55,6 +61,8 @@ struct ModelResult {
     outputs: Option<Vec<Vec<f64>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pairings: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    srs: Option<&'static str>,
 }
 
 /// `{ valid: true, vkDigest, commitments, points, queries, pairings }` or `{ valid: false, error }`.
@@ -110,7 +118,7 @@ pub fn verify_kzg_batch(vk: &[u8], proof: &[u8]) -> Result<JsValue, JsError> {
 /// Verifies a proof of one inference of a model against the model's verifying key and, when
 /// `expectedDigest` is given (64 hex digits), insists that the key has that model digest.
 ///
-/// Returns `{ valid: true, modelDigest, inputs, outputs, pairings }` with the proven input and
+/// Returns `{ valid: true, modelDigest, inputs, outputs, pairings, srs }` with the proven input and
 /// output dequantised (one flat list per model input and output), or `{ valid: false, error }`.
 /// Throws an `Error` when the key or the proof cannot be decoded, or when `expectedDigest` is not
 /// 64 hex digits.
@@ -137,6 +145,7 @@ pub fn verify(
             inputs: Some(vec![v.dequantise(&v.input)]),
             outputs: Some(vec![v.dequantise(&v.output)]),
             pairings: Some(v.pairings),
+            srs: Some(v.srs_source.name()),
             ..Default::default()
         },
         Err(e @ Error::Decode(_)) => return Err(JsError::new(&e.to_string())),

@@ -2,17 +2,19 @@
 
 use std::path::PathBuf;
 
+use ark_ec::CurveGroup;
 use clap::Args as ClapArgs;
 use serde_json::{json, Value};
 use zkml_prover::srs::{Srs, SrsOrigin};
 use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind, FORMAT_VERSION};
-use zkml_verifier::kzg::{BatchOpeningProof, PointOpening, VerifyingKey};
+use zkml_verifier::kzg::{add_degree_check, BatchOpeningProof, DegreeProof, PointOpening, VerifyingKey};
 use zkml_verifier::model::claims::{claims, Challenges};
 use zkml_verifier::model::layout::{Layout, Mode, DECIDER_PER_CLASS};
+use zkml_verifier::model::verify::MODEL_PAIRINGS;
 use zkml_verifier::model::{Int, ModelProof, ModelVerifyingKey};
 use zkml_verifier::pairing::PairingBatch;
-use zkml_verifier::{Fr, G1};
+use zkml_verifier::{Fr, G1, G2};
 
 use zkml_prover::model::ModelProvingKey;
 
@@ -86,12 +88,13 @@ pub fn run(a: Args) -> CmdResult {
             if let Value::Object(m) = &mut info {
                 m.insert("vk_bytes".into(), json!(pk.vk.to_artifact_bytes().len()));
                 m.insert(
-                    "srs".into(),
+                    "proving_powers".into(),
                     json!({
                         "origin": origin(pk.srs.origin),
                         "g1_powers": pk.srs.powers_g1.len(),
                         "gamma_g1_powers": pk.srs.gamma_g1.len(),
                         "g2_powers": pk.srs.powers_g2.len(),
+                        "degree_check_g2_powers": pk.degree.shifted_g2.len(),
                     }),
                 );
             }
@@ -145,9 +148,10 @@ fn describe_proof(p: &ModelProof, vk: Option<&ModelVerifyingKey>) -> Value {
         "accumulated_classes": p.decider.len() / DECIDER_PER_CLASS,
         "evaluations": p.evals.len(),
         "opening_points": p.opening.openings.len(),
-        // Every opening of a model proof pairs only with the key's [1]_2 and [tau]_2, and
-        // `PairingBatch` groups all equations by G2 point: two Miller loops, whatever the model.
-        "pairings": 2,
+        // The openings pair with the key's [1]_2 and [tau]_2, the degree check with [tau^e]_2, the
+        // proof's S and [gamma]_2; `PairingBatch` groups all equations by G2 point: five Miller
+        // loops, whatever the model.
+        "pairings": MODEL_PAIRINGS,
         "sections": sections(p),
     });
     if let (Some(vk), Value::Object(m)) = (vk, &mut v) {
@@ -181,7 +185,12 @@ fn classes(vk: &ModelVerifyingKey, layout: &Layout) -> Value {
 fn origin(o: SrsOrigin) -> Value {
     match o {
         SrsOrigin::InsecureDev => json!("insecure local (tests and demos only)"),
-        SrsOrigin::Ceremony { power, source } => json!({"ceremony_power": power, "source_digest": source.to_hex()}),
+        SrsOrigin::Ceremony { power, ceremony_power, source } => json!({
+            "file_power": power,
+            "ceremony_power": ceremony_power,
+            "source_digest": source.to_hex(),
+            "usable_for_models": power == ceremony_power,
+        }),
     }
 }
 
@@ -211,6 +220,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         "digest": vk.digest().to_hex(),
         "scale_bits": s,
         "table_bits": b,
+        "srs": srs_params(vk),
         "srs_powers": vk.srs_powers,
         "input_values": vk.input_len(),
         "output_values": vk.output_len(),
@@ -243,13 +253,30 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
     })
 }
 
+/// The key's parameters: where its SRS came from and what its degree check uses.
+fn srs_params(vk: &ModelVerifyingKey) -> Value {
+    let p = &vk.params;
+    json!({
+        "source": p.source.name(),
+        "file_digest": p.file_digest.to_hex(),
+        "points_digest": p.points_digest(&vk.kzg).to_hex(),
+        "published_g2_powers": p.degree.g2_powers,
+        "degree_bound": p.degree.bound,
+    })
+}
+
 /// Miller loops of the final multi-pairing: the batch opening adds one equation per point, in
-/// [1]_2 and [tau]_2, to a [`PairingBatch`], which groups them by G2 point.
+/// [1]_2 and [tau]_2, and the degree check one in `[tau^e]_2`, the proof's `S` and `[gamma]_2`,
+/// to a [`PairingBatch`], which groups them by G2 point.
 fn pairings(vk: &ModelVerifyingKey, points: usize) -> usize {
     let mut batch = PairingBatch::new();
     for _ in 0..points {
         batch.add(Fr::from(1u64), &[(vk.kzg.h, &[]), (vk.kzg.tau_h, &[])]);
     }
+    // The proof's S: any point other than the key's.
+    let shifted = (vk.kzg.h + vk.kzg.tau_h).into_affine();
+    let proof = DegreeProof { shifted, blind: G1::default() };
+    add_degree_check(&vk.kzg, &vk.params.degree, G1::default(), &proof, Fr::from(1u64), &mut batch);
     batch.pairings()
 }
 
@@ -283,6 +310,7 @@ fn proof_size(vk: &ModelVerifyingKey, layout: &Layout) -> usize {
         folds: vec![g; layout.fold_section],
         decider: vec![g; layout.decider_section],
         quotients: vec![g; layout.round3()],
+        degree: DegreeProof { shifted: G2::default(), blind: g },
         evals: vec![Fr::from(0u64); layout.evals],
         opening: BatchOpeningProof {
             openings: vec![PointOpening { witness: g, blind_eval: Fr::from(0u64) }; layout.domains.len() + 1],

@@ -2,8 +2,10 @@
 //! Verification lives in `zkml_verifier::kzg`, mirrored file by file.
 
 mod batch;
+mod degree;
 
 pub use batch::open_batch;
+pub use degree::DegreeProvingKey;
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};

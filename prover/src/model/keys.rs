@@ -8,14 +8,17 @@ use ark_std::UniformRand;
 use rand::RngCore;
 use zkml_verifier::codec::{Reader, Writer};
 use zkml_verifier::envelope::{self, Kind};
+use zkml_verifier::kzg::{DegreeKey, SrsParams, SrsSource};
 use zkml_verifier::model::key::{pow2, table_size};
+use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
 use zkml_verifier::model::{LayerKey, ModelVerifyingKey};
 use zkml_verifier::DecodeError;
 
 use super::compile::{compile, Layer};
 use super::poly::{domain, interpolate};
+use super::prove::PROOF_HIDING;
 use crate::error::ProverError;
-use crate::kzg::{commit_with_blind, msm, Blinded};
+use crate::kzg::{commit_with_blind, msm, Blinded, DegreeProvingKey};
 use crate::quant::QuantizedModel;
 use crate::srs::{Srs, SrsOrigin};
 use ark_poly::EvaluationDomain;
@@ -28,7 +31,10 @@ pub const KEY_HIDING_DEGREE: usize = 2;
 #[derive(Debug, Clone)]
 pub struct ModelProvingKey {
     pub vk: ModelVerifyingKey,
+    /// The first `D` G1 powers, the blinding powers and `[1]_2, [tau]_2`.
     pub srs: Srs,
+    /// The powers the degree check needs (the last G2 powers of the parameters).
+    pub degree: DegreeProvingKey,
     pub layers: Vec<Layer>,
     pub weight_blinds: Vec<Vec<Fr>>,
     pub bias_blinds: Vec<Vec<Fr>>,
@@ -131,59 +137,73 @@ pub fn powers_needed(layers: &[Layer], scale_bits: u32, table_bits: u32) -> usiz
 pub fn setup<R: RngCore>(srs: &Srs, model: &QuantizedModel, rng: &mut R) -> Result<ModelProvingKey, ProverError> {
     let layers = compile(model)?;
     let (s, b) = (model.scale_bits, model.table_bits);
+    // Degree bounds are checked against the last G2 power the SRS's tau was ever published with
+    // (docs/protocols/kzg.md, "Degree bounds"), which a file cut from a larger ceremony lacks.
+    let published = srs.published_g2_powers().ok_or_else(|| match srs.origin {
+        SrsOrigin::Ceremony { power, ceremony_power, .. } => ProverError::InvalidArgument(format!(
+            "this SRS holds the first 2^{power} powers of a 2^{ceremony_power} powers-of-tau ceremony; the \
+             degree checks of a model need the ceremony's last G2 powers, which only its full file has: import \
+             the ceremony's 2^{ceremony_power} file"
+        )),
+        SrsOrigin::InsecureDev => ProverError::InvalidArgument("the SRS lacks G2 powers".into()),
+    })?;
+    let available = srs.powers_g1.len();
     let needed = powers_needed(&layers, s, b);
-    // Degree bounds are proven by shifting to degree D - 1, which is sound only if no power of
-    // tau beyond D - 1 is published. A dev SRS has no powers beyond its own; a powers-of-tau
-    // ceremony publishes more (tauG1 runs to 2^(power+1) - 2, and larger files of the same
-    // ceremony exist), so models are not set up over imported ceremonies yet.
-    let d = srs.powers_g1.len();
-    if let SrsOrigin::Ceremony { power, .. } = srs.origin {
-        return Err(ProverError::InvalidArgument(format!(
-            "model setup needs an SRS with no published powers beyond its own (its degree checks shift to the \
-             last power); this SRS was imported from a 2^{power} powers-of-tau ceremony, which publishes more \
-             (see docs/protocols/mlp.md); use an SRS made by 'prove srs new' for now"
-        )));
-    }
-    if needed > d {
+    if needed > available {
         let log = needed.next_power_of_two().trailing_zeros();
         return Err(ProverError::InvalidArgument(format!(
-            "the model needs an SRS with {needed} powers but this one has {d} (use an SRS of log size {log} or more)"
+            "the model needs an SRS with {needed} powers but this one has {available} (use an SRS of log size {log} or \
+             more)"
         )));
     }
-    let srs = Srs {
-        origin: srs.origin,
-        powers_g1: srs.powers_g1.clone(),
-        gamma_g1: srs.gamma_g1.clone(),
-        powers_g2: srs.powers_g2[..2].to_vec(),
-    };
+    // D: the G1 powers the prover keeps, enough for the model and for every fold class whose packed
+    // witness the SRS can hold (docs/protocols/accumulation.md, "What folds").
+    let d = layers
+        .iter()
+        .filter(|l| l.relu)
+        .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
+        .filter(|&w| w <= available)
+        .fold(needed, usize::max);
+    let mut keep = srs.clone();
+    keep.powers_g1.truncate(d);
+    keep.powers_g2.truncate(2);
     let mut keys = Vec::with_capacity(layers.len());
     let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());
     for l in &layers {
         let wb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
         let bb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
         let weight = commit_with_blind(
-            &srs,
+            &keep,
             &Blinded { poly: super::poly::poly(weight_coeffs(l)?), blind: super::poly::poly(wb.clone()) },
         )?;
         let bias = commit_with_blind(
-            &srs,
+            &keep,
             &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
         )?;
         keys.push(LayerKey { rows: l.rows as u32, cols: l.cols as u32, relu: l.relu, weight, bias });
         weight_blinds.push(wb);
         bias_blinds.push(bb);
     }
-    let table = table_commitments(&srs, s, b)?;
-    let vk = ModelVerifyingKey {
-        kzg: srs.verifying_key(),
+    let table = table_commitments(&keep, s, b)?;
+    let source = match srs.origin {
+        SrsOrigin::InsecureDev => SrsSource::Dev,
+        SrsOrigin::Ceremony { .. } => SrsSource::Ceremony,
+    };
+    // The degree check's bound is derived from the key's shape, so it is set once the shape is.
+    let placeholder = DegreeKey { g2_powers: 1, bound: 1, gamma_h: srs.gamma_g2, shift_h: srs.powers_g2[0] };
+    let mut vk = ModelVerifyingKey {
+        kzg: keep.verifying_key(),
+        params: SrsParams { source, file_digest: srs.source_digest(), degree: placeholder },
         srs_powers: d as u32,
         scale_bits: s,
         table_bits: b,
         layers: keys,
         table,
     };
+    let degree = DegreeProvingKey::new(srs, published, required_degree_bound(&vk), PROOF_HIDING + 1)?;
+    vk.params.degree = degree.key;
     vk.validate().map_err(|e| ProverError::Unsupported(e.to_string()))?;
-    Ok(ModelProvingKey { vk, srs, layers, weight_blinds, bias_blinds })
+    Ok(ModelProvingKey { vk, srs: keep, degree, layers, weight_blinds, bias_blinds })
 }
 
 /// Unblinded commitments to the table columns (deterministic given the SRS).
@@ -207,6 +227,9 @@ impl ModelProvingKey {
         };
         blob(&mut w, &zkml_verifier::envelope::Artifact::to_artifact_bytes(&self.vk));
         blob(&mut w, &self.srs.to_bytes());
+        w.put(&self.degree.key);
+        w.put(&self.degree.shifted_g2);
+        w.put(&self.degree.shifted_g1);
         w.len(self.layers.len());
         for ((l, wb), bb) in self.layers.iter().zip(&self.weight_blinds).zip(&self.bias_blinds) {
             blob(&mut w, l.name.as_bytes());
@@ -232,6 +255,12 @@ impl ModelProvingKey {
         }
         let vk = <ModelVerifyingKey as zkml_verifier::envelope::Artifact>::from_artifact_bytes(blob(&mut r, "pk vk")?)?;
         let srs = Srs::from_bytes(blob(&mut r, "pk srs")?)?;
+        let degree = DegreeProvingKey {
+            key: r.get("pk degree key")?,
+            shifted_g2: r.vec("pk degree G2 powers")?,
+            shifted_g1: r.vec("pk degree G1 powers")?,
+            gamma_g2: srs.gamma_g2,
+        };
         let count = r.len(9, "pk layers")?;
         let mut layers = Vec::with_capacity(count);
         let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());
@@ -259,6 +288,6 @@ impl ModelProvingKey {
             bias_blinds.push(r.vec("pk bias blind")?);
         }
         r.finish("model proving key")?;
-        Ok(Self { vk, srs, layers, weight_blinds, bias_blinds })
+        Ok(Self { vk, srs, degree, layers, weight_blinds, bias_blinds })
     }
 }

@@ -18,6 +18,12 @@ pub struct ProveOptions {
     /// Tests only: make the table side close on the table's own total `sum phi_T`, and report
     /// the first class's `E_sum` as whatever that needs instead of the sum of its members' totals.
     pub table_total_cheat: Option<TotalCheat>,
+    /// Tests only: a prover holding more G1 powers than the key uses (as anyone does for a
+    /// public ceremony) commits the degree shift with all of them, whatever its degree.
+    pub unbounded_shift: bool,
+    /// Tests only: on the last layer, move `V` to a polynomial of degree `2n - 1` that keeps the
+    /// Kronecker identity but makes the matmul sum equal the (false) accumulator's.
+    pub forge_last_v: bool,
 }
 
 /// How [`ProveOptions::table_total_cheat`] hides the difference in the first class's split.
@@ -31,6 +37,14 @@ pub enum TotalCheat {
 
 impl ProveOptions {
     pub fn new(mode: Mode) -> Self {
-        Self { mode, strict: true, wrong_fold_challenge: None, shift_lookup_total: None, table_total_cheat: None }
+        Self {
+            mode,
+            strict: true,
+            wrong_fold_challenge: None,
+            shift_lookup_total: None,
+            table_total_cheat: None,
+            unbounded_shift: false,
+            forge_last_v: false,
+        }
     }
 }

@@ -4,7 +4,7 @@ use ark_bn254::{Fr, G1Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{batch_inversion, Field, One, Zero};
 use ark_poly::univariate::DensePolynomial;
-use ark_poly::{EvaluationDomain, Polynomial};
+use ark_poly::Polynomial;
 use ark_std::cfg_iter;
 use ark_std::UniformRand;
 use rand::RngCore;
@@ -22,13 +22,14 @@ use zkml_verifier::model::{Int, ModelProof};
 use super::fold;
 use super::keys::{bias_coeffs, range_row, relu_row, table_columns, weight_coeffs, ModelProvingKey};
 use super::options::{ProveOptions, TotalCheat};
-use super::poly::{add_vanishing_blind, domain, interpolate, lagrange_at, poly, running_sum, Coset};
+use super::poly::{add_vanishing_blind, interpolate, lagrange_at, poly, running_sum, Coset};
 use super::witness::{witness, LayerWitness};
 use crate::error::ProverError;
 use crate::kzg::{add_scaled, commit_with_blind, open_batch, Blinded};
 
 /// Degree of the fresh blinding polynomial (in the `gamma` part) of every proof commitment.
-const HIDING: usize = 2;
+pub const PROOF_HIDING: usize = 2;
+const HIDING: usize = PROOF_HIDING;
 /// Degree of the `Z_H` multiple added to every polynomial opened at up to two points.
 const VANISHING_BLIND: usize = 1;
 const _: () = assert!(VANISHING_BLIND + 1 == BLINDED_EXTRA);
@@ -204,7 +205,7 @@ pub fn prove_witness_with<R: RngCore>(
     };
     stages.mark("witness");
     let (s, b) = (vk.scale_bits, vk.table_bits);
-    let big_d = vk.srs_powers as usize;
+    let big_d = vk.params.degree.bound as usize;
     let last = wit.last().ok_or_else(|| ProverError::Internal("no layers".into()))?;
     let out_rows = vk.output_len();
     let input_ints = input.iter().map(|&v| to_int(v, "input")).collect::<Result<Vec<_>, _>>()?;
@@ -281,8 +282,8 @@ pub fn prove_witness_with<R: RngCore>(
         for k in (1..m - 1).rev() {
             qb[k - 1] = block(k).iter().zip(&qb[k]).map(|(u, q)| *u + r * q).collect();
         }
-        let v: Vec<Fr> = block(0).iter().zip(&qb[0]).map(|(u, q)| *u + r * q).collect();
-        let q_coeffs: Vec<Fr> = qb.concat();
+        let mut v: Vec<Fr> = block(0).iter().zip(&qb[0]).map(|(u, q)| *u + r * q).collect();
+        let mut q_coeffs: Vec<Fr> = qb.concat();
 
         let lag = lagrange_at(m, r)?;
         let zb: Vec<Fr> =
@@ -290,7 +291,10 @@ pub fn prove_witness_with<R: RngCore>(
         let f2: Vec<Fr> = lag.iter().zip(&zb).map(|(a, b)| *a * b).collect();
         let c: Fr = f2.iter().sum();
 
-        let v_vals = domain(n)?.fft(&v);
+        if opts.forge_last_v && i + 1 == layout.layers.len() {
+            forge_v(&mut v, &mut q_coeffs, &frs(&w.input), c, r, n)?;
+        }
+        let v_vals = fold::values_on(&v, n)?;
         let a_vals = frs(&w.input);
         let f1: Vec<Fr> =
             v_vals.iter().zip(a_vals.iter().chain(std::iter::repeat(&Fr::zero()))).map(|(x, y)| *x * y).collect();
@@ -615,7 +619,10 @@ pub fn prove_witness_with<R: RngCore>(
             if strict {
                 return Err(ProverError::Internal(format!("constraints on the domain of size {d} do not hold")));
             }
-            quotient.truncate(d + 4);
+            // A cheating prover without spare powers cuts the quotient; one with them keeps it whole.
+            if !opts.unbounded_shift {
+                quotient.truncate(d + 4);
+            }
         }
         let idx = layout.quotient(d).ok_or_else(|| ProverError::Internal("quotient index".into()))?;
         coms[idx] = st.commit(idx, quotient)?;
@@ -623,7 +630,7 @@ pub fn prove_witness_with<R: RngCore>(
     // The combined degree shift, in the order of `claims`: per slot V (d = n), C, E (constants) for
     // layers on their own; for accumulators the packed components (E last), the error components,
     // Z and D, then the split of the members' summed witnesses: Low and E_sum.
-    let mut shift = vec![Fr::zero(); big_d];
+    let mut shift = vec![Fr::zero(); if opts.unbounded_shift { pk.srs.powers_g1.len().max(big_d) } else { big_d }];
     let mut kappa_k = Fr::one();
     let mut bound = |p: &[Fr], d: usize| {
         for (j, coeff) in p.iter().enumerate() {
@@ -661,9 +668,14 @@ pub fn prove_witness_with<R: RngCore>(
         }
     }
     coms[layout.shift()] = st.commit(layout.shift(), shift)?;
+    let shifted = st.get(layout.shift())?.clone();
+    let degree = match strict {
+        true => pk.degree.prove(pk.srs.powers_g1[0], &shifted, st.rng)?,
+        false => pk.degree.prove_unchecked(pk.srs.powers_g1[0], &shifted.poly.coeffs, &shifted.blind.coeffs, st.rng),
+    };
     let quotients = coms[layout.round3_start()..].to_vec();
     stages.mark("quotients");
-    let zeta = round3_challenge(&mut t, &quotients);
+    let zeta = round3_challenge(&mut t, &quotients, &degree);
     let ch = Challenges { r, alpha, beta, folds: fold_ch, lambda, kappa, zeta };
 
     // Evaluations, in layout order.
@@ -744,9 +756,31 @@ pub fn prove_witness_with<R: RngCore>(
         folds,
         decider,
         quotients,
+        degree,
         evals,
         opening,
     })
+}
+
+/// The cheat of [`ProveOptions::forge_last_v`]: `V' = V - t (X^n - r) L_j`, `Q' = Q + t L_j`
+/// keeps `W = V' + (X^n - r) Q'` and moves `sum_j V'(w^j) a_j` onto `c`; `deg V' = 2n - 1`.
+fn forge_v(v: &mut Vec<Fr>, q: &mut [Fr], a: &[Fr], c: Fr, r: Fr, n: usize) -> Result<(), ProverError> {
+    let v0 = fold::values_on(v, n)?;
+    let c_true: Fr = v0.iter().zip(a).map(|(x, y)| *x * y).sum();
+    let Some(j) = a.iter().position(|x| !x.is_zero()) else {
+        return Ok(());
+    };
+    let t = (c_true - c) * ((Fr::one() - r) * a[j]).inverse().unwrap_or_default();
+    let mut e = vec![Fr::zero(); n];
+    e[j] = Fr::one();
+    let lj = interpolate(&e, n)?;
+    v.resize(2 * n, Fr::zero());
+    for k in 0..n {
+        v[k] += t * r * lj[k];
+        v[n + k] -= t * lj[k];
+        q[k] += t * lj[k];
+    }
+    Ok(())
 }
 
 fn layer_poly(v: &[Blinded], i: usize) -> Result<&Blinded, ProverError> {

@@ -31,6 +31,10 @@ pub fn check_consistency<R: RngCore>(srs: &Srs, rng: &mut R) -> Result<(), SrsEr
     if gamma.is_zero() || gamma == g1 || gamma == tau_g1 {
         return Err(SrsError::Malformed("the blinding base is degenerate".into()));
     }
+    // [gamma]_1 and [gamma]_2 carry the same gamma.
+    if srs.gamma_g2.is_zero() || Bn254::pairing(gamma, g2) != Bn254::pairing(g1, srs.gamma_g2) {
+        return Err(SrsError::Inconsistent("gamma G1 vs gamma G2"));
+    }
     // [tau]_1 and [tau]_2 carry the same tau.
     if Bn254::pairing(tau_g1, g2) != Bn254::pairing(g1, tau_g2) {
         return Err(SrsError::Inconsistent("tau G1 vs tau G2"));
@@ -90,6 +94,10 @@ mod tests {
         let mut bad = srs.clone();
         bad.gamma_g1[3] = bad.gamma_g1[2];
         assert_eq!(check_consistency(&bad, &mut rng), Err(SrsError::Inconsistent("gamma tau G1 powers")));
+
+        let mut bad = srs.clone();
+        bad.gamma_g2 = bad.powers_g2[1];
+        assert_eq!(check_consistency(&bad, &mut rng), Err(SrsError::Inconsistent("gamma G1 vs gamma G2")));
 
         let mut bad = srs.clone();
         bad.powers_g2[4] = bad.powers_g2[5];

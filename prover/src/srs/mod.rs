@@ -1,13 +1,18 @@
-//! The structured reference string: powers of a secret `tau` in G1 and G2, and a few powers of
-//! `tau` times a second secret `gamma` in G1 (the blinding base of hiding KZG commitments).
+//! The structured reference string: powers of a secret `tau` in G1 and G2, a few powers of `tau`
+//! times a second secret `gamma` in G1 and `[gamma]_2` (the blinding base of hiding KZG
+//! commitments, and its image for degree checks).
 //!
 //! An SRS comes either from [`Srs::insecure_dev`] (the secrets are sampled locally: fine for
 //! tests and demos, worthless for security) or from a public powers-of-tau ceremony through
-//! [`ptau::import`], where `gamma` is the ceremony's `alpha`.
+//! [`ptau::import`], where `gamma` is the ceremony's `beta`.
 //!
 //! File format: the `Srs` envelope (see `zkml_verifier::envelope`), then
-//! `origin u8 [power u32, source digest 32 bytes]`, three `u32` counts and the points in arkworks'
-//! uncompressed encoding (G1 64 bytes, G2 128 bytes). Every point is validated when read.
+//! `origin u8 [power u32, ceremony power u32, source digest 32 bytes]`, three `u32` counts, the
+//! points in arkworks' uncompressed encoding (G1 64 bytes, G2 128 bytes), then `[gamma]_2`.
+//! Every point is validated when read.
+//!
+//! `powers_g2` always holds every G2 power the file had: degree checks are made against the last
+//! G2 power the parameters' `tau` was ever published with (`docs/protocols/kzg.md`).
 
 mod check;
 mod dev;
@@ -43,8 +48,11 @@ pub enum SrsOrigin {
     InsecureDev,
     /// Imported from a powers-of-tau ceremony file.
     Ceremony {
-        /// The ceremony's power (the file holds 2^power powers).
+        /// The file's power (it holds `2^power` G2 powers).
         power: u32,
+        /// The ceremony's power: a file cut from a larger ceremony (as the Hermez files are) says
+        /// so here, and the full ceremony published `2^ceremony_power` G2 powers of the same `tau`.
+        ceremony_power: u32,
         /// Digest of the imported file.
         source: Digest,
     },
@@ -58,8 +66,10 @@ pub struct Srs {
     pub powers_g1: Vec<G1Affine>,
     /// `[gamma * tau^i]_1`, `i = 0..GAMMA_POWERS` (or fewer for tiny SRSs).
     pub gamma_g1: Vec<G1Affine>,
-    /// `[tau^i]_2`, `i = 0..m`.
+    /// `[tau^i]_2`, `i = 0..m`: every G2 power of the source.
     pub powers_g2: Vec<G2Affine>,
+    /// `[gamma]_2`.
+    pub gamma_g2: G2Affine,
 }
 
 impl Srs {
@@ -76,6 +86,26 @@ impl Srs {
     /// The KZG verifying key: `[1]_1, [gamma]_1, [1]_2, [tau]_2`.
     pub fn verifying_key(&self) -> VerifyingKey {
         VerifyingKey { g: self.powers_g1[0], gamma_g: self.gamma_g1[0], h: self.powers_g2[0], tau_h: self.powers_g2[1] }
+    }
+
+    /// Digest of this SRS's source: the ceremony file, or the dev SRS's own encoding.
+    pub fn source_digest(&self) -> Digest {
+        match self.origin {
+            SrsOrigin::Ceremony { source, .. } => source,
+            SrsOrigin::InsecureDev => zkml_verifier::transcript::digest(&self.to_bytes()),
+        }
+    }
+
+    /// Number of G2 powers the SRS's `tau` was ever published with, when known: all of a dev
+    /// SRS's; a ceremony file's own only when it is the whole ceremony (`None` for a file cut
+    /// from a larger one, which lacks the last powers degree checks need).
+    pub fn published_g2_powers(&self) -> Option<usize> {
+        match self.origin {
+            SrsOrigin::InsecureDev => Some(self.powers_g2.len()),
+            SrsOrigin::Ceremony { power, ceremony_power, .. } => {
+                (power == ceremony_power && self.powers_g2.len() == 1usize << power).then_some(self.powers_g2.len())
+            }
+        }
     }
 
     /// Structural invariants every SRS must satisfy.
@@ -96,9 +126,10 @@ impl Srs {
         let mut w = envelope::writer(Kind::Srs);
         match self.origin {
             SrsOrigin::InsecureDev => w.u8(0),
-            SrsOrigin::Ceremony { power, source } => {
+            SrsOrigin::Ceremony { power, ceremony_power, source } => {
                 w.u8(1);
                 w.u32(power);
+                w.u32(ceremony_power);
                 w.bytes(&source.0);
             }
         }
@@ -112,7 +143,7 @@ impl Srs {
         for p in self.powers_g1.iter().chain(&self.gamma_g1) {
             p.serialize_with_mode(&mut bytes, Compress::No).expect("writing to a Vec cannot fail");
         }
-        for p in &self.powers_g2 {
+        for p in self.powers_g2.iter().chain([&self.gamma_g2]) {
             p.serialize_with_mode(&mut bytes, Compress::No).expect("writing to a Vec cannot fail");
         }
         bytes
@@ -123,7 +154,11 @@ impl Srs {
         let mut r = envelope::open_kind(bytes, Kind::Srs)?;
         let origin = match r.u8("srs origin")? {
             0 => SrsOrigin::InsecureDev,
-            1 => SrsOrigin::Ceremony { power: r.u32("srs ceremony power")?, source: r.get("srs source digest")? },
+            1 => SrsOrigin::Ceremony {
+                power: r.u32("srs file power")?,
+                ceremony_power: r.u32("srs ceremony power")?,
+                source: r.get("srs source digest")?,
+            },
             v => return Err(DecodeError::InvalidValue { what: "srs origin", value: u64::from(v) }),
         };
         let n_g1 = r.len(G1_UNCOMPRESSED, "srs G1 powers")?;
@@ -132,8 +167,11 @@ impl Srs {
         let powers_g1 = read_points::<G1Affine>(&mut r, n_g1, G1_UNCOMPRESSED, "srs G1 powers")?;
         let gamma_g1 = read_points::<G1Affine>(&mut r, n_gamma, G1_UNCOMPRESSED, "srs gamma powers")?;
         let powers_g2 = read_points::<G2Affine>(&mut r, n_g2, G2_UNCOMPRESSED, "srs G2 powers")?;
+        let [gamma_g2] = read_points::<G2Affine>(&mut r, 1, G2_UNCOMPRESSED, "srs gamma G2")?
+            .try_into()
+            .map_err(|_| DecodeError::InvalidPoint { what: "srs gamma G2" })?;
         r.finish("srs")?;
-        Ok(Self { origin, powers_g1, gamma_g1, powers_g2 })
+        Ok(Self { origin, powers_g1, gamma_g1, powers_g2, gamma_g2 })
     }
 
     pub fn write(&self, path: &Path) -> Result<(), ProverError> {
@@ -177,9 +215,12 @@ mod tests {
         long.push(0);
         assert!(matches!(Srs::from_bytes(&long), Err(DecodeError::TrailingBytes { .. })));
         assert!(matches!(Srs::from_bytes(&bytes[..bytes.len() - 1]), Err(DecodeError::UnexpectedEnd { .. })));
-        // Corrupt the x coordinate of the last G2 point.
+        // Corrupt the x coordinate of the last G2 power, then of [gamma]_2.
         let mut bad = bytes.clone();
-        let at = bad.len() - 100;
+        bad[bytes.len() - 100] ^= 0x55;
+        assert_eq!(Srs::from_bytes(&bad), Err(DecodeError::InvalidPoint { what: "srs gamma G2" }));
+        let mut bad = bytes.clone();
+        let at = bad.len() - 128 - 100;
         bad[at] ^= 0x55;
         assert_eq!(Srs::from_bytes(&bad), Err(DecodeError::InvalidPoint { what: "srs G2 powers" }));
     }

@@ -28,20 +28,21 @@
 //! # Mapping onto [`Srs`]
 //!
 //! With `n = 2^log_size` (default: the file's `2^power`): `powers_g1 = tauG1[0..n]`,
-//! `powers_g2 = tauG2[0..n]` and `gamma_g1 = alphaTauG1[0..min(n, GAMMA_POWERS)]`. The ceremony's
-//! `alpha` plays the role of our blinding secret `gamma`: like `tau`, it is the product of every
-//! contributor's share, so nobody knows it as long as one contributor was honest. `beta` is not
-//! used.
+//! `powers_g2 = tauG2` (all of it: degree checks use the last G2 powers),
+//! `gamma_g1 = betaTauG1[0..min(n, GAMMA_POWERS)]` and `gamma_g2 = betaG2`. The ceremony's `beta`
+//! plays the role of our blinding secret `gamma`: like `tau`, it is the product of every
+//! contributor's share, so nobody knows it as long as one contributor was honest, and the file
+//! publishes its G2 image, which the degree checks need (`alpha` has none). `alpha` is not used.
 //!
 //! # Checks
 //!
 //! The section table is parsed first; every section must fit in the file, known sections may
-//! not repeat, nothing may follow the last section, and the sections we need (1 to 4) must be
-//! present with exactly the expected sizes (5 and 6 too when present). Only the points kept are
+//! not repeat, nothing may follow the last section, and the sections we need (1, 2, 3, 5, 6) must
+//! be present with exactly the expected sizes (4 too when present). Only the points kept are
 //! decoded; each coordinate must be canonical (`< q`), and each point on the curve and in the
 //! prime-order subgroup. The result then goes through [`check_consistency`] (standard generators,
-//! `tau` and `alpha` not degenerate, randomised pairing checks that every run holds successive
-//! powers of one `tau`).
+//! `tau` and `beta` not degenerate, randomised pairing checks that every run holds successive
+//! powers of one `tau`, and that `[beta]_1`, `[beta]_2` carry the same `beta`).
 
 use std::path::Path;
 
@@ -106,19 +107,18 @@ pub fn import_bytes<R: RngCore>(bytes: &[u8], log_size: Option<u32>, rng: &mut R
     let header = get(HEADER)?;
     let tau_g1 = get(TAU_G1)?;
     let tau_g2 = get(TAU_G2)?;
-    let alpha_tau_g1 = get(ALPHA_TAU_G1)?;
-    let power = parse_header(header)?;
+    let beta_tau_g1 = get(BETA_TAU_G1)?;
+    let beta_g2 = get(BETA_G2)?;
+    let (power, ceremony_power) = parse_header(header)?;
 
     // power <= 28, so none of these overflow.
     let file_n = 1usize << power;
     expect_size(TAU_G1, tau_g1, (2 * file_n - 1) * G1_BYTES)?;
     expect_size(TAU_G2, tau_g2, file_n * G2_BYTES)?;
-    expect_size(ALPHA_TAU_G1, alpha_tau_g1, file_n * G1_BYTES)?;
-    if let Some(beta) = sections[BETA_TAU_G1 as usize - 1] {
-        expect_size(BETA_TAU_G1, beta, file_n * G1_BYTES)?;
-    }
-    if let Some(beta) = sections[BETA_G2 as usize - 1] {
-        expect_size(BETA_G2, beta, G2_BYTES)?;
+    expect_size(BETA_TAU_G1, beta_tau_g1, file_n * G1_BYTES)?;
+    expect_size(BETA_G2, beta_g2, G2_BYTES)?;
+    if let Some(alpha) = sections[ALPHA_TAU_G1 as usize - 1] {
+        expect_size(ALPHA_TAU_G1, alpha, file_n * G1_BYTES)?;
     }
 
     let log = log_size.unwrap_or(power);
@@ -129,14 +129,18 @@ pub fn import_bytes<R: RngCore>(bytes: &[u8], log_size: Option<u32>, rng: &mut R
     let r_inv = montgomery_r_inv();
     let powers_g1 = decode_points(tau_g1, n, G1_BYTES, section_name(TAU_G1), |c| g1_point(c, r_inv))?;
     let gamma_g1 =
-        decode_points(alpha_tau_g1, n.min(GAMMA_POWERS), G1_BYTES, section_name(ALPHA_TAU_G1), |c| g1_point(c, r_inv))?;
-    let powers_g2 = decode_points(tau_g2, n, G2_BYTES, section_name(TAU_G2), |c| g2_point(c, r_inv))?;
+        decode_points(beta_tau_g1, n.min(GAMMA_POWERS), G1_BYTES, section_name(BETA_TAU_G1), |c| g1_point(c, r_inv))?;
+    let powers_g2 = decode_points(tau_g2, file_n, G2_BYTES, section_name(TAU_G2), |c| g2_point(c, r_inv))?;
+    let [gamma_g2] = decode_points(beta_g2, 1, G2_BYTES, section_name(BETA_G2), |c| g2_point(c, r_inv))?
+        .try_into()
+        .map_err(|_| SrsError::Malformed("betaG2 holds no point".into()))?;
 
     let srs = Srs {
-        origin: SrsOrigin::Ceremony { power, source: zkml_verifier::transcript::digest(bytes) },
+        origin: SrsOrigin::Ceremony { power, ceremony_power, source: zkml_verifier::transcript::digest(bytes) },
         powers_g1,
         gamma_g1,
         powers_g2,
+        gamma_g2,
     };
     check_consistency(&srs, rng)?;
     Ok(srs)
@@ -208,8 +212,8 @@ fn section_table(bytes: &[u8]) -> Result<[Option<&[u8]>; KNOWN_SECTIONS], SrsErr
     Ok(sections)
 }
 
-/// Checks the header section (curve and sizes) and returns the file's power.
-fn parse_header(h: &[u8]) -> Result<u32, SrsError> {
+/// Checks the header section (curve and sizes) and returns the file's power and the ceremony's.
+fn parse_header(h: &[u8]) -> Result<(u32, u32), SrsError> {
     let n8 = u32_at(h, 0).ok_or_else(|| wrong_size(HEADER, HEADER_BYTES, h.len()))?;
     if n8 as usize != N8 {
         // Another curve (BLS12-381 has 48-byte base field elements).
@@ -227,7 +231,13 @@ fn parse_header(h: &[u8]) -> Result<u32, SrsError> {
             "power {power} exceeds {MAX_POWER}, the largest a BN254 ceremony supports"
         )));
     }
-    Ok(power)
+    let ceremony_power = u32_at(h, 4 + N8 + 4).ok_or_else(|| wrong_size(HEADER, HEADER_BYTES, h.len()))?;
+    if !(power..=MAX_POWER).contains(&ceremony_power) {
+        return Err(SrsError::Malformed(format!(
+            "ceremony power {ceremony_power} is below the file's power {power} or above {MAX_POWER}"
+        )));
+    }
+    Ok((power, ceremony_power))
 }
 
 fn wrong_size(id: u32, expected: usize, actual: usize) -> SrsError {

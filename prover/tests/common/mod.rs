@@ -9,7 +9,7 @@ use zkml_prover::model::{setup, ModelProvingKey};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::model::ModelProof;
-use zkml_verifier::{Fr, G1};
+use zkml_verifier::{Fr, G1, G2};
 
 /// A random MLP with layer sizes `dims`, calibrated on one random input (returned, as floats), and
 /// its proving key over a small dev SRS; everything drawn from `seed`.
@@ -62,5 +62,11 @@ pub fn tampered_fields(proof: &ModelProof) -> Vec<(String, ModelProof)> {
         p.opening.openings[i].blind_eval += Fr::one();
         cases.push((format!("opening blind {i}"), p));
     }
+    let mut p = proof.clone();
+    p.degree.shifted = (p.degree.shifted + G2::generator()).into_affine();
+    cases.push(("degree check S".into(), p));
+    let mut p = proof.clone();
+    p.degree.blind = moved(&p.degree.blind);
+    cases.push(("degree check R".into(), p));
     cases
 }

@@ -260,7 +260,7 @@ pub fn claims(
     };
     let zeta = ch.zeta;
     let s = vk.scale_bits;
-    let big_d = vk.srs_powers as usize;
+    let big_d = vk.params.degree.bound as usize;
     let slots = (0..layout.slots.len()).map(|i| slot_polys(layout, ch, i)).collect::<Result<Vec<_>, Error>>()?;
     let mut out = Vec::new();
     let mut open = |terms: &Lc, point: u32, value: Fr| out.push(Claim { terms: terms.clone(), point, value });
@@ -301,13 +301,15 @@ pub fn claims(
 
     // 2. Kronecker reduction W = V + (X^n - r) Q; for accumulators, the packing of the folded
     //    witness and error into their components; and every degree bound at once:
-    //    Shift = sum_k kappa^k X^(D - d_k) P_k has degree < D only if every term does.
+    //    Shift = sum_k kappa^k X^(D - d_k) P_k has degree < D only if every term does, with D the
+    //    key's checked bound (the pairing check of `kzg::add_degree_check` shows deg Shift < D).
     let mut shift_terms = vec![(Base::Proof(layout.shift()), Fr::one())];
     let mut kappa_k = Fr::one();
-    let mut bound = |p: &Lc, d: usize| {
-        let k = -kappa_k * zeta.pow([big_d.saturating_sub(d) as u64]);
-        shift_terms.extend(scaled(p, k));
+    let mut bound = |p: &Lc, d: usize| -> Result<(), Error> {
+        let e = big_d.checked_sub(d).ok_or(Error::BadKey("a degree bound exceeds the key's checked bound"))?;
+        shift_terms.extend(scaled(p, -kappa_k * zeta.pow([e as u64])));
         kappa_k *= ch.kappa;
+        Ok(())
     };
     for sp in &slots {
         let zn_minus_r = zeta.pow([sp.n as u64]) - ch.r;
@@ -330,7 +332,7 @@ pub fn claims(
                     let mut o = 0usize;
                     for (comp, &w) in comps.iter().zip(widths) {
                         terms.extend(scaled(comp, -zeta.pow([o as u64])));
-                        bound(comp, w);
+                        bound(comp, w)?;
                         o += w;
                     }
                     out.push(Claim { terms, point: 0, value: Fr::zero() });
@@ -345,13 +347,13 @@ pub fn claims(
                     (e_sum.clone(), -zeta.pow([o_e as u64])),
                 ]);
                 out.push(Claim { terms, point: 0, value: Fr::zero() });
-                bound(low, o_e);
-                bound(e_sum, 1);
+                bound(low, o_e)?;
+                bound(e_sum, 1)?;
             }
             _ => {
-                bound(&sp.v, sp.n);
-                bound(&sp.c, 1);
-                bound(&sp.e, 1);
+                bound(&sp.v, sp.n)?;
+                bound(&sp.c, 1)?;
+                bound(&sp.e, 1)?;
             }
         }
     }

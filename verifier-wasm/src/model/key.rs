@@ -6,7 +6,7 @@ use crate::codec::{Decode, Encode, Reader, Writer, G1_BYTES};
 use crate::envelope::{Artifact, Kind};
 use crate::error::{DecodeError, Error};
 use crate::hex::Digest;
-use crate::kzg::VerifyingKey;
+use crate::kzg::{SrsParams, VerifyingKey};
 use crate::transcript::digest;
 use crate::G1;
 
@@ -61,8 +61,10 @@ impl Decode for LayerKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelVerifyingKey {
     pub kzg: VerifyingKey,
-    /// `D`: the number of G1 powers the prover may commit with (degree bounds are proven by
-    /// shifting to degree `D - 1`).
+    /// Where the SRS came from and the points of the degree check (covered by the digest).
+    pub params: SrsParams,
+    /// `D`: the number of G1 powers the honest prover commits with (sizes the layout; soundness
+    /// does not depend on it: degree bounds are checked against `params.degree`).
     pub srs_powers: u32,
     /// `s`: activations have scale `2^s`, accumulators `2^(2s)`.
     pub scale_bits: u32,
@@ -104,6 +106,7 @@ impl ModelVerifyingKey {
     /// Structural checks: a chain of layers whose sizes fit the key's SRS.
     pub fn validate(&self) -> Result<(), Error> {
         self.kzg.validate()?;
+        self.params.degree.validate(&self.kzg)?;
         if self.layers.is_empty() || self.layers.len() > MAX_LAYERS {
             return Err(Error::BadKey("no layers, or more than 1024"));
         }
@@ -157,6 +160,7 @@ impl Artifact for ModelVerifyingKey {
 
     fn encode_payload(&self, w: &mut Writer) {
         self.kzg.encode(w);
+        w.put(&self.params);
         w.u32(self.srs_powers);
         w.u32(self.scale_bits);
         w.u32(self.table_bits);
@@ -169,6 +173,7 @@ impl Artifact for ModelVerifyingKey {
     fn decode_payload(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Self {
             kzg: VerifyingKey::decode(r)?,
+            params: r.get("vk srs parameters")?,
             srs_powers: r.u32("vk srs size")?,
             scale_bits: r.u32("vk scale bits")?,
             table_bits: r.u32("vk table bits")?,

@@ -45,6 +45,26 @@ pub fn round1_widths(m: usize) -> [usize; 2] {
     [m + BLINDED_EXTRA, m + BLINDED_EXTRA]
 }
 
+/// The largest degree bound a proof of either mode checks for this key: `n` (the partial weight
+/// evaluation `V`) for layers on their own; every packed component, error component, `Z`, `D` and
+/// `Low` (bound `o_E`) for fold classes. Setup writes it into the key's degree check.
+pub fn required_degree_bound(vk: &ModelVerifyingKey) -> usize {
+    let per_layer = vk.layers.iter().map(|l| pow2(l.cols));
+    let classes = fold_classes(vk, &dims(vk)).into_iter().flat_map(|c| {
+        let (n, m) = (c.n, c.m);
+        witness_widths(n, m)
+            .into_iter()
+            .chain(error_widths(n, m))
+            .chain(round1_widths(m))
+            .chain([lookup_total_offset(n, m)])
+    });
+    per_layer.chain(classes).fold(1, usize::max)
+}
+
+fn dims(vk: &ModelVerifyingKey) -> Vec<(usize, usize, bool)> {
+    vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.relu)).collect()
+}
+
 /// Commitments per fold class in the decider section: the accumulator's round-2 witness (9, `E`
 /// included), its error components (3), its `Z`, `D` (2), and `Low`, `E_sum` (2), which split the
 /// sum of the members' packed witnesses at the lookup total.
@@ -219,7 +239,7 @@ impl Layout {
     /// `2^20`, `n m <= D`); every caller validates first.
     pub fn new(vk: &ModelVerifyingKey, mode: Mode) -> Self {
         let mut c = Counter(0);
-        let dims: Vec<(usize, usize, bool)> = vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.relu)).collect();
+        let dims = dims(vk);
         let mut classes = match mode {
             Mode::PerLayer => Vec::new(),
             Mode::Accumulated => fold_classes(vk, &dims),

@@ -12,7 +12,7 @@ use crate::codec::{Decode, Encode, G1Uncompressed, Reader, Writer};
 use crate::envelope::{open, writer, Artifact, Kind};
 use crate::error::DecodeError;
 use crate::hex::Digest;
-use crate::kzg::BatchOpeningProof;
+use crate::kzg::{BatchOpeningProof, DegreeProof};
 use crate::{Fr, G1};
 
 /// A quantised value as it travels in a proof (`i32`, little-endian two's complement).
@@ -59,6 +59,8 @@ pub struct ModelProof {
     pub decider: Vec<G1>,
     /// Round 3: one quotient per constraint domain, then the combined degree shift.
     pub quotients: Vec<G1>,
+    /// The shift's degree check (`kzg::add_degree_check`).
+    pub degree: DegreeProof,
     /// The opened evaluations, in layout order.
     pub evals: Vec<Fr>,
     pub opening: BatchOpeningProof,
@@ -101,6 +103,8 @@ impl ModelProof {
             }
             end(w, name);
         }
+        w.put(&self.degree);
+        end(w, "degree");
         w.put(&self.evals);
         end(w, "evaluations");
         w.put(&self.opening);
@@ -109,7 +113,7 @@ impl ModelProof {
 
     /// Bytes of each section of the enveloped encoding, in order (`header_and_digest`,
     /// `public_values`, `round1`, `round2`, [`cross_terms`, `accumulators`,] `quotients`,
-    /// `evaluations`, `opening`); they add up to the artifact's size.
+    /// `degree`, `evaluations`, `opening`); they add up to the artifact's size.
     pub fn section_sizes(&self) -> Vec<(&'static str, usize)> {
         let mut out = Vec::new();
         let mut w = writer(self.kind());
@@ -139,6 +143,7 @@ impl ModelProof {
             folds,
             decider,
             quotients: points(r, mode, "proof quotient")?,
+            degree: r.get("proof degree check")?,
             evals: r.vec("proof evaluation")?,
             opening: r.get("proof opening")?,
         })

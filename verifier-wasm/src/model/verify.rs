@@ -10,10 +10,14 @@ use super::proof::ModelProof;
 use crate::envelope::Artifact;
 use crate::error::Error;
 use crate::hex::Digest;
-use crate::kzg::{verify_batch_combos, Query};
+use crate::kzg::{add_degree_check, verify_batch_combos, DegreeProof, Query, SrsSource};
 use crate::pairing::PairingBatch;
 use crate::transcript::{labels, Transcript};
 use crate::{Fr, G1};
+
+/// Miller loops of a model proof's final multi-pairing: `[1]_2` and `[tau]_2` (the batch
+/// opening), `[tau^e]_2`, the proof's `S` and `[gamma]_2` (the degree check).
+pub const MODEL_PAIRINGS: usize = 5;
 
 /// What a valid proof establishes: the model with this digest maps `input` to `output`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +28,8 @@ pub struct ModelVerdict {
     pub output: Vec<i32>,
     /// Miller loops in the final multi-pairing.
     pub pairings: usize,
+    /// Where the key's SRS came from: proofs under a `Dev` SRS convince nobody who did not make it.
+    pub srs_source: SrsSource,
 }
 
 impl ModelVerdict {
@@ -63,9 +69,11 @@ pub fn decider_challenges(t: &mut Transcript, decider: &[G1]) -> (Fr, Fr) {
     (t.challenge(labels::MODEL_LAMBDA), t.challenge(labels::MODEL_KAPPA))
 }
 
-/// Absorbs round 3 (the quotients, then the degree shift) and draws `zeta`.
-pub fn round3_challenge(t: &mut Transcript, round3: &[G1]) -> Fr {
+/// Absorbs round 3 (the quotients, then the degree shift, then the shift's degree check) and
+/// draws `zeta`.
+pub fn round3_challenge(t: &mut Transcript, round3: &[G1], degree: &DegreeProof) -> Fr {
     t.absorb(labels::MODEL_QUOTIENTS, round3);
+    t.absorb(labels::MODEL_DEGREE, degree);
     t.challenge(labels::MODEL_ZETA)
 }
 
@@ -91,7 +99,7 @@ pub fn replay(t: &mut Transcript, layout: &Layout, proof: &ModelProof) -> Result
             decider_challenges(t, &proof.decider)
         }
     };
-    let zeta = round3_challenge(t, &proof.quotients);
+    let zeta = round3_challenge(t, &proof.quotients, &proof.degree);
     Ok(Challenges { r, alpha, beta, folds, lambda, kappa, zeta })
 }
 
@@ -164,6 +172,10 @@ pub fn verify_model(
     }
     let mut batch = PairingBatch::new();
     verify_batch_combos(&vk.kzg, &mut t, &combos, &pts, &queries, &proof.opening, &mut batch)?;
+    // deg Shift < D against every power the parameters' tau was published with.
+    let shift = commitment(Base::Proof(layout.shift()))?;
+    let weight = t.challenge(labels::MODEL_DEGREE_WEIGHT);
+    add_degree_check(&vk.kzg, &vk.params.degree, shift, &proof.degree, weight, &mut batch);
     let pairings = batch.pairings();
     batch.check()?;
     Ok(ModelVerdict {
@@ -172,6 +184,7 @@ pub fn verify_model(
         input: proof.input.iter().map(|v| v.0).collect(),
         output: proof.output.iter().map(|v| v.0).collect(),
         pairings,
+        srs_source: vk.params.source,
     })
 }
 
