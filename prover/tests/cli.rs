@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 fn prove(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prove")).args(args).output().expect("run prove")
+    // Tests may seed the blinding of keys and proofs.
+    Command::new(env!("CARGO_BIN_EXE_prove")).args(args).env("ZKML_INSECURE_SEED", "1").output().expect("run prove")
 }
 
 fn stderr(o: &Output) -> String {
@@ -441,4 +442,34 @@ fn deep_onnx_model_folds_through_the_cli() {
     std::fs::write(&bad, &bytes).unwrap();
     let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&bad)]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn seeded_blinding_is_refused_outside_tests() {
+    let dir = tmp("seed-refused");
+    let o = Command::new(env!("CARGO_BIN_EXE_prove"))
+        .args(["prove", "--pk", "missing.pk", "--input", "missing.json", "-o", s(&dir.join("p")), "--seed", "1"])
+        .env_remove("ZKML_INSECURE_SEED")
+        .output()
+        .unwrap();
+    // The key is read first; a seeded prove of a real key is refused before any blinding is drawn.
+    assert_eq!(o.status.code(), Some(2));
+    let m = mnist();
+    let o = Command::new(env!("CARGO_BIN_EXE_prove"))
+        .args([
+            "prove",
+            "--pk",
+            s(&m.pk),
+            "--input",
+            s(&model_fixture("mnist_mlp.input.json")),
+            "-o",
+            s(&dir.join("p")),
+        ])
+        .args(["--seed", "1"])
+        .env_remove("ZKML_INSECURE_SEED")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--seed makes the blinding"), "{}", stderr(&o));
+    assert!(!dir.join("p").exists());
 }

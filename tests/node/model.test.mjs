@@ -166,8 +166,8 @@ test("the fixtures are what the tests expect", () => {
   assert.equal(view(OTHER_VK).getUint16(6, true), KIND_MODEL_VK);
   assert.equal(view(PROOF).getUint16(6, true), KIND_MODEL_PROOF);
   assert.equal(view(WRONG_WEIGHT_PROOF).getUint16(6, true), KIND_MODEL_PROOF);
-  assert.deepEqual({ ...inspect(VK) }, { kind: "model verifying key", formatVersion: 1, bytes: VK.length });
-  assert.deepEqual({ ...inspect(PROOF) }, { kind: "accumulated model proof", formatVersion: 1, bytes: PROOF.length });
+  assert.deepEqual({ ...inspect(VK) }, { kind: "model verifying key", formatVersion: 2, bytes: VK.length });
+  assert.deepEqual({ ...inspect(PROOF) }, { kind: "accumulated model proof", formatVersion: 2, bytes: PROOF.length });
   const raw = rawValues(PROOF);
   assert.equal(raw.input.length, INPUTS);
   assert.equal(raw.output.length, OUTPUTS);

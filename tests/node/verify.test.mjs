@@ -57,8 +57,8 @@ function assertRejected(vk, proof, what) {
   return "invalid";
 }
 
-test("formatVersion is 1 and matches the fixtures' envelopes", () => {
-  assert.equal(formatVersion(), 1);
+test("formatVersion is 2 and matches the fixtures' envelopes", () => {
+  assert.equal(formatVersion(), 2);
   const view = new DataView(PROOF.buffer, PROOF.byteOffset);
   assert.equal(view.getUint16(4, true), formatVersion());
 });
@@ -163,14 +163,14 @@ test("trailing bytes and garbage throw", () => {
     assertThrows(() => verifyKzgBatch(h, PROOF), `garbage key payload #${k}`);
   }
   // A newer format version and an unknown kind are named in the message.
-  assertThrows(() => verifyKzgBatch(VK, flip(PROOF, 4, 0x02)), "format version 3", /version 3/);
+  assertThrows(() => verifyKzgBatch(VK, flip(PROOF, 4, 0x01)), "format version 3", /version 3/);
   assertThrows(() => verifyKzgBatch(VK, flip(PROOF, 6, 0x40)), "unknown kind", /unknown artifact kind/);
   assert.equal(verifyKzgBatch(VK, PROOF).valid, true);
 });
 
 test("inspect reports the kinds, the format version and the size", () => {
-  assert.deepEqual({ ...inspect(VK) }, { kind: "KZG verifying key", formatVersion: 1, bytes: VK.length });
-  assert.deepEqual({ ...inspect(PROOF) }, { kind: "KZG batch-opening proof", formatVersion: 1, bytes: PROOF.length });
+  assert.deepEqual({ ...inspect(VK) }, { kind: "KZG verifying key", formatVersion: 2, bytes: VK.length });
+  assert.deepEqual({ ...inspect(PROOF) }, { kind: "KZG batch-opening proof", formatVersion: 2, bytes: PROOF.length });
   assertThrows(() => inspect(new Uint8Array(0)), "inspect of nothing", /magic/);
   assertThrows(() => inspect(new TextEncoder().encode("ZKML")), "inspect of a bare magic", /truncated/);
 });

@@ -82,13 +82,29 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// A seeded generator (reproducible fixtures) or a fresh one.
-pub fn rng(seed: Option<u64>) -> rand_chacha::ChaCha20Rng {
+/// Environment variable that allows `--seed` on `setup` and `prove` (tests and fixtures only).
+pub const SEED_ENV: &str = "ZKML_INSECURE_SEED";
+
+/// A fresh generator, or a seeded one for `setup` and `prove`, which only tests and fixtures may
+/// ask for: blinds drawn from a known seed hide nothing from whoever knows it (the weight
+/// commitments of a seeded setup, and proofs, become open to guess-and-check). The seed is
+/// hashed with `context` (the key and the input), so two proofs never share blinds.
+pub fn blinding_rng(seed: Option<u64>, context: &[&[u8]]) -> Result<rand_chacha::ChaCha20Rng, Failure> {
     use rand::SeedableRng;
-    match seed {
-        Some(s) => rand_chacha::ChaCha20Rng::seed_from_u64(s),
-        None => rand_chacha::ChaCha20Rng::from_entropy(),
+    let Some(seed) = seed else {
+        return Ok(rand_chacha::ChaCha20Rng::from_entropy());
+    };
+    if std::env::var_os(SEED_ENV).is_none() {
+        return Err(Failure::Usage(format!(
+            "--seed makes the blinding of keys and proofs reproducible by anyone who knows the seed, which \
+             undoes their zero knowledge; it is for tests and fixtures only (set {SEED_ENV}=1 to allow it)"
+        )));
     }
+    let mut bytes = seed.to_le_bytes().to_vec();
+    for c in context {
+        bytes.extend(zkml_verifier::transcript::digest(c).0);
+    }
+    Ok(rand_chacha::ChaCha20Rng::from_seed(zkml_verifier::transcript::digest(&bytes).0))
 }
 
 /// Reads a whole file, naming it on failure.

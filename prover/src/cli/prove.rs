@@ -27,8 +27,9 @@ pub struct Args {
     /// Also write the proven outputs, dequantised ({"output_data": [[...]]}).
     #[arg(long, value_name = "OUT.json")]
     output: Option<PathBuf>,
-    /// Seed for the proof's blinding (reproducible fixtures); default: fresh randomness.
-    #[arg(long)]
+    /// Tests and fixtures only (needs ZKML_INSECURE_SEED=1): seed for the proof's blinding, hashed
+    /// with the key and the input; default: fresh randomness.
+    #[arg(long, hide = true)]
     seed: Option<u64>,
     /// Check every layer on its own commitments instead of folding hidden layers of equal shape
     /// into one accumulator per class (the per-layer proof format, kind 6; for comparison).
@@ -56,7 +57,9 @@ pub fn run(a: Args) -> CmdResult {
     pb.set_message("proving");
     let t = Instant::now();
     let mode = if a.no_accumulate { Mode::PerLayer } else { Mode::Accumulated };
-    let proof = model::prove_mode(&pk, &input, mode, &mut super::rng(a.seed))
+    let context: Vec<u8> = input.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut rng = super::blinding_rng(a.seed, &[&pk.vk.digest().0, &context])?;
+    let proof = model::prove_mode(&pk, &input, mode, &mut rng)
         .map_err(|e| Failure::Usage(format!("{}: {e}", a.input.display())))?;
     let prove_time = t.elapsed();
     pb.inc(1);

@@ -30,8 +30,9 @@ pub struct Args {
     /// repeat for several samples. Required.
     #[arg(long, value_name = "IN.json")]
     calibration: Vec<PathBuf>,
-    /// Seed for the commitments' blinding (reproducible fixtures); default: fresh randomness.
-    #[arg(long)]
+    /// Tests and fixtures only (needs ZKML_INSECURE_SEED=1): seed for the commitments' blinding;
+    /// default: fresh randomness.
+    #[arg(long, hide = true)]
     seed: Option<u64>,
 }
 
@@ -78,7 +79,8 @@ pub fn run(a: Args) -> CmdResult {
 
     pb.set_message("committing weights");
     let t = Instant::now();
-    let pk = model::setup(&srs, &qmodel, &mut super::rng(a.seed)).map_err(|e| match e {
+    let mut rng = super::blinding_rng(a.seed, &[b"setup"])?;
+    let pk = model::setup(&srs, &qmodel, &mut rng).map_err(|e| match e {
         ProverError::InvalidArgument(m) => Failure::Usage(format!("{}: {m}", a.srs.display())),
         ProverError::Unsupported(_) => in_model(&e),
         e => e.into(),

@@ -9,6 +9,7 @@ use zkml_prover::io_json;
 use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind};
 use zkml_verifier::hex::Digest;
+use zkml_verifier::kzg::SrsSource;
 use zkml_verifier::kzg::VerifyingKey;
 use zkml_verifier::model::{verify_model, ModelProof, ModelVerifyingKey};
 use zkml_verifier::Error;
@@ -143,6 +144,14 @@ fn verify_model_proof(
 
     println!("valid: {} pairings, {elapsed:.2?}", verdict.pairings);
     println!("digest:  {}", verdict.model_digest);
+    println!("srs:     {} (points {})", verdict.srs_source.name(), vk.params.points_digest(&vk.kzg));
+    if verdict.srs_source == SrsSource::Dev {
+        eprintln!(
+            "warning: this key was made on a dev SRS ('prove srs new'); whoever made that SRS can forge proofs \
+             for it, so this proof convinces nobody else. Models meant for others are set up on a ceremony SRS \
+             ('prove srs import')."
+        );
+    }
     println!("output:  {}", show(&outputs));
     if let Some(i) = argmax(&outputs) {
         println!("argmax:  {i}");
