@@ -428,6 +428,22 @@ fn deep_onnx_model_folds_through_the_cli() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["classes"][0]["layers"], serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7]));
     assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(7), Some(5)));
+
+    // Verification on a dev SRS is valid but says whose word it rests on.
+    let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&acc)]);
+    assert!(stdout(&o).contains("srs:     dev"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("warning: this key was made on a dev SRS"), "{}", stderr(&o));
+
+    // The key's public commitments are what its SRS gives; under another SRS they are not.
+    let o = prove(&["check-key", "--vk", s(&vk), "--srs", s(&srs), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["honest"].as_bool(), j["srs"].as_str()), (Some(true), Some("dev")), "{j}");
+    let other = dir.join("other.srs");
+    assert!(prove(&["srs", "new", "--log-size", "15", "--seed", "4", "-o", s(&other)]).status.success());
+    let o = prove(&["check-key", "--vk", s(&vk), "--srs", s(&other)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("NOT honest") && stderr(&o).contains("lookup table"), "{}", stderr(&o));
     let (a, p) = (std::fs::metadata(&acc).unwrap().len(), std::fs::metadata(&per).unwrap().len());
     assert!(a < p, "accumulated {a} bytes, per-layer {p}");
     // The verifying key's description lists the same class and both proof sizes.

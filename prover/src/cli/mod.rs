@@ -3,6 +3,7 @@
 //! Exit codes: 0 success (or a valid proof), 1 an invalid proof, 2 a usage or I/O error. Every
 //! failure prints one line on stderr naming the file or step at fault.
 
+mod check_key;
 mod inspect;
 mod kzg_demo;
 mod model_files;
@@ -40,6 +41,9 @@ enum Command {
     Verify(verify::Args),
     /// Describe what a key, proof or SRS file holds.
     Inspect(inspect::Args),
+    /// Recompute every public commitment of a model key from its SRS: exit 0 if the key is honest,
+    /// 1 if not.
+    CheckKey(check_key::Args),
 }
 
 /// How a command failed.
@@ -68,6 +72,7 @@ pub fn run() -> ExitCode {
         Command::KzgDemo(args) => kzg_demo::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::CheckKey(args) => check_key::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! Proving inference of fully connected ReLU networks (`docs/protocols/mlp.md`); the verifier is
 //! `zkml_verifier::model`, mirrored file by file where it makes sense.
 
+pub mod audit;
 pub mod compile;
 pub mod fold;
 pub mod keys;
@@ -9,6 +10,7 @@ pub mod poly;
 pub mod prove;
 pub mod witness;
 
+pub use audit::{check_key, KeyCheck};
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
 pub use options::{ProveOptions, TotalCheat};

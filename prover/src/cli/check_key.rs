@@ -1,0 +1,59 @@
+//! `prove check-key --vk KEY --srs SRS`: recompute every public commitment of a model key from the
+//! SRS it names and say whether the key is honest (exit 0) or not (exit 1).
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+use serde_json::json;
+use zkml_prover::model::check_key;
+use zkml_prover::srs::Srs;
+use zkml_verifier::model::ModelVerifyingKey;
+
+use super::{read_file, CmdResult, Failure};
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// The model verifying key to check.
+    #[arg(long, value_name = "KEY")]
+    vk: PathBuf,
+    /// The SRS the key says it was made on (`prove srs import` of the ceremony file, or the dev SRS).
+    #[arg(long, value_name = "SRS")]
+    srs: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> CmdResult {
+    let vk = ModelVerifyingKey::from_bytes(&read_file(&a.vk)?)
+        .map_err(|e| Failure::Usage(format!("{}: {e}", a.vk.display())))?;
+    let srs = Srs::read(&a.srs)?;
+    let checks = check_key(&vk, &srs)?;
+    let honest = checks.iter().all(|c| c.ok);
+    if a.json {
+        let list: Vec<_> = checks.iter().map(|c| json!({"what": c.what, "ok": c.ok})).collect();
+        let v = json!({
+            "honest": honest,
+            "digest": vk.digest().to_hex(),
+            "srs": vk.params.source.name(),
+            "checks": list,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        for c in &checks {
+            println!("{:<4} {}", if c.ok { "ok" } else { "BAD" }, c.what);
+        }
+        println!("key {}: {}", vk.digest(), if honest { "honest" } else { "NOT honest" });
+    }
+    if honest {
+        Ok(())
+    } else {
+        let bad: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.what).collect();
+        Err(Failure::Invalid(format!(
+            "{}: not what {} gives: {}",
+            a.vk.display(),
+            a.srs.display(),
+            bad.join(", ")
+        )))
+    }
+}
