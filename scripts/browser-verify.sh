@@ -18,6 +18,7 @@
 #   model digest:  <64 hex digits>
 #   outputs:       [-11.13, -0.61, 17.04, ...]
 #   argmax:        2
+#   srs:           ceremony | dev
 #   pairings:      <n>
 #   time:          <ms> ms (measured in the page)
 # Exit status: 0 valid, 1 invalid or error, 2 the page never reported (or a usage problem, or the
@@ -164,6 +165,7 @@ if result.get("kind") == "model":
         for k, values in enumerate(outputs):
             line("outputs" if len(outputs) == 1 else f"outputs[{k}]", json.dumps(values))
         line("argmax", ", ".join(str(a) for a in result.get("argmax") or []))
+        line("srs", result.get("srs"))
         line("pairings", result.get("pairings"))
     else:
         line("error", result.get("error"))

@@ -5,7 +5,7 @@
 // The kind in the files' envelope picks the verifier:
 // - a model proof (`verify`): prints one line of JSON,
 //     {"verdict":"valid","kind":"model","modelDigest":"<hex>","inputLengths":[784],
-//      "outputs":[[...floats]],"argmax":[2],"pairings":N,"ms":12.3}
+//      "outputs":[[...floats]],"argmax":[2],"pairings":N,"srs":"ceremony"|"dev","ms":12.3}
 //   or {"verdict":"invalid"|"error","kind":"model","error":"...","ms":12.3};
 // - a KZG batch-opening proof (`verifyKzgBatch`): prints one line of text, "valid: ..." or
 //   "invalid: ..." or "error: ...".
@@ -78,6 +78,7 @@ function verifyModel() {
       outputs: r.outputs,
       argmax: r.outputs.map(argmax),
       pairings: r.pairings,
+      srs: r.srs,
       ms,
     }),
   );

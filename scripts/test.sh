@@ -34,6 +34,11 @@ step "headless Chromium tests (wasm-bindgen-test)" $W wasm-pack test --headless 
 step "web page in headless Chromium (KZG)" bash scripts/browser-verify.sh tests/fixtures/kzg/kzg.vk tests/fixtures/kzg/kzg.proof
 step "web page in headless Chromium (mnist_mlp)" bash scripts/browser-verify.sh tests/fixtures/mlp/mnist_mlp.vk tests/fixtures/mlp/mnist_mlp.proof tests/fixtures/mlp/mnist_mlp.digest
 step "web page in headless Chromium (deep MLP, accumulated)" bash scripts/browser-verify.sh tests/fixtures/mlp/deep_mlp.vk tests/fixtures/mlp/deep_mlp.proof tests/fixtures/mlp/deep_mlp.digest
+# Models set up on imported snarkjs ceremonies (made once and cached: scripts/ceremony.sh), proven and
+# verified natively, in Node and in Chromium; the prover runs under the test profile (optimised).
+step "prover binary for the end-to-end runs" cargo build --profile test --locked -p zkml-prover --bin prove
+step "ceremony end to end: deep_mlp.onnx on a 2^14 ceremony" bash scripts/ceremony-e2e.sh deep_mlp 14 deep_mlp
+step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^17 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 17 mnist_mlp mnist_mlp.1 mnist_mlp.2
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
 step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
 step "benchmark smoke run (mnist_mlp)" cargo test -p zkml-prover --bench mlp --locked -- --reps 1

@@ -82,12 +82,22 @@ function updateButton() {
   $("verify").disabled = busy || !(inputs.vk && inputs.proof);
 }
 
-const DETAIL_IDS = ["verdict", "kind", "digest", "counts", "outputs", "argmax", "pairings", "time"];
+const DETAIL_IDS = ["verdict", "kind", "digest", "counts", "outputs", "argmax", "srs", "pairings", "time"];
+
+const SRS_TEXT = {
+  ceremony: "a public powers-of-tau ceremony",
+  dev: "a development SRS (insecure: whoever made it can forge proofs)",
+};
+const DEV_WARNING =
+  "This model was set up on a development SRS. Whoever made that SRS can forge proofs for it, so " +
+  "this verdict only means something to them. Models meant for others are set up on a public " +
+  "ceremony's parameters.";
 
 function clearDetails() {
   delete document.body.dataset.verdict;
   window.zkmlResult = null;
   $("details").hidden = true;
+  $("warning").hidden = true;
   for (const id of DETAIL_IDS) $(id).textContent = "";
 }
 
@@ -123,7 +133,7 @@ function showOutputs(outputs) {
 /**
  * Shows a final outcome. `result` is what `window.zkmlResult` exposes to scripts:
  * `{ verdict, kind, summary, ms, error?, modelDigest?, vkDigest?, inputLengths?, outputs?, argmax?,
- * pairings?, statement? }` (`ms` is null when the page's clock did not advance). The verdict goes
+ * pairings?, srs?, statement? }` (`ms` is null when the page's clock did not advance). The verdict goes
  * on <body> last, so that whoever waits for it finds everything else in place.
  */
 function report(verdict, summary, result = {}) {
@@ -136,6 +146,9 @@ function report(verdict, summary, result = {}) {
   if (result.outputs) showOutputs(result.outputs);
   else $("outputs").textContent = "—";
   $("argmax").textContent = result.argmax ? result.argmax.join(", ") : "—";
+  $("srs").textContent = SRS_TEXT[result.srs] ?? "—";
+  $("warning").textContent = result.srs === "dev" ? DEV_WARNING : "";
+  $("warning").hidden = result.srs !== "dev";
   $("pairings").textContent = result.pairings !== undefined ? String(result.pairings) : "—";
   $("time").textContent = result.ms !== undefined ? formatMs(result.ms) : "—";
   $("details").hidden = false;
@@ -185,7 +198,7 @@ function verifyModelProof(digest) {
   const statement = `${sizes(r.inputs)} input values → ${sizes(r.outputs)} output values`;
   report(
     "valid",
-    `valid: model ${r.modelDigest}, ${statement}, argmax ${top.join(", ")} (${r.pairings} pairings, ${time})`,
+    `valid: model ${r.modelDigest}, ${statement}, argmax ${top.join(", ")} (${r.srs} SRS, ${r.pairings} pairings, ${time})`,
     {
       kind,
       ms,
@@ -194,6 +207,7 @@ function verifyModelProof(digest) {
       outputs: r.outputs,
       argmax: top,
       pairings: r.pairings,
+      srs: r.srs,
       statement,
     },
   );

@@ -49,11 +49,6 @@ pub fn run(a: Args) -> CmdResult {
         Ok(())
     } else {
         let bad: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.what).collect();
-        Err(Failure::Invalid(format!(
-            "{}: not what {} gives: {}",
-            a.vk.display(),
-            a.srs.display(),
-            bad.join(", ")
-        )))
+        Err(Failure::Invalid(format!("{}: not what {} gives: {}", a.vk.display(), a.srs.display(), bad.join(", "))))
     }
 }

@@ -27,7 +27,7 @@
 //!
 //! # Mapping onto [`Srs`]
 //!
-//! With `n = 2^log_size` (default: the file's `2^power`): `powers_g1 = tauG1[0..n]`,
+//! With `n = 2^log_size` (default: all of tauG1, `2 * 2^power - 1`): `powers_g1 = tauG1[0..n]`,
 //! `powers_g2 = tauG2` (all of it: degree checks use the last G2 powers),
 //! `gamma_g1 = betaTauG1[0..min(n, GAMMA_POWERS)]` and `gamma_g2 = betaG2`. The ceremony's `beta`
 //! plays the role of our blinding secret `gamma`: like `tau`, it is the product of every
@@ -100,7 +100,7 @@ pub fn import<R: RngCore>(path: &Path, log_size: Option<u32>, rng: &mut R) -> Re
 }
 
 /// Parses and checks a `.ptau` file held in memory. `log_size`: keep only the first
-/// `2^log_size` powers (`None` = all the file's `2^power`).
+/// `2^log_size` G1 powers (`None` = all of the file's `2 * 2^power - 1`).
 pub fn import_bytes<R: RngCore>(bytes: &[u8], log_size: Option<u32>, rng: &mut R) -> Result<Srs, SrsError> {
     let sections = section_table(bytes)?;
     let get = |id: u32| -> Result<&[u8], SrsError> { sections[id as usize - 1].ok_or(SrsError::MissingSection(id)) };
@@ -121,11 +121,12 @@ pub fn import_bytes<R: RngCore>(bytes: &[u8], log_size: Option<u32>, rng: &mut R
         expect_size(ALPHA_TAU_G1, alpha, file_n * G1_BYTES)?;
     }
 
-    let log = log_size.unwrap_or(power);
-    if log > power {
-        return Err(SrsError::TooSmall { requested: log, available: power });
-    }
-    let n = 1usize << log;
+    // Default: every tauG1 power (2 * 2^power - 1 of them).
+    let n = match log_size {
+        None => 2 * file_n - 1,
+        Some(log) if log <= power => 1usize << log,
+        Some(log) => return Err(SrsError::TooSmall { requested: log, available: power }),
+    };
     let r_inv = montgomery_r_inv();
     let powers_g1 = decode_points(tau_g1, n, G1_BYTES, section_name(TAU_G1), |c| g1_point(c, r_inv))?;
     let gamma_g1 =
