@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job, end to end on the bundled MNIST classifier (tests/fixtures/models/mnist_mlp.onnx):
-# make a dev SRS, set the model up (quantise, compile, commit the weights), prove one inference
-# with the native prover, then verify the same bytes natively, in Node and in headless Chromium
-# against the published model digest, and print the proven outputs beside the float model's.
+# import a powers-of-tau ceremony file (a 2^17 snarkjs ceremony made once on this machine and
+# cached: scripts/ceremony.sh; a deployment imports a public ceremony's full file instead), set the
+# model up on it (quantise, compile, commit the weights), prove one inference with the native
+# prover, then verify the same bytes natively, in Node and in headless Chromium against the
+# published model digest, and print the proven outputs beside the float model's.
 # Then accumulation on a deeper bundled network (tests/fixtures/models/deep_mlp.onnx): its hidden
 # layers fold into one accumulator; both its accumulated and its per-layer proof are verified.
 #
@@ -28,14 +30,16 @@ cargo build --release --locked -p zkml-prover --bin prove
 bash scripts/wasm-build.sh
 PROVE=target/release/prove
 
-echo "==> dev SRS (2^17 powers: the first layer, 784 -> 128, needs 1024 x 128)"
+echo "==> ceremony SRS (2^17 powers: the first layer, 784 -> 128, needs 1024 x 128)"
 t0=$(now)
-$PROVE srs new --log-size 17 -o "$OUT/dev.srs"
+PTAU=$(bash scripts/ceremony.sh 17)
+$PROVE srs import "$PTAU" -o "$OUT/ceremony.srs"
 t_srs=$(secs "$t0" "$(now)")
 
 echo "==> setup: import, quantise (calibrated on $MODELS/mnist_mlp.input.json), commit the weights"
 t0=$(now)
-DIGEST=$($PROVE setup "$MODELS/mnist_mlp.onnx" --srs "$OUT/dev.srs" -o "$OUT/model" \
+rm -rf "$OUT/model" "$OUT/deep"
+DIGEST=$($PROVE setup "$MODELS/mnist_mlp.onnx" --srs "$OUT/ceremony.srs" -o "$OUT/model" \
   --calibration "$MODELS/mnist_mlp.input.json")
 t_setup=$(secs "$t0" "$(now)")
 echo "$DIGEST" >"$OUT/model.digest"
@@ -85,7 +89,7 @@ echo "verifier .wasm:     $(stat -c %s "$wasm") bytes ($(gzip -9c "$wasm" | wc -
 t_native=$(sed -n 's/^valid: .*, \([0-9.]*[mµn]*s\)$/\1/p' <<<"$native" | head -n1)
 t_node=$(sed -n 's/.*"ms":\([0-9.]*\).*/\1 ms/p' <<<"$node" | head -n1)
 t_browser=$(sed -n 's/^ *time: *\([0-9.]* ms\).*/\1/p' <<<"$browser" | head -n1)
-echo "srs (2^17):         $t_srs"
+echo "srs (2^17 import):  $t_srs (the ceremony made and cached on the first run)"
 echo "setup:              $t_setup"
 echo "prove:              $t_prove (wall clock, loading the key included)"
 echo "verify:             native ${t_native:-?}, node ${t_node:-?} (first call), browser ${t_browser:-?}"
@@ -94,8 +98,7 @@ echo
 echo "==> accumulation: $MODELS/deep_mlp.onnx (32 -> [32, relu] x 8 -> 10): the eight hidden layers"
 echo "    share one shape and fold into one accumulator; the same inference proven per layer for comparison"
 DEEP=$OUT/deep
-$PROVE srs new --log-size 15 -o "$OUT/deep.srs" 2>/dev/null
-DEEP_DIGEST=$($PROVE setup "$MODELS/deep_mlp.onnx" --srs "$OUT/deep.srs" -o "$DEEP" \
+DEEP_DIGEST=$($PROVE setup "$MODELS/deep_mlp.onnx" --srs "$OUT/ceremony.srs" -o "$DEEP" \
   --calibration "$MODELS/deep_mlp.input.json" 2>/dev/null)
 $PROVE prove --pk "$DEEP/model.pk" --input "$MODELS/deep_mlp.input.json" -o "$OUT/deep.proof" >/dev/null
 $PROVE prove --pk "$DEEP/model.pk" --input "$MODELS/deep_mlp.input.json" -o "$OUT/deep.per_layer.proof" \
@@ -115,5 +118,6 @@ print("  by section:       " + ", ".join(f"{k} {v}" for k, v in j["sections"].it
 echo "per-layer proof:    $(stat -c %s "$OUT/deep.per_layer.proof") bytes"
 if ((d)); then echo "demo: a verifier rejected a deep_mlp proof"; exit 1; fi
 echo
+rm -f "$OUT/ceremony.srs" # 34 MB; the proving keys hold what proving needs
 if ((v || n || b)); then echo "demo: a verifier rejected the proof"; exit 1; fi
 echo "demo: all three verifiers accept the proof of model $DIGEST"

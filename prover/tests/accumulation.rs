@@ -338,3 +338,18 @@ fn lookup_totals_cannot_move_between_layers() {
         assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "{shift:?}");
     }
 }
+
+/// The envelope kind is absorbed first: for a model without fold classes the two kinds have the
+/// same layout, and a proof of one kind re-enveloped as the other is still rejected.
+#[test]
+fn a_proof_re_enveloped_as_the_other_kind_is_rejected() {
+    let f = fixture(&[4, 6, 3], 21);
+    assert!(Layout::new(&f.pk.vk, Mode::Accumulated).classes.is_empty());
+    for (from, to) in [(Mode::PerLayer, Mode::Accumulated), (Mode::Accumulated, Mode::PerLayer)] {
+        let p = prove_mode(&f.pk, &f.input, from, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+        verify_model(&f.pk.vk, &p, None).unwrap();
+        let moved = ModelProof { mode: to, ..p };
+        let back = ModelProof::from_artifact_bytes(&moved.to_artifact_bytes()).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &back, None), Err(Error::PairingCheckFailed), "{from:?} as {to:?}");
+    }
+}

@@ -93,8 +93,10 @@ fn srs_import_accepts_a_ceremony_file_and_names_problems() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = prove(&["inspect", s(&out), "--json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(j["g1_powers"], 64);
+    // Every tauG1 power (2 * 2^6 - 1) and every tauG2 power.
+    assert_eq!((j["g1_powers"].as_u64(), j["g2_powers"].as_u64()), (Some(127), Some(64)));
     assert_eq!(j["origin"]["ceremony_power"], 6);
+    assert_eq!(j["origin"]["usable_for_models"], true);
 
     let bytes = std::fs::read(&ptau).unwrap();
     let truncated = dir.join("truncated.ptau");
@@ -488,4 +490,27 @@ fn seeded_blinding_is_refused_outside_tests() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--seed makes the blinding"), "{}", stderr(&o));
     assert!(!dir.join("p").exists());
+}
+
+#[test]
+fn a_crafted_proving_key_is_refused_without_a_panic() {
+    // The security review's crafted key: table_bits = 200 made `inspect` overflow a shift.
+    let m = mnist();
+    let mut pk = zkml_prover::model::ModelProvingKey::from_bytes(&std::fs::read(&m.pk).unwrap()).unwrap();
+    pk.vk.table_bits = 200;
+    let crafted = m.dir.join("crafted.pk");
+    std::fs::write(&crafted, pk.to_bytes()).unwrap();
+    let input = model_fixture("mnist_mlp.input.json");
+    for args in [
+        vec!["inspect", s(&crafted)],
+        vec!["prove", "--pk", s(&crafted), "--input", s(&input), "-o", s(&m.dir.join("crafted.proof"))],
+    ] {
+        let o = prove(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("the proving key's verifying key: scale or table bits out of range"),
+            "{}",
+            stderr(&o)
+        );
+    }
 }

@@ -29,6 +29,8 @@ pub enum DecodeError {
     LengthTooLarge { what: &'static str, len: u64, max: u64 },
     #[error("{what}: invalid value {value}")]
     InvalidValue { what: &'static str, value: u64 },
+    #[error("{what}: {reason}")]
+    Invalid { what: &'static str, reason: &'static str },
 }
 
 /// Why verification failed.

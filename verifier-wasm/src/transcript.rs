@@ -26,6 +26,7 @@ pub mod labels {
     pub const KZG_OPENINGS: &[u8] = b"kzg/openings";
     pub const KZG_RHO: &[u8] = b"kzg/rho";
     pub const MODEL_DOMAIN: &[u8] = b"zkml/model/v1";
+    pub const MODEL_KIND: &[u8] = b"model/kind";
     pub const MODEL_INPUT: &[u8] = b"model/input";
     pub const MODEL_OUTPUT: &[u8] = b"model/output";
     pub const MODEL_ROUND1: &[u8] = b"model/round1";

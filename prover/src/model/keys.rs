@@ -254,6 +254,14 @@ impl ModelProvingKey {
             r.bytes(n, what)
         }
         let vk = <ModelVerifyingKey as zkml_verifier::envelope::Artifact>::from_artifact_bytes(blob(&mut r, "pk vk")?)?;
+        // A proving key is trusted no more than a verifying key: its key is validated before use.
+        vk.validate().map_err(|e| DecodeError::Invalid {
+            what: "the proving key's verifying key",
+            reason: match e {
+                zkml_verifier::Error::BadKey(m) | zkml_verifier::Error::DegenerateKey(m) => m,
+                _ => "fails validation",
+            },
+        })?;
         let srs = Srs::from_bytes(blob(&mut r, "pk srs")?)?;
         let degree = DegreeProvingKey {
             key: r.get("pk degree key")?,

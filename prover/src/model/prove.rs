@@ -211,7 +211,11 @@ pub fn prove_witness_with<R: RngCore>(
     let input_ints = input.iter().map(|&v| to_int(v, "input")).collect::<Result<Vec<_>, _>>()?;
     let output_ints = last.out[..out_rows].iter().map(|&v| to_int(v, "output")).collect::<Result<Vec<_>, _>>()?;
     let digest = vk.digest();
-    let mut t = start_transcript(&digest, &input_ints, &output_ints);
+    let kind = match opts.mode {
+        Mode::PerLayer => zkml_verifier::envelope::Kind::ModelProof,
+        Mode::Accumulated => zkml_verifier::envelope::Kind::AccumulatedModelProof,
+    };
+    let mut t = start_transcript(&digest, kind, &input_ints, &output_ints);
     let total = layout.commitments();
     let mut st = State { pk, rng, polys: (0..total).map(|_| None).collect() };
     let mut coms = vec![G1Affine::zero(); total];

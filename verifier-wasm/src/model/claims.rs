@@ -57,10 +57,17 @@ pub struct Challenges {
     pub zeta: Fr,
 }
 
-/// The transcript every model proof starts from: domain, model digest, public input and output.
-pub fn start_transcript(vk_digest: &crate::hex::Digest, input: &[super::Int], output: &[super::Int]) -> Transcript {
+/// The transcript every model proof starts from: domain, model digest, the proof's envelope kind
+/// (so a proof of one kind is never read as the other), public input and output.
+pub fn start_transcript(
+    vk_digest: &crate::hex::Digest,
+    kind: crate::envelope::Kind,
+    input: &[super::Int],
+    output: &[super::Int],
+) -> Transcript {
     let mut t = Transcript::new(labels::MODEL_DOMAIN);
     t.absorb(labels::VK_DIGEST, vk_digest);
+    t.absorb(labels::MODEL_KIND, &u32::from(kind.code()));
     t.absorb(labels::MODEL_INPUT, input);
     t.absorb(labels::MODEL_OUTPUT, output);
     t

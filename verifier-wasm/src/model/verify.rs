@@ -137,7 +137,7 @@ pub fn verify_model(
     expect("round-3 commitments", layout.round3(), proof.quotients.len())?;
     expect("evaluations", layout.evals, proof.evals.len())?;
 
-    let mut t = start_transcript(&digest, &proof.input, &proof.output);
+    let mut t = start_transcript(&digest, proof.kind(), &proof.input, &proof.output);
     let ch = replay(&mut t, &layout, proof)?;
     let input: Vec<Fr> = proof.input.iter().map(|v| v.to_fr()).collect();
     let output: Vec<Fr> = proof.output.iter().map(|v| v.to_fr()).collect();
