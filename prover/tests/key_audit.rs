@@ -63,3 +63,25 @@ fn an_honest_key_passes_and_every_public_part_is_checked() {
     assert!(!found.contains(&"generators [1]_1, [1]_2"));
     assert_eq!(pk.vk.kzg.g, ark_bn254::G1Affine::generator());
 }
+
+/// A small model set up on the bundled snarkjs ceremony file (power 6): the key names the
+/// ceremony, proofs verify and say so, and `check_key` against the imported file finds it honest.
+#[test]
+fn a_model_on_a_snarkjs_ceremony_file() {
+    use zkml_verifier::kzg::SrsSource;
+    let ptau = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ptau/pot6.ptau");
+    let mut rng = ChaCha20Rng::seed_from_u64(43);
+    let srs = zkml_prover::srs::ptau::import(&ptau, None, &mut rng).unwrap();
+    let g = random_mlp(&[4, 4, 3], &mut rng);
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 2, table_bits: 5 };
+    let input = vec![0.25f32, 0.5, 0.75, 1.0];
+    let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
+    let pk = setup(&srs, &model, &mut rng).unwrap();
+    assert_eq!(pk.vk.params.source, SrsSource::Ceremony);
+    assert_eq!(pk.vk.params.degree.g2_powers, 64);
+    assert!(bad(&pk.vk, &srs).is_empty());
+    let x = model.quantise_inputs(&[input]).unwrap()[0].clone();
+    let proof = zkml_prover::model::prove(&pk, &x, &mut rng).unwrap();
+    let verdict = zkml_verifier::model::verify_model(&pk.vk, &proof, Some(&pk.vk.digest())).unwrap();
+    assert_eq!(verdict.srs_source, SrsSource::Ceremony);
+}

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
+use rand::SeedableRng;
 use serde_json::json;
 use zkml_prover::model::check_key;
-use zkml_prover::srs::Srs;
+use zkml_prover::srs::{check_consistency, ptau, Srs};
 use zkml_verifier::model::ModelVerifyingKey;
 
 use super::{read_file, CmdResult, Failure};
@@ -16,8 +17,9 @@ pub struct Args {
     /// The model verifying key to check.
     #[arg(long, value_name = "KEY")]
     vk: PathBuf,
-    /// The SRS the key says it was made on (`prove srs import` of the ceremony file, or the dev SRS).
-    #[arg(long, value_name = "SRS")]
+    /// The parameters the key says it was made on: the ceremony's own `.ptau` file (best: fetched by
+    /// the checker from the ceremony, not from the model owner), an imported `.srs`, or the dev SRS.
+    #[arg(long, value_name = "SRS|PTAU")]
     srs: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -27,7 +29,17 @@ pub struct Args {
 pub fn run(a: Args) -> CmdResult {
     let vk = ModelVerifyingKey::from_bytes(&read_file(&a.vk)?)
         .map_err(|e| Failure::Usage(format!("{}: {e}", a.vk.display())))?;
-    let srs = Srs::read(&a.srs)?;
+    // Either way every point is checked and the powers are checked to be powers of one tau.
+    let bytes = read_file(&a.srs)?;
+    let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+    let srs = if bytes.starts_with(b"ptau") {
+        ptau::import_bytes(&bytes, None, &mut rng)
+    } else {
+        Srs::from_bytes(&bytes)
+            .map_err(|e| Failure::Usage(format!("{}: {e}", a.srs.display())))
+            .map(|srs| check_consistency(&srs, &mut rng).map(|()| srs))?
+    }
+    .map_err(|e| Failure::Usage(format!("{}: {e}", a.srs.display())))?;
     let checks = check_key(&vk, &srs)?;
     let honest = checks.iter().all(|c| c.ok);
     if a.json {

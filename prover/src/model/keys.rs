@@ -269,6 +269,16 @@ impl ModelProvingKey {
             shifted_g1: r.vec("pk degree G1 powers")?,
             gamma_g2: srs.gamma_g2,
         };
+        let consistent = degree.key == vk.params.degree
+            && degree.gamma_g2 == vk.params.degree.gamma_h
+            && degree.shifted_g2.len() == vk.params.degree.bound as usize
+            && degree.shifted_g1.len() == PROOF_HIDING + 1;
+        if !consistent {
+            return Err(DecodeError::Invalid {
+                what: "the proving key's degree check",
+                reason: "its powers do not match the verifying key's degree check",
+            });
+        }
         let count = r.len(9, "pk layers")?;
         let mut layers = Vec::with_capacity(count);
         let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());

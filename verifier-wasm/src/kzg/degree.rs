@@ -93,7 +93,10 @@ impl Decode for DegreeProof {
 }
 
 /// Adds `e(P, [tau^e]_2) e(-[1]_1, S) e(-R, [gamma]_2) = 1`, scaled by `weight` (a challenge drawn
-/// after `P` and the proof were absorbed), to `batch`.
+/// after `P` and the proof were absorbed), to `batch`; and, scaled by `weight^2`,
+/// `e([gamma]_1, [1]_2) e(-[1]_1, [gamma]_2) = 1`: the key's `[gamma]_2` must be the image of its
+/// blinding base, or a key with, say, `[gamma]_2 = [tau]_2` would let `R` absorb any degree. Both
+/// reuse G2 points already in the batch: no Miller loop is added.
 pub fn add_degree_check(
     kzg: &VerifyingKey,
     key: &DegreeKey,
@@ -107,4 +110,84 @@ pub fn add_degree_check(
         weight,
         &[(key.shift_h, &[(bounded, one)]), (proof.shifted, &[(kzg.g, -one)]), (key.gamma_h, &[(proof.blind, -one)])],
     );
+    batch.add(weight * weight, &[(kzg.h, &[(kzg.gamma_g, one)]), (key.gamma_h, &[(kzg.g, -one)])]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::{Field, UniformRand, Zero};
+    use ark_std::test_rng;
+
+    /// `[x]_1`, `[x]_2`.
+    fn g1(x: Fr) -> G1 {
+        (G1::generator() * x).into_affine()
+    }
+    fn g2(x: Fr) -> G2 {
+        (G2::generator() * x).into_affine()
+    }
+    fn eval(p: &[Fr], x: Fr) -> Fr {
+        p.iter().rev().fold(Fr::zero(), |acc, c| acc * x + c)
+    }
+
+    /// With secrets known, builds honest and cheating messages for `deg p < b` and checks them.
+    #[test]
+    fn bounds_hold_and_a_key_with_a_foreign_gamma_image_is_caught() {
+        let mut rng = test_rng();
+        let (tau, gamma) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+        let (m, b) = (64u32, 8u32);
+        let e = u64::from(m - b);
+        let kzg = VerifyingKey { g: g1(Fr::one()), gamma_g: g1(gamma), h: g2(Fr::one()), tau_h: g2(tau) };
+        let key = DegreeKey { g2_powers: m, bound: b, gamma_h: g2(gamma), shift_h: g2(tau.pow([e])) };
+        key.validate(&kzg).unwrap();
+        let blind: Vec<Fr> = (0..3).map(|_| Fr::rand(&mut rng)).collect();
+        let check = |key: &DegreeKey, p: G1, proof: DegreeProof, all: bool| {
+            let mut batch = PairingBatch::new();
+            let w = Fr::rand(&mut test_rng());
+            if all {
+                add_degree_check(&kzg, key, p, &proof, w, &mut batch);
+            } else {
+                let one = Fr::one();
+                batch.add(
+                    w,
+                    &[
+                        (key.shift_h, &[(p, one)]),
+                        (proof.shifted, &[(kzg.g, -one)]),
+                        (key.gamma_h, &[(proof.blind, -one)]),
+                    ],
+                );
+            }
+            batch.check()
+        };
+        let commit = |p: &[Fr]| g1(eval(p, tau) + gamma * eval(&blind, tau));
+        let honest = |p: &[Fr], t: Fr| DegreeProof {
+            shifted: g2(tau.pow([e]) * eval(p, tau) + t * gamma),
+            blind: g1(tau.pow([e]) * eval(&blind, tau) - t),
+        };
+        // deg p < b: accepted.
+        let p: Vec<Fr> = (0..b).map(|_| Fr::rand(&mut rng)).collect();
+        check(&key, commit(&p), honest(&p, Fr::rand(&mut rng)), true).unwrap();
+        // deg p = b: the honest formula needs [tau^M]_2, which is not published; S computed with
+        // the published powers only (the top term dropped) fails.
+        let long: Vec<Fr> = (0..=b).map(|_| Fr::rand(&mut rng)).collect();
+        let t = Fr::rand(&mut rng);
+        let top = tau.pow([e]) * long[b as usize] * tau.pow([u64::from(b)]);
+        let dropped =
+            DegreeProof { shifted: g2(tau.pow([e]) * eval(&long, tau) - top + t * gamma), ..honest(&long, t) };
+        assert_eq!(check(&key, commit(&long), dropped, true), Err(Error::PairingCheckFailed));
+        // A dishonest key with [gamma]_2 = [tau]_2: R = [tau^(e-1) (p - p_lo + gamma r)]_1 takes the
+        // high part, S = [tau^e p_lo]_2 the rest; the degree equation alone holds for any degree.
+        let bad_key = DegreeKey { gamma_h: g2(tau), ..key };
+        let (lo, hi): (Vec<Fr>, Vec<Fr>) = (long[..b as usize].to_vec(), long.clone());
+        let high = eval(&hi, tau) - eval(&lo, tau);
+        let forged = DegreeProof {
+            shifted: g2(tau.pow([e]) * eval(&lo, tau)),
+            blind: g1(tau.pow([e - 1]) * (high + gamma * eval(&blind, tau))),
+        };
+        check(&bad_key, commit(&long), forged, false).unwrap();
+        // The key's own consistency equation, which add_degree_check always adds, rejects it.
+        assert_eq!(check(&bad_key, commit(&long), forged, true), Err(Error::PairingCheckFailed));
+    }
 }

@@ -38,7 +38,7 @@ pub struct SrsParams {
 
 impl SrsParams {
     /// Digest of every SRS point verification uses (`[1]_1, [gamma]_1, [1]_2, [tau]_2, [gamma]_2,
-    /// [tau^e]_2`) with the G2 power count and the bound: what `prove key check` recomputes.
+    /// [tau^e]_2`) with the G2 power count and the bound: what `prove check-key` recomputes.
     pub fn points_digest(&self, kzg: &VerifyingKey) -> Digest {
         let mut w = Writer::new();
         kzg.encode(&mut w);

@@ -135,6 +135,10 @@ impl ModelVerifyingKey {
             }
             prev_rows = Some(l.rows);
         }
+        // After the size checks, which bound the layout's arithmetic.
+        if self.params.degree.bound as usize != super::layout::required_degree_bound(self) {
+            return Err(Error::BadKey("the degree check's bound is not the one the key's shape needs"));
+        }
         Ok(())
     }
 }
