@@ -5,7 +5,7 @@ waits until the page sets document.body.dataset.verdict, and prints one line of 
     {"verdict": "valid" | "invalid" | "error", "summary": "<#result text>", "result": {...} | null}
 
 where "result" is the page's window.zkmlResult (web/main.js: kind, modelDigest or vkDigest,
-outputs, argmax, pairings, ms, error).
+outputs, argmax, srs, pairings, ms, error).
 
     python3 scripts/browser_verify.py URL
 

@@ -322,7 +322,7 @@ test("a byte flip in the key is rejected without a trap", () => {
 
 // The deep MLP of prover/tests/accumulation.rs (input 16, eight hidden layers of width 16, output
 // 4): the eight hidden layers folded into one accumulator (kind 7), and the same inference proven
-// per layer (kind 6). Both verify with the same two Miller loops.
+// per layer (kind 6). Both verify with the same five Miller loops.
 const DEEP_VK = bytes("deep_mlp.vk");
 const DEEP_PROOF = bytes("deep_mlp.proof");
 const DEEP_PER_LAYER = bytes("deep_mlp.per_layer.proof");

@@ -503,7 +503,7 @@ mod model {
     const DEEP_PER_LAYER: &[u8] = include_bytes!("../fixtures/mlp/deep_mlp.per_layer.proof");
 
     /// The deep MLP (eight hidden layers of width 16, all folded into one accumulator): the
-    /// accumulated and the per-layer proof verify, in the same two Miller loops as mnist_mlp, and
+    /// accumulated and the per-layer proof verify, in the same five Miller loops as mnist_mlp, and
     /// flips through the accumulated proof's cross terms and accumulators are rejected.
     #[wasm_bindgen_test]
     fn an_accumulated_proof_verifies_in_the_same_pairings() {
