@@ -224,6 +224,10 @@ fn mnist_setup_prove_verify() {
     let text = stdout(&o);
     assert!(text.starts_with("valid"), "{text}");
     assert!(text.contains(&m.digest) && text.contains(&format!("argmax:  {}", argmax(&expected))), "{text}");
+    assert!(text.contains(&format!("digest:  {} (pinned)", m.digest)), "{text}");
+    // Without --digest the verdict says the model was not pinned.
+    let o = prove(&["verify", "--vk", s(&m.vk), "--proof", s(&m.proof)]);
+    assert!(stdout(&o).contains("(not pinned"), "{}", stdout(&o));
     assert!(text.contains("input:   matches") && text.contains("output:  matches"), "{text}");
 }
 

@@ -143,7 +143,13 @@ fn verify_model_proof(
     }
 
     println!("valid: {} pairings, {elapsed:.2?}", verdict.pairings);
-    println!("digest:  {}", verdict.model_digest);
+    match expected {
+        Some(_) => println!("digest:  {} (pinned)", verdict.model_digest),
+        None => println!(
+            "digest:  {} (not pinned: any key verifies its own proofs; pass --digest with the published digest)",
+            verdict.model_digest
+        ),
+    }
     println!("srs:     {} (points {})", verdict.srs_source.name(), vk.params.points_digest(&vk.kzg));
     if verdict.srs_source == SrsSource::Dev {
         eprintln!(
