@@ -2,17 +2,20 @@
 //! `zkml_verifier::model`, mirrored file by file where it makes sense.
 
 pub mod audit;
+mod cheat;
 pub mod compile;
 pub mod fold;
 pub mod keys;
 pub mod options;
 pub mod poly;
 pub mod prove;
+mod stages;
 pub mod witness;
 
 pub use audit::{check_key, KeyCheck};
 pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
 pub use options::{ProveOptions, TotalCheat};
-pub use prove::{last_stage_times, prove, prove_mode, prove_witness, prove_witness_with};
+pub use prove::{prove, prove_mode, prove_witness, prove_witness_with};
+pub use stages::last_stage_times;
 pub use witness::{witness, witness_with, LayerWitness};

@@ -23,6 +23,7 @@ use super::fold;
 use super::keys::{bias_coeffs, range_row, relu_row, table_columns, weight_coeffs, ModelProvingKey};
 use super::options::{ProveOptions, TotalCheat};
 use super::poly::{add_vanishing_blind, interpolate, lagrange_at, poly, running_sum, Coset};
+use super::stages::Stages;
 use super::witness::{witness, LayerWitness};
 use crate::error::ProverError;
 use crate::kzg::{add_scaled, commit_with_blind, open_batch, Blinded};
@@ -84,39 +85,6 @@ impl<R: RngCore> State<'_, R> {
 
     fn coeffs(&self, idx: usize) -> Result<&[Fr], ProverError> {
         Ok(&self.get(idx)?.poly.coeffs)
-    }
-}
-
-thread_local! {
-    static STAGE_TIMES: std::cell::RefCell<Vec<(&'static str, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Stage times (seconds) of the last proof made on this thread: `witness`, `round 1`, `round 2`,
-/// `folding` (cross terms, folds and the accumulators' commitments), `quotients`,
-/// `evaluations and claims`, `batch opening`. Benchmarks read them.
-pub fn last_stage_times() -> Vec<(&'static str, f64)> {
-    STAGE_TIMES.with(|s| s.borrow().clone())
-}
-
-/// Records stage times, and prints them on stderr when `ZKML_PROFILE` is set.
-struct Stages {
-    at: std::time::Instant,
-    print: bool,
-}
-
-impl Stages {
-    fn new() -> Self {
-        STAGE_TIMES.with(|s| s.borrow_mut().clear());
-        Self { at: std::time::Instant::now(), print: std::env::var_os("ZKML_PROFILE").is_some() }
-    }
-
-    fn mark(&mut self, what: &'static str) {
-        let secs = self.at.elapsed().as_secs_f64();
-        if self.print {
-            eprintln!("[prove] {what}: {:.1} ms", secs * 1e3);
-        }
-        STAGE_TIMES.with(|s| s.borrow_mut().push((what, secs)));
-        self.at = std::time::Instant::now();
     }
 }
 
@@ -211,11 +179,7 @@ pub fn prove_witness_with<R: RngCore>(
     let input_ints = input.iter().map(|&v| to_int(v, "input")).collect::<Result<Vec<_>, _>>()?;
     let output_ints = last.out[..out_rows].iter().map(|&v| to_int(v, "output")).collect::<Result<Vec<_>, _>>()?;
     let digest = vk.digest();
-    let kind = match opts.mode {
-        Mode::PerLayer => zkml_verifier::envelope::Kind::ModelProof,
-        Mode::Accumulated => zkml_verifier::envelope::Kind::AccumulatedModelProof,
-    };
-    let mut t = start_transcript(&digest, kind, &input_ints, &output_ints);
+    let mut t = start_transcript(&digest, ModelProof::kind_of(opts.mode), &input_ints, &output_ints);
     let total = layout.commitments();
     let mut st = State { pk, rng, polys: (0..total).map(|_| None).collect() };
     let mut coms = vec![G1Affine::zero(); total];
@@ -296,7 +260,7 @@ pub fn prove_witness_with<R: RngCore>(
         let c: Fr = f2.iter().sum();
 
         if opts.forge_last_v && i + 1 == layout.layers.len() {
-            forge_v(&mut v, &mut q_coeffs, &frs(&w.input), c, r, n)?;
+            super::cheat::forge_v(&mut v, &mut q_coeffs, &frs(&w.input), c, r, n)?;
         }
         let v_vals = fold::values_on(&v, n)?;
         let a_vals = frs(&w.input);
@@ -764,27 +728,6 @@ pub fn prove_witness_with<R: RngCore>(
         evals,
         opening,
     })
-}
-
-/// The cheat of [`ProveOptions::forge_last_v`]: `V' = V - t (X^n - r) L_j`, `Q' = Q + t L_j`
-/// keeps `W = V' + (X^n - r) Q'` and moves `sum_j V'(w^j) a_j` onto `c`; `deg V' = 2n - 1`.
-fn forge_v(v: &mut Vec<Fr>, q: &mut [Fr], a: &[Fr], c: Fr, r: Fr, n: usize) -> Result<(), ProverError> {
-    let v0 = fold::values_on(v, n)?;
-    let c_true: Fr = v0.iter().zip(a).map(|(x, y)| *x * y).sum();
-    let Some(j) = a.iter().position(|x| !x.is_zero()) else {
-        return Ok(());
-    };
-    let t = (c_true - c) * ((Fr::one() - r) * a[j]).inverse().unwrap_or_default();
-    let mut e = vec![Fr::zero(); n];
-    e[j] = Fr::one();
-    let lj = interpolate(&e, n)?;
-    v.resize(2 * n, Fr::zero());
-    for k in 0..n {
-        v[k] += t * r * lj[k];
-        v[n + k] -= t * lj[k];
-        q[k] += t * lj[k];
-    }
-    Ok(())
 }
 
 fn layer_poly(v: &[Blinded], i: usize) -> Result<&Blinded, ProverError> {

@@ -69,7 +69,12 @@ pub struct ModelProof {
 impl ModelProof {
     /// The envelope kind of this proof's mode.
     pub fn kind(&self) -> Kind {
-        match self.mode {
+        Self::kind_of(self.mode)
+    }
+
+    /// The envelope kind of proofs of `mode`.
+    pub fn kind_of(mode: Mode) -> Kind {
+        match mode {
             Mode::PerLayer => Kind::ModelProof,
             Mode::Accumulated => Kind::AccumulatedModelProof,
         }
