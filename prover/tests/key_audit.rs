@@ -2,6 +2,7 @@
 //! each public part a dishonest owner could choose badly is caught by name.
 
 use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::Zero;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::random_mlp;
@@ -84,4 +85,35 @@ fn a_model_on_a_snarkjs_ceremony_file() {
     let proof = zkml_prover::model::prove(&pk, &x, &mut rng).unwrap();
     let verdict = zkml_verifier::model::verify_model(&pk.vk, &proof, Some(&pk.vk.digest())).unwrap();
     assert_eq!(verdict.srs_source, SrsSource::Ceremony);
+}
+
+/// Keys whose degree check would be vacuous or wrong are refused before any arithmetic, with the
+/// exact error.
+#[test]
+fn keys_with_a_bad_degree_check_are_refused() {
+    use zkml_verifier::Error;
+    let (pk, srs) = key();
+    let refused = |f: &dyn Fn(&mut ModelVerifyingKey)| {
+        let mut vk = pk.vk.clone();
+        f(&mut vk);
+        vk.validate().unwrap_err()
+    };
+    assert_eq!(refused(&|vk| vk.params.degree.bound = 0), Error::BadKey("degree bound of zero"));
+    assert_eq!(
+        refused(&|vk| vk.params.degree.bound = vk.params.degree.g2_powers + 1),
+        Error::BadKey("degree bound above the published G2 powers")
+    );
+    assert_eq!(
+        refused(&|vk| vk.params.degree.bound += 1),
+        Error::BadKey("the degree check's bound is not the one the key's shape needs")
+    );
+    assert_eq!(
+        refused(&|vk| vk.params.degree.gamma_h = vk.kzg.h),
+        Error::DegenerateKey("a degree-check point is degenerate")
+    );
+    assert_eq!(
+        refused(&|vk| vk.params.degree.shift_h = ark_bn254::G2Affine::zero()),
+        Error::DegenerateKey("a degree-check point is degenerate")
+    );
+    assert!(srs.powers_g2.len() >= pk.vk.params.degree.g2_powers as usize);
 }

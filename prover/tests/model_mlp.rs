@@ -163,6 +163,11 @@ fn messages_are_bound_by_the_transcript() {
         ("evaluations", ModelProof { evals: b.evals.clone(), ..a.clone() }),
         ("opening", ModelProof { opening: b.opening.clone(), ..a.clone() }),
         ("round 1", ModelProof { round1: b.round1.clone(), ..a.clone() }),
+        ("degree check", ModelProof { degree: b.degree, ..a.clone() }),
+        (
+            "quotients and shift with their degree check",
+            ModelProof { quotients: b.quotients.clone(), degree: b.degree, ..a.clone() },
+        ),
     ];
     for (what, p) in mixes {
         assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
