@@ -2,7 +2,6 @@
 //! each public part a dishonest owner could choose badly is caught by name.
 
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::Zero;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::random_mlp;
