@@ -18,7 +18,6 @@ pub struct DegreeProvingKey {
     pub key: DegreeKey,
     pub shifted_g2: Vec<G2Affine>,
     pub shifted_g1: Vec<G1Affine>,
-    pub gamma_g2: G2Affine,
 }
 
 impl DegreeProvingKey {
@@ -51,7 +50,6 @@ impl DegreeProvingKey {
             },
             shifted_g2: srs.powers_g2[e..].to_vec(),
             shifted_g1,
-            gamma_g2: srs.gamma_g2,
         })
     }
 
@@ -67,15 +65,15 @@ impl DegreeProvingKey {
                 blind.len()
             )));
         }
-        Ok(self.prove_unchecked(g, coeffs, blind, rng))
+        Ok(self.prove_truncated(g, coeffs, blind, rng))
     }
 
     /// [`Self::prove`] without the size checks: the terms beyond the published powers are
     /// dropped, which is all a prover without those powers can do (cheating-prover tests).
-    pub fn prove_unchecked<R: RngCore>(&self, g: G1Affine, coeffs: &[Fr], blind: &[Fr], rng: &mut R) -> DegreeProof {
+    pub fn prove_truncated<R: RngCore>(&self, g: G1Affine, coeffs: &[Fr], blind: &[Fr], rng: &mut R) -> DegreeProof {
         let t = Fr::rand(rng);
         let n = coeffs.len().min(self.shifted_g2.len());
-        let s = G2Projective::msm(&self.shifted_g2[..n], &coeffs[..n]).unwrap_or_default() + self.gamma_g2 * t;
+        let s = G2Projective::msm(&self.shifted_g2[..n], &coeffs[..n]).unwrap_or_default() + self.key.gamma_h * t;
         let k = blind.len().min(self.shifted_g1.len());
         let r = G1Projective::msm(&self.shifted_g1[..k], &blind[..k]).unwrap_or_default() - g * t;
         DegreeProof { shifted: s.into_affine(), blind: r.into_affine() }

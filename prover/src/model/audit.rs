@@ -12,8 +12,7 @@ use zkml_verifier::model::ModelVerifyingKey;
 
 use super::keys::table_commitments;
 use crate::error::ProverError;
-use crate::srs::{Srs, SrsOrigin};
-use zkml_verifier::kzg::SrsSource;
+use crate::srs::Srs;
 
 /// One public part of a key and whether it is what the parameters give.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +30,7 @@ pub fn check_key(vk: &ModelVerifyingKey, srs: &Srs) -> Result<Vec<KeyCheck>, Pro
     check("[tau]_2", vk.kzg.tau_h == kzg.tau_h);
     check("blinding base [gamma]_1", vk.kzg.gamma_g == kzg.gamma_g);
     let p = &vk.params;
-    let source = match srs.origin {
-        SrsOrigin::InsecureDev => SrsSource::Dev,
-        SrsOrigin::Ceremony { .. } => SrsSource::Ceremony,
-    };
-    check("source", p.source == source);
+    check("source", p.source == srs.source());
     check("source file digest", p.file_digest == srs.source_digest());
     check("[gamma]_2", p.degree.gamma_h == srs.gamma_g2);
     let published = srs.published_g2_powers();

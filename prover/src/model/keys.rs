@@ -8,7 +8,7 @@ use ark_std::UniformRand;
 use rand::RngCore;
 use zkml_verifier::codec::{Reader, Writer};
 use zkml_verifier::envelope::{self, Kind};
-use zkml_verifier::kzg::{DegreeKey, SrsParams, SrsSource};
+use zkml_verifier::kzg::{DegreeKey, SrsParams};
 use zkml_verifier::model::key::{pow2, table_size};
 use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
 use zkml_verifier::model::{LayerKey, ModelVerifyingKey};
@@ -185,15 +185,11 @@ pub fn setup<R: RngCore>(srs: &Srs, model: &QuantizedModel, rng: &mut R) -> Resu
         bias_blinds.push(bb);
     }
     let table = table_commitments(&keep, s, b)?;
-    let source = match srs.origin {
-        SrsOrigin::InsecureDev => SrsSource::Dev,
-        SrsOrigin::Ceremony { .. } => SrsSource::Ceremony,
-    };
     // The degree check's bound is derived from the key's shape, so it is set once the shape is.
     let placeholder = DegreeKey { g2_powers: 1, bound: 1, gamma_h: srs.gamma_g2, shift_h: srs.powers_g2[0] };
     let mut vk = ModelVerifyingKey {
         kzg: keep.verifying_key(),
-        params: SrsParams { source, file_digest: srs.source_digest(), degree: placeholder },
+        params: SrsParams { source: srs.source(), file_digest: srs.source_digest(), degree: placeholder },
         srs_powers: d as u32,
         scale_bits: s,
         table_bits: b,
@@ -267,10 +263,8 @@ impl ModelProvingKey {
             key: r.get("pk degree key")?,
             shifted_g2: r.vec("pk degree G2 powers")?,
             shifted_g1: r.vec("pk degree G1 powers")?,
-            gamma_g2: srs.gamma_g2,
         };
         let consistent = degree.key == vk.params.degree
-            && degree.gamma_g2 == vk.params.degree.gamma_h
             && degree.shifted_g2.len() == vk.params.degree.bound as usize
             && degree.shifted_g1.len() == PROOF_HIDING + 1;
         if !consistent {

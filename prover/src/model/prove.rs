@@ -639,7 +639,7 @@ pub fn prove_witness_with<R: RngCore>(
     let shifted = st.get(layout.shift())?.clone();
     let degree = match strict {
         true => pk.degree.prove(pk.srs.powers_g1[0], &shifted, st.rng)?,
-        false => pk.degree.prove_unchecked(pk.srs.powers_g1[0], &shifted.poly.coeffs, &shifted.blind.coeffs, st.rng),
+        false => pk.degree.prove_truncated(pk.srs.powers_g1[0], &shifted.poly.coeffs, &shifted.blind.coeffs, st.rng),
     };
     let quotients = coms[layout.round3_start()..].to_vec();
     stages.mark("quotients");

@@ -25,7 +25,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate
 use zkml_verifier::codec::Reader;
 use zkml_verifier::envelope::{self, Kind};
 use zkml_verifier::hex::Digest;
-use zkml_verifier::kzg::VerifyingKey;
+use zkml_verifier::kzg::{SrsSource, VerifyingKey};
 use zkml_verifier::DecodeError;
 
 use ark_std::cfg_chunks;
@@ -86,6 +86,14 @@ impl Srs {
     /// The KZG verifying key: `[1]_1, [gamma]_1, [1]_2, [tau]_2`.
     pub fn verifying_key(&self) -> VerifyingKey {
         VerifyingKey { g: self.powers_g1[0], gamma_g: self.gamma_g1[0], h: self.powers_g2[0], tau_h: self.powers_g2[1] }
+    }
+
+    /// Who made this SRS, as a verifying key names it.
+    pub fn source(&self) -> SrsSource {
+        match self.origin {
+            SrsOrigin::InsecureDev => SrsSource::Dev,
+            SrsOrigin::Ceremony { .. } => SrsSource::Ceremony,
+        }
     }
 
     /// Digest of this SRS's source: the ceremony file, or the dev SRS's own encoding.
