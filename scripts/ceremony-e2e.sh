@@ -4,9 +4,10 @@
 # headless Chromium against the model digest; checks that the key names the ceremony, that
 # `check-key` finds it honest, and prints the argmax and the largest error against onnxruntime.
 #
-#   bash scripts/ceremony-e2e.sh MODEL POWER SAMPLE...   # e.g. deep_mlp 14 deep_mlp
+#   bash scripts/ceremony-e2e.sh MODEL POWER SAMPLE...   # e.g. deep_mlp 15 deep_mlp
 #
-# MODEL is tests/fixtures/models/MODEL.onnx, calibrated on MODEL.input.json; each SAMPLE names
+# MODEL is tests/fixtures/models/MODEL.onnx, calibrated on MODEL.input.json (with the labels of
+# MODEL.labels.txt when there is one); each SAMPLE names
 # SAMPLE.input.json and SAMPLE.expected.json (onnxruntime's output) there. PROVE overrides the
 # prover binary (default target/debug/prove). Needs the wasm packages (scripts/wasm-build.sh).
 set -Eeuo pipefail
@@ -23,7 +24,10 @@ fail() { echo "ceremony-e2e: $*" >&2; exit 1; }
 ptau=$(bash scripts/ceremony.sh "$POWER")
 $PROVE srs import "$ptau" -o "$OUT/ceremony.srs"
 rm -rf "$OUT/keys"
-DIGEST=$($PROVE setup "$MODELS/$MODEL.onnx" --srs "$OUT/ceremony.srs" -o "$OUT/keys" --calibration "$MODELS/$MODEL.input.json")
+labels=()
+[[ -f $MODELS/$MODEL.labels.txt ]] && labels=(--labels "$MODELS/$MODEL.labels.txt")
+DIGEST=$($PROVE setup "$MODELS/$MODEL.onnx" --srs "$OUT/ceremony.srs" -o "$OUT/keys" \
+  --calibration "$MODELS/$MODEL.input.json" "${labels[@]}")
 VK=$OUT/keys/model.vk
 source=$($PROVE inspect "$VK" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).srs.source))')
 [[ $source == ceremony ]] || fail "the key names a '$source' SRS, not the ceremony"

@@ -40,7 +40,7 @@ echo "==> setup: import, quantise (calibrated on $MODELS/mnist_mlp.input.json), 
 t0=$(now)
 rm -rf "$OUT/model" "$OUT/deep"
 DIGEST=$($PROVE setup "$MODELS/mnist_mlp.onnx" --srs "$OUT/ceremony.srs" -o "$OUT/model" \
-  --calibration "$MODELS/mnist_mlp.input.json")
+  --calibration "$MODELS/mnist_mlp.input.json" --labels "$MODELS/mnist_mlp.labels.txt")
 t_setup=$(secs "$t0" "$(now)")
 echo "$DIGEST" >"$OUT/model.digest"
 echo "model digest: $DIGEST"
@@ -85,8 +85,9 @@ echo "proof:              $(stat -c %s "$PROOF") bytes"
 echo "verifying key:      $(stat -c %s "$VK") bytes"
 echo "proving key:        $(stat -c %s "$OUT/model/model.pk") bytes"
 echo "verifier .wasm:     $(stat -c %s "$wasm") bytes ($(gzip -9c "$wasm" | wc -c) gzipped)"
-# Verification times as each verifier measured them (its own output above).
-t_native=$(sed -n 's/^valid: .*, \([0-9.]*[mµn]*s\)$/\1/p' <<<"$native" | head -n1)
+# Verification times as each verifier measured them (native: one more run, read from its --json).
+t_native=$($PROVE verify --vk "$VK" --proof "$PROOF" --digest "$DIGEST" --json 2>/dev/null |
+  python3 -c 'import json, sys; print("%.1f ms" % json.load(sys.stdin)["verify_ms"])' || true)
 t_node=$(sed -n 's/.*"ms":\([0-9.]*\).*/\1 ms/p' <<<"$node" | head -n1)
 t_browser=$(sed -n 's/^ *time: *\([0-9.]* ms\).*/\1/p' <<<"$browser" | head -n1)
 echo "srs (2^17 import):  $t_srs (the ceremony made and cached on the first run)"

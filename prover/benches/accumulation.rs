@@ -22,7 +22,7 @@ use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::{Layout, Mode};
-use zkml_verifier::model::verify_model_bytes;
+use zkml_verifier::model::{verify_model_bytes, ModelMeta};
 
 #[path = "common/mod.rs"]
 mod common;
@@ -47,13 +47,13 @@ fn main() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let graph = random_mlp(&dims, &mut rng);
     let input: Vec<f32> = (0..width).map(|_| rng.gen_range(0.0..1.0)).collect();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8, headroom_bits: 0 };
     let model = QuantizedModel::calibrate(graph, &[vec![input.clone()]], &config).expect("quantises");
     let q = model.quantise_inputs(&[input]).expect("input quantises");
     let need = (width * width).next_power_of_two() * 2 + 4 * width;
     let log = (need.next_power_of_two().trailing_zeros() + 1).max(11);
     let srs = Srs::insecure_dev(log, &mut rng);
-    let pk = setup(&srs, &model, &mut rng).expect("setup");
+    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).expect("setup");
     let vk = pk.vk.to_artifact_bytes();
     let mut lines: Vec<Value> = Vec::new();
     for (mode, label) in [(Mode::Accumulated, "accumulated"), (Mode::PerLayer, "per-layer")] {

@@ -20,7 +20,7 @@ use zkml_prover::onnx::OnnxModel;
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
-use zkml_verifier::model::verify_model_bytes;
+use zkml_verifier::model::{verify_model_bytes, ModelMeta};
 
 #[path = "common/mod.rs"]
 mod common;
@@ -61,7 +61,7 @@ fn main() {
     let srs = Srs::insecure_dev(17, &mut rng);
     emit(json!({"bench": "srs", "log_size": 17, "seconds": t.elapsed().as_secs_f64()}));
     let t = Instant::now();
-    let pk = setup(&srs, &model, &mut rng).expect("setup");
+    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).expect("setup");
     emit(json!({"bench": "setup", "model": name, "seconds": t.elapsed().as_secs_f64()}));
     drop(srs);
     let peak_setup = peak_rss_mib();

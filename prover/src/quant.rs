@@ -24,9 +24,13 @@ use crate::ir::{Graph, IrError, Op};
 pub const DEFAULT_MIN_SCALE_BITS: u32 = 4;
 /// Largest scale exponent tried by default.
 pub const DEFAULT_MAX_SCALE_BITS: u32 = 12;
-/// Default lookup-table bit-width `B`: table values satisfy `|v| < 2^12` (a table of `2^13 - 1`
-/// entries).
-pub const DEFAULT_TABLE_BITS: u32 = 12;
+/// Default lookup-table bit-width `B`: table values satisfy `|v| < 2^14` (a table of `2^15` rows).
+pub const DEFAULT_TABLE_BITS: u32 = 14;
+/// Default calibration headroom `h`: the scale is chosen so that every value seen in calibration
+/// stays below `2^-h` of its bound, so inputs `2^h` times larger than the calibration samples
+/// (brighter images, other classes) still prove. With `B = 14`, `h = 2` keeps the scale of
+/// `mnist_mlp` at `2^7` while an all-white image, calibrated on one digit, uses 29% of a bound.
+pub const DEFAULT_HEADROOM_BITS: u32 = 2;
 
 /// Inputs and parameters must quantise to `|q| < 2^62`, so that no `i64` sum of two overflows.
 const VALUE_LIMIT: f64 = (1u64 << 62) as f64;
@@ -40,6 +44,8 @@ pub struct QuantConfig {
     pub max_scale_bits: u32,
     /// Lookup-table bit-width `B`: table values satisfy `|v| < 2^B`.
     pub table_bits: u32,
+    /// Headroom `h`: calibration values must stay below `2^-h` of every bound.
+    pub headroom_bits: u32,
 }
 
 impl Default for QuantConfig {
@@ -48,17 +54,25 @@ impl Default for QuantConfig {
             min_scale_bits: DEFAULT_MIN_SCALE_BITS,
             max_scale_bits: DEFAULT_MAX_SCALE_BITS,
             table_bits: DEFAULT_TABLE_BITS,
+            headroom_bits: DEFAULT_HEADROOM_BITS,
         }
     }
 }
 
 impl QuantConfig {
-    fn check(&self) -> Result<(), QuantError> {
+    /// Checks the settings.
+    pub fn check(&self) -> Result<(), QuantError> {
         let bad = |m: String| Err(QuantError::Config(m));
         if self.min_scale_bits == 0 || self.min_scale_bits > self.max_scale_bits {
             return bad(format!(
                 "scale range 2^{}..=2^{} is empty or starts at 2^0",
                 self.min_scale_bits, self.max_scale_bits
+            ));
+        }
+        if self.headroom_bits >= self.table_bits {
+            return bad(format!(
+                "a headroom of {} bits leaves nothing of {}-bit tables",
+                self.headroom_bits, self.table_bits
             ));
         }
         check_bits(self.max_scale_bits, self.table_bits)
@@ -88,10 +102,11 @@ pub enum QuantError {
     #[error("{0}")]
     Input(#[from] IrError),
     #[error(
-        "no scale in 2^{min_scale_bits}..=2^{max_scale_bits} keeps the calibration values in {table_bits}-bit tables \
-         (at 2^{min_scale_bits}: {reason})"
+        "no scale in 2^{min_scale_bits}..=2^{max_scale_bits} keeps the calibration values {headroom_bits} bits inside \
+         {table_bits}-bit tables (at 2^{min_scale_bits}: {reason}); try larger tables (--table-bits), less headroom \
+         (--headroom-bits) or smaller scales (--scale-bits)"
     )]
-    NoScale { min_scale_bits: u32, max_scale_bits: u32, table_bits: u32, reason: Box<QuantError> },
+    NoScale { min_scale_bits: u32, max_scale_bits: u32, table_bits: u32, headroom_bits: u32, reason: Box<QuantError> },
     #[error("invalid quantisation settings: {0}")]
     Config(String),
 }
@@ -162,6 +177,33 @@ pub struct Witness {
     pub accumulators: Vec<Option<Vec<i64>>>,
 }
 
+/// The range of one table-bound tensor of a node over some inputs, and the range its table holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRange {
+    pub node: String,
+    /// The tensor (`.acc` for a Linear accumulator).
+    pub tensor: String,
+    pub min: i64,
+    pub max: i64,
+    /// The smallest and largest values the table holds.
+    pub low: i64,
+    pub high: i64,
+}
+
+impl NodeRange {
+    /// Whether every value fits.
+    pub fn fits(&self) -> bool {
+        self.low <= self.min && self.max <= self.high
+    }
+
+    /// The largest share of its bound a value uses (1.0 or more: out of range).
+    pub fn usage(&self) -> f64 {
+        let lo = if self.min < 0 { self.min as f64 / self.low.min(-1) as f64 } else { 0.0 };
+        let hi = if self.max > 0 { self.max as f64 / self.high.max(1) as f64 } else { 0.0 };
+        lo.max(hi)
+    }
+}
+
 /// A graph with its quantised parameters and the chosen scale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantizedModel {
@@ -228,11 +270,18 @@ impl QuantizedModel {
             return Err(QuantError::Config("no calibration input".into()));
         }
         let mut last = None;
+        // Calibrating against tables `h` bits narrower leaves every bound `2^h` times the largest
+        // value seen (the table's lower ReLU end moves the same way).
+        let calibration_bits = config.table_bits - config.headroom_bits;
         for s in (config.min_scale_bits..=config.max_scale_bits).rev() {
-            let attempt = QuantizedModel::new(graph.clone(), s, config.table_bits).and_then(|mut m| {
+            if check_bits(s, calibration_bits).is_err() {
+                continue;
+            }
+            let attempt = QuantizedModel::new(graph.clone(), s, calibration_bits).and_then(|mut m| {
                 for sample in calibration {
                     m.record(sample)?;
                 }
+                m.table_bits = config.table_bits;
                 Ok(m)
             });
             match attempt {
@@ -245,6 +294,7 @@ impl QuantizedModel {
             min_scale_bits: config.min_scale_bits,
             max_scale_bits: config.max_scale_bits,
             table_bits: config.table_bits,
+            headroom_bits: config.headroom_bits,
             reason: Box::new(last.unwrap_or(QuantError::Config("empty scale range".into()))),
         })
     }
@@ -318,6 +368,61 @@ impl QuantizedModel {
 
     /// Exact integer evaluation on quantised inputs (scale `2^s`), checking every table bound.
     pub fn eval(&self, inputs: &[Vec<i64>]) -> Result<Witness, QuantError> {
+        self.eval_checked(inputs, true)
+    }
+
+    /// The value range of every node's table-bound values on quantised inputs, against its bound,
+    /// whether or not they fit (the dry run).
+    pub fn ranges(&self, inputs: &[Vec<i64>]) -> Result<Vec<NodeRange>, QuantError> {
+        let w = self.eval_checked(inputs, false)?;
+        let s = self.scale_bits;
+        let relu_min =
+            self.table_bound() + (1i64 << s) - zkml_verifier::model::key::table_size(s, self.table_bits) as i64;
+        let mut out = Vec::new();
+        for (i, node) in self.graph.nodes.iter().enumerate() {
+            let extremes = |v: &[i64]| (v.iter().copied().min().unwrap_or(0), v.iter().copied().max().unwrap_or(0));
+            let name = |t: usize| self.graph.tensors[t].name.clone();
+            match &node.op {
+                Op::Linear { .. } => {
+                    let (lo, hi) = extremes(w.accumulators[i].as_deref().unwrap_or(&[]));
+                    let acc = self.accumulator_bound();
+                    out.push(NodeRange {
+                        node: node.name.clone(),
+                        tensor: format!("{}.acc", name(node.output)),
+                        min: lo,
+                        max: hi,
+                        low: -(acc - 1),
+                        high: acc - 1,
+                    });
+                    let (lo, hi) = extremes(&w.tensors[node.output]);
+                    let t = self.table_bound();
+                    out.push(NodeRange {
+                        node: node.name.clone(),
+                        tensor: name(node.output),
+                        min: lo,
+                        max: hi,
+                        low: -(t - 1),
+                        high: t - 1,
+                    });
+                }
+                Op::Relu => {
+                    let (lo, hi) = extremes(&w.tensors[node.inputs[0]]);
+                    out.push(NodeRange {
+                        node: node.name.clone(),
+                        tensor: name(node.inputs[0]),
+                        min: lo,
+                        max: hi,
+                        low: relu_min,
+                        high: self.table_bound() - 1,
+                    });
+                }
+                Op::Reshape { .. } | Op::Add => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn eval_checked(&self, inputs: &[Vec<i64>], strict: bool) -> Result<Witness, QuantError> {
         self.graph.check_inputs(inputs)?;
         let s = self.scale_bits;
         let table = self.table_bound() as i128;
@@ -349,11 +454,12 @@ impl QuantizedModel {
                                 z = z.saturating_add(a as i128 * b as i128);
                             }
                             let index = z_all.len();
-                            if z.unsigned_abs() >= acc_bound as u128 {
+                            if strict && z.unsigned_abs() >= acc_bound as u128 {
                                 return Err(out_of_range(format!("{out_name}.acc"), index, z, acc_bound));
                             }
+                            let z = z.clamp(i64::MIN.into(), i64::MAX.into());
                             let v = rescale(z as i64, s);
-                            if (v as i128).abs() >= table {
+                            if strict && (v as i128).abs() >= table {
                                 return Err(out_of_range(out_name.clone(), index, v as i128, table));
                             }
                             z_all.push(z as i64);
@@ -368,7 +474,7 @@ impl QuantizedModel {
                     let relu_min =
                         table as i64 + (1i64 << s) - zkml_verifier::model::key::table_size(s, self.table_bits) as i64;
                     let outside = |v: i64| (v as i128) >= table || v < relu_min;
-                    if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| outside(v)) {
+                    if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| strict && outside(v)) {
                         let input_name = &self.graph.tensors[node.inputs[0]].name;
                         let bound = if v < 0 { -(relu_min as i128) } else { table };
                         return Err(out_of_range(input_name.clone(), index, v as i128, bound));

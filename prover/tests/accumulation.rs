@@ -224,7 +224,7 @@ fn compressed_commitments_are_decoded_with_checks() {
     let proof = accumulated(&f, 14);
     let bytes = proof.to_artifact_bytes();
     // Envelope header, digest, input and output (u32 length + i32 each), round-1 length.
-    let at = 8 + 32 + 4 + 4 * proof.input.len() + 4 + 4 * proof.output.len() + 4;
+    let at = zkml_verifier::envelope::HEADER_BYTES + 32 + 4 + 4 * proof.input.len() + 4 + 4 * proof.output.len() + 4;
     let first = ModelProof::from_artifact_bytes(&bytes).unwrap().round1[0];
     assert_eq!(zkml_verifier::G1::decode(&mut Reader::new(&bytes[at..at + 32]), "x"), Ok(first));
     let what = "proof round-1 commitment";

@@ -257,13 +257,53 @@ fn mnist_verify_rejects_what_the_proof_does_not_show() {
     // Other outputs than the proven ones: the float model's are more than half a step away.
     invalid(&with(&["--output", s(&model_fixture("mnist_mlp.expected.json"))]), "mnist_mlp.expected.json");
 
-    // A flipped byte of the proof.
+    // A flipped bit of the proven input (header, key digest, input length, then the values).
     let mut bytes = std::fs::read(&m.proof).unwrap();
-    let i = bytes.len() - 40;
-    bytes[i] ^= 1;
+    bytes[zkml_verifier::envelope::HEADER_BYTES + 32 + 4] ^= 1;
     let bad = m.dir.join("bad.proof");
     std::fs::write(&bad, &bytes).unwrap();
-    invalid(&prove(&["verify", "--vk", s(&m.vk), "--proof", s(&bad)]), "bad.proof");
+    invalid(&prove(&["verify", "--vk", s(&m.vk), "--proof", s(&bad)]), "bad.proof: the pairing check failed");
+}
+
+#[test]
+fn undecodable_files_exit_2_and_say_why() {
+    let m = mnist();
+    let bytes = std::fs::read(&m.proof).unwrap();
+    let usage = |o: &Output, part: &str| {
+        let e = stderr(o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains(part), "{part:?} missing from: {e}");
+    };
+    // A cut file says how much of it is there.
+    let cut = m.dir.join("cut.proof");
+    std::fs::write(&cut, &bytes[..500]).unwrap();
+    let total = bytes.len();
+    let thousands = format!("{},{:03}", total / 1000, total % 1000);
+    usage(
+        &prove(&["verify", "--vk", s(&m.vk), "--proof", s(&cut)]),
+        &format!("cut.proof: truncated accumulated model proof: 500 of {thousands} bytes"),
+    );
+    // A scalar above the modulus (the proof's last field).
+    let mut bad = bytes.clone();
+    let n = bad.len();
+    bad[n - 32..].fill(0xff);
+    let bad_scalar = m.dir.join("bad-scalar.proof");
+    std::fs::write(&bad_scalar, &bad).unwrap();
+    usage(
+        &prove(&["verify", "--vk", s(&m.vk), "--proof", s(&bad_scalar)]),
+        "kzg opening: not a canonical field element",
+    );
+    // Swapped files: a key given as the proof, a proof given as the key.
+    usage(&prove(&["verify", "--vk", s(&m.vk), "--proof", s(&m.vk)]), "is not a proof");
+    usage(&prove(&["verify", "--vk", s(&m.proof), "--proof", s(&m.proof)]), "expected a model verifying key");
+    // With --json, one object on stdout all the same.
+    let o = prove(&["verify", "--vk", s(&m.vk), "--proof", s(&cut), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["valid"].as_bool(), j["digest_pinned"].as_bool()), (Some(false), Some(false)), "{j}");
+    assert_eq!(j["model_digest"], m.digest.as_str());
+    assert!(j["error"].as_str().unwrap().contains("truncated"), "{j}");
 }
 
 #[test]
@@ -280,7 +320,7 @@ fn mnist_inspect_reports_sizes_and_pairings() {
         assert!(j["pairings"].is_u64(), "{j}");
         assert_eq!(j["pairings"], 5);
         assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(file).unwrap().len()));
-        assert_eq!(j["format_version"], 2);
+        assert_eq!(j["format_version"], 3);
         if kind != "accumulated model proof" {
             assert_eq!(j["digest"], m.digest.as_str());
             // The key names its parameters: a dev SRS here, with the degree check's G2 powers.
@@ -404,7 +444,7 @@ fn deep_onnx_model_folds_through_the_cli() {
     // tests/fixtures/models/deep_mlp.onnx: 32 -> [32, relu] x 8 -> 10; the eight hidden layers fold.
     let dir = tmp("deep");
     let srs = dir.join("dev.srs");
-    assert!(prove(&["srs", "new", "--log-size", "15", "--seed", "3", "-o", s(&srs)]).status.success());
+    assert!(prove(&["srs", "new", "--log-size", "16", "--seed", "3", "-o", s(&srs)]).status.success());
     let keys = dir.join("keys");
     let input = model_fixture("deep_mlp.input.json");
     let o = prove(&[
@@ -456,14 +496,19 @@ fn deep_onnx_model_folds_through_the_cli() {
     let o = prove(&["inspect", s(&vk), "--json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((j["proof"]["bytes"].as_u64(), j["per_layer_proof_bytes"].as_u64()), (Some(a), Some(p)), "{j}");
-    // A flipped byte in the cross-term section (right after round 2) is invalid (exit 1).
+    // A flipped byte in the cross-term section (right after round 2): a point off the curve does
+    // not decode (exit 2), another point fails the pairing check (exit 1).
     let mut bytes = std::fs::read(&acc).unwrap();
     let at = bytes.len() / 2;
     bytes[at] ^= 4;
     let bad = dir.join("bad.proof");
     std::fs::write(&bad, &bytes).unwrap();
     let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&bad)]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    match o.status.code() {
+        Some(1) => assert!(stderr(&o).contains("the pairing check failed"), "{}", stderr(&o)),
+        Some(2) => assert!(stderr(&o).contains("not a valid point"), "{}", stderr(&o)),
+        c => panic!("exit {c:?}: {}", stderr(&o)),
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::Mode;
-use zkml_verifier::model::{verify_model, ModelProof};
+use zkml_verifier::model::{verify_model, ModelMeta, ModelProof};
 use zkml_verifier::Error;
 
 const MID: [usize; 8] = [8, 8, 8, 8, 8, 8, 8, 3];
@@ -27,13 +27,13 @@ fn keys(seed: u64) -> (ModelProvingKey, ModelProvingKey, ModelProvingKey, Vec<i6
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let g = random_mlp(&MID, &mut rng);
     let input: Vec<f32> = (0..MID[0]).map(|_| rng.gen_range(0.0..1.0)).collect();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8, headroom_bits: 0 };
     let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
     let big = Srs::insecure_dev(13, &mut rng);
     assert_eq!(big.powers_g2.len(), 4096);
     let published =
         Srs { powers_g1: big.powers_g1[..4096].to_vec(), powers_g2: big.powers_g2[..1024].to_vec(), ..big.clone() };
-    let pk = setup(&published, &model, &mut rng).unwrap();
+    let pk = setup(&published, &model, ModelMeta::default(), &mut rng).unwrap();
     assert_eq!(pk.vk.params.degree.g2_powers, 1024);
     let mut extra_g1 = pk.clone();
     extra_g1.srs.powers_g1 = big.powers_g1.clone();

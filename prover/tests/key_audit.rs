@@ -8,15 +8,15 @@ use zkml_prover::ir::random_mlp;
 use zkml_prover::model::{check_key, setup, ModelProvingKey};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
-use zkml_verifier::model::ModelVerifyingKey;
+use zkml_verifier::model::{ModelMeta, ModelVerifyingKey};
 
 fn key() -> (ModelProvingKey, Srs) {
     let mut rng = ChaCha20Rng::seed_from_u64(41);
     let g = random_mlp(&[6, 8, 8, 3], &mut rng);
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8, headroom_bits: 0 };
     let model = QuantizedModel::calibrate(g, &[vec![vec![0.5; 6]]], &config).unwrap();
     let srs = Srs::insecure_dev(11, &mut rng);
-    (setup(&srs, &model, &mut rng).unwrap(), srs)
+    (setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap(), srs)
 }
 
 fn bad(vk: &ModelVerifyingKey, srs: &Srs) -> Vec<&'static str> {
@@ -73,10 +73,10 @@ fn a_model_on_a_snarkjs_ceremony_file() {
     let mut rng = ChaCha20Rng::seed_from_u64(43);
     let srs = zkml_prover::srs::ptau::import(&ptau, None, &mut rng).unwrap();
     let g = random_mlp(&[4, 4, 3], &mut rng);
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 2, table_bits: 5 };
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 2, table_bits: 5, headroom_bits: 0 };
     let input = vec![0.25f32, 0.5, 0.75, 1.0];
     let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
-    let pk = setup(&srs, &model, &mut rng).unwrap();
+    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
     assert_eq!(pk.vk.params.source, SrsSource::Ceremony);
     assert_eq!(pk.vk.params.degree.g2_powers, 64);
     assert!(bad(&pk.vk, &srs).is_empty());

@@ -116,10 +116,11 @@ fn calibration_picks_the_largest_scale_that_fits() {
     let (input, _) = sample(&graph, "mnist_mlp");
     let calibration = [input.clone()];
     for table_bits in [10, 12, 14, 16] {
-        let config = QuantConfig { table_bits, ..QuantConfig::default() };
+        let config = QuantConfig { table_bits, headroom_bits: 0, ..QuantConfig::default() };
         let q = QuantizedModel::calibrate(graph.clone(), &calibration, &config).unwrap();
+        let h = config.headroom_bits;
         for (t, &m) in q.max_abs.iter().enumerate() {
-            assert!(graph.inputs.contains(&t) || m < q.table_bound(), "{}: {m}", graph.tensors[t].name);
+            assert!(graph.inputs.contains(&t) || m < q.table_bound() >> h, "{}: {m}", graph.tensors[t].name);
         }
         let errors: Vec<String> = SAMPLES
             .iter()
@@ -130,7 +131,7 @@ fn calibration_picks_the_largest_scale_that_fits() {
             .collect();
         eprintln!("B = {table_bits}: s = {}, max abs error per sample {errors:?}", q.scale_bits);
         if q.scale_bits < config.max_scale_bits {
-            let mut bigger = QuantizedModel::new(graph.clone(), q.scale_bits + 1, table_bits).unwrap();
+            let mut bigger = QuantizedModel::new(graph.clone(), q.scale_bits + 1, table_bits - h).unwrap();
             let err = bigger.record(&input).unwrap_err();
             assert!(matches!(err, QuantError::OutOfRange { .. }), "{err}");
         }
@@ -140,6 +141,34 @@ fn calibration_picks_the_largest_scale_that_fits() {
     let err = QuantizedModel::calibrate(graph, &calibration, &config).unwrap_err();
     assert!(matches!(err, QuantError::NoScale { .. }), "{err}");
     assert!(!err.to_string().contains('\n'));
+}
+
+/// Calibrated on one digit with the defaults, the images of docs/quantisation.md ("Choosing s, with
+/// headroom") evaluate within every table: all white, all black and 1.5 times brighter.
+#[test]
+fn default_headroom_takes_natural_inputs() {
+    let graph = load_mnist().into_graph();
+    let (input, _) = sample(&graph, "mnist_mlp");
+    let config = QuantConfig::default();
+    let q = QuantizedModel::calibrate(graph.clone(), std::slice::from_ref(&input), &config).unwrap();
+    assert_eq!((q.scale_bits, q.table_bits, config.headroom_bits), (7, 14, 2));
+    let (lo, hi) = input[0].iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    let n = input[0].len();
+    for (name, image) in [
+        ("all white", vec![hi; n]),
+        ("all black", vec![lo; n]),
+        ("1.5x brighter", input[0].iter().map(|v| v * 1.5).collect()),
+    ] {
+        let (_, out) = q.run(std::slice::from_ref(&image)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let float = graph.eval_f32(&[image]).unwrap();
+        let error = quant::max_abs_error(&out, &float);
+        assert!(error < 0.5, "{name}: error {error}");
+    }
+    // Without headroom the same scale leaves no room: the all-white image overflows a table.
+    let tight = QuantConfig { table_bits: 12, headroom_bits: 0, ..config };
+    let q = QuantizedModel::calibrate(graph, &[input], &tight).unwrap();
+    let err = q.run(&[vec![hi; n]]).unwrap_err();
+    assert!(matches!(err, QuantError::OutOfRange { .. }), "{err}");
 }
 
 #[test]

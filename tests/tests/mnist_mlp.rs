@@ -15,7 +15,7 @@ use zkml_prover::quant::{max_abs_error, QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::hex::Digest;
-use zkml_verifier::model::{verify_model_bytes, Int, ModelProof};
+use zkml_verifier::model::{verify_model_bytes, Int, ModelMeta, ModelProof};
 use zkml_verifier::Error;
 
 const SRS_SEED: u64 = 20261124;
@@ -46,12 +46,15 @@ fn make() -> Setup {
     let srs = Srs::insecure_dev(17, &mut ChaCha20Rng::seed_from_u64(SRS_SEED));
     eprintln!("dev SRS 2^17: {:.2?}", t.elapsed());
     let t = Instant::now();
-    let pk = setup(&srs, &model, &mut ChaCha20Rng::seed_from_u64(SETUP_SEED)).unwrap();
+    // The fixture key carries a name, class labels and the input shape, as `prove setup` writes them.
+    let input_shape = graph.tensor(graph.inputs[0]).shape.iter().map(|&d| d as u32).collect();
+    let meta = ModelMeta { name: "mnist_mlp".into(), labels: (0..10).map(|d| d.to_string()).collect(), input_shape };
+    let pk = setup(&srs, &model, meta, &mut ChaCha20Rng::seed_from_u64(SETUP_SEED)).unwrap();
     eprintln!("setup: {:.2?}", t.elapsed());
     // Another model: the same network with its first weight changed.
     let mut other = model.clone();
     other.linear.iter_mut().flatten().next().unwrap().weight[0] += 1;
-    let other_pk = setup(&srs, &other, &mut ChaCha20Rng::seed_from_u64(SETUP_SEED)).unwrap();
+    let other_pk = setup(&srs, &other, ModelMeta::default(), &mut ChaCha20Rng::seed_from_u64(SETUP_SEED)).unwrap();
     Setup { model, pk, other_vk: other_pk.vk.to_artifact_bytes() }
 }
 
@@ -86,7 +89,7 @@ fn mnist_mlp_proves_verifies_and_rejects() {
     let proof = first_proof.unwrap();
 
     // Rejections, each with its error.
-    let header = 8 + 32 + 4;
+    let header = zkml_verifier::envelope::HEADER_BYTES + 32 + 4;
     let mut changed_input = proof.clone();
     changed_input[header] ^= 1;
     assert_eq!(verify_model_bytes(&vk, &changed_input, None).unwrap_err(), Error::PairingCheckFailed);

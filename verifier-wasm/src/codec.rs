@@ -68,6 +68,12 @@ impl Writer {
         self.u32(u32::try_from(n).unwrap_or(u32::MAX));
     }
 
+    /// A length-prefixed UTF-8 string.
+    pub fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.bytes(s.as_bytes());
+    }
+
     pub fn put<T: Encode + ?Sized>(&mut self, v: &T) {
         v.encode(self);
     }
@@ -138,6 +144,15 @@ impl<'a> Reader<'a> {
             return Err(DecodeError::LengthTooLarge { what, len: u64::from(len), max: max as u64 });
         }
         Ok(len_usize)
+    }
+
+    /// Reads a length-prefixed UTF-8 string of at most `max` bytes.
+    pub fn str(&mut self, max: usize, what: &'static str) -> Result<&'a str, DecodeError> {
+        let n = self.len(1, what)?;
+        if n > max {
+            return Err(DecodeError::LengthTooLarge { what, len: n as u64, max: max as u64 });
+        }
+        core::str::from_utf8(self.bytes(n, what)?).map_err(|_| DecodeError::Invalid { what, reason: "not UTF-8" })
     }
 
     /// Reads a length-prefixed sequence.

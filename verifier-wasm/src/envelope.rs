@@ -4,8 +4,12 @@
 //! offset 0  4 bytes  magic "ZKML"
 //! offset 4  u16 LE   format version (FORMAT_VERSION)
 //! offset 6  u16 LE   kind (see `Kind`)
-//! offset 8  ...      payload, whose decoder must consume every byte
+//! offset 8  u64 LE   payload length in bytes
+//! offset 16 ...      payload, whose decoder must consume every byte
 //! ```
+//!
+//! The length lets a reader tell a cut file ("truncated: 500 of 5,940 bytes") from a malformed
+//! one before decoding anything.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -15,9 +19,11 @@ use crate::error::DecodeError;
 
 pub const MAGIC: [u8; 4] = *b"ZKML";
 /// The only format version this crate reads and writes.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// Bytes before the payload.
-pub const HEADER_BYTES: usize = 8;
+pub const HEADER_BYTES: usize = 16;
+/// Offset of the payload length in the header.
+const LENGTH_OFFSET: usize = 8;
 
 /// What an artifact holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,13 +91,30 @@ impl fmt::Display for Kind {
     }
 }
 
-/// Starts a writer with the header of `kind`.
+/// Starts a writer with the header of `kind`; the payload length is filled in by [`finish`].
 pub fn writer(kind: Kind) -> Writer {
     let mut w = Writer::new();
     w.bytes(&MAGIC);
     w.u16(FORMAT_VERSION);
     w.u16(kind.code());
+    w.u64(0);
     w
+}
+
+/// The bytes of an artifact started with [`writer`], with its payload length written in.
+pub fn finish(w: Writer) -> Vec<u8> {
+    let mut bytes = w.into_bytes();
+    seal(&mut bytes);
+    bytes
+}
+
+/// Writes the payload length into the header of complete artifact bytes started with [`writer`]
+/// (for writers that append the payload themselves).
+pub fn seal(bytes: &mut [u8]) {
+    let len = bytes.len().saturating_sub(HEADER_BYTES) as u64;
+    if let Some(field) = bytes.get_mut(LENGTH_OFFSET..HEADER_BYTES) {
+        field.copy_from_slice(&len.to_le_bytes());
+    }
 }
 
 /// Reads the header and returns the kind and a reader over the payload.
@@ -106,6 +129,18 @@ pub fn open(bytes: &[u8]) -> Result<(Kind, Reader<'_>), DecodeError> {
         return Err(DecodeError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
     }
     let kind = Kind::from_code(r.u16("envelope kind")?)?;
+    let declared = r.u64("envelope payload length")?;
+    let total = declared.saturating_add(HEADER_BYTES as u64);
+    let actual = bytes.len() as u64;
+    if actual < total {
+        return Err(DecodeError::Truncated { kind, actual, expected: total });
+    }
+    if actual > total {
+        return Err(DecodeError::TrailingBytes {
+            what: kind.name(),
+            count: usize::try_from(actual - total).unwrap_or(usize::MAX),
+        });
+    }
     Ok((kind, r))
 }
 
@@ -129,7 +164,7 @@ pub trait Artifact: Sized {
     fn to_artifact_bytes(&self) -> Vec<u8> {
         let mut w = writer(Self::KIND);
         self.encode_payload(&mut w);
-        w.into_bytes()
+        finish(w)
     }
 
     /// Checked decoding of the full enveloped encoding; trailing bytes are rejected.
@@ -144,24 +179,49 @@ pub trait Artifact: Sized {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
+
+    fn header(version: u8, kind: u8, len: u64) -> Vec<u8> {
+        let mut h = b"ZKML".to_vec();
+        h.extend([version, 0, kind, 0]);
+        h.extend(len.to_le_bytes());
+        h
+    }
 
     #[test]
     fn header_errors() {
         assert_eq!(open(b"ZK").unwrap_err(), DecodeError::BadMagic);
-        assert_eq!(open(b"ZKMX\x02\x00\x01\x00").unwrap_err(), DecodeError::BadMagic);
-        for old_or_new in [b"ZKML\x01\x00\x01\x00", b"ZKML\x03\x00\x01\x00"] {
-            let found = u16::from(old_or_new[4]);
+        assert_eq!(open(b"ZKMX\x03\x00\x01\x00").unwrap_err(), DecodeError::BadMagic);
+        for old_or_new in [2, 4] {
             assert_eq!(
-                open(old_or_new).unwrap_err(),
-                DecodeError::UnsupportedVersion { found, supported: FORMAT_VERSION }
+                open(&header(old_or_new, 1, 0)).unwrap_err(),
+                DecodeError::UnsupportedVersion { found: u16::from(old_or_new), supported: FORMAT_VERSION }
             );
         }
-        assert_eq!(open(b"ZKML\x02\x00\x63\x00").unwrap_err(), DecodeError::UnknownKind(0x63));
+        assert_eq!(open(&header(3, 0x63, 0)).unwrap_err(), DecodeError::UnknownKind(0x63));
         assert_eq!(
-            open_kind(b"ZKML\x02\x00\x01\x00", Kind::KzgBatchProof).unwrap_err(),
+            open_kind(&header(3, 1, 0), Kind::KzgBatchProof).unwrap_err(),
             DecodeError::WrongKind { expected: Kind::KzgBatchProof, found: Kind::Srs }
         );
-        let (k, r) = open(b"ZKML\x02\x00\x02\x00").unwrap();
+        let empty = header(3, 2, 0);
+        let (k, r) = open(&empty).unwrap();
         assert_eq!((k, r.remaining()), (Kind::KzgVerifyingKey, 0));
+        // A header cut inside the length field.
+        assert!(matches!(open(&header(3, 2, 0)[..12]).unwrap_err(), DecodeError::UnexpectedEnd { .. }));
+    }
+
+    #[test]
+    fn payload_length_is_checked() {
+        let mut w = writer(Kind::ModelProof);
+        w.bytes(&[7u8; 5924]);
+        let bytes = finish(w);
+        assert_eq!(bytes.len(), 5940);
+        assert_eq!(open(&bytes).unwrap().1.remaining(), 5924);
+        let err = open(&bytes[..500]).unwrap_err();
+        assert_eq!(err, DecodeError::Truncated { kind: Kind::ModelProof, actual: 500, expected: 5940 });
+        assert_eq!(err.to_string(), "truncated model proof: 500 of 5,940 bytes");
+        let mut long = bytes.clone();
+        long.push(0);
+        assert_eq!(open(&long).unwrap_err(), DecodeError::TrailingBytes { what: "model proof", count: 1 });
     }
 }

@@ -15,6 +15,8 @@ pub enum DecodeError {
     UnknownKind(u16),
     #[error("expected a {expected} but the file holds a {found}")]
     WrongKind { expected: Kind, found: Kind },
+    #[error("truncated {kind}: {} of {} bytes", Thousands(*actual), Thousands(*expected))]
+    Truncated { kind: Kind, actual: u64, expected: u64 },
     #[error("truncated input: {what} needs {needed} bytes but only {remaining} remain")]
     UnexpectedEnd { what: &'static str, needed: usize, remaining: usize },
     #[error("{count} trailing bytes after the end of the {what}")]
@@ -78,5 +80,46 @@ pub enum ShapeError {
 impl From<ShapeError> for Error {
     fn from(e: ShapeError) -> Self {
         Error::Shape(e)
+    }
+}
+
+/// A count written with thousands separators (`5,940`), for messages about sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thousands(pub u64);
+
+impl core::fmt::Display for Thousands {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut groups = [0u16; 7];
+        let (mut v, mut n) = (self.0, 0usize);
+        while let Some(slot) = groups.get_mut(n) {
+            *slot = (v % 1000) as u16;
+            v /= 1000;
+            n += 1;
+            if v == 0 {
+                break;
+            }
+        }
+        for (i, g) in groups.iter().take(n).rev().enumerate() {
+            if i == 0 {
+                write!(f, "{g}")?;
+            } else {
+                write!(f, ",{g:03}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Thousands;
+    use alloc::string::ToString;
+
+    #[test]
+    fn thousands() {
+        for (v, s) in [(0, "0"), (999, "999"), (1000, "1,000"), (5940, "5,940"), (1_234_567, "1,234,567")] {
+            assert_eq!(Thousands(v).to_string(), s);
+        }
+        assert_eq!(Thousands(u64::MAX).to_string(), "18,446,744,073,709,551,615");
     }
 }

@@ -109,6 +109,20 @@ pub fn run(a: Args) -> CmdResult {
                 ),
                 None => None,
             };
+            if let (Some(vk), Some(path)) = (&vk, &a.vk) {
+                let key_digest = vk.digest();
+                if key_digest != p.vk_digest {
+                    let name =
+                        if vk.meta.name.is_empty() { String::new() } else { format!(" (model '{}')", vk.meta.name) };
+                    return Err(Failure::Usage(format!(
+                        "{}: this proof was made for the model with digest {}, but {} is the key of another model{name}, \
+                         digest {key_digest}",
+                        a.file.display(),
+                        p.vk_digest,
+                        path.display()
+                    )));
+                }
+            }
             describe_proof(&p, vk.as_ref())
         }
     };
@@ -218,6 +232,9 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
     let points = layout.domains.len() + 1;
     json!({
         "digest": vk.digest().to_hex(),
+        "name": vk.meta.name,
+        "labels": vk.meta.labels,
+        "input_shape": vk.meta.input_shape,
         "scale_bits": s,
         "table_bits": b,
         "srs": srs_params(vk),

@@ -4,10 +4,12 @@
 //! failure prints one line on stderr naming the file or step at fault.
 
 mod check_key;
+mod dry_run;
 mod inspect;
 mod kzg_demo;
 mod model_files;
 mod prove;
+mod quant_flags;
 mod setup;
 mod srs;
 mod verify;
@@ -33,6 +35,9 @@ enum Command {
     /// Compile, quantise and commit an ONNX model: writes DIR/model.pk, DIR/model.vk, DIR/model.json
     /// and prints the model digest.
     Setup(setup::Args),
+    /// Quantise a model as `setup` would and run inputs through it, without an SRS: each node's
+    /// value range against its table, and the error against the float model.
+    DryRun(dry_run::Args),
     /// Prove one inference of a set-up model: writes the proof and, optionally, the outputs.
     Prove(prove::Args),
     /// Commit to random polynomials and batch-open them: writes DIR/kzg.vk and DIR/kzg.proof.
@@ -68,6 +73,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Srs(cmd) => srs::run(cmd),
         Command::Setup(args) => setup::run(args),
+        Command::DryRun(args) => dry_run::run(args),
         Command::Prove(args) => prove::run(args),
         Command::KzgDemo(args) => kzg_demo::run(args),
         Command::Verify(args) => verify::run(args),
@@ -115,6 +121,30 @@ pub fn blinding_rng(seed: Option<u64>, context: &[&[u8]]) -> Result<rand_chacha:
 /// Reads a whole file, naming it on failure.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
+}
+
+/// Checks, before any work, that `path` can be written as a file: not a directory, its folder a
+/// directory (created when missing), and the file creatable there.
+pub fn check_output_file(path: &Path) -> Result<(), Failure> {
+    if path.is_dir() {
+        return Err(Failure::Usage(format!("{}: is a directory; give a file name", path.display())));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Failure::Usage(format!("{}: {} is not a directory", path.display(), dir.display())));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("{}: {e}", dir.display())))?;
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| Failure::Usage(format!("{}: cannot be written: {e}", path.display())))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Writes a whole file, naming it on failure.

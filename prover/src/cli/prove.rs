@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Args as ClapArgs;
+use serde_json::json;
 use zkml_prover::model::{self, ModelProvingKey};
-use zkml_prover::{io_json, progress};
+use zkml_prover::quant::QuantError;
+use zkml_prover::{io_json, progress, ProverError};
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::Mode;
 
@@ -14,6 +16,13 @@ use super::model_files::{argmax, dequantise, names_for, read_quantised_input, sh
 use super::{read_file, write_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  prove prove --pk keys/model.pk --input sample.json -o sample.proof
+  prove prove --pk keys/model.pk --input sample.json -o sample.proof --output out.json --json
+
+The proof reveals the input and the output, nothing of the weights or the hidden activations.
+An input far outside the calibration samples fails before proving, naming the node: see
+`prove dry-run` and `prove setup --headroom-bits`.")]
 pub struct Args {
     /// The proving key written by `prove setup`.
     #[arg(long, value_name = "FILE")]
@@ -35,9 +44,18 @@ pub struct Args {
     /// into one accumulator per class (the per-layer proof format, kind 6; for comparison).
     #[arg(long)]
     no_accumulate: bool,
+    /// Print one JSON object on stdout (model digest, outputs, proof path and size, times)
+    /// instead of text; progress and messages stay on stderr.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(a: Args) -> CmdResult {
+    // Output paths are checked before the proof is made.
+    super::check_output_file(&a.out)?;
+    if let Some(path) = &a.output {
+        super::check_output_file(path)?;
+    }
     let pb = progress::bar(4, "loading proving key");
     if !pb.is_hidden() {
         pb.enable_steady_tick(Duration::from_millis(120));
@@ -59,8 +77,15 @@ pub fn run(a: Args) -> CmdResult {
     let mode = if a.no_accumulate { Mode::PerLayer } else { Mode::Accumulated };
     let context: Vec<u8> = input.iter().flat_map(|v| v.to_le_bytes()).collect();
     let mut rng = super::blinding_rng(a.seed, &[&pk.vk.digest().0, &context])?;
-    let proof = model::prove_mode(&pk, &input, mode, &mut rng)
-        .map_err(|e| Failure::Usage(format!("{}: {e}", a.input.display())))?;
+    let proof = model::prove_mode(&pk, &input, mode, &mut rng).map_err(|e| {
+        let hint = match &e {
+            ProverError::Quant(QuantError::OutOfRange { .. }) => {
+                format!("; this input goes beyond what the model was calibrated for: {}", super::dry_run::REFIT_HINT)
+            }
+            _ => String::new(),
+        };
+        Failure::Usage(format!("{}: {e}{hint}", a.input.display()))
+    })?;
     let prove_time = t.elapsed();
     pb.inc(1);
 
@@ -70,13 +95,28 @@ pub fn run(a: Args) -> CmdResult {
     let output: Vec<i32> = proof.output.iter().map(|v| v.0).collect();
     let values = dequantise(&output, pk.vk.scale_bits);
     if let Some(path) = &a.output {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("{}: {e}", dir.display())))?;
-        }
         io_json::write_output(path, std::slice::from_ref(&values)).map_err(|e| Failure::Usage(e.to_string()))?;
     }
     pb.inc(1);
     pb.finish_and_clear();
+
+    if a.json {
+        let out = json!({
+            "model_digest": digest.to_hex(),
+            "model_name": pk.vk.meta.name,
+            "kind": proof.kind().name(),
+            "proof": a.out.display().to_string(),
+            "proof_bytes": proof_bytes.len(),
+            "inputs": [{"name": names.input, "values": input.len()}],
+            "outputs": [{"name": names.output, "values": values}],
+            "argmax": argmax(&values),
+            "label": argmax(&values).and_then(|i| pk.vk.meta.labels.get(i)),
+            "prove_seconds": prove_time.as_secs_f64(),
+            "load_seconds": load.as_secs_f64(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(());
+    }
 
     eprintln!(
         "proved inference of model {digest} in {prove_time:.2?} (key loaded in {load:.2?}); proof: {} bytes -> {}",
@@ -85,7 +125,10 @@ pub fn run(a: Args) -> CmdResult {
     );
     println!("output '{}': {}", names.output, show(&values));
     if let Some(i) = argmax(&values) {
-        println!("argmax: {i}");
+        match pk.vk.meta.labels.get(i) {
+            Some(label) => println!("argmax: {i} ({label})"),
+            None => println!("argmax: {i}"),
+        }
     }
     Ok(())
 }

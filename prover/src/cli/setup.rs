@@ -7,15 +7,27 @@ use std::time::{Duration, Instant};
 use clap::Args as ClapArgs;
 use serde_json::json;
 use zkml_prover::onnx::OnnxModel;
-use zkml_prover::quant::{self, QuantConfig, QuantizedModel};
+use zkml_prover::quant::{self, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_prover::{io_json, model, progress, ProverError};
 use zkml_verifier::envelope::Artifact;
 
+use zkml_verifier::model::key::{MAX_LABEL_BYTES, MAX_NAME_BYTES};
+use zkml_verifier::model::{ModelMeta, ModelVerifyingKey};
+
 use super::model_files::{tensors_json, META_FILE};
-use super::{write_file, CmdResult, Failure};
+use super::quant_flags::QuantFlags;
+use super::{read_file, write_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  prove srs import pot17_final.ptau -o pot17.srs     # a public ceremony's powers (2^17 for mnist_mlp)
+  prove setup mnist_mlp.onnx --srs pot17.srs --calibration sample.json -o keys/ --labels labels.txt
+  prove setup model.onnx --srs pot17.srs --calibration a.json --calibration b.json -o keys/ --force
+
+The digest printed last is what verifiers pin (prove verify --digest). Every setup draws fresh
+blinds, so running it again gives a new digest; published keys are only replaced with --force.
+Try the quantisation first, without an SRS: prove dry-run MODEL.onnx --calibration IN.json.")]
 pub struct Args {
     /// The ONNX model.
     #[arg(value_name = "MODEL.onnx")]
@@ -30,6 +42,20 @@ pub struct Args {
     /// repeat for several samples. Required.
     #[arg(long, value_name = "IN.json")]
     calibration: Vec<PathBuf>,
+    #[command(flatten)]
+    quant: QuantFlags,
+    /// The model's name in the key (shown by verifiers); default: the ONNX file's name without
+    /// its extension.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Labels of the outputs, written into the key (shown by verifiers): a text file with one
+    /// label per line, or a JSON array of strings; one label per output value.
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+    /// Replace existing keys in the output directory (their digest changes: proofs made for the
+    /// old keys no longer verify against the new ones).
+    #[arg(long)]
+    force: bool,
     /// Tests and fixtures only (needs ZKML_INSECURE_SEED=1): seed for the commitments' blinding;
     /// default: fresh randomness.
     #[arg(long, hide = true)]
@@ -44,6 +70,17 @@ pub fn run(a: Args) -> CmdResult {
             a.model.display()
         )));
     }
+    let (pk_path, vk_path) = (a.out.join("model.pk"), a.out.join("model.vk"));
+    check_output_dir(&a.out, &[&pk_path, &vk_path], a.force)?;
+    let labels = a.labels.as_deref().map(read_labels).transpose()?.unwrap_or_default();
+    let name = a
+        .name
+        .clone()
+        .unwrap_or_else(|| a.model.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned()));
+    if name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+        return Err(Failure::Usage(format!("--name: at most {MAX_NAME_BYTES} bytes, without control characters")));
+    }
+    let config = a.quant.config()?;
     let start = Instant::now();
     let pb = progress::bar(5, "importing model");
     if !pb.is_hidden() {
@@ -61,8 +98,19 @@ pub fn run(a: Args) -> CmdResult {
 
     pb.set_message("calibrating");
     let in_model = |e: &dyn std::fmt::Display| Failure::Usage(format!("{}: {e}", a.model.display()));
-    let qmodel =
-        QuantizedModel::calibrate(graph.clone(), &samples, &QuantConfig::default()).map_err(|e| in_model(&e))?;
+    let qmodel = QuantizedModel::calibrate(graph.clone(), &samples, &config).map_err(|e| in_model(&e))?;
+    let output_len: usize = graph.outputs.iter().map(|&t| graph.tensor(t).len()).sum();
+    if !labels.is_empty() && labels.len() != output_len {
+        return Err(Failure::Usage(format!(
+            "{}: {} labels, but the model has {output_len} output values (one label each)",
+            a.labels.as_deref().map_or_else(String::new, |p| p.display().to_string()),
+            labels.len()
+        )));
+    }
+    let input_shape = graph.inputs.first().map_or_else(Vec::new, |&t| {
+        graph.tensor(t).shape.iter().map(|&d| u32::try_from(d).unwrap_or(u32::MAX)).collect()
+    });
+    let meta = ModelMeta { name, labels, input_shape };
     // Fail on models the prover cannot prove before the SRS is loaded.
     model::compile(&qmodel).map_err(|e| in_model(&e))?;
     let mut error = 0f32;
@@ -80,7 +128,7 @@ pub fn run(a: Args) -> CmdResult {
     pb.set_message("committing weights");
     let t = Instant::now();
     let mut rng = super::blinding_rng(a.seed, &[b"setup"])?;
-    let pk = model::setup(&srs, &qmodel, &mut rng).map_err(|e| match e {
+    let pk = model::setup(&srs, &qmodel, meta, &mut rng).map_err(|e| match e {
         ProverError::InvalidArgument(m) => Failure::Usage(format!("{}: {m}", a.srs.display())),
         ProverError::Unsupported(_) => in_model(&e),
         e => e.into(),
@@ -92,7 +140,6 @@ pub fn run(a: Args) -> CmdResult {
     let vk_bytes = pk.vk.to_artifact_bytes();
     let pk_bytes = pk.to_bytes();
     let digest = pk.vk.digest();
-    let (pk_path, vk_path) = (a.out.join("model.pk"), a.out.join("model.vk"));
     write_file(&pk_path, &pk_bytes)?;
     write_file(&vk_path, &vk_bytes)?;
     let shapes = |ids: &[usize]| -> Vec<(String, Vec<usize>)> {
@@ -103,6 +150,7 @@ pub fn run(a: Args) -> CmdResult {
         "digest": digest.to_hex(),
         "scale_bits": qmodel.scale_bits,
         "table_bits": qmodel.table_bits,
+        "headroom_bits": config.headroom_bits,
         "inputs": tensors_json(&shapes(&graph.inputs)),
         "outputs": tensors_json(&shapes(&graph.outputs)),
         "layers": pk.layers.iter().map(|l| json!({"name": l.name, "rows": l.rows, "cols": l.cols, "relu": l.relu}))
@@ -140,6 +188,62 @@ pub fn run(a: Args) -> CmdResult {
     eprintln!("model digest (publish it; verifiers pin it with --digest):");
     println!("{digest}");
     Ok(())
+}
+
+/// Refuses, before any work, an output directory that is a file, or keys that exist already
+/// (unless `force`): replacing published keys silently changes the model digest.
+fn check_output_dir(dir: &Path, keys: &[&Path], force: bool) -> Result<(), Failure> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::Usage(format!("-o {}: exists and is not a directory", dir.display())));
+    }
+    for key in keys {
+        if key.is_dir() {
+            return Err(Failure::Usage(format!("{}: is a directory", key.display())));
+        }
+    }
+    if force {
+        return Ok(());
+    }
+    if let Some(existing) = keys.iter().find(|k| k.exists()) {
+        let digest = std::fs::read(dir.join("model.vk"))
+            .ok()
+            .and_then(|b| ModelVerifyingKey::from_bytes(&b).ok())
+            .map_or_else(String::new, |vk| format!(" (model digest {})", vk.digest()));
+        return Err(Failure::Usage(format!(
+            "{}: keys exist already{digest}; a new setup draws new blinds and gives a new digest, so proofs and \
+             pins of the old keys stop verifying: choose another -o, or pass --force to replace them",
+            existing.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Output labels: a JSON array of strings, or one label per line (surrounding blanks trimmed,
+/// a final empty line ignored).
+fn read_labels(path: &Path) -> Result<Vec<String>, Failure> {
+    let text = String::from_utf8(read_file(path)?)
+        .map_err(|_| Failure::Usage(format!("{}: not UTF-8 text", path.display())))?;
+    let bad = |m: String| Failure::Usage(format!("{}: {m}", path.display()));
+    let labels: Vec<String> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(&text).map_err(|e| bad(format!("not a JSON array of strings: {e}")))?
+    } else {
+        text.lines().map(|l| l.trim().to_string()).collect()
+    };
+    let mut labels = labels;
+    while labels.last().is_some_and(String::is_empty) {
+        labels.pop();
+    }
+    if labels.is_empty() {
+        return Err(bad("no labels".into()));
+    }
+    if let Some((i, l)) =
+        labels.iter().enumerate().find(|(_, l)| l.len() > MAX_LABEL_BYTES || l.chars().any(char::is_control))
+    {
+        return Err(bad(format!(
+            "label {i} ({l:?}) is longer than {MAX_LABEL_BYTES} bytes or holds control characters"
+        )));
+    }
+    Ok(labels)
 }
 
 fn file_name(p: &Path) -> String {

@@ -11,7 +11,7 @@ use zkml_verifier::envelope::{self, Kind};
 use zkml_verifier::kzg::{DegreeKey, SrsParams};
 use zkml_verifier::model::key::{pow2, table_size};
 use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
-use zkml_verifier::model::{LayerKey, ModelVerifyingKey};
+use zkml_verifier::model::{LayerKey, ModelMeta, ModelVerifyingKey};
 use zkml_verifier::DecodeError;
 
 use super::compile::{compile, Layer};
@@ -133,8 +133,14 @@ pub fn powers_needed(layers: &[Layer], scale_bits: u32, table_bits: u32) -> usiz
         .unwrap_or(0)
 }
 
-/// Compiles and commits `model` with `srs`.
-pub fn setup<R: RngCore>(srs: &Srs, model: &QuantizedModel, rng: &mut R) -> Result<ModelProvingKey, ProverError> {
+/// Compiles and commits `model` with `srs`; `meta` (name, labels, input shape) goes into the key as
+/// is and is checked against the model's shape.
+pub fn setup<R: RngCore>(
+    srs: &Srs,
+    model: &QuantizedModel,
+    meta: ModelMeta,
+    rng: &mut R,
+) -> Result<ModelProvingKey, ProverError> {
     let layers = compile(model)?;
     let (s, b) = (model.scale_bits, model.table_bits);
     // Degree bounds are checked against the last G2 power the SRS's tau was ever published with
@@ -188,6 +194,7 @@ pub fn setup<R: RngCore>(srs: &Srs, model: &QuantizedModel, rng: &mut R) -> Resu
     // The degree check's bound is derived from the key's shape, so it is set once the shape is.
     let placeholder = DegreeKey { g2_powers: 1, bound: 1, gamma_h: srs.gamma_g2, shift_h: srs.powers_g2[0] };
     let mut vk = ModelVerifyingKey {
+        meta,
         kzg: keep.verifying_key(),
         params: SrsParams { source: srs.source(), file_digest: srs.source_digest(), degree: placeholder },
         srs_powers: d as u32,
@@ -238,7 +245,7 @@ impl ModelProvingKey {
             w.put(wb);
             w.put(bb);
         }
-        w.into_bytes()
+        envelope::finish(w)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {

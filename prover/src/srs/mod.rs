@@ -154,6 +154,7 @@ impl Srs {
         for p in self.powers_g2.iter().chain([&self.gamma_g2]) {
             p.serialize_with_mode(&mut bytes, Compress::No).expect("writing to a Vec cannot fail");
         }
+        envelope::seal(&mut bytes);
         bytes
     }
 
@@ -222,7 +223,7 @@ mod tests {
         let mut long = bytes.clone();
         long.push(0);
         assert!(matches!(Srs::from_bytes(&long), Err(DecodeError::TrailingBytes { .. })));
-        assert!(matches!(Srs::from_bytes(&bytes[..bytes.len() - 1]), Err(DecodeError::UnexpectedEnd { .. })));
+        assert!(matches!(Srs::from_bytes(&bytes[..bytes.len() - 1]), Err(DecodeError::Truncated { .. })));
         // Corrupt the x coordinate of the last G2 power, then of [gamma]_2.
         let mut bad = bytes.clone();
         bad[bytes.len() - 100] ^= 0x55;

@@ -8,7 +8,7 @@ use zkml_prover::ir::random_mlp;
 use zkml_prover::model::{setup, ModelProvingKey};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
-use zkml_verifier::model::ModelProof;
+use zkml_verifier::model::{ModelMeta, ModelProof};
 use zkml_verifier::{Fr, G1, G2};
 
 /// A random MLP with layer sizes `dims`, calibrated on one random input (returned, as floats), and
@@ -17,10 +17,10 @@ pub fn random_model(dims: &[usize], seed: u64) -> (ModelProvingKey, QuantizedMod
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let g = random_mlp(dims, &mut rng);
     let input: Vec<f32> = (0..dims[0]).map(|_| rng.gen_range(0.0..1.0)).collect();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8 };
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 8, headroom_bits: 0 };
     let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
     let srs = Srs::insecure_dev(11, &mut rng);
-    let pk = setup(&srs, &model, &mut rng).unwrap();
+    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
     (pk, model, input)
 }
 

@@ -370,8 +370,11 @@ pub fn claims(
     //    relaxed constraints of accumulators (slack u, error terms; accumulation.md).
     let (alpha, beta) = (ch.alpha, ch.beta);
     let beta2 = beta * beta;
-    let half = Fr::from(1u64 << (s - 1));
-    let two_s = Fr::from(1u64 << s);
+    // Shifts checked, though a validated key has 1 <= s <= 20: a key that skipped validation is an
+    // error here, never a panic or a wrapped shift.
+    let pow = |k: Option<u32>| k.and_then(|k| 1u64.checked_shl(k)).ok_or(Error::BadKey("scale bits out of range"));
+    let half = Fr::from(pow(s.checked_sub(1))?);
+    let two_s = Fr::from(pow(Some(s))?);
     for &d in &layout.domains {
         if vanishing(d, zeta).is_zero() {
             return Err(Error::DegenerateChallenge);

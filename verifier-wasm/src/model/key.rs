@@ -1,5 +1,6 @@
 //! The model verifying key: what a model owner publishes (`docs/protocols/mlp.md`, "Keys").
 
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::codec::{Decode, Encode, Reader, Writer, G1_BYTES};
@@ -57,9 +58,88 @@ impl Decode for LayerKey {
     }
 }
 
+/// Longest model name accepted, in bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+/// Longest class label accepted, in bytes.
+pub const MAX_LABEL_BYTES: usize = 64;
+/// Most dimensions an input shape may have.
+pub const MAX_SHAPE_DIMS: usize = 8;
+
+/// What a person reads about a model: its name, the labels of its output classes and the shape of
+/// its input. Covered by the digest like everything else in the key, so a page that shows "class
+/// 7: seven" shows what the owner published; none of it enters the proof.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelMeta {
+    /// The model's name (the ONNX file's stem unless the owner chose another).
+    pub name: String,
+    /// One label per output value, or none.
+    pub labels: Vec<String>,
+    /// The ONNX shape of the input (its product is the input length), or empty when unknown.
+    pub input_shape: Vec<u32>,
+}
+
+impl ModelMeta {
+    /// Checks the meta against the model's input and output lengths.
+    pub fn validate(&self, input_len: usize, output_len: usize) -> Result<(), Error> {
+        if self.name.len() > MAX_NAME_BYTES || self.name.chars().any(char::is_control) {
+            return Err(Error::BadKey("the model name is longer than 128 bytes or holds control characters"));
+        }
+        if !self.labels.is_empty() && self.labels.len() != output_len {
+            return Err(Error::BadKey("the key has labels, but not one per output"));
+        }
+        if self.labels.iter().any(|l| l.len() > MAX_LABEL_BYTES || l.chars().any(char::is_control)) {
+            return Err(Error::BadKey("a label is longer than 64 bytes or holds control characters"));
+        }
+        if self.input_shape.len() > MAX_SHAPE_DIMS {
+            return Err(Error::BadKey("the input shape has more than 8 dimensions"));
+        }
+        if !self.input_shape.is_empty() {
+            let product = self.input_shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
+            if product != Some(input_len) {
+                return Err(Error::BadKey("the input shape does not hold the model's input length"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Encode for ModelMeta {
+    fn encode(&self, w: &mut Writer) {
+        w.str(&self.name);
+        w.len(self.labels.len());
+        for l in &self.labels {
+            w.str(l);
+        }
+        w.put(&self.input_shape);
+    }
+}
+
+impl Decode for ModelMeta {
+    const MIN_SIZE: usize = 12;
+    fn decode(r: &mut Reader<'_>, _what: &'static str) -> Result<Self, DecodeError> {
+        let name = r.str(MAX_NAME_BYTES, "vk model name")?.to_string();
+        let n = r.len(4, "vk labels")?;
+        let mut labels = Vec::with_capacity(n);
+        for _ in 0..n {
+            labels.push(r.str(MAX_LABEL_BYTES, "vk label")?.to_string());
+        }
+        let input_shape: Vec<u32> = r.vec("vk input shape")?;
+        if input_shape.len() > MAX_SHAPE_DIMS {
+            return Err(DecodeError::LengthTooLarge {
+                what: "vk input shape",
+                len: input_shape.len() as u64,
+                max: MAX_SHAPE_DIMS as u64,
+            });
+        }
+        Ok(Self { name, labels, input_shape })
+    }
+}
+
 /// Everything the verifier needs about a model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelVerifyingKey {
+    /// Name, class labels and input shape, for people (covered by the digest, unused by the proof).
+    pub meta: ModelMeta,
     pub kzg: VerifyingKey,
     /// Where the SRS came from and the points of the degree check (covered by the digest).
     pub params: SrsParams,
@@ -135,6 +215,7 @@ impl ModelVerifyingKey {
             }
             prev_rows = Some(l.rows);
         }
+        self.meta.validate(self.input_len(), self.output_len())?;
         // After the size checks, which bound the layout's arithmetic.
         if self.params.degree.bound as usize != super::layout::required_degree_bound(self) {
             return Err(Error::BadKey("the degree check's bound is not the one the key's shape needs"));
@@ -145,24 +226,29 @@ impl ModelVerifyingKey {
 
 /// The smallest power of two `>= x` (at least 2, so every domain has a non-trivial generator).
 pub fn pow2(x: u32) -> usize {
-    (x as usize).max(2).next_power_of_two()
+    // Saturates where the power does not fit a `usize` (wasm32): such sizes fail validation.
+    usize::try_from(x).unwrap_or(usize::MAX).max(2).checked_next_power_of_two().unwrap_or(usize::MAX)
 }
 
 /// Table rows `N` for scale `s <= B` and bound `B`: `2^(B+1)` when `s + 3 <= B`, else `2^(B+2)`.
 /// The last `2^s` rows are range rows; the others are ReLU rows for the inputs
 /// `[2^B + 2^s - N, 2^B)`: at least `[-(2^B - 2^s), 2^B)`, all of `[-2^B, 2^B)` when `N = 2^(B+2)`.
 pub fn table_size(scale_bits: u32, table_bits: u32) -> usize {
-    if scale_bits + 3 <= table_bits {
-        1usize << (table_bits + 1)
+    // Checked shifts: a key with bits out of range gets a size no SRS holds, which validation
+    // rejects, rather than a wrapped shift or a panic.
+    let rows_log = if scale_bits.saturating_add(3) <= table_bits {
+        table_bits.saturating_add(1)
     } else {
-        1usize << (table_bits + 2)
-    }
+        table_bits.saturating_add(2)
+    };
+    1usize.checked_shl(rows_log).unwrap_or(usize::MAX)
 }
 
 impl Artifact for ModelVerifyingKey {
     const KIND: Kind = Kind::ModelVerifyingKey;
 
     fn encode_payload(&self, w: &mut Writer) {
+        w.put(&self.meta);
         self.kzg.encode(w);
         w.put(&self.params);
         w.u32(self.srs_powers);
@@ -176,6 +262,7 @@ impl Artifact for ModelVerifyingKey {
 
     fn decode_payload(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Self {
+            meta: r.get("vk meta")?,
             kzg: VerifyingKey::decode(r)?,
             params: r.get("vk srs parameters")?,
             srs_powers: r.u32("vk srs size")?,
@@ -184,5 +271,56 @@ impl Artifact for ModelVerifyingKey {
             layers: r.vec("vk layer")?,
             table: [r.get("vk table")?, r.get("vk table")?, r.get("vk table")?],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_saturate_instead_of_overflowing() {
+        assert_eq!(pow2(0), 2);
+        assert_eq!(pow2(5), 8);
+        assert_eq!(pow2(u32::MAX), (u32::MAX as usize).checked_next_power_of_two().unwrap_or(usize::MAX));
+        assert_eq!(table_size(7, 14), 1 << 15);
+        assert_eq!(table_size(13, 14), 1 << 16);
+        for (s, b) in [(u32::MAX, u32::MAX), (0, 200), (u32::MAX, 3)] {
+            let _ = table_size(s, b); // no panic
+        }
+    }
+
+    #[test]
+    fn meta_round_trips_and_is_checked() {
+        let meta = ModelMeta {
+            name: "mnist".into(),
+            labels: (0..3).map(|i| alloc::format!("class {i}")).collect(),
+            input_shape: alloc::vec![1, 3],
+        };
+        let bytes = meta.to_bytes();
+        let mut r = Reader::new(&bytes);
+        assert_eq!(ModelMeta::decode(&mut r, "meta").unwrap(), meta);
+        assert_eq!(meta.validate(3, 3), Ok(()));
+        assert_eq!(meta.validate(4, 3), Err(Error::BadKey("the input shape does not hold the model's input length")));
+        assert_eq!(meta.validate(3, 2), Err(Error::BadKey("the key has labels, but not one per output")));
+        let bad = ModelMeta { name: "a\nb".into(), ..meta.clone() };
+        assert!(matches!(bad.validate(3, 3), Err(Error::BadKey(_))));
+        // Strings longer than their limit, or not UTF-8, do not decode.
+        let long = ModelMeta { name: "x".repeat(MAX_NAME_BYTES + 1), ..ModelMeta::default() };
+        let bytes = long.to_bytes();
+        assert!(matches!(
+            ModelMeta::decode(&mut Reader::new(&bytes), "meta"),
+            Err(DecodeError::LengthTooLarge { what: "vk model name", .. })
+        ));
+        let mut w = Writer::new();
+        w.len(2);
+        w.bytes(&[0xff, 0xfe]);
+        w.len(0);
+        w.len(0);
+        let bytes = w.into_bytes();
+        assert_eq!(
+            ModelMeta::decode(&mut Reader::new(&bytes), "meta"),
+            Err(DecodeError::Invalid { what: "vk model name", reason: "not UTF-8" })
+        );
     }
 }

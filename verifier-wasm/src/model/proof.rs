@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use super::layout::Mode;
 use crate::codec::{Decode, Encode, G1Uncompressed, Reader, Writer};
-use crate::envelope::{open, writer, Artifact, Kind};
+use crate::envelope::{finish, open, writer, Artifact, Kind};
 use crate::error::DecodeError;
 use crate::hex::Digest;
 use crate::kzg::{BatchOpeningProof, DegreeProof};
@@ -170,7 +170,7 @@ impl Artifact for ModelProof {
     fn to_artifact_bytes(&self) -> Vec<u8> {
         let mut w = writer(self.kind());
         self.encode(&mut w);
-        w.into_bytes()
+        finish(w)
     }
 
     fn from_artifact_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {

@@ -1,5 +1,6 @@
 //! Verification of a model proof from the verifying key and the proof alone.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use ark_ff::Zero;
 
@@ -30,6 +31,12 @@ pub struct ModelVerdict {
     pub pairings: usize,
     /// Where the key's SRS came from: proofs under a `Dev` SRS convince nobody who did not make it.
     pub srs_source: SrsSource,
+    /// The model's name, from the key.
+    pub name: String,
+    /// The labels of the outputs, from the key (empty when it carries none).
+    pub labels: Vec<String>,
+    /// The ONNX shape of the input, from the key (empty when unknown).
+    pub input_shape: Vec<u32>,
 }
 
 impl ModelVerdict {
@@ -185,6 +192,9 @@ pub fn verify_model(
         output: proof.output.iter().map(|v| v.0).collect(),
         pairings,
         srs_source: vk.params.source,
+        name: vk.meta.name.clone(),
+        labels: vk.meta.labels.clone(),
+        input_shape: vk.meta.input_shape.clone(),
     })
 }
 
