@@ -13,6 +13,9 @@ use zkml_verifier::model::ModelVerifyingKey;
 use super::{read_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  prove check-key --vk keys/model.vk --srs pot17.srs
+  prove check-key --vk keys/model.vk --srs pot17_final.ptau --json")]
 pub struct Args {
     /// The model verifying key to check.
     #[arg(long, value_name = "KEY")]

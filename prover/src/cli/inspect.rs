@@ -21,6 +21,10 @@ use zkml_prover::model::ModelProvingKey;
 use super::{read_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  prove inspect keys/model.vk                 # shape, parameters, digest, what a proof will hold
+  prove inspect sample.proof --vk keys/model.vk --json
+  prove inspect pot17.srs")]
 pub struct Args {
     /// The file to describe.
     file: PathBuf,

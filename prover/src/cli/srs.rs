@@ -19,6 +19,11 @@ pub enum SrsCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:
+  prove srs new --log-size 17 -o dev.srs     # 2^17 powers, enough for mnist_mlp
+
+Whoever runs this could keep tau and forge proofs: verifiers are warned about keys made on it.
+Models meant for others are set up on a public ceremony: prove srs import.")]
 pub struct NewArgs {
     /// The SRS holds 2^K powers (polynomials of degree < 2^K).
     #[arg(long = "log-size", value_name = "K", value_parser = clap::value_parser!(u32).range(1..=24))]
@@ -32,6 +37,13 @@ pub struct NewArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  prove srs import pot17_final.ptau -o pot17.srs      # a full 2^17 ceremony file
+  prove srs import pot20_final.ptau -o pot20.srs
+
+A model needs the ceremony's full file (its last G2 powers check degree bounds); a file cut from
+a larger ceremony is imported but refused by setup. Sizes: 2^17 powers for mnist_mlp (the SRS
+must hold the largest layer's padded rows x columns and the lookup table of 2^(B+1) rows).")]
 pub struct ImportArgs {
     /// The .ptau file.
     #[arg(value_name = "FILE.ptau")]
