@@ -16,15 +16,18 @@
 # error) and the verification time measured in the page, one per line:
 #   verdict:       valid
 #   model digest:  <64 hex digits>
+#   model name:    mnist_mlp             (when the key names the model)
 #   outputs:       [-11.13, -0.61, 17.04, ...]
 #   argmax:        2
+#   class label:   2                     (when the key carries labels)
 #   srs:           ceremony | dev
 #   pairings:      <n>
 #   time:          <ms> ms (measured in the page)
 # Exit status: 0 valid, 1 invalid or error, 2 the page never reported (or a usage problem, or the
 # browser could not be driven).
-# Needs the web package: bash scripts/wasm-build.sh (verifier-wasm/pkg), and chromium with its
-# chromedriver (CHROMIUM and CHROMEDRIVER override where they are found).
+# Needs the page's copy of the npm package: bash scripts/wasm-build.sh (web/vendor/zkml-verifier),
+# and chromium with its chromedriver (CHROMIUM and CHROMEDRIVER override where they are found).
+# scripts/browser_page_test.py tests the page served alone (web/ without the repository).
 set -Eeuo pipefail
 # Interrupted: exit 2 (and, once it is set below, the EXIT trap cleans up).
 trap 'exit 2' INT TERM
@@ -70,8 +73,8 @@ if (($# == 3)); then
   DIGEST_QUERY="&digest=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$digest")"
 fi
 
-if [[ ! -f $ROOT/verifier-wasm/pkg/zkml_verifier.js ]]; then
-  echo "browser-verify: verifier-wasm/pkg is missing; build it with: bash scripts/wasm-build.sh" >&2
+if [[ ! -f $ROOT/web/vendor/zkml-verifier/index.js ]]; then
+  echo "browser-verify: web/vendor/zkml-verifier (the page's copy of the npm package) is missing; build it with: bash scripts/wasm-build.sh" >&2
   exit 2
 fi
 export CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}
@@ -161,10 +164,14 @@ if result.get("kind") == "model":
     line("verdict", verdict)
     if verdict == "valid":
         line("model digest", result.get("modelDigest"))
+        if result.get("modelName"):
+            line("model name", result.get("modelName"))
         outputs = result.get("outputs") or []
         for k, values in enumerate(outputs):
             line("outputs" if len(outputs) == 1 else f"outputs[{k}]", json.dumps(values))
         line("argmax", ", ".join(str(a) for a in result.get("argmax") or []))
+        if result.get("predicted") is not None:
+            line("class label", result.get("predicted"))
         line("srs", result.get("srs"))
         line("pairings", result.get("pairings"))
     else:

@@ -1,12 +1,12 @@
-// Verifies a proof with the Node package (verifier-wasm/pkg-node, built by scripts/wasm-build.sh):
+// Verifies a proof with the npm package @zkml/verifier (npm/dist, built by scripts/wasm-build.sh):
 //
 //   node scripts/node-verify.mjs VK PROOF [DIGEST]
 //
 // The kind in the files' envelope picks the verifier:
 // - a model proof (`verify`): prints one line of JSON,
-//     {"verdict":"valid","kind":"model","modelDigest":"<hex>","inputLengths":[784],
-//      "outputs":[[...floats]],"argmax":[2],"pairings":N,"srs":"ceremony"|"dev","ms":12.3}
-//   or {"verdict":"invalid"|"error","kind":"model","error":"...","ms":12.3};
+//     {"verdict":"valid","kind":"model","modelDigest":"<hex>","modelName":"...","inputLengths":[784],
+//      "outputs":[[...floats]],"argmax":[2],"label":"2"|null,"pairings":N,"srs":"ceremony"|"dev","ms":12.3}
+//   or {"verdict":"invalid"|"error","kind":"model","error":"...","code":"...","ms":12.3};
 // - a KZG batch-opening proof (`verifyKzgBatch`): prints one line of text, "valid: ..." or
 //   "invalid: ..." or "error: ...".
 // DIGEST, optional, is the expected digest of the verifying key (the model digest): 64 hex digits,
@@ -24,7 +24,8 @@ if (args.length < 2 || args.length > 3) {
   process.exit(2);
 }
 const [vkPath, proofPath, digestArg] = args;
-const { verify, verifyKzgBatch } = require("../verifier-wasm/pkg-node/zkml_verifier.js");
+const { init, verify, verifyKzgBatch } = require("../npm/dist/index.cjs");
+await init();
 
 let vk, proof, digest;
 try {
@@ -61,12 +62,12 @@ function verifyModel() {
     r = verify(vk, proof, digest);
   } catch (e) {
     const ms = round(performance.now() - t);
-    console.log(JSON.stringify({ verdict: "error", kind: "model", error: e.message, ms }));
+    console.log(JSON.stringify({ verdict: "error", kind: "model", error: e.message, code: e.code, ms }));
     return 2;
   }
   const ms = round(performance.now() - t);
   if (!r.valid) {
-    console.log(JSON.stringify({ verdict: "invalid", kind: "model", error: r.error, ms }));
+    console.log(JSON.stringify({ verdict: "invalid", kind: "model", error: r.error, code: r.code, ms }));
     return 1;
   }
   console.log(
@@ -74,9 +75,11 @@ function verifyModel() {
       verdict: "valid",
       kind: "model",
       modelDigest: r.modelDigest,
+      modelName: r.modelName,
       inputLengths: r.inputs.map((l) => l.length),
       outputs: r.outputs,
       argmax: r.outputs.map(argmax),
+      label: r.labels[argmax(r.outputs[0])] ?? null,
       pairings: r.pairings,
       srs: r.srs,
       ms,

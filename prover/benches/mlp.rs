@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! cargo bench -p zkml-prover --bench mlp -- [--model FILE.onnx] [--input IN.json] [--reps N] [--out FILE]
+//!     [--table-bits B] [--headroom-bits H]
 //! ```
-//! Defaults: `tests/fixtures/models/mnist_mlp.onnx` with its sample input, 3 repetitions. Lines:
+//! Defaults: `tests/fixtures/models/mnist_mlp.onnx` with its sample input, 3 repetitions, the
+//! quantisation defaults of `prove setup`. Lines:
 //! `srs` (dev SRS generation), `setup`, `prove`, `verify` (medians), then `summary` with proof,
 //! verifying-key and proving-key bytes, threads and peak RSS after setup and after proving.
 
@@ -32,9 +34,14 @@ fn fixture(name: &str) -> String {
 
 fn main() {
     let (mut model_path, mut input_path, mut reps, mut out) = (fixture("mnist_mlp.onnx"), None, 3usize, None);
+    let mut config = QuantConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--table-bits" => config.table_bits = args.next().and_then(|v| v.parse().ok()).expect("--table-bits B"),
+            "--headroom-bits" => {
+                config.headroom_bits = args.next().and_then(|v| v.parse().ok()).expect("--headroom-bits H")
+            }
             "--model" => model_path = args.next().expect("--model FILE"),
             "--input" => input_path = args.next(),
             "--reps" => reps = args.next().and_then(|v| v.parse().ok()).expect("--reps N"),
@@ -52,8 +59,7 @@ fn main() {
 
     let graph = OnnxModel::load(&model_path).expect("model loads").graph().clone();
     let input = io_json::read_input(&input_path, &graph.input_signature()).expect("input JSON");
-    let model =
-        QuantizedModel::calibrate(graph, std::slice::from_ref(&input), &QuantConfig::default()).expect("quantises");
+    let model = QuantizedModel::calibrate(graph, std::slice::from_ref(&input), &config).expect("quantises");
     let q = model.quantise_inputs(&input).expect("input quantises");
     let mut rng = ChaCha20Rng::seed_from_u64(1);
 
@@ -62,7 +68,10 @@ fn main() {
     emit(json!({"bench": "srs", "log_size": 17, "seconds": t.elapsed().as_secs_f64()}));
     let t = Instant::now();
     let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).expect("setup");
-    emit(json!({"bench": "setup", "model": name, "seconds": t.elapsed().as_secs_f64()}));
+    emit(json!({
+        "bench": "setup", "model": name, "seconds": t.elapsed().as_secs_f64(),
+        "scale_bits": model.scale_bits, "table_bits": model.table_bits, "headroom_bits": config.headroom_bits,
+    }));
     drop(srs);
     let peak_setup = peak_rss_mib();
 

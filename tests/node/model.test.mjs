@@ -1,23 +1,24 @@
-// Node tests of the model verifier in the npm package (the nodejs target of wasm-pack).
+// Node tests of the model verifier in the npm package @zkml/verifier (npm/dist).
 //
-//   bash scripts/wasm-build.sh      # or: wasm-pack build verifier-wasm --release --target nodejs --out-dir pkg-node
+//   bash scripts/wasm-build.sh      # builds the bindings and the package
 //   node --test tests/node/model.test.mjs       (or all Node tests: node --test tests/node/)
 //
 // They check the JS contract of `verify(vk, proof, expectedDigest?)` on the pinned MNIST MLP
-// fixtures (tests/fixtures/mlp): the proof verifies and reports the model digest, the proven input
-// and output (dequantised); a wrong expected digest, another model's key, a proof made with a
-// changed weight and a proof with a changed input or output value return `{ valid: false, error }`;
-// malformed bytes and a malformed expected digest throw an `Error`; nothing ever traps (a
-// `WebAssembly.RuntimeError` would mean a panic inside the module).
+// fixtures (tests/fixtures/mlp): the proof verifies and reports the model digest, name, labels and
+// input shape, the proven input and output (dequantised); a wrong expected digest, another model's
+// key, a proof made with a changed weight and a proof with a changed input or output value return
+// `{ valid: false, error, code }`; malformed bytes and a malformed expected digest throw an `Error`
+// with a `code`; nothing ever traps (a `WebAssembly.RuntimeError` would mean a panic inside the
+// module).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { assertThrows, loadPackage } from "./common.mjs";
+import { assertThrows, INVALID_CODES, loadPackage } from "./common.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-const { verify, verifyKzgBatch, inspect, selfTest } = loadPackage();
+const { verify, verifyKzgBatch, inspect, selfTest, formatVersion } = await loadPackage();
 
 const fixture = (name) => here(`../fixtures/mlp/${name}`);
 const bytes = (name) => new Uint8Array(readFileSync(fixture(name)));
@@ -34,10 +35,10 @@ const OUTPUTS = 10; // one logit per digit
 const KIND_MODEL_VK = 4;
 const KIND_MODEL_PROOF = 7; // accumulated model proof (6: per-layer)
 
-// Model proof payload (verifier-wasm/src/model/proof.rs): after the 8-byte envelope header, the
+// Model proof payload (verifier-wasm/src/model/proof.rs): after the 16-byte envelope header, the
 // 32-byte digest of the key, then the input (u32 length, i32 LE values), then the output (u32
 // length, i32 LE values), then commitments, evaluations and the opening.
-const HEADER_BYTES = 8;
+const HEADER_BYTES = 16; // magic, format version, kind, payload length (docs/formats.md)
 const DIGEST_BYTES = 32;
 const INPUT_LEN_AT = HEADER_BYTES + DIGEST_BYTES;
 const INPUT_AT = INPUT_LEN_AT + 4;
@@ -94,7 +95,7 @@ function outcome(vk, proof, digest, what) {
   return { result: r };
 }
 
-/** Asserts `{ valid: false, error }` with nothing else; returns the error string. */
+/** Asserts `{ valid: false, error, code }` with nothing else; returns the error string. */
 function assertInvalid(vk, proof, digest, what) {
   const o = outcome(vk, proof, digest, what);
   assert.ok(!o.threw, `${what}: threw instead of returning valid:false: ${o.threw?.message}`);
@@ -103,7 +104,8 @@ function assertInvalid(vk, proof, digest, what) {
   assert.equal(typeof r.error, "string", `${what}: invalid without an error string`);
   assert.ok(r.error.length > 0, `${what}: empty error string`);
   assert.ok(!r.error.startsWith("malformed input"), `${what}: a decoding error returned, not thrown: ${r.error}`);
-  assert.deepEqual(Object.keys(r).sort(), ["error", "valid"], `${what}: an invalid result carries more`);
+  assert.deepEqual(Object.keys(r).sort(), ["code", "error", "valid"], `${what}: an invalid result carries more`);
+  assert.ok(INVALID_CODES.includes(r.code), `${what}: unknown code ${r.code}`);
   return r.error;
 }
 
@@ -123,7 +125,18 @@ function assertRejected(vk, proof, digest, what) {
 function assertValidResult(r, what) {
   assert.equal(r.valid, true, `${what}: rejected: ${r.error}`);
   assert.equal(r.error, undefined, what);
-  assert.deepEqual(Object.keys(r).sort(), ["inputs", "modelDigest", "outputs", "pairings", "srs", "valid"], what);
+  assert.deepEqual(
+    Object.keys(r).sort(),
+    ["inputShape", "inputs", "labels", "modelDigest", "modelName", "outputs", "pairings", "srs", "valid"],
+    what,
+  );
+  assert.equal(r.modelName, "mnist_mlp", what);
+  // The key's labels: none, or one per output.
+  assert.ok(Array.isArray(r.labels) && (r.labels.length === 0 || r.labels.length === OUTPUTS), `${what}: labels ${r.labels}`);
+  for (const l of r.labels) assert.equal(typeof l, "string", what);
+  // The ONNX input shape, when the key has it, holds the 784 values.
+  assert.ok(Array.isArray(r.inputShape), what);
+  if (r.inputShape.length) assert.equal(r.inputShape.reduce((a, b) => a * b, 1), INPUTS, `${what}: ${r.inputShape}`);
   assert.match(r.modelDigest, /^[0-9a-f]{64}$/, what);
   assert.equal(r.modelDigest, DIGEST, `${what}: not the published model digest`);
   assert.ok(Number.isInteger(r.pairings) && r.pairings > 0, `${what}: pairings ${r.pairings}`);
@@ -166,8 +179,10 @@ test("the fixtures are what the tests expect", () => {
   assert.equal(view(OTHER_VK).getUint16(6, true), KIND_MODEL_VK);
   assert.equal(view(PROOF).getUint16(6, true), KIND_MODEL_PROOF);
   assert.equal(view(WRONG_WEIGHT_PROOF).getUint16(6, true), KIND_MODEL_PROOF);
-  assert.deepEqual({ ...inspect(VK) }, { kind: "model verifying key", formatVersion: 2, bytes: VK.length });
-  assert.deepEqual({ ...inspect(PROOF) }, { kind: "accumulated model proof", formatVersion: 2, bytes: PROOF.length });
+  const version = formatVersion();
+  assert.equal(view(VK).getUint16(4, true), version);
+  assert.deepEqual({ ...inspect(VK) }, { kind: "model verifying key", formatVersion: version, bytes: VK.length });
+  assert.deepEqual({ ...inspect(PROOF) }, { kind: "accumulated model proof", formatVersion: version, bytes: PROOF.length });
   const raw = rawValues(PROOF);
   assert.equal(raw.input.length, INPUTS);
   assert.equal(raw.output.length, OUTPUTS);
@@ -179,9 +194,10 @@ test("the proof verifies without an expected digest", () => {
   assertValidResult(verify(VK, PROOF), "no digest");
   assertValidResult(verify(VK, PROOF, undefined), "undefined digest");
   assertValidResult(verify(VK, PROOF, null), "null digest");
-  // Plain arrays and Node Buffers are accepted as well as Uint8Array.
-  assertValidResult(verify(Array.from(VK), Array.from(PROOF)), "plain arrays");
+  // Node Buffers, ArrayBuffers and other views are accepted as well as Uint8Array.
   assertValidResult(verify(Buffer.from(VK), Buffer.from(PROOF)), "Buffers");
+  assertValidResult(verify(VK.slice().buffer, PROOF.slice().buffer), "ArrayBuffers");
+  assertValidResult(verify(new DataView(VK.slice().buffer), PROOF), "a DataView");
 });
 
 test("the proof verifies with the expected digest", () => {
@@ -256,7 +272,13 @@ test("truncated bytes throw", () => {
   for (const n of [0, 4, 8, 9, 40, VK.length >> 1, VK.length - 1]) {
     assertThrows(() => verify(VK.subarray(0, n), PROOF), `key truncated to ${n} bytes`);
   }
-  assertThrows(() => verify(VK, PROOF.subarray(0, INPUT_LEN_AT + 2)), "cut inside the input length", /truncated input/);
+  // The envelope's payload length: a cut file says how much of it is there, with code DECODE.
+  assertThrows(
+    () => verify(VK, PROOF.subarray(0, INPUT_LEN_AT + 2)),
+    "cut inside the input length",
+    new RegExp(`truncated accumulated model proof: ${INPUT_LEN_AT + 2} of ${PROOF.length.toLocaleString("en-US")} bytes`),
+    "DECODE",
+  );
   const extended = new Uint8Array(PROOF.length + 1);
   extended.set(PROOF);
   assertThrows(() => verify(VK, extended), "proof plus one byte", /trailing/);

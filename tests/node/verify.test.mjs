@@ -1,11 +1,11 @@
-// Node tests of the verifier's npm package (the nodejs target of wasm-pack).
+// Node tests of the verifier's npm package @zkml/verifier (npm/dist).
 //
-//   bash scripts/wasm-build.sh      # or: wasm-pack build verifier-wasm --release --target nodejs --out-dir pkg-node
+//   bash scripts/wasm-build.sh      # builds the bindings and the package
 //   node --test tests/node/
 //
 // They check the JS contract of `verifyKzgBatch`: the pinned fixture verifies; well-formed but
-// invalid inputs return `{ valid: false, error }`; malformed bytes throw an `Error`; nothing ever
-// traps (a `WebAssembly.RuntimeError` would mean a panic inside the module).
+// invalid inputs return `{ valid: false, error, code }`; malformed bytes throw an `Error` with a
+// `code`; nothing ever traps (a `WebAssembly.RuntimeError` would mean a panic inside the module).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -14,13 +14,13 @@ import { assertThrows, loadPackage } from "./common.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-const zkml = loadPackage();
+const zkml = await loadPackage();
 const { verifyKzgBatch, inspect, formatVersion, verify } = zkml;
 
 const VK = new Uint8Array(readFileSync(here("../fixtures/kzg/kzg.vk")));
 const PROOF = new Uint8Array(readFileSync(here("../fixtures/kzg/kzg.proof")));
 // The proof's payload starts with the 32-byte digest of the key it was made for.
-const HEADER_BYTES = 8;
+const HEADER_BYTES = 16; // magic, format version, kind, payload length (docs/formats.md)
 const PROOF_VK_DIGEST = Buffer.from(PROOF.subarray(HEADER_BYTES, HEADER_BYTES + 32)).toString("hex");
 
 /** Runs `verifyKzgBatch` and classifies the outcome; fails the test on a trap or a non-Error throw. */
@@ -57,8 +57,8 @@ function assertRejected(vk, proof, what) {
   return "invalid";
 }
 
-test("formatVersion is 2 and matches the fixtures' envelopes", () => {
-  assert.equal(formatVersion(), 2);
+test("formatVersion matches the fixtures' envelopes", () => {
+  assert.ok(Number.isInteger(formatVersion()) && formatVersion() >= 3);
   const view = new DataView(PROOF.buffer, PROOF.byteOffset);
   assert.equal(view.getUint16(4, true), formatVersion());
 });
@@ -73,9 +73,10 @@ test("the pinned fixture verifies and reports its key digest and counts", () => 
     { commitments: r.commitments, points: r.points, queries: r.queries, pairings: r.pairings },
     { commitments: 3, points: 2, queries: 6, pairings: 2 },
   );
-  // Plain arrays of numbers are accepted as well as Uint8Array (and Node Buffers).
-  assert.equal(verifyKzgBatch(Array.from(VK), Array.from(PROOF)).valid, true);
+  // Node Buffers and ArrayBuffers are accepted as well as Uint8Array; plain arrays are not bytes.
   assert.equal(verifyKzgBatch(Buffer.from(VK), Buffer.from(PROOF)).valid, true);
+  assert.equal(verifyKzgBatch(VK.slice().buffer, PROOF.slice().buffer).valid, true);
+  assertThrows(() => verifyKzgBatch(Array.from(VK), PROOF), "a plain array", /Uint8Array/, "BAD_ARGUMENT");
 });
 
 test("every single-bit flip of the proof is rejected without a trap", () => {
@@ -139,8 +140,13 @@ test("every truncation of the proof or the key throws", () => {
   for (let n = 0; n < VK.length; n++) {
     assertThrows(() => verifyKzgBatch(VK.subarray(0, n), PROOF), `key truncated to ${n} bytes`);
   }
-  // Cut inside the commitments' length prefix: the message says what ran out.
-  assertThrows(() => verifyKzgBatch(VK, PROOF.subarray(0, HEADER_BYTES + 33)), "cut length prefix", /truncated input/);
+  // Cut inside the commitments' length prefix: the message says how much of the file is there.
+  assertThrows(
+    () => verifyKzgBatch(VK, PROOF.subarray(0, HEADER_BYTES + 33)),
+    "cut length prefix",
+    new RegExp(`truncated KZG batch-opening proof: ${HEADER_BYTES + 33} of ${PROOF.length.toLocaleString("en-US")} bytes`),
+    "DECODE",
+  );
 });
 
 test("trailing bytes and garbage throw", () => {
@@ -163,14 +169,17 @@ test("trailing bytes and garbage throw", () => {
     assertThrows(() => verifyKzgBatch(h, PROOF), `garbage key payload #${k}`);
   }
   // A newer format version and an unknown kind are named in the message.
-  assertThrows(() => verifyKzgBatch(VK, flip(PROOF, 4, 0x01)), "format version 3", /version 3/);
+  const newer = PROOF.slice();
+  new DataView(newer.buffer).setUint16(4, formatVersion() + 1, true);
+  assertThrows(() => verifyKzgBatch(VK, newer), "a newer format version", new RegExp(`version ${formatVersion() + 1}`), "DECODE");
   assertThrows(() => verifyKzgBatch(VK, flip(PROOF, 6, 0x40)), "unknown kind", /unknown artifact kind/);
   assert.equal(verifyKzgBatch(VK, PROOF).valid, true);
 });
 
 test("inspect reports the kinds, the format version and the size", () => {
-  assert.deepEqual({ ...inspect(VK) }, { kind: "KZG verifying key", formatVersion: 2, bytes: VK.length });
-  assert.deepEqual({ ...inspect(PROOF) }, { kind: "KZG batch-opening proof", formatVersion: 2, bytes: PROOF.length });
+  const version = formatVersion();
+  assert.deepEqual({ ...inspect(VK) }, { kind: "KZG verifying key", formatVersion: version, bytes: VK.length });
+  assert.deepEqual({ ...inspect(PROOF) }, { kind: "KZG batch-opening proof", formatVersion: version, bytes: PROOF.length });
   assertThrows(() => inspect(new Uint8Array(0)), "inspect of nothing", /magic/);
   assertThrows(() => inspect(new TextEncoder().encode("ZKML")), "inspect of a bare magic", /truncated/);
 });

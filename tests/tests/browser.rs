@@ -11,12 +11,12 @@
 #![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 
 use serde::Deserialize;
-use wasm_bindgen::{JsError, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use zkml_tests::{kzg_fixture as f, KZG_PROOF, KZG_VK};
 use zkml_verifier::artifact::{verify_kzg_batch, KzgBatchArtifact};
 use zkml_verifier::codec::{FR_BYTES, G1_BYTES};
-use zkml_verifier::envelope::{Artifact, FORMAT_VERSION, HEADER_BYTES};
+use zkml_verifier::envelope::{self, Artifact, Kind, FORMAT_VERSION, HEADER_BYTES};
 use zkml_verifier::{wasm, DecodeError, Error, Fr};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -27,6 +27,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 struct JsResult {
     valid: bool,
     error: Option<String>,
+    code: Option<String>,
     vk_digest: Option<String>,
     commitments: Option<usize>,
     points: Option<usize>,
@@ -48,6 +49,8 @@ struct JsInspection {
 struct JsErrorObject {
     name: String,
     message: String,
+    /// `DECODE` or `BAD_ARGUMENT` (`zkml_verifier::wasm::error_code`).
+    code: String,
 }
 
 /// The outcome of a call of a JS-facing function: a returned value or a thrown error.
@@ -56,14 +59,15 @@ enum Js<T> {
     Threw(JsErrorObject),
 }
 
-fn from_js<T: for<'de> Deserialize<'de>>(r: Result<JsValue, JsError>) -> Js<T> {
+fn from_js<T: for<'de> Deserialize<'de>>(r: Result<JsValue, JsValue>) -> Js<T> {
     match r {
         Ok(v) => Js::Returned(serde_wasm_bindgen::from_value(v).expect("unexpected result shape")),
         Err(e) => {
-            let e: JsErrorObject = serde_wasm_bindgen::from_value(JsValue::from(e))
-                .expect("the thrown value is not an Error with a message");
+            let e: JsErrorObject =
+                serde_wasm_bindgen::from_value(e).expect("the thrown value is not an Error with a message and a code");
             assert_eq!(e.name, "Error");
             assert!(!e.message.is_empty(), "thrown Error without a message");
+            assert!(["DECODE", "BAD_ARGUMENT"].contains(&e.code.as_str()), "thrown code {}", e.code);
             Js::Threw(e)
         }
     }
@@ -91,10 +95,14 @@ fn assert_rejected(vk: &[u8], proof: &[u8], what: &str) {
         Err(e) => e,
     };
     match (js_verify(vk, proof), &err) {
-        (Js::Threw(e), Error::Decode(_)) => assert_eq!(e.message, err.to_string(), "{what}"),
+        (Js::Threw(e), Error::Decode(_)) => {
+            assert_eq!(e.message, err.to_string(), "{what}");
+            assert_eq!(e.code, "DECODE", "{what}");
+        }
         (Js::Returned(r), _) if !matches!(err, Error::Decode(_)) => {
             assert!(!r.valid, "{what}: JS accepted");
             assert_eq!(r.error.as_deref(), Some(err.to_string().as_str()), "{what}");
+            assert_eq!(r.code.as_deref(), Some(wasm::error_code(&err)), "{what}");
             assert_eq!(r.vk_digest, None, "{what}");
         }
         (Js::Threw(e), _) => panic!("{what}: JS threw {e:?} for a non-decode error {err:?}"),
@@ -258,10 +266,21 @@ fn truncated_input_is_malformed() {
         assert!(matches!(verify_kzg_batch(&KZG_VK[..n], KZG_PROOF), Err(Error::Decode(_))), "{what}");
         js_throws(&KZG_VK[..n], KZG_PROOF, &what);
     }
-    // Cut inside the commitments' length prefix (after the header and the key digest).
+    // A cut file: the envelope's length says how much is missing.
     let cut = &KZG_PROOF[..HEADER_BYTES + 33];
-    assert!(matches!(verify_kzg_batch(KZG_VK, cut), Err(Error::Decode(DecodeError::UnexpectedEnd { .. }))));
-    assert!(js_throws(KZG_VK, cut, "cut length prefix").contains("truncated input"));
+    let (actual, expected) = (cut.len() as u64, KZG_PROOF.len() as u64);
+    assert_eq!(
+        verify_kzg_batch(KZG_VK, cut),
+        Err(Error::Decode(DecodeError::Truncated { kind: Kind::KzgBatchProof, actual, expected }))
+    );
+    let msg = js_throws(KZG_VK, cut, "cut file");
+    assert!(msg.contains(&format!("truncated KZG batch-opening proof: {actual} of")), "{msg}");
+    // A payload cut inside the commitments' length prefix (after the header and the key digest),
+    // with a header that declares the cut length.
+    let mut resealed = cut.to_vec();
+    envelope::seal(&mut resealed);
+    assert!(matches!(verify_kzg_batch(KZG_VK, &resealed), Err(Error::Decode(DecodeError::UnexpectedEnd { .. }))));
+    assert!(js_throws(KZG_VK, &resealed, "cut length prefix").contains("truncated input"));
     // One trailing byte.
     let mut long = KZG_PROOF.to_vec();
     long.push(0);
@@ -332,7 +351,11 @@ mod model {
     struct JsModelResult {
         valid: bool,
         error: Option<String>,
+        code: Option<String>,
         model_digest: Option<String>,
+        model_name: Option<String>,
+        labels: Option<Vec<String>>,
+        input_shape: Option<Vec<u32>>,
         inputs: Option<Vec<Vec<f64>>>,
         outputs: Option<Vec<Vec<f64>>>,
         pairings: Option<usize>,
@@ -382,7 +405,9 @@ mod model {
             Js::Returned(r) => {
                 assert!(!r.valid, "{what}: JS accepted");
                 assert_eq!(r.error.as_deref(), Some(err.to_string().as_str()), "{what}");
+                assert_eq!(r.code.as_deref(), Some(wasm::error_code(&err)), "{what}");
                 assert_eq!((r.model_digest, r.inputs, r.outputs, r.pairings), (None, None, None, None), "{what}");
+                assert_eq!((r.model_name, r.labels, r.input_shape), (None, None, None), "{what}");
             }
             Js::Threw(e) => panic!("{what}: JS threw {} for a non-decode error", e.message),
         }
@@ -422,6 +447,12 @@ mod model {
             assert_eq!(r.pairings, Some(v.pairings));
             // The fixtures are made on a dev SRS, and the result says so.
             assert_eq!(r.srs.as_deref(), Some("dev"));
+            // What the key says about the model.
+            assert_eq!(r.model_name.as_deref(), Some("mnist_mlp"));
+            let labels: Vec<String> = (0..OUTPUTS).map(|d| d.to_string()).collect();
+            assert_eq!(r.labels, Some(labels));
+            assert_eq!(r.input_shape, Some(vec![1, 1, 28, 28]));
+            assert_eq!(r.code, None);
         }
     }
 
