@@ -324,3 +324,21 @@ fn inspect_with_another_models_key_says_so() {
     let o = prove(&["inspect", s(&proof), "--vk", s(&k.vk), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    // `prove inspect KEY | head -1`: the reader goes away before the command writes.
+    let vk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mlp/mnist_mlp.vk");
+    for _ in 0..3 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_prove"))
+            .args(["inspect", s(&vk)])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+}

@@ -53,12 +53,12 @@ pub fn run(a: Args) -> CmdResult {
             "srs": vk.params.source.name(),
             "checks": list,
         });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         for c in &checks {
-            println!("{:<4} {}", if c.ok { "ok" } else { "BAD" }, c.what);
+            out!("{:<4} {}", if c.ok { "ok" } else { "BAD" }, c.what);
         }
-        println!("key {}: {}", vk.digest(), if honest { "honest" } else { "NOT honest" });
+        out!("key {}: {}", vk.digest(), if honest { "honest" } else { "NOT honest" });
     }
     if honest {
         Ok(())

@@ -95,9 +95,9 @@ pub fn run(a: Args) -> CmdResult {
                 "table_low": r.low, "table_high": r.high, "usage": r.usage(), "fits": r.fits(),
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        println!(
+        out!(
             "model {}: scale 2^{}, {}-bit tables, headroom {} bits (calibrated on {} sample(s))",
             a.model.display(),
             q.scale_bits,
@@ -111,16 +111,20 @@ pub fn run(a: Args) -> CmdResult {
                 Some(m) => format!("OUT OF RANGE at node '{}' ({} reaches {})", m.node, m.tensor, extreme(m)),
             };
             let error = error.map_or_else(String::new, |e| format!(", |quantised - float| <= {e:.3e}"));
-            println!("input {}: {verdict}{error}", p.display());
+            out!("input {}: {verdict}{error}", p.display());
         }
         let width = ranges.iter().map(|r| r.node.len()).max().unwrap_or(4).max(4);
         let twidth = ranges.iter().map(|r| r.tensor.len()).max().unwrap_or(6).max(6);
-        println!(
+        out!(
             "{:width$}  {:twidth$}  {:>22}  {:>24}  {:>6}",
-            "node", "tensor", "values (all inputs)", "table holds", "use"
+            "node",
+            "tensor",
+            "values (all inputs)",
+            "table holds",
+            "use"
         );
         for r in &ranges {
-            println!(
+            out!(
                 "{:width$}  {:twidth$}  {:>22}  {:>24}  {:>5.1}%{}",
                 r.node,
                 r.tensor,

@@ -40,9 +40,10 @@ pub fn run(a: Args) -> CmdResult {
     let bytes = read_file(&a.file)?;
     let bad = |e: zkml_verifier::DecodeError| Failure::Usage(format!("{}: {e}", a.file.display()));
     let (kind, _) = envelope::open(&bytes).map_err(bad)?;
+    // Keys in this order (serde_json preserves insertion order): what the file is comes first.
     let mut info = json!({
-        "file": a.file.display().to_string(),
         "kind": kind.name(),
+        "file": a.file.display().to_string(),
         "format_version": FORMAT_VERSION,
         "bytes": bytes.len(),
     });
@@ -134,7 +135,7 @@ pub fn run(a: Args) -> CmdResult {
         m.extend(e);
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&info).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&info).unwrap_or_default());
     } else {
         print_text(&info, 0);
     }
@@ -348,26 +349,26 @@ fn print_text(v: &Value, indent: usize) {
     for (k, v) in m {
         match v {
             Value::Object(_) => {
-                println!("{pad}{k}:");
+                out!("{pad}{k}:");
                 print_text(v, indent + 2);
             }
             Value::Array(items) if items.iter().any(Value::is_object) => {
-                println!("{pad}{k}:");
+                out!("{pad}{k}:");
                 for (i, item) in items.iter().enumerate() {
                     let Value::Object(fields) = item else {
-                        println!("{pad}  [{i}] {}", inline(item));
+                        out!("{pad}  [{i}] {}", inline(item));
                         continue;
                     };
                     // Scalars on the item's line, lists below it.
                     let (lists, scalars): (Vec<_>, Vec<_>) = fields.iter().partition(|(_, v)| v.is_array());
                     let line: Vec<String> = scalars.iter().map(|(k, v)| format!("{k}={}", inline(v))).collect();
-                    println!("{pad}  [{i}] {}", line.join("  "));
+                    out!("{pad}  [{i}] {}", line.join("  "));
                     for (k, v) in lists {
-                        println!("{pad}      {k}: {}", inline(v));
+                        out!("{pad}      {k}: {}", inline(v));
                     }
                 }
             }
-            _ => println!("{pad}{k:<width$}  {}", inline(v)),
+            _ => out!("{pad}{k:<width$}  {}", inline(v)),
         }
     }
 }

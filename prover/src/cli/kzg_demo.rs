@@ -50,9 +50,9 @@ pub fn run(a: Args) -> CmdResult {
     let proof = artifact.to_artifact_bytes();
     write_file(&a.out.join("kzg.vk"), &vk)?;
     write_file(&a.out.join("kzg.proof"), &proof)?;
-    println!("committed {} polynomials of degree {} and opened each at {} points", a.polys, a.degree, a.points);
-    println!("srs load: {load:.2?}  commit+open: {prove:.2?}");
-    println!("verifying key: {} bytes, digest {}", vk.len(), artifact.vk_digest);
-    println!("proof: {} bytes -> {}", proof.len(), a.out.display());
+    out!("committed {} polynomials of degree {} and opened each at {} points", a.polys, a.degree, a.points);
+    out!("srs load: {load:.2?}  commit+open: {prove:.2?}");
+    out!("verifying key: {} bytes, digest {}", vk.len(), artifact.vk_digest);
+    out!("proof: {} bytes -> {}", proof.len(), a.out.display());
     Ok(())
 }

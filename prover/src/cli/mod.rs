@@ -3,6 +3,15 @@
 //! Exit codes: 0 success (or a valid proof), 1 an invalid proof, 2 a usage or I/O error. Every
 //! failure prints one line on stderr naming the file or step at fault.
 
+/// `println!` that ignores a closed stdout (`prove inspect FILE | head`): the exit code, which is
+/// the verdict, stays the command's own instead of a panic's.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod check_key;
 mod dry_run;
 mod inspect;

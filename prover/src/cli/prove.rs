@@ -114,7 +114,7 @@ pub fn run(a: Args) -> CmdResult {
             "prove_seconds": prove_time.as_secs_f64(),
             "load_seconds": load.as_secs_f64(),
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(());
     }
 
@@ -123,11 +123,11 @@ pub fn run(a: Args) -> CmdResult {
         proof_bytes.len(),
         a.out.display()
     );
-    println!("output '{}': {}", names.output, show(&values));
+    out!("output '{}': {}", names.output, show(&values));
     if let Some(i) = argmax(&values) {
         match pk.vk.meta.labels.get(i) {
-            Some(label) => println!("argmax: {i} ({label})"),
-            None => println!("argmax: {i}"),
+            Some(label) => out!("argmax: {i} ({label})"),
+            None => out!("argmax: {i}"),
         }
     }
     Ok(())

@@ -186,7 +186,7 @@ pub fn run(a: Args) -> CmdResult {
         start.elapsed()
     );
     eprintln!("model digest (publish it; verifiers pin it with --digest):");
-    println!("{digest}");
+    out!("{digest}");
     Ok(())
 }
 

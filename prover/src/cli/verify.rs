@@ -95,7 +95,7 @@ pub fn run(a: Args) -> CmdResult {
                 "inputs": null,
                 "outputs": null,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
     }
     result
@@ -133,10 +133,10 @@ fn verify(a: &Args) -> CmdResult {
                     "digest_pinned": expected.is_some(), "commitments": s.commitments, "points": s.points,
                     "queries": s.queries, "pairings": s.pairings, "verify_ms": start.elapsed().as_secs_f64() * 1e3,
                 });
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
                 return Ok(());
             }
-            println!(
+            out!(
                 "valid: {} openings of {} commitments at {} points ({} pairings, {:.2?}); key digest {}",
                 s.queries,
                 s.commitments,
@@ -229,36 +229,36 @@ fn verify_model_proof(
             "verify_ms": elapsed.as_secs_f64() * 1e3,
             "checked_files": notes,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         if verdict.srs_source == SrsSource::Dev {
             eprintln!("warning: {DEV_WARNING}");
         }
         return Ok(());
     }
-    println!("valid: {} pairings, {elapsed:.2?}", verdict.pairings);
+    out!("valid: {} pairings, {elapsed:.2?}", verdict.pairings);
     if !vk.meta.name.is_empty() {
-        println!("model:   {}", vk.meta.name);
+        out!("model:   {}", vk.meta.name);
     }
     match expected {
-        Some(_) => println!("digest:  {} (pinned)", verdict.model_digest),
-        None => println!(
+        Some(_) => out!("digest:  {} (pinned)", verdict.model_digest),
+        None => out!(
             "digest:  {} (not pinned: any key verifies its own proofs; pass --digest with the published digest)",
             verdict.model_digest
         ),
     }
-    println!("srs:     {} (points {})", verdict.srs_source.name(), vk.params.points_digest(&vk.kzg));
+    out!("srs:     {} (points {})", verdict.srs_source.name(), vk.params.points_digest(&vk.kzg));
     if verdict.srs_source == SrsSource::Dev {
         eprintln!("warning: {DEV_WARNING}");
     }
-    println!("output:  {}", show(&outputs));
+    out!("output:  {}", show(&outputs));
     if let Some(i) = argmax(&outputs) {
         match label {
-            Some(l) => println!("argmax:  {i} ({l})"),
-            None => println!("argmax:  {i}"),
+            Some(l) => out!("argmax:  {i} ({l})"),
+            None => out!("argmax:  {i}"),
         }
     }
     for n in notes {
-        println!("{n}");
+        out!("{n}");
     }
     Ok(())
 }
