@@ -136,10 +136,15 @@ fn parse_lists(
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let full = e.to_string();
         // serde_json appends " at line L column C"; report the position once, our way.
-        let message = match full.rfind(" at line ") {
+        let mut message = match full.rfind(" at line ") {
             Some(i) => full[..i].to_string(),
             None => full,
         };
+        // Python's json.dumps writes NaN and Infinity, which JSON does not have.
+        let at = text.lines().nth(e.line().saturating_sub(1)).and_then(|l| l.get(e.column().saturating_sub(1)..));
+        if at.is_some_and(|rest| ["NaN", "Infinity", "-Infinity"].iter().any(|w| rest.starts_with(w))) {
+            message.push_str(" (NaN and Infinity are not JSON numbers, and a model input must be finite)");
+        }
         IoJsonErrorKind::Json { line: e.line(), column: e.column(), message }
     })?;
     let Value::Object(map) = value else { return Err(IoJsonErrorKind::NotAnObject { field }.into()) };

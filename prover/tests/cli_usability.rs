@@ -342,3 +342,19 @@ fn a_closed_stdout_is_not_a_panic() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn bad_numbers_say_what_is_allowed() {
+    let dir = tmp("numbers");
+    let onnx = model_fixture("mnist_mlp.onnx");
+    // Python's json.dumps writes NaN: the message says JSON has none.
+    let nan = dir.join("nan.json");
+    std::fs::write(&nan, r#"{"input_data": [[0.5, NaN, 1]]}"#).unwrap();
+    let o = prove(&["dry-run", s(&onnx), "--calibration", s(&nan)]);
+    fails_in_one_line(&o, &["nan.json", "line 1, column 23", "NaN and Infinity are not JSON numbers"]);
+    // A value too large for the key's scale: the allowed range is given.
+    let k = keys();
+    let big = image(&dir, "big.json", |v, _, _| if v > 0.99 { 1e30 } else { v });
+    let o = prove(&["prove", "--pk", s(&k.pk), "--input", s(&big), "-o", s(&dir.join("p.proof"))]);
+    fails_in_one_line(&o, &["big.json", "cannot be quantised at scale 2^7", "within ±16777216"]);
+}

@@ -66,9 +66,11 @@ pub fn read_quantised_input(path: &Path, vk: &ModelVerifyingKey, names: &Names) 
         .map(|(index, &x)| {
             quant::quantise(f64::from(x), s).filter(|q| i32::try_from(*q).is_ok()).ok_or_else(|| {
                 Failure::Usage(format!(
-                    "{}: input '{}': element {index} ({x}) cannot be quantised at scale 2^{s}",
+                    "{}: input '{}': element {index} ({x}) cannot be quantised at scale 2^{s} (inputs must be \
+                     finite and within ±{})",
                     path.display(),
-                    names.input
+                    names.input,
+                    (31f64 - f64::from(s)).exp2()
                 ))
             })
         })
