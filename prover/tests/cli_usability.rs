@@ -357,4 +357,7 @@ fn bad_numbers_say_what_is_allowed() {
     let big = image(&dir, "big.json", |v, _, _| if v > 0.99 { 1e30 } else { v });
     let o = prove(&["prove", "--pk", s(&k.pk), "--input", s(&big), "-o", s(&dir.join("p.proof"))]);
     fails_in_one_line(&o, &["big.json", "cannot be quantised at scale 2^7", "within ±16777216"]);
+    // An input of another model: the key and its model are named.
+    let o = prove(&["prove", "--pk", s(&k.pk), "--input", s(&model_fixture("deep_mlp.input.json")), "-o", "x"]);
+    fails_in_one_line(&o, &["expected 784 values, got 32", "model 'MNIST digits'", "model.pk"]);
 }

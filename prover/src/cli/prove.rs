@@ -69,7 +69,15 @@ pub fn run(a: Args) -> CmdResult {
     pb.inc(1);
 
     pb.set_message("quantising input");
-    let input = read_quantised_input(&a.input, &pk.vk, &names)?;
+    // Name the key and its model: an input made for another model is a common mistake.
+    let input = read_quantised_input(&a.input, &pk.vk, &names).map_err(|f| match f {
+        Failure::Usage(m) => {
+            let model =
+                if pk.vk.meta.name.is_empty() { String::new() } else { format!("model '{}', ", pk.vk.meta.name) };
+            Failure::Usage(format!("{m} ({model}key {})", a.pk.display()))
+        }
+        other => other,
+    })?;
     pb.inc(1);
 
     pb.set_message("proving");
