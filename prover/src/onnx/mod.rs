@@ -33,11 +33,15 @@ pub enum ImportError {
     #[error("{}: {step}: {message}", path.display())]
     Tract { path: PathBuf, step: &'static str, message: String },
     /// Every operation of the model that the IR does not cover, as `(node name, op name)`.
-    #[error("{}: unsupported operation(s): {}", path.display(), list_ops(ops))]
+    #[error("{}: unsupported operation(s): {} (supported today: {SUPPORTED_OPS})", path.display(), list_ops(ops))]
     Unsupported { path: PathBuf, ops: Vec<(String, String)> },
     #[error("{}: {source}", path.display())]
     Ir { path: PathBuf, source: IrError },
 }
+
+/// What the prover proves today, for the unsupported-operation message.
+pub const SUPPORTED_OPS: &str = "chains of Gemm or MatMul with a constant operand (with bias), Relu, and \
+    Flatten/Reshape; convolutions, pooling, other activations and graphs that are not chains are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")
