@@ -11,7 +11,7 @@ pub fn bar(len: u64, msg: &str) -> ProgressBar {
     } else {
         pb.set_draw_target(ProgressDrawTarget::hidden());
     }
-    if let Ok(style) = ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} ({eta})") {
+    if let Ok(style) = ProgressStyle::with_template("{msg:>30} [{bar:40}] {pos}/{len} ({elapsed})") {
         pb.set_style(style.progress_chars("=> "));
     }
     pb.set_message(msg.to_string());

@@ -85,7 +85,17 @@ pub fn run(a: Args) -> CmdResult {
     let mode = if a.no_accumulate { Mode::PerLayer } else { Mode::Accumulated };
     let context: Vec<u8> = input.iter().flat_map(|v| v.to_le_bytes()).collect();
     let mut rng = super::blinding_rng(a.seed, &[&pk.vk.digest().0, &context])?;
-    let proof = model::prove_mode(&pk, &input, mode, &mut rng).map_err(|e| {
+    // One tick per stage of the proof, so the bar moves while it is made.
+    pb.set_length(4 + model::STAGES.len() as u64);
+    let bar = pb.clone();
+    let proof = model::with_stage_hook(
+        move |stage| {
+            bar.set_message(format!("proving: {stage} done"));
+            bar.inc(1);
+        },
+        || model::prove_mode(&pk, &input, mode, &mut rng),
+    )
+    .map_err(|e| {
         let hint = match &e {
             ProverError::Quant(QuantError::OutOfRange { .. }) => {
                 format!("; this input goes beyond what the model was calibrated for: {}", super::dry_run::REFIT_HINT)

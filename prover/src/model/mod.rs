@@ -17,5 +17,5 @@ pub use compile::{compile, Layer};
 pub use keys::{setup, ModelProvingKey};
 pub use options::{ProveOptions, TotalCheat};
 pub use prove::{prove, prove_mode, prove_witness, prove_witness_with};
-pub use stages::last_stage_times;
+pub use stages::{last_stage_times, with_stage_hook, STAGES};
 pub use witness::{witness, witness_with, LayerWitness};
