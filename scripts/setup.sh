@@ -29,7 +29,7 @@ apt_install() {
 
 # 1. Base packages: C toolchain for build scripts, Python (static file server), Node.js.
 apt_install ca-certificates curl build-essential pkg-config python3 gzip
-command -v node >/dev/null 2>&1 || apt_install nodejs npm
+{ command -v node && command -v npm; } >/dev/null 2>&1 || apt_install nodejs npm
 
 # 2. Rust: the machine's rustup toolchain, or rustup from Debian if there is none.
 if ! command -v cargo >/dev/null 2>&1; then
@@ -46,6 +46,9 @@ if command -v rustup >/dev/null 2>&1; then
   rustup target list --installed | grep -q '^wasm32v1-none$' || { log "rustup target add wasm32v1-none"; rustup target add wasm32v1-none; }
 fi
 
+# cargo-fuzz for scripts/fuzz.sh (runs on stable with RUSTC_BOOTSTRAP=1).
+command -v cargo-fuzz >/dev/null 2>&1 || { log "cargo install cargo-fuzz --locked"; cargo install cargo-fuzz --locked; }
+
 # 3. The lockfile pins the wasm-bindgen version the CLI must match.
 [[ -f Cargo.lock ]] || cargo generate-lockfile
 
@@ -58,5 +61,12 @@ if [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $want" ]] && comm
 else
   log "installing the wasm toolchain (several minutes on a fresh machine)"
   $SUDO bash "$ROOT/scripts/setup-wasm-toolchain.sh" --lockfile "$ROOT/Cargo.lock"
+fi
+# 5. TypeScript for the type check of the npm package (tests/node/package.test.mjs), as locked.
+TS_DIR=tests/node/typescript
+if ! cmp -s "$TS_DIR/package-lock.json" "$TS_DIR/node_modules/.zkml-installed-lock"; then
+  log "npm ci in $TS_DIR (TypeScript)"
+  npm ci --prefix "$TS_DIR" --no-audit --no-fund --loglevel=error
+  cp "$TS_DIR/package-lock.json" "$TS_DIR/node_modules/.zkml-installed-lock"
 fi
 log "ready: $(cargo --version), $(node --version), $(wasm-pack --version)"

@@ -26,7 +26,7 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native, all targets)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (verifier for wasm32)" $W cargo clippy -p zkml-verifier -p zkml-tests --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 step "native tests" cargo test --workspace --locked
-step "native tests without the parallel feature" cargo test -p zkml-prover --no-default-features --locked --lib --tests
+step "native tests without the parallel feature" cargo test -p zkml-prover --no-default-features --features onnx --locked --lib --tests
 step "no_std build (wasm32v1-none)" cargo rustc -p zkml-verifier --target wasm32v1-none --lib --crate-type rlib --release --locked
 step "wasm-pack build (web, nodejs)" bash scripts/wasm-build.sh
 step "node tests" node --test tests/node/
@@ -34,11 +34,13 @@ step "headless Chromium tests (wasm-bindgen-test)" $W wasm-pack test --headless 
 step "web page in headless Chromium (KZG)" bash scripts/browser-verify.sh tests/fixtures/kzg/kzg.vk tests/fixtures/kzg/kzg.proof
 step "web page in headless Chromium (mnist_mlp)" bash scripts/browser-verify.sh tests/fixtures/mlp/mnist_mlp.vk tests/fixtures/mlp/mnist_mlp.proof tests/fixtures/mlp/mnist_mlp.digest
 step "web page in headless Chromium (deep MLP, accumulated)" bash scripts/browser-verify.sh tests/fixtures/mlp/deep_mlp.vk tests/fixtures/mlp/deep_mlp.proof tests/fixtures/mlp/deep_mlp.digest
+step "web page served alone: verdict, labels, input image, phone layout, load errors" python3 scripts/browser_page_test.py
 # Models set up on imported snarkjs ceremonies (made once and cached: scripts/ceremony.sh), proven and
 # verified natively, in Node and in Chromium; the prover runs under the test profile (optimised).
 step "prover binary for the end-to-end runs" cargo build --profile test --locked -p zkml-prover --bin prove
-step "ceremony end to end: deep_mlp.onnx on a 2^14 ceremony" bash scripts/ceremony-e2e.sh deep_mlp 14 deep_mlp
+step "ceremony end to end: deep_mlp.onnx on a 2^15 ceremony" bash scripts/ceremony-e2e.sh deep_mlp 15 deep_mlp
 step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^17 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 17 mnist_mlp mnist_mlp.1 mnist_mlp.2
+step "fuzz smoke run (decoders and verify)" bash scripts/fuzz.sh smoke
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
 step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
 step "benchmark smoke run (mnist_mlp)" cargo test -p zkml-prover --bench mlp --locked -- --reps 1

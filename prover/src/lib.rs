@@ -10,6 +10,7 @@ pub mod io_json;
 pub mod ir;
 pub mod kzg;
 pub mod model;
+#[cfg(feature = "onnx")]
 pub mod onnx;
 pub mod parallel;
 pub mod progress;

@@ -153,12 +153,9 @@ fn kzg_result(vk: &[u8], proof: &[u8]) -> Result<KzgBatchResult, Failure> {
             ..Default::default()
         }),
         Err(e) => match Failure::of(&e) {
-            Failure::Invalid { code, message } => Ok(KzgBatchResult {
-                valid: false,
-                error: Some(message),
-                code: Some(code),
-                ..Default::default()
-            }),
+            Failure::Invalid { code, message } => {
+                Ok(KzgBatchResult { valid: false, error: Some(message), code: Some(code), ..Default::default() })
+            }
             thrown => Err(thrown),
         },
     }
@@ -175,11 +172,7 @@ pub fn verify_kzg_batch(vk: &[u8], proof: &[u8]) -> Result<JsValue, JsValue> {
     }
 }
 
-fn model_result(
-    vk: &[u8],
-    proof: &[u8],
-    expected_digest: Option<&str>,
-) -> Result<ModelResult, Failure> {
+fn model_result(vk: &[u8], proof: &[u8], expected_digest: Option<&str>) -> Result<ModelResult, Failure> {
     let expected = match expected_digest {
         None => None,
         Some(hex) => Some(Digest::from_hex(hex).ok_or_else(|| Failure::Thrown {
@@ -205,12 +198,9 @@ fn model_result(
             ..Default::default()
         }),
         Err(e) => match Failure::of(&e) {
-            Failure::Invalid { code, message } => Ok(ModelResult {
-                valid: false,
-                error: Some(message),
-                code: Some(code),
-                ..Default::default()
-            }),
+            Failure::Invalid { code, message } => {
+                Ok(ModelResult { valid: false, error: Some(message), code: Some(code), ..Default::default() })
+            }
             thrown => Err(thrown),
         },
     }
