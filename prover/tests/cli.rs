@@ -1,32 +1,13 @@
 //! The `prove` command's contract: exit codes (0 valid, 1 invalid, 2 usage or I/O error) and
 //! one-line errors that name the file at fault; the model commands end to end on `mnist_mlp`.
 
-use std::path::{Path, PathBuf};
+mod cli_common;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-fn prove(args: &[&str]) -> Output {
-    // Tests may seed the blinding of keys and proofs.
-    Command::new(env!("CARGO_BIN_EXE_prove")).args(args).env("ZKML_INSECURE_SEED", "1").output().expect("run prove")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zkml-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(rel)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use cli_common::{fails_in_one_line, fixture, model_fixture, prove, s, stderr, stdout, tmp};
 
 #[test]
 fn srs_kzg_demo_verify_inspect_round_trip() {
@@ -125,24 +106,6 @@ fn usage_errors_exit_2() {
     assert_eq!(prove(&["verify"]).status.code(), Some(2));
     assert_eq!(prove(&["srs", "new", "--log-size", "0", "-o", "x"]).status.code(), Some(2));
     assert_eq!(prove(&["frobnicate"]).status.code(), Some(2));
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Exit 2 with exactly one line on stderr, which contains every one of `parts`.
-fn fails_in_one_line(o: &Output, parts: &[&str]) {
-    let e = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
-    assert_eq!(e.lines().count(), 1, "{e}");
-    for p in parts {
-        assert!(e.contains(p), "{p:?} missing from: {e}");
-    }
-}
-
-fn model_fixture(name: &str) -> PathBuf {
-    fixture(&format!("models/{name}"))
 }
 
 /// `mnist_mlp` set up and proven once per test binary (the SRS, setup and proof are the slow

@@ -2,51 +2,17 @@
 //! labels in the key, machine-readable verdicts, quantisation with headroom and a dry run, output
 //! paths checked before proving.
 
+mod cli_common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use cli_common::{fails_in_one_line, fixture, model_fixture, prove, s, stderr, stdout, tmp};
 use serde_json::Value;
-
-fn prove(args: &[&str]) -> Output {
-    // Tests may seed the blinding of keys and proofs.
-    Command::new(env!("CARGO_BIN_EXE_prove")).args(args).env("ZKML_INSECURE_SEED", "1").output().expect("run prove")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zkml-cli-usability-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn model_fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models").join(name)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Exit 2 with exactly one line on stderr, which contains every one of `parts`.
-fn fails_in_one_line(o: &Output, parts: &[&str]) {
-    let e = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
-    assert_eq!(e.lines().count(), 1, "{e}");
-    for p in parts {
-        assert!(e.contains(p), "{p:?} missing from: {e}");
-    }
 }
 
 /// The sample image of `mnist_mlp` changed pixel by pixel, written as an input file.
@@ -318,7 +284,7 @@ fn inspect_with_another_models_key_says_so() {
     let proof = dir.join("p.proof");
     let o = prove(&["prove", "--pk", s(&k.pk), "--input", s(&model_fixture("mnist_mlp.input.json")), "-o", s(&proof)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mlp/deep_mlp.vk");
+    let other = fixture("mlp/deep_mlp.vk");
     let o = prove(&["inspect", s(&proof), "--vk", s(&other)]);
     fails_in_one_line(&o, &["another model", &k.digest]);
     let o = prove(&["inspect", s(&proof), "--vk", s(&k.vk), "--json"]);
@@ -328,7 +294,7 @@ fn inspect_with_another_models_key_says_so() {
 #[test]
 fn a_closed_stdout_is_not_a_panic() {
     // `prove inspect KEY | head -1`: the reader goes away before the command writes.
-    let vk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mlp/mnist_mlp.vk");
+    let vk = fixture("mlp/mnist_mlp.vk");
     for _ in 0..3 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_prove"))
             .args(["inspect", s(&vk)])
