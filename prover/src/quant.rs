@@ -319,6 +319,11 @@ impl QuantizedModel {
         1 << self.table_bits
     }
 
+    /// The smallest ReLU input the proof's table holds (`model::keys::relu_min`).
+    pub fn relu_min(&self) -> i64 {
+        crate::model::keys::relu_min(self.scale_bits, self.table_bits)
+    }
+
     /// `2^(s+B)`: the exclusive bound on `|z|` of every accumulator.
     pub fn accumulator_bound(&self) -> i64 {
         1 << (self.scale_bits + self.table_bits)
@@ -375,9 +380,7 @@ impl QuantizedModel {
     /// whether or not they fit (the dry run).
     pub fn ranges(&self, inputs: &[Vec<i64>]) -> Result<Vec<NodeRange>, QuantError> {
         let w = self.eval_checked(inputs, false)?;
-        let s = self.scale_bits;
-        let relu_min =
-            self.table_bound() + (1i64 << s) - zkml_verifier::model::key::table_size(s, self.table_bits) as i64;
+        let relu_min = self.relu_min();
         let mut out = Vec::new();
         for (i, node) in self.graph.nodes.iter().enumerate() {
             let extremes = |v: &[i64]| (v.iter().copied().min().unwrap_or(0), v.iter().copied().max().unwrap_or(0));
@@ -471,8 +474,7 @@ impl QuantizedModel {
                 }
                 (Op::Relu, _) => {
                     // The proof's ReLU table holds [relu_min, 2^B); relu_min >= -2^B.
-                    let relu_min =
-                        table as i64 + (1i64 << s) - zkml_verifier::model::key::table_size(s, self.table_bits) as i64;
+                    let relu_min = self.relu_min();
                     let outside = |v: i64| (v as i128) >= table || v < relu_min;
                     if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| strict && outside(v)) {
                         let input_name = &self.graph.tensors[node.inputs[0]].name;

@@ -27,6 +27,13 @@ fn image(dir: &Path, name: &str, f: impl Fn(f64, f64, f64) -> f64) -> PathBuf {
     path
 }
 
+/// `prove setup mnist_mlp.onnx --srs SRS -o OUT --calibration mnist_mlp.input.json EXTRA...`.
+fn setup_mnist(srs: &Path, out: &Path, extra: &[&str]) -> Output {
+    let (onnx, sample) = (model_fixture("mnist_mlp.onnx"), model_fixture("mnist_mlp.input.json"));
+    let base = ["setup", s(&onnx), "--srs", s(srs), "-o", s(out), "--calibration", s(&sample)];
+    prove(&[&base[..], extra].concat())
+}
+
 struct Keys {
     dir: PathBuf,
     srs: PathBuf,
@@ -47,22 +54,7 @@ fn keys() -> &'static Keys {
         let names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
         std::fs::write(&labels, names.join("\n") + "\n").unwrap();
         let out = dir.join("keys");
-        let o = prove(&[
-            "setup",
-            s(&model_fixture("mnist_mlp.onnx")),
-            "--srs",
-            s(&srs),
-            "-o",
-            s(&out),
-            "--calibration",
-            s(&model_fixture("mnist_mlp.input.json")),
-            "--name",
-            "MNIST digits",
-            "--labels",
-            s(&labels),
-            "--seed",
-            "2",
-        ]);
+        let o = setup_mnist(&srs, &out, &["--name", "MNIST digits", "--labels", s(&labels), "--seed", "2"]);
         assert!(o.status.success(), "{}", stderr(&o));
         let digest = stdout(&o).trim().to_string();
         Keys { pk: out.join("model.pk"), vk: out.join("model.vk"), dir, srs, digest }
@@ -73,26 +65,8 @@ fn keys() -> &'static Keys {
 fn setup_refuses_to_replace_keys_without_force() {
     let k = keys();
     let out = k.pk.parent().unwrap();
-    let args = |extra: &[&'static str]| {
-        let mut v = vec![
-            "setup".to_string(),
-            s(&model_fixture("mnist_mlp.onnx")).to_string(),
-            "--srs".into(),
-            s(&k.srs).into(),
-            "-o".into(),
-            s(out).into(),
-            "--calibration".into(),
-            s(&model_fixture("mnist_mlp.input.json")).into(),
-        ];
-        v.extend(extra.iter().map(|e| e.to_string()));
-        v
-    };
-    let run = |extra: &[&'static str]| {
-        let a = args(extra);
-        prove(&a.iter().map(String::as_str).collect::<Vec<_>>())
-    };
     let before = std::fs::read(&k.vk).unwrap();
-    let o = run(&[]);
+    let o = setup_mnist(&k.srs, out, &[]);
     fails_in_one_line(&o, &["keys exist already", &k.digest, "--force"]);
     assert_eq!(std::fs::read(&k.vk).unwrap(), before, "the published key was touched");
 
@@ -102,23 +76,12 @@ fn setup_refuses_to_replace_keys_without_force() {
     for f in ["model.pk", "model.vk"] {
         std::fs::copy(out.join(f), copy.join(f)).unwrap();
     }
-    let mut a = args(&["--force"]);
-    a[5] = s(&copy).to_string();
-    let o = prove(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = setup_mnist(&k.srs, &copy, &["--force"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let digest = stdout(&o).trim().to_string();
     assert_ne!(digest, k.digest);
     // An output "directory" that is a file is refused before anything is done.
-    let o = prove(&[
-        "setup",
-        s(&model_fixture("mnist_mlp.onnx")),
-        "--srs",
-        s(&k.srs),
-        "-o",
-        s(&k.vk),
-        "--calibration",
-        s(&model_fixture("mnist_mlp.input.json")),
-    ]);
+    let o = setup_mnist(&k.srs, &k.vk, &[]);
     fails_in_one_line(&o, &["model.vk", "not a directory"]);
 }
 
@@ -135,18 +98,7 @@ fn the_key_carries_name_labels_and_input_shape() {
     let dir = tmp("labels");
     let few = dir.join("few.json");
     std::fs::write(&few, r#"["a", "b"]"#).unwrap();
-    let o = prove(&[
-        "setup",
-        s(&model_fixture("mnist_mlp.onnx")),
-        "--srs",
-        s(&k.srs),
-        "-o",
-        s(&dir.join("keys")),
-        "--calibration",
-        s(&model_fixture("mnist_mlp.input.json")),
-        "--labels",
-        s(&few),
-    ]);
+    let o = setup_mnist(&k.srs, &dir.join("keys"), &["--labels", s(&few)]);
     fails_in_one_line(&o, &["few.json", "2 labels", "10 output values"]);
 }
 

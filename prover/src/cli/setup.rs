@@ -12,7 +12,6 @@ use zkml_prover::srs::Srs;
 use zkml_prover::{io_json, model, progress, ProverError};
 use zkml_verifier::envelope::Artifact;
 
-use zkml_verifier::model::key::{MAX_LABEL_BYTES, MAX_NAME_BYTES};
 use zkml_verifier::model::{ModelMeta, ModelVerifyingKey};
 
 use super::model_files::{tensors_json, META_FILE};
@@ -77,9 +76,6 @@ pub fn run(a: Args) -> CmdResult {
         .name
         .clone()
         .unwrap_or_else(|| a.model.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned()));
-    if name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
-        return Err(Failure::Usage(format!("--name: at most {MAX_NAME_BYTES} bytes, without control characters")));
-    }
     let config = a.quant.config()?;
     let start = Instant::now();
     let pb = progress::bar(5, "importing model");
@@ -111,6 +107,12 @@ pub fn run(a: Args) -> CmdResult {
         graph.tensor(t).shape.iter().map(|&d| u32::try_from(d).unwrap_or(u32::MAX)).collect()
     });
     let meta = ModelMeta { name, labels, input_shape };
+    // The key's own rules (lengths, control characters), checked before the SRS is loaded.
+    let input_len = graph.inputs.first().map_or(0, |&t| graph.tensor(t).len());
+    meta.validate(input_len, output_len).map_err(|e| match e {
+        zkml_verifier::Error::BadKey(why) => Failure::Usage(format!("--name/--labels: {why}")),
+        e => Failure::Usage(format!("--name/--labels: {e}")),
+    })?;
     // Fail on models the prover cannot prove before the SRS is loaded.
     model::compile(&qmodel).map_err(|e| in_model(&e))?;
     let mut error = 0f32;
@@ -235,13 +237,6 @@ fn read_labels(path: &Path) -> Result<Vec<String>, Failure> {
     }
     if labels.is_empty() {
         return Err(bad("no labels".into()));
-    }
-    if let Some((i, l)) =
-        labels.iter().enumerate().find(|(_, l)| l.len() > MAX_LABEL_BYTES || l.chars().any(char::is_control))
-    {
-        return Err(bad(format!(
-            "label {i} ({l:?}) is longer than {MAX_LABEL_BYTES} bytes or holds control characters"
-        )));
     }
     Ok(labels)
 }
