@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, end to end on the bundled MNIST classifier (tests/fixtures/models/mnist_mlp.onnx):
-# import a powers-of-tau ceremony file (a 2^17 snarkjs ceremony made once on this machine and
+# import a powers-of-tau ceremony file (a 2^15 snarkjs ceremony made once on this machine and
 # cached: scripts/ceremony.sh; a deployment imports a public ceremony's full file instead), set the
 # model up on it (quantise, compile, commit the weights), prove one inference with the native
 # prover, then verify the same bytes natively, in Node and in headless Chromium against the
@@ -30,9 +30,9 @@ cargo build --release --locked -p zkml-prover --bin prove
 bash scripts/wasm-build.sh
 PROVE=target/release/prove
 
-echo "==> ceremony SRS (2^17 powers: the first layer, 784 -> 128, needs 1024 x 128)"
+echo "==> ceremony SRS (2^15: the 2^15-row lookup table and its blinding need 32,776 G1 powers)"
 t0=$(now)
-PTAU=$(bash scripts/ceremony.sh 17)
+PTAU=$(bash scripts/ceremony.sh 15)
 $PROVE srs import "$PTAU" -o "$OUT/ceremony.srs"
 t_srs=$(secs "$t0" "$(now)")
 
@@ -90,7 +90,7 @@ t_native=$($PROVE verify --vk "$VK" --proof "$PROOF" --digest "$DIGEST" --json 2
   python3 -c 'import json, sys; print("%.1f ms" % json.load(sys.stdin)["verify_ms"])' || true)
 t_node=$(sed -n 's/.*"ms":\([0-9.]*\).*/\1 ms/p' <<<"$node" | head -n1)
 t_browser=$(sed -n 's/^ *time: *\([0-9.]* ms\).*/\1/p' <<<"$browser" | head -n1)
-echo "srs (2^17 import):  $t_srs (the ceremony made and cached on the first run)"
+echo "srs (2^15 import):  $t_srs (the ceremony made and cached on the first run)"
 echo "setup:              $t_setup"
 echo "prove:              $t_prove (wall clock, loading the key included)"
 echo "verify:             native ${t_native:-?}, node ${t_node:-?} (first call), browser ${t_browser:-?}"

@@ -39,7 +39,7 @@ step "web page served alone: verdict, labels, input image, phone layout, load er
 # verified natively, in Node and in Chromium; the prover runs under the test profile (optimised).
 step "prover binary for the end-to-end runs" cargo build --profile test --locked -p zkml-prover --bin prove
 step "ceremony end to end: deep_mlp.onnx on a 2^15 ceremony" bash scripts/ceremony-e2e.sh deep_mlp 15 deep_mlp
-step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^17 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 17 mnist_mlp mnist_mlp.1 mnist_mlp.2
+step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^15 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 15 mnist_mlp mnist_mlp.1 mnist_mlp.2
 step "fuzz smoke run (decoders and verify)" bash scripts/fuzz.sh smoke
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
 step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12

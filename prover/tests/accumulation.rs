@@ -50,8 +50,9 @@ fn deep_mlp_folds_and_verifies() {
     assert_eq!(ModelProof::from_artifact_bytes(&p).unwrap(), per);
     eprintln!("accumulated {} bytes, per-layer {} bytes", a.len(), p.len());
     // The size target of the accumulated format on this network (docs/BENCHMARKS.md): at least
-    // 3x smaller than the per-layer proof (3,196 against 10,260 bytes).
-    assert!(3 * a.len() <= p.len(), "accumulated {} bytes, per-layer {} bytes", a.len(), p.len());
+    // 2.5x smaller than the per-layer proof (3,172 against 9,212 bytes; the per-layer proof lost
+    // its V and Q commitments when the weights became row commitments in the key).
+    assert!(5 * a.len() <= 2 * p.len(), "accumulated {} bytes, per-layer {} bytes", a.len(), p.len());
 }
 
 fn accumulated(f: &Fixture, seed: u64) -> ModelProof {
@@ -98,7 +99,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     p.decider.push(p.decider[0]);
     assert_eq!(
         verify_model(&f.pk.vk, &p, None),
-        Err(Error::ProofShape { what: "decider commitments", expected: 16, found: 17 })
+        Err(Error::ProofShape { what: "decider commitments", expected: 14, found: 15 })
     );
 }
 

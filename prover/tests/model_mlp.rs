@@ -288,10 +288,14 @@ fn wrong_witnesses_are_rejected() {
 fn oversized_keys_are_refused() {
     let f = fixture(&[4, 3, 2], 19);
     let mut vk = f.pk.vk.clone();
-    let hidden = vk.layers[0];
-    vk.layers = std::iter::repeat_n(zkml_verifier::model::LayerKey { rows: 4, cols: 4, ..hidden }, 1024)
-        .chain([zkml_verifier::model::LayerKey { rows: 2, cols: 4, relu: false, ..hidden }])
-        .collect();
+    let hidden = vk.layers[0].clone();
+    let row = hidden.weights[0];
+    vk.layers = std::iter::repeat_n(
+        zkml_verifier::model::LayerKey { rows: 4, cols: 4, weights: vec![row; 4], ..hidden.clone() },
+        1024,
+    )
+    .chain([zkml_verifier::model::LayerKey { rows: 2, cols: 4, relu: false, weights: vec![row; 2], ..hidden }])
+    .collect();
     assert_eq!(vk.validate(), Err(Error::BadKey("no layers, or more than 1024")));
     vk.layers.truncate(3);
     vk.layers[0].cols = 1 << 21;

@@ -19,7 +19,7 @@ use crate::error::DecodeError;
 
 pub const MAGIC: [u8; 4] = *b"ZKML";
 /// The only format version this crate reads and writes.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// Bytes before the payload.
 pub const HEADER_BYTES: usize = 16;
 /// Offset of the payload length in the header.
@@ -192,22 +192,23 @@ mod tests {
     fn header_errors() {
         assert_eq!(open(b"ZK").unwrap_err(), DecodeError::BadMagic);
         assert_eq!(open(b"ZKMX\x03\x00\x01\x00").unwrap_err(), DecodeError::BadMagic);
-        for old_or_new in [2, 4] {
+        let current = FORMAT_VERSION as u8;
+        for old_or_new in [current - 1, current + 1] {
             assert_eq!(
                 open(&header(old_or_new, 1, 0)).unwrap_err(),
                 DecodeError::UnsupportedVersion { found: u16::from(old_or_new), supported: FORMAT_VERSION }
             );
         }
-        assert_eq!(open(&header(3, 0x63, 0)).unwrap_err(), DecodeError::UnknownKind(0x63));
+        assert_eq!(open(&header(current, 0x63, 0)).unwrap_err(), DecodeError::UnknownKind(0x63));
         assert_eq!(
-            open_kind(&header(3, 1, 0), Kind::KzgBatchProof).unwrap_err(),
+            open_kind(&header(current, 1, 0), Kind::KzgBatchProof).unwrap_err(),
             DecodeError::WrongKind { expected: Kind::KzgBatchProof, found: Kind::Srs }
         );
-        let empty = header(3, 2, 0);
+        let empty = header(current, 2, 0);
         let (k, r) = open(&empty).unwrap();
         assert_eq!((k, r.remaining()), (Kind::KzgVerifyingKey, 0));
         // A header cut inside the length field.
-        assert!(matches!(open(&header(3, 2, 0)[..12]).unwrap_err(), DecodeError::UnexpectedEnd { .. }));
+        assert!(matches!(open(&header(current, 2, 0)[..12]).unwrap_err(), DecodeError::UnexpectedEnd { .. }));
     }
 
     #[test]

@@ -11,18 +11,19 @@ use crate::error::ProverError;
 use crate::kzg::{add_scaled, Blinded};
 
 /// Index of each packed witness component (`layout::witness_widths` order).
-pub const V: usize = 0;
-pub const C: usize = 2;
-pub const S1: usize = 3;
-pub const PHI: usize = 5;
-pub const PSI: usize = 6;
+pub const C: usize = 0;
+pub const S1: usize = 1;
+pub const PHI: usize = 3;
+pub const PSI: usize = 4;
 
 /// A (relaxed) hidden-layer instance with its witness, as the prover holds it. Fresh instances
 /// have `u = 1` and zero errors; folding keeps every field a linear combination of the leaves'
 /// (errors: of the cross terms).
 #[derive(Debug, Clone)]
 pub struct Instance {
-    pub weight: Blinded,
+    /// The matmul's `V = sum_i L_i(r) W_i` (coefficients): the verifier forms its commitment from
+    /// the key's weight rows, so it is carried but never committed.
+    pub v: Vec<Fr>,
     pub bias: Blinded,
     /// `Z`, `D` (no blinds of their own) and their packed round-1 commitment `Z + X^(m+2) D`.
     pub z: Blinded,
@@ -33,7 +34,7 @@ pub struct Instance {
     /// The packed witness `P2 = sum_k X^(o_k) comps_k` and its components (no blinds of their own),
     /// the lookup total `E` last.
     pub packed: Blinded,
-    pub comps: [Vec<Fr>; 9],
+    pub comps: [Vec<Fr>; 7],
     /// The packed error and its components `Err_n, Err_L1, Err_L2`.
     pub err_packed: Blinded,
     pub errs: [Vec<Fr>; 3],
@@ -118,7 +119,7 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
             u: x.u,
             c: x.comps[C].first().copied().unwrap_or_default(),
             s1: values_on(&x.comps[S1], n)?,
-            v: values_on(&x.comps[V], n)?,
+            v: values_on(&x.v, n)?,
             a_in: values_on(&x.a_in.poly.coeffs, n)?,
             z: values_on(&x.z.poly.coeffs, m)?,
             d: values_on(&x.d.poly.coeffs, m)?,
@@ -148,7 +149,7 @@ pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; 3], cross: &
     let err_packed = lin(&[(&left.err_packed, one), (cross, r), (&right.err_packed, r2)]);
     let fold2 = |a: &Blinded, b: &Blinded| lin(&[(a, one), (b, r)]);
     Instance {
-        weight: fold2(&left.weight, &right.weight),
+        v: lin_vec(&[(&left.v, one), (&right.v, r)]),
         bias: fold2(&left.bias, &right.bias),
         z: fold2(&left.z, &right.z),
         d: fold2(&left.d, &right.d),

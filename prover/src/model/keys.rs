@@ -36,39 +36,32 @@ pub struct ModelProvingKey {
     /// The powers the degree check needs (the last G2 powers of the parameters).
     pub degree: DegreeProvingKey,
     pub layers: Vec<Layer>,
+    /// Per layer, the blinds of its weight-row commitments, concatenated ([`row_blind`]).
     pub weight_blinds: Vec<Vec<Fr>>,
     pub bias_blinds: Vec<Vec<Fr>>,
 }
 
-/// Coefficients of `W(X) = sum_i L_i^{(m)}(X^n) W_i(X)`: coefficient `k n + j` is entry
-/// `(k, j)` of the two-dimensional inverse DFT of the padded `m x n` weight matrix.
-pub fn weight_coeffs(layer: &Layer) -> Result<Vec<Fr>, ProverError> {
-    let (n, m) = (pow2(layer.cols as u32), pow2(layer.rows as u32));
-    let (dn, dm) = (domain(n)?, domain(m)?);
-    let mut rows: Vec<Vec<Fr>> = (0..m)
-        .map(|i| {
-            let mut row = vec![Fr::zero(); n];
-            if i < layer.rows {
-                for (j, w) in layer.weight[i * layer.cols..(i + 1) * layer.cols].iter().enumerate() {
-                    row[j] = Fr::from(*w);
-                }
-            }
-            dn.ifft_in_place(&mut row);
-            row
+/// Coefficients of the weight rows `W_i(X) = sum_j W_ij L_j^{(n)}(X)` over `H_n`, one per row.
+pub fn weight_rows(layer: &Layer) -> Result<Vec<Vec<Fr>>, ProverError> {
+    let n = pow2(layer.cols as u32);
+    let dn = domain(n)?;
+    Ok(layer
+        .weight
+        .chunks(layer.cols.max(1))
+        .take(layer.rows)
+        .map(|row| {
+            let mut c: Vec<Fr> = row.iter().map(|&w| Fr::from(w)).collect();
+            c.resize(n, Fr::zero());
+            dn.ifft_in_place(&mut c);
+            c
         })
-        .collect();
-    let mut out = vec![Fr::zero(); m * n];
-    let mut col = vec![Fr::zero(); m];
-    for j in 0..n {
-        for (i, row) in rows.iter_mut().enumerate() {
-            col[i] = row[j];
-        }
-        dm.ifft_in_place(&mut col);
-        for (k, c) in col.iter().enumerate() {
-            out[k * n + j] = *c;
-        }
-    }
-    Ok(out)
+        .collect())
+}
+
+/// The blind of row `i`'s commitment, from a layer's concatenated row blinds.
+pub fn row_blind(blinds: &[Fr], i: usize) -> &[Fr] {
+    let k = KEY_HIDING_DEGREE + 1;
+    blinds.get(i * k..(i + 1) * k).unwrap_or(&[])
 }
 
 pub fn bias_coeffs(layer: &Layer) -> Result<Vec<Fr>, ProverError> {
@@ -125,9 +118,8 @@ pub fn powers_needed(layers: &[Layer], scale_bits: u32, table_bits: u32) -> usiz
     let table = table_size(scale_bits, table_bits);
     layers
         .iter()
-        .map(|l| pow2(l.cols as u32) * pow2(l.rows as u32))
         // Quotients and blinded polynomials reach degree side + 3.
-        .chain(layers.iter().map(|l| pow2(l.cols as u32).max(pow2(l.rows as u32)) + 8))
+        .map(|l| pow2(l.cols as u32).max(pow2(l.rows as u32)) + 8)
         .chain([table + 8])
         .max()
         .unwrap_or(0)
@@ -176,17 +168,22 @@ pub fn setup<R: RngCore>(
     let mut keys = Vec::with_capacity(layers.len());
     let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());
     for l in &layers {
-        let wb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
+        let wb: Vec<Fr> = (0..l.rows * (KEY_HIDING_DEGREE + 1)).map(|_| Fr::rand(rng)).collect();
         let bb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
-        let weight = commit_with_blind(
-            &keep,
-            &Blinded { poly: super::poly::poly(weight_coeffs(l)?), blind: super::poly::poly(wb.clone()) },
-        )?;
+        let weights = weight_rows(l)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let row =
+                    Blinded { poly: super::poly::poly(row), blind: super::poly::poly(row_blind(&wb, i).to_vec()) };
+                commit_with_blind(&keep, &row)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let bias = commit_with_blind(
             &keep,
             &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
         )?;
-        keys.push(LayerKey { rows: l.rows as u32, cols: l.cols as u32, relu: l.relu, weight, bias });
+        keys.push(LayerKey { rows: l.rows as u32, cols: l.cols as u32, relu: l.relu, weights, bias });
         weight_blinds.push(wb);
         bias_blinds.push(bb);
     }
@@ -303,10 +300,27 @@ impl ModelProvingKey {
             }
             let bias = vals.split_off(rows * cols);
             layers.push(Layer { name, rows, cols, weight: vals, bias, relu });
-            weight_blinds.push(r.vec("pk weight blind")?);
-            bias_blinds.push(r.vec("pk bias blind")?);
+            weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
+            bias_blinds.push(r.vec::<Fr>("pk bias blind")?);
         }
         r.finish("model proving key")?;
+        // The layers and blinds must be the ones the verifying key describes, or proving would
+        // index past them.
+        let k = KEY_HIDING_DEGREE + 1;
+        let matches = layers.len() == vk.layers.len()
+            && layers.iter().zip(&vk.layers).zip(weight_blinds.iter().zip(&bias_blinds)).all(|((l, key), (wb, bb))| {
+                l.rows == key.rows as usize
+                    && l.cols == key.cols as usize
+                    && l.relu == key.relu
+                    && wb.len() == l.rows * k
+                    && bb.len() == k
+            });
+        if !matches {
+            return Err(DecodeError::Invalid {
+                what: "the proving key's layers",
+                reason: "their shapes or blinds do not match the verifying key",
+            });
+        }
         Ok(Self { vk, srs, degree, layers, weight_blinds, bias_blinds })
     }
 }

@@ -2,7 +2,6 @@
 //! `zkml_verifier::model`, mirrored file by file where it makes sense.
 
 pub mod audit;
-mod cheat;
 pub mod compile;
 pub mod fold;
 pub mod keys;

@@ -21,9 +21,6 @@ pub struct ProveOptions {
     /// Tests only: a prover holding more G1 powers than the key uses (as anyone does for a
     /// public ceremony) commits the degree shift with all of them, whatever its degree.
     pub unbounded_shift: bool,
-    /// Tests only: on the last layer, move `V` to a polynomial of degree `2n - 1` that keeps the
-    /// Kronecker identity but makes the matmul sum equal the (false) accumulator's.
-    pub forge_last_v: bool,
 }
 
 /// How [`ProveOptions::table_total_cheat`] hides the difference in the first class's split.
@@ -44,7 +41,6 @@ impl ProveOptions {
             shift_lookup_total: None,
             table_total_cheat: None,
             unbounded_shift: false,
-            forge_last_v: false,
         }
     }
 }

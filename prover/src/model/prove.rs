@@ -20,7 +20,7 @@ use zkml_verifier::model::verify::{
 use zkml_verifier::model::{Int, ModelProof};
 
 use super::fold;
-use super::keys::{bias_coeffs, range_row, relu_row, table_columns, weight_coeffs, ModelProvingKey};
+use super::keys::{bias_coeffs, range_row, relu_row, row_blind, table_columns, weight_rows, ModelProvingKey};
 use super::options::{ProveOptions, TotalCheat};
 use super::poly::{add_vanishing_blind, interpolate, lagrange_at, poly, running_sum, Coset};
 use super::stages::Stages;
@@ -118,8 +118,10 @@ pub fn prove_witness<R: RngCore>(
 
 /// A layer's round-2 witness polynomials (`docs/protocols/mlp.md`, "Round 2"), before commitment.
 struct Round2 {
-    /// `V, Q, C, S1, S2, phi, psi, S3, E` (phi empty on the last layer; E the constant `e`).
-    comps: [Vec<Fr>; 9],
+    /// `V = sum_i L_i(r) W_i`, which the verifier forms from the key (never committed here).
+    v: Vec<Fr>,
+    /// `C, S1, S2, phi, psi, S3, E` (phi empty on the last layer; E the constant `e`).
+    comps: [Vec<Fr>; 7],
     c: Fr,
     e: Fr,
 }
@@ -134,7 +136,6 @@ struct SlotView<'a> {
     d: &'a [Fr],
     a: Option<&'a [Fr]>,
     v: &'a [Fr],
-    q: &'a [Fr],
     c: Fr,
     s1: &'a [Fr],
     s2: &'a [Fr],
@@ -241,28 +242,22 @@ pub fn prove_witness_with<R: RngCore>(
     for (i, (l, w)) in layout.layers.iter().zip(wit).enumerate() {
         let (n, m) = (l.n, l.m);
         let layer = &pk.layers[i];
-        let wc = weight_coeffs(layer)?;
+        let rows = weight_rows(layer)?;
         let bc = bias_coeffs(layer)?;
-        // V = W mod (X^n - r), Q = (W - V) / (X^n - r), by synthetic division on blocks of n.
-        let block = |k: usize| &wc[k * n..(k + 1) * n];
-        let mut qb: Vec<Vec<Fr>> = vec![Vec::new(); m - 1];
-        qb[m - 2] = block(m - 1).to_vec();
-        for k in (1..m - 1).rev() {
-            qb[k - 1] = block(k).iter().zip(&qb[k]).map(|(u, q)| *u + r * q).collect();
-        }
-        let mut v: Vec<Fr> = block(0).iter().zip(&qb[0]).map(|(u, q)| *u + r * q).collect();
-        let mut q_coeffs: Vec<Fr> = qb.concat();
-
         let lag = lagrange_at(m, r)?;
+        // V's values on H_n: v_j = sum_i L_i(r) W_ij.
+        let mut v_vals = vec![Fr::zero(); n];
+        for (row, l_i) in layer.weight.chunks(layer.cols.max(1)).zip(&lag) {
+            for (x, &wij) in v_vals.iter_mut().zip(row) {
+                *x += *l_i * Fr::from(wij);
+            }
+        }
+        let v = interpolate(&v_vals, n)?;
         let zb: Vec<Fr> =
             w.z.iter().zip(layer.bias.iter().chain(std::iter::repeat(&0))).map(|(&z, &bb)| Fr::from(z - bb)).collect();
         let f2: Vec<Fr> = lag.iter().zip(&zb).map(|(a, b)| *a * b).collect();
         let c: Fr = f2.iter().sum();
 
-        if opts.forge_last_v && i + 1 == layout.layers.len() {
-            super::cheat::forge_v(&mut v, &mut q_coeffs, &frs(&w.input), c, r, n)?;
-        }
-        let v_vals = fold::values_on(&v, n)?;
         let a_vals = frs(&w.input);
         let f1: Vec<Fr> =
             v_vals.iter().zip(a_vals.iter().chain(std::iter::repeat(&Fr::zero()))).map(|(x, y)| *x * y).collect();
@@ -292,11 +287,10 @@ pub fn prove_witness_with<R: RngCore>(
         e_total += e;
         let s3 = st.blinded_values(&running_sum(&f3, e, m)?, m)?;
         let phi_c = if l.relu { interpolate(&phi, m)? } else { Vec::new() };
-        let comps = [v, q_coeffs, vec![c], s1, s2, phi_c, interpolate(&psi, m)?, s3, vec![e]];
+        let comps = [vec![c], s1, s2, phi_c, interpolate(&psi, m)?, s3, vec![e]];
 
         if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
-            let idx =
-                [slot.v, slot.q, slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(usize::MAX), slot.psi, slot.s3, slot.e];
+            let idx = [slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(usize::MAX), slot.psi, slot.s3, slot.e];
             for (&k, p) in idx.iter().zip(&comps) {
                 if k != usize::MAX {
                     coms[k] = st.commit(k, p.clone())?;
@@ -306,9 +300,12 @@ pub fn prove_witness_with<R: RngCore>(
             let parts: Vec<&[Fr]> = comps.iter().map(Vec::as_slice).collect();
             coms[k] = st.commit(k, fold::pack(&parts, &witness_widths(n, m))?)?;
         }
-        weights.push(Blinded { poly: poly(wc), blind: poly(pk.weight_blinds[i].clone()) });
+        let blinds = &pk.weight_blinds[i];
+        let rows = rows.into_iter().enumerate();
+        weights
+            .push(rows.map(|(k, p)| Blinded { poly: poly(p), blind: poly(row_blind(blinds, k).to_vec()) }).collect());
         biases.push(Blinded { poly: poly(bc), blind: poly(pk.bias_blinds[i].clone()) });
-        r2s.push(Round2 { comps, c, e });
+        r2s.push(Round2 { v, comps, c, e });
     }
     let mut phi_t: Vec<Fr> = (0..n_table).map(|j| alpha - t_in[j] - beta * t_out[j] - beta2 * t_tag[j]).collect();
     batch_inversion(&mut phi_t);
@@ -337,7 +334,7 @@ pub fn prove_witness_with<R: RngCore>(
             let mut folded: Vec<Option<fold::Instance>> = (0..layout.folds.len()).map(|_| None).collect();
             for (i, l) in layout.layers.iter().enumerate() {
                 if let (Some(_), Some(zd)) = (l.class, member_zd[i].take()) {
-                    nodes[i] = Some(leaf(&st, &layout, i, &weights[i], &biases[i], &r2s[i], zd)?);
+                    nodes[i] = Some(leaf(&st, &layout, i, &biases[i], &r2s[i], zd)?);
                 }
             }
             for level in 0..layout.levels {
@@ -380,7 +377,7 @@ pub fn prove_witness_with<R: RngCore>(
             for (ci, (cl, acc)) in layout.classes.iter().zip(&roots).enumerate() {
                 let slot = &layout.slots[cl.slot];
                 let phi = slot.phi.ok_or_else(|| ProverError::Internal("class slot without phi".into()))?;
-                let idx = [slot.v, slot.q, slot.c, slot.s1, slot.s2, phi, slot.psi, slot.s3, slot.e];
+                let idx = [slot.c, slot.s1, slot.s2, phi, slot.psi, slot.s3, slot.e];
                 for (&k, p) in idx.iter().zip(&acc.comps) {
                     coms[k] = st.commit(k, p.clone())?;
                 }
@@ -461,14 +458,13 @@ pub fn prove_witness_with<R: RngCore>(
                     z: &four[1],
                     d: &four[2],
                     a: l.a_out.map(|_| four[3].as_slice()),
-                    v: &comps[0],
-                    q: &comps[1],
+                    v: &r2s[i].v,
                     c: r2s[i].c,
-                    s1: &comps[3],
-                    s2: &comps[4],
-                    phi: l.relu.then_some(comps[5].as_slice()),
-                    psi: &comps[6],
-                    s3: &comps[7],
+                    s1: &comps[1],
+                    s2: &comps[2],
+                    phi: l.relu.then_some(comps[3].as_slice()),
+                    psi: &comps[4],
+                    s3: &comps[5],
                     e: r2s[i].e,
                     bias: &biases[i].poly.coeffs,
                     errs: None,
@@ -484,15 +480,14 @@ pub fn prove_witness_with<R: RngCore>(
                     z: &acc.z.poly.coeffs,
                     d: &acc.d.poly.coeffs,
                     a: Some(&acc.a.poly.coeffs),
-                    v: &acc.comps[0],
-                    q: &acc.comps[1],
-                    c: acc.comps[2].first().copied().unwrap_or_default(),
-                    s1: &acc.comps[3],
-                    s2: &acc.comps[4],
-                    phi: Some(&acc.comps[5]),
-                    psi: &acc.comps[6],
-                    s3: &acc.comps[7],
-                    e: acc.comps[8].first().copied().unwrap_or_default(),
+                    v: &acc.v,
+                    c: acc.comps[0].first().copied().unwrap_or_default(),
+                    s1: &acc.comps[1],
+                    s2: &acc.comps[2],
+                    phi: Some(&acc.comps[3]),
+                    psi: &acc.comps[4],
+                    s3: &acc.comps[5],
+                    e: acc.comps[6].first().copied().unwrap_or_default(),
                     bias: &acc.bias.poly.coeffs,
                     errs: Some([&acc.errs[0], &acc.errs[1], &acc.errs[2]]),
                 }
@@ -595,8 +590,8 @@ pub fn prove_witness_with<R: RngCore>(
         let idx = layout.quotient(d).ok_or_else(|| ProverError::Internal("quotient index".into()))?;
         coms[idx] = st.commit(idx, quotient)?;
     }
-    // The combined degree shift, in the order of `claims`: per slot V (d = n), C, E (constants) for
-    // layers on their own; for accumulators the packed components (E last), the error components,
+    // The combined degree shift, in the order of `claims`: per slot C, E (constants) for layers on
+    // their own; for accumulators the packed components (E last), the error components,
     // Z and D, then the split of the members' summed witnesses: Low and E_sum.
     let mut shift = vec![Fr::zero(); if opts.unbounded_shift { pk.srs.powers_g1.len().max(big_d) } else { big_d }];
     let mut kappa_k = Fr::one();
@@ -612,7 +607,7 @@ pub fn prove_witness_with<R: RngCore>(
         match sv.errs {
             Some(errs) => {
                 let (c, e) = ([sv.c], [sv.e]);
-                let comps: [&[Fr]; 9] = [sv.v, sv.q, &c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
+                let comps: [&[Fr]; 7] = [&c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
                 for (p, w) in comps.iter().zip(witness_widths(sv.n, sv.m)) {
                     bound(p, w);
                 }
@@ -629,7 +624,6 @@ pub fn prove_witness_with<R: RngCore>(
                 bound(st.coeffs(e_sum)?, 1);
             }
             None => {
-                bound(sv.v, sv.n);
                 bound(&[sv.c], 1);
                 bound(&[sv.e], 1);
             }
@@ -695,7 +689,10 @@ pub fn prove_witness_with<R: RngCore>(
         for (base, sc) in &c.terms {
             let p = match *base {
                 Base::Proof(i) => st.get(i)?,
-                Base::Weight(i) => layer_poly(&weights, i)?,
+                Base::Weight(i, k) => weights
+                    .get(i)
+                    .and_then(|rows: &Vec<Blinded>| rows.get(k))
+                    .ok_or_else(|| ProverError::Internal(format!("weight row {k} of layer {i} missing")))?,
                 Base::Bias(i) => layer_poly(&biases, i)?,
                 Base::Table(i) => tables.get(i).ok_or_else(|| ProverError::Internal("table index".into()))?,
             };
@@ -751,7 +748,6 @@ fn leaf<R: RngCore>(
     st: &State<'_, R>,
     layout: &Layout,
     i: usize,
-    weight: &Blinded,
     bias: &Blinded,
     r2: &Round2,
     (z, d): (Vec<Fr>, Vec<Fr>),
@@ -765,7 +761,7 @@ fn leaf<R: RngCore>(
     .ok_or_else(missing)?;
     let zero = || Blinded { poly: poly(Vec::new()), blind: poly(Vec::new()) };
     Ok(fold::Instance {
-        weight: weight.clone(),
+        v: r2.v.clone(),
         bias: bias.clone(),
         z: Blinded { poly: poly(z), blind: poly(Vec::new()) },
         d: Blinded { poly: poly(d), blind: poly(Vec::new()) },

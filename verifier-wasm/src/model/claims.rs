@@ -12,7 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
-use super::domain::{interpolate_at, lagrange_kernel, root_of_unity, vanishing};
+use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
 use super::layout::{error_widths, lookup_total_offset, round1_widths, witness_widths, Layout, Node, SlotKind};
 use crate::error::Error;
@@ -23,7 +23,8 @@ use crate::Fr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base {
     Proof(usize),
-    Weight(usize),
+    /// Row `row` of layer `layer`'s weights, `W_row(X)` over `H_n`.
+    Weight(usize, usize),
     Bias(usize),
     Table(usize),
 }
@@ -126,15 +127,15 @@ pub fn fold_weights(layout: &Layout, class: usize, challenges: &[Fr]) -> Result<
 struct SlotPolys {
     n: usize,
     m: usize,
-    weight: Lc,
+    /// The matmul's `V = sum_i L_i(r) W_i` (a folded one for classes), formed from the key's
+    /// weight-row commitments: never a prover message.
+    v: Lc,
     bias: Lc,
     z: Lc,
     /// `D` for hidden layers; `None` on the last layer, whose `D` is the public output.
     d: Option<Lc>,
     a_out: Option<Lc>,
     e: Lc,
-    v: Lc,
-    q: Lc,
     c: Lc,
     s1: Lc,
     s2: Lc,
@@ -168,21 +169,25 @@ fn combine(parts: &[(Lc, Fr)]) -> Lc {
     parts.iter().flat_map(|(lc, s)| scaled(lc, *s)).collect()
 }
 
+/// `w * V_i = w * sum_k L_k^{(m)}(r) W_{i,k}`, for layer `i` with its rows' `L_k(r)` in `lag`.
+fn weight_rows(lc: &mut Lc, layer: usize, lag: &[Fr], w: Fr) {
+    lc.extend(lag.iter().enumerate().map(|(k, l)| (Base::Weight(layer, k), w * l)));
+}
+
 fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, Error> {
     let missing = Error::BadKey("layout index out of range");
     let s = layout.slots.get(si).ok_or(missing.clone())?;
     let p = |i: usize| single(Base::Proof(i));
-    let common = |relax, ev_in, ev_d, ev_a, weight, bias, z, d, a_out| SlotPolys {
+    let rows = |i: usize| layout.layers.get(i).map(|l| l.rows).ok_or(Error::BadKey("layout index out of range"));
+    let common = |relax, ev_in, ev_d, ev_a, v, bias, z, d, a_out| SlotPolys {
         n: s.n,
         m: s.m,
-        weight,
+        v,
         bias,
         z,
         d,
         a_out,
         e: p(s.e),
-        v: p(s.v),
-        q: p(s.q),
         c: p(s.c),
         s1: p(s.s1),
         s2: p(s.s2),
@@ -204,13 +209,19 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 Some(prev) => Some(layout.layers.get(prev).and_then(|p| p.ev_a_out).ok_or(missing)?),
                 None => None,
             };
-            let (weight, bias) = (single(Base::Weight(i)), single(Base::Bias(i)));
-            Ok(common(None, ev_in, s.ev_d, l.ev_a_out, weight, bias, p(l.z), l.d.map(p), l.a_out.map(p)))
+            let mut v = Vec::new();
+            weight_rows(&mut v, i, &lagrange_basis(s.m, rows(i)?, ch.r)?, Fr::one());
+            let bias = single(Base::Bias(i));
+            Ok(common(None, ev_in, s.ev_d, l.ev_a_out, v, bias, p(l.z), l.d.map(p), l.a_out.map(p)))
         }
         SlotKind::Class(c) => {
             let fw = fold_weights(layout, c, &ch.folds)?;
-            let mut lcs: [Lc; 6] = Default::default();
+            let mut lcs: [Lc; 5] = Default::default();
+            let mut v: Lc = Vec::new();
             let mut packed_sum: Lc = Vec::new();
+            // Every member has `m` = the class's: one basis, as long as the longest member's rows.
+            let most = fw.members.iter().map(|&(i, _)| rows(i)).try_fold(0, |a, r| r.map(|r| a.max(r)))?;
+            let lag = lagrange_basis(s.m, most, ch.r)?;
             for &(i, w) in &fw.members {
                 let l = layout.layers.get(i).ok_or(missing.clone())?;
                 let prev = match i.checked_sub(1) {
@@ -220,20 +231,20 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 let (Some(a), Some(a_in), Some(packed)) = (l.a_out, prev, l.packed) else {
                     return Err(missing);
                 };
-                let bases = [Base::Weight(i), Base::Bias(i), Base::Proof(l.z), Base::Proof(a)];
-                let more = [Base::Proof(a_in), Base::Proof(packed)];
-                for (lc, b) in lcs.iter_mut().zip(bases.into_iter().chain(more)) {
+                let bases = [Base::Bias(i), Base::Proof(l.z), Base::Proof(a), Base::Proof(a_in), Base::Proof(packed)];
+                for (lc, b) in lcs.iter_mut().zip(bases) {
                     lc.push((b, w));
                 }
+                weight_rows(&mut v, i, lag.get(..l.rows).ok_or(missing.clone())?, w);
                 packed_sum.push((Base::Proof(packed), Fr::one()));
             }
-            let [weight, bias, zd_packed, a, a_in, packed] = lcs;
+            let [bias, zd_packed, a, a_in, packed] = lcs;
             let [z, d] = s.zd.ok_or(Error::BadKey("class slot without Z and D"))?;
             let err_packed: Lc = fw.cross.iter().map(|&(i, w)| (Base::Proof(i), w)).collect();
             let err = s.err.ok_or(Error::BadKey("class slot without error terms"))?;
             let relax = Some((fw.u, err.map(p)));
             let [low, e_sum] = s.split.ok_or(Error::BadKey("class slot without its split"))?;
-            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, weight, bias, p(z), Some(p(d)), Some(a));
+            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, v, bias, p(z), Some(p(d)), Some(a));
             // Keep the folded input and packed commitments where the claims can reach them.
             sp.folded = Some([a_in, packed, err_packed, zd_packed]);
             sp.split = Some((packed_sum, [p(low), p(e_sum)]));
@@ -306,8 +317,8 @@ pub fn claims(
     open(&single(Base::Proof(layout.s_t)), 0, ev(layout.ev_st)?);
     open(&single(Base::Proof(layout.s_t)), shifted(layout.table_n)?, ev(layout.ev_st_next)?);
 
-    // 2. Kronecker reduction W = V + (X^n - r) Q; for accumulators, the packing of the folded
-    //    witness and error into their components; and every degree bound at once:
+    // 2. For accumulators, the packing of the folded witness and error into their components; and
+    //    every degree bound at once:
     //    Shift = sum_k kappa^k X^(D - d_k) P_k has degree < D only if every term does, with D the
     //    key's checked bound (the pairing check of `kzg::add_degree_check` shows deg Shift < D).
     let mut shift_terms = vec![(Base::Proof(layout.shift()), Fr::one())];
@@ -319,14 +330,11 @@ pub fn claims(
         Ok(())
     };
     for sp in &slots {
-        let zn_minus_r = zeta.pow([sp.n as u64]) - ch.r;
-        let terms = combine(&[(sp.weight.clone(), Fr::one()), (sp.v.clone(), -Fr::one()), (sp.q.clone(), -zn_minus_r)]);
-        out.push(Claim { terms, point: 0, value: Fr::zero() });
         match (&sp.folded, &sp.relax) {
             (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) => {
                 let phi = sp.phi.as_ref().ok_or(Error::BadKey("class slot without phi"))?;
                 let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
-                let witness = [&sp.v, &sp.q, &sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3, &sp.e];
+                let witness = [&sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3, &sp.e];
                 let [err_n, err_l1, err_l2] = errs;
                 // `packed - sum_k zeta^(o_k) comp_k = 0` for each packing, and every component's bound.
                 let packings: [(&Lc, &[&Lc], &[usize]); 3] = [
@@ -358,7 +366,6 @@ pub fn claims(
                 bound(e_sum, 1)?;
             }
             _ => {
-                bound(&sp.v, sp.n)?;
                 bound(&sp.c, 1)?;
                 bound(&sp.e, 1)?;
             }

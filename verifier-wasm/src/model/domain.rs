@@ -20,10 +20,16 @@ pub fn vanishing(n: usize, x: Fr) -> Fr {
     x.pow([n as u64]) - Fr::one()
 }
 
-/// `sum_i values[i] * L_i(x)` over `H_n` (missing values are 0), for `x` outside `H_n`:
-/// `L_i(x) = ω^i (x^n - 1) / (n (x - ω^i))`.
+/// `sum_i values[i] * L_i(x)` over `H_n` (missing values are 0), for `x` outside `H_n`.
 pub fn interpolate_at(values: &[Fr], n: usize, x: Fr) -> Result<Fr, Error> {
-    if values.len() > n {
+    let basis = lagrange_basis(n, values.len(), x)?;
+    Ok(values.iter().zip(&basis).filter(|(v, _)| !v.is_zero()).map(|(v, l)| *v * l).sum())
+}
+
+/// The first `count` Lagrange basis polynomials of `H_n` at `x` outside `H_n`:
+/// `L_i(x) = ω^i (x^n - 1) / (n (x - ω^i))`.
+pub fn lagrange_basis(n: usize, count: usize, x: Fr) -> Result<Vec<Fr>, Error> {
+    if count > n {
         return Err(Error::BadKey("more values than domain points"));
     }
     let omega = root_of_unity(n)?;
@@ -31,23 +37,18 @@ pub fn interpolate_at(values: &[Fr], n: usize, x: Fr) -> Result<Fr, Error> {
     if z.is_zero() {
         return Err(Error::DegenerateChallenge);
     }
+    let n_inv = Fr::from(n as u64).inverse().ok_or(Error::BadKey("empty domain"))?;
+    let scale = z * n_inv;
     let mut w = Fr::one();
-    let mut denoms = Vec::with_capacity(values.len());
-    let mut omegas = Vec::with_capacity(values.len());
-    for _ in values {
+    let mut denoms = Vec::with_capacity(count);
+    let mut omegas = Vec::with_capacity(count);
+    for _ in 0..count {
         denoms.push(x - w);
         omegas.push(w);
         w *= omega;
     }
     batch_inversion(&mut denoms);
-    let mut acc = Fr::zero();
-    for ((v, d), w) in values.iter().zip(&denoms).zip(&omegas) {
-        if !v.is_zero() {
-            acc += *v * w * d;
-        }
-    }
-    let n_inv = Fr::from(n as u64).inverse().ok_or(Error::BadKey("empty domain"))?;
-    Ok(acc * z * n_inv)
+    Ok(denoms.iter().zip(&omegas).map(|(d, w)| scale * w * d).collect())
 }
 
 /// The Lagrange kernel `K_r(x) = sum_i L_i(r) L_i(x)` over `H_m`, in closed form:
@@ -94,6 +95,9 @@ mod tests {
             }
             assert_eq!(lagrange_all(n, x)[i], l);
         }
+        assert_eq!(lagrange_basis(n, 5, x).unwrap(), lagrange_all(n, x)[..5]);
+        assert_eq!(lagrange_basis(n, 9, x), Err(Error::BadKey("more values than domain points")));
+        assert_eq!(lagrange_basis(n, 3, omega), Err(Error::DegenerateChallenge));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::codec::{Decode, Encode, Reader, Writer, G1_BYTES};
+use crate::codec::{Decode, Encode, G1Uncompressed, Reader, Writer, G1_BYTES};
 use crate::envelope::{Artifact, Kind};
 use crate::error::{DecodeError, Error};
 use crate::hex::Digest;
@@ -20,7 +20,7 @@ pub const MAX_LAYERS: usize = 1024;
 
 /// One fully connected layer `z = W a + b`, then `q = round(z / 2^s)`, then ReLU unless it is the
 /// last layer (whose `q` is the model output).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerKey {
     /// Output size (rows of `W`).
     pub rows: u32,
@@ -28,8 +28,11 @@ pub struct LayerKey {
     pub cols: u32,
     /// Whether ReLU follows the rescaling.
     pub relu: bool,
-    /// Hiding commitment to the weight polynomial `W(X) = sum_i L_i(X^n) W_i(X)`.
-    pub weight: G1,
+    /// Hiding commitments to the weight rows `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, one per row:
+    /// the verifier combines them into the matmul's `V = sum_i L_i(r) W_i` itself
+    /// (`docs/protocols/mlp.md`, "Setup"). Sent uncompressed: a key has one per row, and
+    /// decoding a compressed point costs a square root (about 50 µs in WebAssembly).
+    pub weights: Vec<G1>,
     /// Hiding commitment to the bias over `H_m` (scale `2^(2s)`).
     pub bias: G1,
 }
@@ -39,13 +42,13 @@ impl Encode for LayerKey {
         w.u32(self.rows);
         w.u32(self.cols);
         w.u8(u8::from(self.relu));
-        w.put(&self.weight);
+        w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
         w.put(&self.bias);
     }
 }
 
 impl Decode for LayerKey {
-    const MIN_SIZE: usize = 9 + 2 * G1_BYTES;
+    const MIN_SIZE: usize = 9 + 4 + G1_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
@@ -54,7 +57,8 @@ impl Decode for LayerKey {
             1 => true,
             v => return Err(DecodeError::InvalidValue { what: "layer relu flag", value: u64::from(v) }),
         };
-        Ok(Self { rows, cols, relu, weight: r.get(what)?, bias: r.get(what)? })
+        let weights = r.vec::<G1Uncompressed>("vk weight rows")?.into_iter().map(|p| p.0).collect();
+        Ok(Self { rows, cols, relu, weights, bias: r.get(what)? })
     }
 }
 
@@ -209,8 +213,10 @@ impl ModelVerifyingKey {
             if l.relu != (i != last) {
                 return Err(Error::BadKey("every layer but the last must end in ReLU"));
             }
-            let (n, m) = (pow2(l.cols), pow2(l.rows));
-            if n.saturating_mul(m) > d {
+            if l.weights.len() != l.rows as usize {
+                return Err(Error::BadKey("a layer does not have one weight commitment per row"));
+            }
+            if pow2(l.cols).max(pow2(l.rows)) > d {
                 return Err(Error::BadKey("layer larger than the SRS"));
             }
             prev_rows = Some(l.rows);

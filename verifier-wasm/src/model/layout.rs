@@ -21,12 +21,12 @@ pub enum Mode {
 pub const BLINDED_EXTRA: usize = 2;
 
 /// Degree bounds (number of coefficients) of the packed round-2 witness of a folded layer, in
-/// packing order `V, Q, C, S1, S2, phi, psi, S3, E`. The lookup total `E` (a constant) comes last,
+/// packing order `C, S1, S2, phi, psi, S3, E`. The lookup total `E` (a constant) comes last,
 /// at offset [`lookup_total_offset`], so that the decider can read the sum of a class's totals
 /// off the sum of its members' packed witnesses (`docs/protocols/accumulation.md`).
-pub fn witness_widths(n: usize, m: usize) -> [usize; 9] {
+pub fn witness_widths(n: usize, m: usize) -> [usize; 7] {
     let e = BLINDED_EXTRA;
-    [n, n.saturating_mul(m.saturating_sub(1)), 1, n + e, m + e, m, m, m + e, 1]
+    [1, n + e, m + e, m, m, m + e, 1]
 }
 
 /// Offset of `E` in the packed witness: the sum of the other components' widths.
@@ -45,11 +45,10 @@ pub fn round1_widths(m: usize) -> [usize; 2] {
     [m + BLINDED_EXTRA, m + BLINDED_EXTRA]
 }
 
-/// The largest degree bound a proof of either mode checks for this key: `n` (the partial weight
-/// evaluation `V`) for layers on their own; every packed component, error component, `Z`, `D` and
-/// `Low` (bound `o_E`) for fold classes. Setup writes it into the key's degree check.
+/// The largest degree bound a proof of either mode checks for this key: 1 (the constants `C`
+/// and `E`) for layers on their own; every packed component, error component, `Z`, `D` and `Low`
+/// (bound `o_E`) for fold classes. Setup writes it into the key's degree check.
 pub fn required_degree_bound(vk: &ModelVerifyingKey) -> usize {
-    let per_layer = vk.layers.iter().map(|l| pow2(l.cols));
     let classes = fold_classes(vk, &dims(vk)).into_iter().flat_map(|c| {
         let (n, m) = (c.n, c.m);
         witness_widths(n, m)
@@ -58,21 +57,23 @@ pub fn required_degree_bound(vk: &ModelVerifyingKey) -> usize {
             .chain(round1_widths(m))
             .chain([lookup_total_offset(n, m)])
     });
-    per_layer.chain(classes).fold(1, usize::max)
+    classes.fold(1, usize::max)
 }
 
 fn dims(vk: &ModelVerifyingKey) -> Vec<(usize, usize, bool)> {
     vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.relu)).collect()
 }
 
-/// Commitments per fold class in the decider section: the accumulator's round-2 witness (9, `E`
+/// Commitments per fold class in the decider section: the accumulator's round-2 witness (7, `E`
 /// included), its error components (3), its `Z`, `D` (2), and `Low`, `E_sum` (2), which split the
 /// sum of the members' packed witnesses at the lookup total.
-pub const DECIDER_PER_CLASS: usize = 9 + 3 + 2 + 2;
+pub const DECIDER_PER_CLASS: usize = 7 + 3 + 2 + 2;
 
 /// Indices for one layer. Commitment indices are global over every section of the proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerLayout {
+    /// Output size (the weight rows, one key commitment each).
+    pub rows: usize,
     /// Padded input size: the matmul domain `H_n`.
     pub n: usize,
     /// Padded output size: the accumulator and lookup domain `H_m`.
@@ -113,9 +114,8 @@ pub struct Slot {
     pub n: usize,
     pub m: usize,
     pub relu: bool,
-    // Commitments of the round-2 witness (a layer's round 2, or a class's decider section).
-    pub v: usize,
-    pub q: usize,
+    // Commitments of the round-2 witness (a layer's round 2, or a class's decider section). The
+    // matmul's `V` is not among them: the verifier forms it from the key (`claims.rs`).
     pub c: usize,
     pub s1: usize,
     pub s2: usize,
@@ -266,7 +266,9 @@ impl Layout {
                 };
                 (n, m, relu, class, z, d, relu.then(|| c.take()))
             })
-            .map(|(n, m, relu, class, z, d, a_out)| LayerLayout {
+            .zip(&vk.layers)
+            .map(|((n, m, relu, class, z, d, a_out), key)| LayerLayout {
+                rows: key.rows as usize,
                 n,
                 m,
                 relu,
@@ -290,14 +292,14 @@ impl Layout {
                 l.packed = Some(c.take());
                 continue;
             }
-            let (v, q, cc, s1, s2) = (c.take(), c.take(), c.take(), c.take(), c.take());
+            let (cc, s1, s2) = (c.take(), c.take(), c.take());
             let phi = l.relu.then(|| c.take());
             let psi = c.take();
             let e = c.take();
             l.e = Some(e);
             let s3 = c.take();
             l.slot = Some(slots.len());
-            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [v, q, cc, s1, s2, psi, s3, e], phi, None));
+            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [cc, s1, s2, psi, s3, e], phi, None));
         }
         let phi_t = c.take();
         let s_t = c.take();
@@ -334,18 +336,18 @@ impl Layout {
 
         let decider_start = c.0;
         for (ci, cl) in classes.iter_mut().enumerate() {
-            let ids: [usize; 9] = core::array::from_fn(|_| c.take());
+            let ids: [usize; 7] = core::array::from_fn(|_| c.take());
             let err = [c.take(), c.take(), c.take()];
             let zd = [c.take(), c.take()];
             let split = [c.take(), c.take()];
             cl.slot = slots.len();
-            let [v, q, cc, s1, s2, phi, psi, s3, e] = ids;
+            let [cc, s1, s2, phi, psi, s3, e] = ids;
             slots.push(Slot::new(
                 SlotKind::Class(ci),
                 cl.n,
                 cl.m,
                 true,
-                [v, q, cc, s1, s2, psi, s3, e],
+                [cc, s1, s2, psi, s3, e],
                 Some(phi),
                 Some(err),
             ));
@@ -474,7 +476,7 @@ impl Slot {
         n: usize,
         m: usize,
         relu: bool,
-        [v, q, c, s1, s2, psi, s3, e]: [usize; 8],
+        [c, s1, s2, psi, s3, e]: [usize; 6],
         phi: Option<usize>,
         err: Option<[usize; 3]>,
     ) -> Self {
@@ -483,8 +485,6 @@ impl Slot {
             n,
             m,
             relu,
-            v,
-            q,
             c,
             s1,
             s2,

@@ -163,7 +163,7 @@ pub fn verify_model(
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
             Base::Proof(i) => all.get(i),
-            Base::Weight(i) => vk.layers.get(i).map(|l| &l.weight),
+            Base::Weight(i, k) => vk.layers.get(i).and_then(|l| l.weights.get(k)),
             Base::Bias(i) => vk.layers.get(i).map(|l| &l.bias),
             Base::Table(i) => vk.table.get(i),
         };
