@@ -69,4 +69,12 @@ if ! cmp -s "$TS_DIR/package-lock.json" "$TS_DIR/node_modules/.zkml-installed-lo
   npm ci --prefix "$TS_DIR" --no-audit --no-fund --loglevel=error
   cp "$TS_DIR/package-lock.json" "$TS_DIR/node_modules/.zkml-installed-lock"
 fi
+# 6. Python packages of the ONNX node-test harness (scripts/onnx_node_tests.py), pinned, in a venv.
+PY_VENV=${ZKML_PY_VENV:-$HOME/.cache/zkml/py-venv}
+if ! "$PY_VENV/bin/python" -c 'import onnx, sys; sys.exit(onnx.__version__ != "1.23.2")' 2>/dev/null; then
+  apt_install python3-venv
+  log "pip install onnx==1.23.2 into $PY_VENV"
+  python3 -m venv "$PY_VENV"
+  "$PY_VENV/bin/pip" install -q onnx==1.23.2
+fi
 log "ready: $(cargo --version), $(node --version), $(wasm-pack --version)"

@@ -40,6 +40,11 @@ step "web page served alone: verdict, labels, input image, phone layout, load er
 step "prover binary for the end-to-end runs" cargo build --profile test --locked -p zkml-prover --bin prove
 step "ceremony end to end: deep_mlp.onnx on a 2^15 ceremony" bash scripts/ceremony-e2e.sh deep_mlp 15 deep_mlp
 step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^15 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 15 mnist_mlp mnist_mlp.1 mnist_mlp.2
+# ONNX's own node tests (scripts/onnx_node_tests.py; the full run is docs/onnx-node-tests.md): the
+# ones that pass today must keep passing; the others run too and report why they fail.
+step "ONNX backend node tests (regression subset)" "${ZKML_PY_VENV:-$HOME/.cache/zkml/py-venv}/bin/python" \
+  scripts/onnx_node_tests.py --prove target/debug/prove --require test_matmul_1d_3d \
+  --tests test_matmul_2d,test_gemm_default_no_bias,test_relu
 step "fuzz smoke run (decoders and verify)" bash scripts/fuzz.sh smoke
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
 step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
