@@ -119,6 +119,6 @@ print("  by section:       " + ", ".join(f"{k} {v}" for k, v in j["sections"].it
 echo "per-layer proof:    $(stat -c %s "$OUT/deep.per_layer.proof") bytes"
 if ((d)); then echo "demo: a verifier rejected a deep_mlp proof"; exit 1; fi
 echo
-rm -f "$OUT/ceremony.srs" # 34 MB; the proving keys hold what proving needs
+rm -f "$OUT/ceremony.srs" # 8 MB for 2^15; the proving keys hold what proving needs
 if ((v || n || b)); then echo "demo: a verifier rejected the proof"; exit 1; fi
 echo "demo: all three verifiers accept the proof of model $DIGEST"

@@ -1,9 +1,9 @@
 //! The two forgeries of the security review, rebuilt against the current protocol: a prover who
 //! holds more G1 powers of `tau` than the key uses (as anyone does for a public ceremony) proves a
-//! wrong output. Each is rejected. The second would verify if the prover also held G2 powers
-//! beyond the published ones, which shows that the degree check of `docs/protocols/kzg.md` is what
-//! stops it, and that it rests only on the G2 powers a ceremony never published. The first no
-//! longer involves a degree bound at all (the matmul's `V` comes from the key).
+//! wrong output by escaping a degree bound. Each is rejected; and each would verify if the prover
+//! also held G2 powers beyond the published ones, which shows that the degree check of
+//! `docs/protocols/kzg.md` is what stops it, and that it rests only on the G2 powers a ceremony
+//! never published.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -56,11 +56,12 @@ fn forge(pk: &ModelProvingKey, x: &[i64], wit: &[LayerWitness], opts: &ProveOpti
     ModelProof::from_artifact_bytes(&p.to_artifact_bytes()).unwrap()
 }
 
-/// Any output for the true input: the last layer's accumulator is replaced. Against the old
-/// protocol the prover then moved its own `V` to degree `2n - 1` so that the matmul sums still
-/// agreed, and only `deg V < n` caught it. `V` is now formed by the verifier from the key's
-/// weight-row commitments, so there is no `V` to move and no degree bound to escape: the forgery
-/// fails even for a prover who also holds G2 powers nobody published.
+/// Any output for the true input: the last layer's accumulator is replaced. The matmul's `V` is
+/// formed by the verifier from the key, but the two running sums of the matmul close on the same
+/// `C`, and only its degree bound (a constant) makes them close on the same total: the prover
+/// commits `C = c_true + (c_false - c_true) X^m`, which averages the true matmul sum over `H_n`
+/// and the false accumulator's over `H_m`. (Against the protocol of the review it moved `V` to
+/// degree `2n - 1` instead; `V` no longer comes from the prover.)
 #[test]
 fn arbitrary_output_with_extra_powers_is_rejected() {
     let (pk, extra_g1, impossible, x) = keys(15);
@@ -82,16 +83,20 @@ fn arbitrary_output_with_extra_powers_is_rejected() {
     assert_ne!(honest, target);
     let digest = pk.vk.digest();
     for mode in [Mode::PerLayer, Mode::Accumulated] {
-        let opts = ProveOptions { strict: false, unbounded_shift: true, ..ProveOptions::new(mode) };
-        for (holder, key) in [("extra G1 powers", &extra_g1), ("unpublished G2 powers", &impossible)] {
-            let forged = forge(key, &x, &wit, &opts, 2);
-            assert_eq!(forged.output.iter().map(|v| v.0).collect::<Vec<_>>(), target);
-            assert_eq!(
-                verify_model(&pk.vk, &forged, Some(&digest)),
-                Err(Error::PairingCheckFailed),
-                "{mode:?} {holder}"
-            );
+        // Without the forged C, the wrong accumulator fails whatever powers the prover holds.
+        let plain = ProveOptions { strict: false, unbounded_shift: true, ..ProveOptions::new(mode) };
+        for key in [&extra_g1, &impossible] {
+            let forged = forge(key, &x, &wit, &plain, 2);
+            assert_eq!(verify_model(&pk.vk, &forged, Some(&digest)), Err(Error::PairingCheckFailed), "{mode:?}");
         }
+        let opts = ProveOptions { forge_last_c: true, ..plain };
+        let forged = forge(&extra_g1, &x, &wit, &opts, 2);
+        assert_eq!(forged.output.iter().map(|v| v.0).collect::<Vec<_>>(), target);
+        assert_eq!(verify_model(&pk.vk, &forged, Some(&digest)), Err(Error::PairingCheckFailed), "{mode:?}");
+        // With G2 powers nobody published, the same forgery would verify.
+        let control = forge(&impossible, &x, &wit, &opts, 2);
+        let verdict = verify_model(&pk.vk, &control, Some(&digest)).unwrap();
+        assert_eq!(verdict.output, target, "{mode:?} control");
     }
 }
 

@@ -255,7 +255,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         },
         // Lookup table shared by every layer: ReLU pairs, then the 2^s remainders of the rescaling.
         "table": {"rows": layout.table_n, "range_rows": 1usize << s, "relu_rows": layout.table_n.saturating_sub(1 << s)},
-        "key_commitments": 2 * vk.layers.len() + vk.table.len(),
+        // One per weight row, one bias per layer, the table's columns.
+        "key_commitments": vk.layers.iter().map(|l| l.weights.len() + 1).sum::<usize>() + vk.table.len(),
         "classes": classes(vk, &layout),
         "folds": layout.folds.len(),
         "per_layer_proof_bytes": proof_size(vk, &per_layer),

@@ -20,9 +20,9 @@ use super::{read_file, write_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
 #[command(after_help = "Examples:
-  prove srs import pot17_final.ptau -o pot17.srs     # a public ceremony's powers (2^17 for mnist_mlp)
-  prove setup mnist_mlp.onnx --srs pot17.srs --calibration sample.json -o keys/ --labels labels.txt
-  prove setup model.onnx --srs pot17.srs --calibration a.json --calibration b.json -o keys/ --force
+  prove srs import pot15_final.ptau -o pot15.srs     # a public ceremony's powers (2^15 for mnist_mlp)
+  prove setup mnist_mlp.onnx --srs pot15.srs --calibration sample.json -o keys/ --labels labels.txt
+  prove setup model.onnx --srs pot15.srs --calibration a.json --calibration b.json -o keys/ --force
 
 The digest printed last is what verifiers pin (prove verify --digest). Every setup draws fresh
 blinds, so running it again gives a new digest; published keys are only replaced with --force.

@@ -20,7 +20,7 @@ pub enum SrsCommand {
 
 #[derive(Args, Debug)]
 #[command(after_help = "Example:
-  prove srs new --log-size 17 -o dev.srs     # 2^17 powers, enough for mnist_mlp
+  prove srs new --log-size 16 -o dev.srs     # 2^16 powers, enough for mnist_mlp
 
 Whoever runs this could keep tau and forge proofs: verifiers are warned about keys made on it.
 Models meant for others are set up on a public ceremony: prove srs import.")]
@@ -38,12 +38,12 @@ pub struct NewArgs {
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
-  prove srs import pot17_final.ptau -o pot17.srs      # a full 2^17 ceremony file
+  prove srs import pot15_final.ptau -o pot15.srs      # a full 2^15 ceremony file
   prove srs import pot20_final.ptau -o pot20.srs
 
 A model needs the ceremony's full file (its last G2 powers check degree bounds); a file cut from
-a larger ceremony is imported but refused by setup. Sizes: 2^17 powers for mnist_mlp (the SRS
-must hold the largest layer's padded rows x columns and the lookup table of 2^(B+1) rows).")]
+a larger ceremony is imported but refused by setup. Sizes: a 2^15 ceremony for mnist_mlp (the
+SRS must hold the lookup table of 2^(B+1) rows and every layer's padded side, plus 8).")]
 pub struct ImportArgs {
     /// The .ptau file.
     #[arg(value_name = "FILE.ptau")]

@@ -21,6 +21,10 @@ pub struct ProveOptions {
     /// Tests only: a prover holding more G1 powers than the key uses (as anyone does for a
     /// public ceremony) commits the degree shift with all of them, whatever its degree.
     pub unbounded_shift: bool,
+    /// Tests only: on the last layer (when `n != m`), commit `C = c_1 + (c_2 - c_1) X^k`,
+    /// `k = min(n, m)`, which averages the true matmul sum over `H_max(n,m)` and the false
+    /// accumulator's over `H_k`: only `C` being a constant (a degree bound) stops it.
+    pub forge_last_c: bool,
 }
 
 /// How [`ProveOptions::table_total_cheat`] hides the difference in the first class's split.
@@ -41,6 +45,7 @@ impl ProveOptions {
             shift_lookup_total: None,
             table_total_cheat: None,
             unbounded_shift: false,
+            forge_last_c: false,
         }
     }
 }

@@ -120,9 +120,9 @@ pub fn prove_witness<R: RngCore>(
 struct Round2 {
     /// `V = sum_i L_i(r) W_i`, which the verifier forms from the key (never committed here).
     v: Vec<Fr>,
-    /// `C, S1, S2, phi, psi, S3, E` (phi empty on the last layer; E the constant `e`).
+    /// `C, S1, S2, phi, psi, S3, E` (phi empty on the last layer; C the constant `c`, E the
+    /// constant `e`).
     comps: [Vec<Fr>; 7],
-    c: Fr,
     e: Fr,
 }
 
@@ -136,7 +136,8 @@ struct SlotView<'a> {
     d: &'a [Fr],
     a: Option<&'a [Fr]>,
     v: &'a [Fr],
-    c: Fr,
+    /// `C`: the constant `c` (a polynomial only for a cheating prover).
+    c: &'a [Fr],
     s1: &'a [Fr],
     s2: &'a [Fr],
     phi: Option<&'a [Fr]>,
@@ -253,16 +254,46 @@ pub fn prove_witness_with<R: RngCore>(
             }
         }
         let v = interpolate(&v_vals, n)?;
+        // In the field: a crafted proving key's bias must not overflow an i64 subtraction.
         let zb: Vec<Fr> =
-            w.z.iter().zip(layer.bias.iter().chain(std::iter::repeat(&0))).map(|(&z, &bb)| Fr::from(z - bb)).collect();
+            w.z.iter()
+                .zip(layer.bias.iter().chain(std::iter::repeat(&0)))
+                .map(|(&z, &bb)| Fr::from(z) - Fr::from(bb))
+                .collect();
         let f2: Vec<Fr> = lag.iter().zip(&zb).map(|(a, b)| *a * b).collect();
         let c: Fr = f2.iter().sum();
 
         let a_vals = frs(&w.input);
         let f1: Vec<Fr> =
             v_vals.iter().zip(a_vals.iter().chain(std::iter::repeat(&Fr::zero()))).map(|(x, y)| *x * y).collect();
-        let s1 = st.blinded_values(&running_sum(&f1, c, n)?, n)?;
-        let s2 = st.blinded_values(&running_sum(&f2, c, m)?, m)?;
+        // C is the constant c; the cheat of `forge_last_c` makes it average differently on H_n and H_m.
+        let (c_n, c_poly) = match (opts.forge_last_c && i + 1 == layout.layers.len(), n.cmp(&m)) {
+            (true, std::cmp::Ordering::Greater) => {
+                let c_true: Fr = f1.iter().sum();
+                (c_true, forged_constant(c_true, c - c_true, m))
+            }
+            (true, std::cmp::Ordering::Less) => {
+                let c_true: Fr = f1.iter().sum();
+                (c_true, forged_constant(c, c_true - c, n))
+            }
+            _ => (c, vec![c]),
+        };
+        let (s1, s2) = if c_poly.len() == 1 {
+            (running_sum(&f1, c_n, n)?, running_sum(&f2, c, m)?)
+        } else {
+            // The running sums step by C's value at each point, not by a constant.
+            let pointwise = |f: &[Fr], k: usize| -> Result<Vec<Fr>, ProverError> {
+                let cv = fold::values_on(&c_poly, k)?;
+                let k_inv = Fr::from(k as u64).inverse().unwrap_or_default();
+                let avg = cv.iter().sum::<Fr>() * k_inv;
+                let g: Vec<Fr> =
+                    (0..k).map(|j| f.get(j).copied().unwrap_or_default() - (cv[j] - avg) * k_inv).collect();
+                running_sum(&g, avg, k)
+            };
+            (pointwise(&f1, n)?, pointwise(&f2, m)?)
+        };
+        let s1 = st.blinded_values(&s1, n)?;
+        let s2 = st.blinded_values(&s2, m)?;
 
         let mut phi: Vec<Fr> =
             w.q.iter().zip(&w.out).map(|(&q, &o)| alpha - Fr::from(q) - beta * Fr::from(o)).collect();
@@ -287,7 +318,7 @@ pub fn prove_witness_with<R: RngCore>(
         e_total += e;
         let s3 = st.blinded_values(&running_sum(&f3, e, m)?, m)?;
         let phi_c = if l.relu { interpolate(&phi, m)? } else { Vec::new() };
-        let comps = [vec![c], s1, s2, phi_c, interpolate(&psi, m)?, s3, vec![e]];
+        let comps = [c_poly, s1, s2, phi_c, interpolate(&psi, m)?, s3, vec![e]];
 
         if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
             let idx = [slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(usize::MAX), slot.psi, slot.s3, slot.e];
@@ -305,7 +336,7 @@ pub fn prove_witness_with<R: RngCore>(
         weights
             .push(rows.map(|(k, p)| Blinded { poly: poly(p), blind: poly(row_blind(blinds, k).to_vec()) }).collect());
         biases.push(Blinded { poly: poly(bc), blind: poly(pk.bias_blinds[i].clone()) });
-        r2s.push(Round2 { v, comps, c, e });
+        r2s.push(Round2 { v, comps, e });
     }
     let mut phi_t: Vec<Fr> = (0..n_table).map(|j| alpha - t_in[j] - beta * t_out[j] - beta2 * t_tag[j]).collect();
     batch_inversion(&mut phi_t);
@@ -459,7 +490,7 @@ pub fn prove_witness_with<R: RngCore>(
                     d: &four[2],
                     a: l.a_out.map(|_| four[3].as_slice()),
                     v: &r2s[i].v,
-                    c: r2s[i].c,
+                    c: &comps[0],
                     s1: &comps[1],
                     s2: &comps[2],
                     phi: l.relu.then_some(comps[3].as_slice()),
@@ -481,7 +512,7 @@ pub fn prove_witness_with<R: RngCore>(
                     d: &acc.d.poly.coeffs,
                     a: Some(&acc.a.poly.coeffs),
                     v: &acc.v,
-                    c: acc.comps[0].first().copied().unwrap_or_default(),
+                    c: &acc.comps[0],
                     s1: &acc.comps[1],
                     s2: &acc.comps[2],
                     phi: Some(&acc.comps[3]),
@@ -527,8 +558,8 @@ pub fn prove_witness_with<R: RngCore>(
                 let v = ev(sv.v)?;
                 let a = ev(sv.a_in)?;
                 let e0 = err(0)?;
-                let cn = sv.c * inv_d;
-                let term = (0..size).map(|k| u * (s1n[k] - s1[k] + cn) - v[k] * a[k] - e0[k]).collect();
+                let cn: Vec<Fr> = ev(sv.c)?.iter().map(|x| *x * inv_d).collect();
+                let term = (0..size).map(|k| u * (s1n[k] - s1[k] + cn[k]) - v[k] * a[k] - e0[k]).collect();
                 add(&mut acc, &mut lam, term);
             }
             if sv.m == d {
@@ -536,7 +567,8 @@ pub fn prove_witness_with<R: RngCore>(
                 let s2n = cs.rotate(&s2);
                 let z = ev(sv.z)?;
                 let bias = ev(sv.bias)?;
-                let term = (0..size).map(|k| s2n[k] - s2[k] - k_r[k] * (z[k] - bias[k]) + sv.c * inv_d).collect();
+                let c = ev(sv.c)?;
+                let term = (0..size).map(|k| s2n[k] - s2[k] - k_r[k] * (z[k] - bias[k]) + c[k] * inv_d).collect();
                 add(&mut acc, &mut lam, term);
                 let dq = ev(sv.d)?;
                 let psi = ev(sv.psi)?;
@@ -606,8 +638,8 @@ pub fn prove_witness_with<R: RngCore>(
     for (slot, sv) in layout.slots.iter().zip(&views) {
         match sv.errs {
             Some(errs) => {
-                let (c, e) = ([sv.c], [sv.e]);
-                let comps: [&[Fr]; 7] = [&c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
+                let e = [sv.e];
+                let comps: [&[Fr]; 7] = [sv.c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
                 for (p, w) in comps.iter().zip(witness_widths(sv.n, sv.m)) {
                     bound(p, w);
                 }
@@ -624,7 +656,7 @@ pub fn prove_witness_with<R: RngCore>(
                 bound(st.coeffs(e_sum)?, 1);
             }
             None => {
-                bound(&[sv.c], 1);
+                bound(sv.c, 1);
                 bound(&[sv.e], 1);
             }
         }
@@ -725,6 +757,14 @@ pub fn prove_witness_with<R: RngCore>(
         evals,
         opening,
     })
+}
+
+/// `a + b X^k`: a "constant" that averages `a + b` over `H_k` and `a` over any larger domain.
+fn forged_constant(a: Fr, b: Fr, k: usize) -> Vec<Fr> {
+    let mut p = vec![Fr::zero(); k + 1];
+    p[0] = a;
+    p[k] = b;
+    p
 }
 
 fn layer_poly(v: &[Blinded], i: usize) -> Result<&Blinded, ProverError> {

@@ -254,7 +254,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
 }
 
 /// Every claim, in a fixed order: opened evaluations first (their values from `evals`), then the
-/// Kronecker, packing and degree checks, then one linearised constraint check per domain.
+/// packing and degree checks, then one linearised constraint check per domain.
 pub fn claims(
     vk: &ModelVerifyingKey,
     layout: &Layout,

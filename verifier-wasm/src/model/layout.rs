@@ -236,7 +236,7 @@ fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, bool)]) -> Vec<Cl
 
 impl Layout {
     /// Derives the layout from a key that passed `ModelVerifyingKey::validate` (sizes below
-    /// `2^20`, `n m <= D`); every caller validates first.
+    /// `2^20`, `max(n, m) <= D`); every caller validates first.
     pub fn new(vk: &ModelVerifyingKey, mode: Mode) -> Self {
         let mut c = Counter(0);
         let dims = dims(vk);
