@@ -6,6 +6,8 @@ use ark_bn254::Fr;
 use ark_ff::{Field, Zero};
 use ark_poly::EvaluationDomain;
 
+use zkml_verifier::model::constraints::{self, Algebra, Poly};
+
 use super::poly::{domain, interpolate, poly};
 use crate::error::ProverError;
 use crate::kzg::{add_scaled, Blinded};
@@ -95,50 +97,132 @@ fn lin_vec(terms: &[(&[Fr], Fr)]) -> Vec<Fr> {
 }
 
 /// The three cross-term components `T_n` (over `H_n`), `T_L1`, `T_L2` (over `H_m`) of folding
-/// `left` and `right`: the bilinear parts of the relaxed M1, L1 and L2 (accumulation.md).
+/// `left` and `right`: the `rho^1` coefficients of the relaxed M1, L1 and L2 of
+/// `zkml_verifier::model::constraints` evaluated at `left + rho right` (accumulation.md).
 pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec<Fr>; 3], ProverError> {
     let (n, m) = (p.n, p.m);
-    let inv_n = Fr::from(n as u64).inverse().unwrap_or_default();
-    let half = Fr::from(1u64 << (p.scale_bits - 1));
-    let two_s = Fr::from(1u64 << p.scale_bits);
-    let beta2 = p.beta * p.beta;
-    struct Side {
-        u: Fr,
-        c: Fr,
-        s1: Vec<Fr>,
-        v: Vec<Fr>,
-        a_in: Vec<Fr>,
-        z: Vec<Fr>,
-        d: Vec<Fr>,
-        a: Vec<Fr>,
-        phi: Vec<Fr>,
-        psi: Vec<Fr>,
-    }
-    let side = |x: &Instance| -> Result<Side, ProverError> {
-        Ok(Side {
-            u: x.u,
-            c: x.comps[C].first().copied().unwrap_or_default(),
-            s1: values_on(&x.comps[S1], n)?,
-            v: values_on(&x.v, n)?,
-            a_in: values_on(&x.a_in.poly.coeffs, n)?,
-            z: values_on(&x.z.poly.coeffs, m)?,
-            d: values_on(&x.d.poly.coeffs, m)?,
-            a: values_on(&x.a.poly.coeffs, m)?,
-            phi: values_on(&x.comps[PHI], m)?,
-            psi: values_on(&x.comps[PSI], m)?,
-        })
+    let inv = |k: usize| Fr::from(k as u64).inverse().unwrap_or_default();
+    let params = constraints::Params {
+        alpha: p.alpha,
+        beta: p.beta,
+        half: Fr::from(1u64 << (p.scale_bits - 1)),
+        two_s: Fr::from(1u64 << p.scale_bits),
+        inv_n: inv(n),
+        inv_m: inv(m),
+        inv_table: Fr::zero(),
     };
-    let (l, r) = (side(left)?, side(right)?);
-    let m1 = |x: &Side, j: usize| x.s1[(j + 1) % n] - x.s1[j] + x.c * inv_n;
-    let t_n: Vec<Fr> =
-        (0..n).map(|j| l.u * m1(&r, j) + r.u * m1(&l, j) - l.v[j] * r.a_in[j] - r.v[j] * l.a_in[j]).collect();
-    let uu2 = l.u * r.u + l.u * r.u;
-    let l1 = |x: &Side, y: &Side, j: usize| x.phi[j] * (p.alpha * y.u - y.d[j] - p.beta * y.a[j]);
-    let t_l1: Vec<Fr> = (0..m).map(|j| l1(&l, &r, j) + l1(&r, &l, j) - uu2).collect();
-    let l2 =
-        |x: &Side, y: &Side, j: usize| x.psi[j] * (p.alpha * y.u - y.z[j] - half * y.u + two_s * y.d[j] - beta2 * y.u);
-    let t_l2: Vec<Fr> = (0..m).map(|j| l2(&l, &r, j) + l2(&r, &l, j) - uu2).collect();
+    let both = |f: &dyn Fn(&Instance) -> &[Fr], k: usize| -> Result<InRho, ProverError> {
+        Ok(InRho::linear(values_on(f(left), k)?, values_on(f(right), k)?))
+    };
+    let next = |x: &InRho| InRho(x.0.clone().map(|v| (0..v.len()).map(|j| v[(j + 1) % v.len()]).collect()));
+    let mut on_n = Folding { size: n, u: (left.u, right.u), polys: Vec::new() };
+    let s1 = both(&|x| &x.comps[S1], n)?;
+    on_n.polys.extend([
+        (Poly::S1Next, next(&s1)),
+        (Poly::S1, s1),
+        (Poly::C, both(&|x| &x.comps[C], n)?),
+        (Poly::V, both(&|x| &x.v, n)?),
+        (Poly::AIn, both(&|x| &x.a_in.poly.coeffs, n)?),
+    ]);
+    let mut on_m = Folding { size: m, u: (left.u, right.u), polys: Vec::new() };
+    on_m.polys.extend([
+        (Poly::Z, both(&|x| &x.z.poly.coeffs, m)?),
+        (Poly::D, both(&|x| &x.d.poly.coeffs, m)?),
+        (Poly::A, both(&|x| &x.a.poly.coeffs, m)?),
+        (Poly::Phi, both(&|x| &x.comps[PHI], m)?),
+        (Poly::Psi, both(&|x| &x.comps[PSI], m)?),
+    ]);
+    let m1 = constraints::m1(&mut on_n, &params);
+    let t_n = on_n.cross(m1)?;
+    let l1 = constraints::l1(&mut on_m, &params);
+    let t_l1 = on_m.cross(l1)?;
+    let l2 = constraints::l2(&mut on_m, &params);
+    let t_l2 = on_m.cross(l2)?;
     Ok([interpolate(&t_n, n)?, interpolate(&t_l1, m)?, interpolate(&t_l2, m)?])
+}
+
+/// Values on a domain as a polynomial in the fold challenge `rho`: coefficients of `rho^0`,
+/// `rho^1`, `rho^2` (the constraints have degree two, so nothing higher arises from linear inputs).
+#[derive(Debug, Clone)]
+struct InRho([Vec<Fr>; 3]);
+
+impl InRho {
+    fn linear(l: Vec<Fr>, r: Vec<Fr>) -> Self {
+        let zero = vec![Fr::zero(); l.len()];
+        InRho([l, r, zero])
+    }
+}
+
+impl core::ops::Add for InRho {
+    type Output = InRho;
+    fn add(mut self, o: InRho) -> InRho {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        self
+    }
+}
+
+impl core::ops::Sub for InRho {
+    type Output = InRho;
+    fn sub(self, o: InRho) -> InRho {
+        self + o * -Fr::from(1u64)
+    }
+}
+
+impl core::ops::Mul<Fr> for InRho {
+    type Output = InRho;
+    fn mul(mut self, s: Fr) -> InRho {
+        self.0.iter_mut().for_each(|c| c.iter_mut().for_each(|x| *x *= s));
+        self
+    }
+}
+
+impl core::ops::Mul for InRho {
+    type Output = InRho;
+    /// The product truncated after `rho^2`.
+    fn mul(self, o: InRho) -> InRho {
+        let [a0, a1, a2] = &self.0;
+        let [b0, b1, b2] = &o.0;
+        let c0 = (0..a0.len()).map(|j| a0[j] * b0[j]).collect();
+        let c1 = (0..a0.len()).map(|j| a0[j] * b1[j] + a1[j] * b0[j]).collect();
+        let c2 = (0..a0.len()).map(|j| a0[j] * b2[j] + a1[j] * b1[j] + a2[j] * b0[j]).collect();
+        InRho([c0, c1, c2])
+    }
+}
+
+/// The fold's algebra: every polynomial of the two instances on the domain, as `l + rho r`.
+struct Folding {
+    size: usize,
+    u: (Fr, Fr),
+    polys: Vec<(Poly, InRho)>,
+}
+
+impl Folding {
+    /// The `rho^1` coefficient, if every polynomial the constraint used was there.
+    fn cross(&self, e: InRho) -> Result<Vec<Fr>, ProverError> {
+        match e.0.iter().all(|c| c.len() == self.size) {
+            true => Ok(e.0[1].clone()),
+            false => Err(ProverError::Internal("a cross term refers to a polynomial the fold lacks".into())),
+        }
+    }
+}
+
+impl Algebra for Folding {
+    type E = InRho;
+
+    fn poly(&mut self, p: Poly) -> InRho {
+        // A missing polynomial gives a wrongly sized value, which `cross` reports.
+        self.polys.iter().find(|(q, _)| *q == p).map_or(InRho([vec![], vec![], vec![]]), |(_, x)| x.clone())
+    }
+
+    fn constant(&mut self, c: Fr) -> InRho {
+        InRho::linear(vec![c; self.size], vec![Fr::zero(); self.size])
+    }
+
+    fn slack(&mut self) -> InRho {
+        InRho::linear(vec![self.u.0; self.size], vec![self.u.1; self.size])
+    }
 }
 
 /// `left + r right`, errors `Err_left + r T + r^2 Err_right`; `cross` is the committed packed `T`.

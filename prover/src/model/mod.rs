@@ -8,6 +8,7 @@ pub mod keys;
 pub mod options;
 pub mod poly;
 pub mod prove;
+mod quotient;
 mod stages;
 pub mod witness;
 

@@ -11,6 +11,7 @@ use rand::RngCore;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 use zkml_verifier::model::claims::{claims, points, start_transcript, Base, Challenges};
+use zkml_verifier::model::constraints::Params;
 use zkml_verifier::model::layout::{
     error_widths, lookup_total_offset, round1_widths, witness_widths, Layout, Mode, Node, SlotKind, BLINDED_EXTRA,
 };
@@ -22,7 +23,8 @@ use zkml_verifier::model::{Int, ModelProof};
 use super::fold;
 use super::keys::{bias_coeffs, range_row, relu_row, row_blind, table_columns, weight_rows, ModelProvingKey};
 use super::options::{ProveOptions, TotalCheat};
-use super::poly::{add_vanishing_blind, interpolate, lagrange_at, poly, running_sum, Coset};
+use super::poly::{add_vanishing_blind, interpolate, lagrange_at, poly, running_sum};
+use super::quotient::{quotient, SlotView, TableView};
 use super::stages::Stages;
 use super::witness::{witness, LayerWitness};
 use crate::error::ProverError;
@@ -124,28 +126,6 @@ struct Round2 {
     /// constant `e`).
     comps: [Vec<Fr>; 7],
     e: Fr,
-}
-
-/// The polynomials of one slot's relation, for the quotients.
-struct SlotView<'a> {
-    n: usize,
-    m: usize,
-    u: Fr,
-    a_in: &'a [Fr],
-    z: &'a [Fr],
-    d: &'a [Fr],
-    a: Option<&'a [Fr]>,
-    v: &'a [Fr],
-    /// `C`: the constant `c` (a polynomial only for a cheating prover).
-    c: &'a [Fr],
-    s1: &'a [Fr],
-    s2: &'a [Fr],
-    phi: Option<&'a [Fr]>,
-    psi: &'a [Fr],
-    s3: &'a [Fr],
-    e: Fr,
-    bias: &'a [Fr],
-    errs: Option<[&'a [Fr]; 3]>,
 }
 
 /// Proves with a given witness and options.
@@ -526,90 +506,27 @@ pub fn prove_witness_with<R: RngCore>(
         };
         views.push(view);
     }
+    let params = Params {
+        alpha,
+        beta,
+        half,
+        two_s,
+        inv_n: Fr::one(),
+        inv_m: Fr::one(),
+        inv_table: Fr::from(n_table as u64).inverse().unwrap_or_default(),
+    };
     for &d in &layout.domains {
-        let cs = Coset::new(d)?;
-        let size = cs.size();
-        let ev = |c: &[Fr]| cs.eval(c);
-        let mut acc = vec![Fr::zero(); size];
-        let mut lam = Fr::one();
-        let add = |acc: &mut Vec<Fr>, lam: &mut Fr, term: Vec<Fr>| {
-            for (a, t) in acc.iter_mut().zip(term) {
-                *a += *lam * t;
-            }
-            *lam *= lambda;
+        let table = match layout.table_n == d {
+            true => Some(TableView {
+                phi_t: st.coeffs(layout.phi_t)?,
+                mu: st.coeffs(layout.mu)?,
+                columns: [&table_polys[0], &table_polys[1], &table_polys[2]],
+                s_t: st.coeffs(layout.s_t)?,
+                total: table_total,
+            }),
+            false => None,
         };
-        let inv_d = Fr::from(d as u64).inverse().unwrap_or_default();
-        // K_r depends on the domain and r only: once per domain, shared by its slots.
-        let k_r = match views.iter().any(|sv| sv.m == d) {
-            true => ev(&interpolate(&lagrange_at(d, r)?, d)?)?,
-            false => Vec::new(),
-        };
-        for sv in &views {
-            let u = sv.u;
-            let err = |k: usize| -> Result<Vec<Fr>, ProverError> {
-                match sv.errs {
-                    Some(e) => ev(e[k]),
-                    None => Ok(vec![Fr::zero(); size]),
-                }
-            };
-            if sv.n == d {
-                let s1 = ev(sv.s1)?;
-                let s1n = cs.rotate(&s1);
-                let v = ev(sv.v)?;
-                let a = ev(sv.a_in)?;
-                let e0 = err(0)?;
-                let cn: Vec<Fr> = ev(sv.c)?.iter().map(|x| *x * inv_d).collect();
-                let term = (0..size).map(|k| u * (s1n[k] - s1[k] + cn[k]) - v[k] * a[k] - e0[k]).collect();
-                add(&mut acc, &mut lam, term);
-            }
-            if sv.m == d {
-                let s2 = ev(sv.s2)?;
-                let s2n = cs.rotate(&s2);
-                let z = ev(sv.z)?;
-                let bias = ev(sv.bias)?;
-                let c = ev(sv.c)?;
-                let term = (0..size).map(|k| s2n[k] - s2[k] - k_r[k] * (z[k] - bias[k]) + c[k] * inv_d).collect();
-                add(&mut acc, &mut lam, term);
-                let dq = ev(sv.d)?;
-                let psi = ev(sv.psi)?;
-                let mut phi_ev = None;
-                if let (Some(p), Some(a)) = (sv.phi, sv.a) {
-                    let phi = ev(p)?;
-                    let a = ev(a)?;
-                    let e1 = err(1)?;
-                    let term = (0..size).map(|k| phi[k] * (alpha * u - dq[k] - beta * a[k]) - u * u - e1[k]).collect();
-                    add(&mut acc, &mut lam, term);
-                    phi_ev = Some(phi);
-                }
-                let e2 = err(2)?;
-                let term = (0..size)
-                    .map(|k| psi[k] * (alpha * u - (z[k] + half * u - two_s * dq[k]) - beta2 * u) - u * u - e2[k])
-                    .collect();
-                add(&mut acc, &mut lam, term);
-                let s3 = ev(sv.s3)?;
-                let s3n = cs.rotate(&s3);
-                let term = (0..size)
-                    .map(|k| s3n[k] - s3[k] - psi[k] - phi_ev.as_ref().map_or(Fr::zero(), |p| p[k]) + sv.e * inv_d)
-                    .collect();
-                add(&mut acc, &mut lam, term);
-            }
-        }
-        if layout.table_n == d {
-            let phi_t = ev(st.coeffs(layout.phi_t)?)?;
-            let mu = ev(st.coeffs(layout.mu)?)?;
-            let (ti, to, tt) = (ev(&table_polys[0])?, ev(&table_polys[1])?, ev(&table_polys[2])?);
-            let term = (0..size).map(|k| phi_t[k] * (alpha - ti[k] - beta * to[k] - beta2 * tt[k]) - mu[k]).collect();
-            add(&mut acc, &mut lam, term);
-            let s_t = ev(st.coeffs(layout.s_t)?)?;
-            let s_tn = cs.rotate(&s_t);
-            let term = (0..size).map(|k| s_tn[k] - s_t[k] - phi_t[k] + table_total * inv_d).collect();
-            add(&mut acc, &mut lam, term);
-        }
-        let zinv = cs.vanishing_inv()?;
-        for (a, z) in acc.iter_mut().zip(&zinv) {
-            *a *= z;
-        }
-        let mut quotient = cs.interpolate(acc);
+        let mut quotient = quotient(d, &views, table.as_ref(), r, lambda, &params)?;
         if quotient.len() > d + 4 {
             if strict {
                 return Err(ProverError::Internal(format!("constraints on the domain of size {d} do not hold")));

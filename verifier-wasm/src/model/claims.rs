@@ -12,6 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
+use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
 use super::layout::{error_widths, lookup_total_offset, round1_widths, witness_widths, Layout, Node, SlotKind};
@@ -374,93 +375,246 @@ pub fn claims(
     out.push(Claim { terms: shift_terms, point: 0, value: Fr::zero() });
 
     // 3. One linearised check per domain: sum_k lambda^k C_k(zeta) = Z_d(zeta) T_d(zeta), with the
-    //    relaxed constraints of accumulators (slack u, error terms; accumulation.md).
-    let (alpha, beta) = (ch.alpha, ch.beta);
-    let beta2 = beta * beta;
+    //    relaxed constraints of accumulators (slack u, error terms; accumulation.md). The
+    //    constraints are those of `constraints.rs`, evaluated by `Linearise`.
     // Shifts checked, though a validated key has 1 <= s <= 20: a key that skipped validation is an
     // error here, never a panic or a wrapped shift.
     let pow = |k: Option<u32>| k.and_then(|k| 1u64.checked_shl(k)).ok_or(Error::BadKey("scale bits out of range"));
-    let half = Fr::from(pow(s.checked_sub(1))?);
-    let two_s = Fr::from(pow(Some(s))?);
+    let inv = |k: usize| Fr::from(k as u64).inverse().ok_or(Error::BadKey("empty domain"));
+    let mut params = Params {
+        alpha: ch.alpha,
+        beta: ch.beta,
+        half: Fr::from(pow(s.checked_sub(1))?),
+        two_s: Fr::from(pow(Some(s))?),
+        inv_n: Fr::one(),
+        inv_m: Fr::one(),
+        inv_table: inv(layout.table_n)?,
+    };
     for &d in &layout.domains {
         if vanishing(d, zeta).is_zero() {
             return Err(Error::DegenerateChallenge);
         }
-        let d_fr = Fr::from(d as u64);
-        let d_inv = d_fr.inverse().ok_or(Error::BadKey("empty domain"))?;
-        let mut terms: Lc = Vec::new();
-        let mut constant = Fr::zero();
+        let mut total = Lin::constant(Fr::zero());
         let mut lam = Fr::one();
-        let mut push = |terms: &mut Lc, lam: &mut Fr, c: Fr, t: &[(&Lc, Fr)]| {
-            constant += *lam * c;
-            for (lc, s) in t {
-                terms.extend(scaled(lc, *lam * s));
-            }
-            *lam *= ch.lambda;
+        let mut push = |e: Lin| {
+            total = total.clone() + e * lam;
+            lam *= ch.lambda;
         };
         for sp in &slots {
             let (u, errs) = match &sp.relax {
                 Some((u, e)) => (*u, Some(e)),
                 None => (Fr::one(), None),
             };
-            let err_term = |k: usize| errs.and_then(|e| e.get(k));
+            let err =
+                |k: usize| errs.and_then(|e| e.get(k)).map_or(Lin::constant(Fr::zero()), |e| Lin::of(e, Fr::one()));
+            let opened = |i: usize| ev(i).map(Lin::constant);
+            let mut lin = Linearise { u, polys: Vec::new() };
+            let mut put = |p: Poly, l: Lin| lin.polys.push((p, l));
+            put(Poly::V, Lin::of(&sp.v, Fr::one()));
+            put(Poly::C, Lin::of(&sp.c, Fr::one()));
+            put(Poly::S1, opened(sp.ev_sums[0])?);
+            put(Poly::S1Next, opened(sp.ev_sums[1])?);
+            put(Poly::S2, opened(sp.ev_sums[2])?);
+            put(Poly::S2Next, opened(sp.ev_sums[3])?);
+            put(Poly::S3, opened(sp.ev_sums[4])?);
+            put(Poly::S3Next, opened(sp.ev_sums[5])?);
+            put(Poly::Z, opened(sp.ev_sums[6])?);
+            put(Poly::B, Lin::of(&sp.bias, Fr::one()));
+            put(Poly::Psi, Lin::of(&sp.psi, Fr::one()));
+            put(Poly::E, Lin::of(&sp.e, Fr::one()));
+            if let Some(phi) = &sp.phi {
+                put(Poly::Phi, Lin::of(phi, Fr::one()));
+            }
+            if let Some(ea) = sp.ev_a {
+                put(Poly::A, opened(ea)?);
+            }
             if sp.n == d {
-                // M1: u (S1(wX) - S1(X) + C/n) - V(X) A_in(X) - Err_n.
-                let a_hat = match sp.ev_in {
+                let a_in = match sp.ev_in {
                     Some(e) => ev(e)?,
                     None => interpolate_at(input, d, zeta)?,
                 };
-                let c = u * (ev(sp.ev_sums[1])? - ev(sp.ev_sums[0])?);
-                let mut t = vec![(&sp.v, -a_hat), (&sp.c, u * d_inv)];
-                t.extend(err_term(0).map(|e| (e, -Fr::one())));
-                push(&mut terms, &mut lam, c, &t);
+                put(Poly::AIn, Lin::constant(a_in));
             }
             if sp.m == d {
-                // M2: S2(wX) - S2(X) - K_r(X) (Z(X) - B(X)) + C/m.
-                let k = lagrange_kernel(d, ch.r, zeta)?;
-                let c = ev(sp.ev_sums[3])? - ev(sp.ev_sums[2])?;
-                push(&mut terms, &mut lam, c, &[(&sp.z, -k), (&sp.bias, k), (&sp.c, d_inv)]);
+                put(Poly::K, Lin::constant(lagrange_kernel(d, ch.r, zeta)?));
                 let d_hat = match sp.ev_d {
                     Some(e) => ev(e)?,
                     None => interpolate_at(output, d, zeta)?,
                 };
-                // L1: phi(X) (alpha u - D(X) - beta A(X)) - u^2 - Err_L1.
-                if let (Some(phi), Some(ea)) = (&sp.phi, sp.ev_a) {
-                    let mut t = vec![(phi, alpha * u - d_hat - beta * ev(ea)?)];
-                    t.extend(err_term(1).map(|e| (e, -Fr::one())));
-                    push(&mut terms, &mut lam, -u * u, &t);
+                put(Poly::D, Lin::constant(d_hat));
+            }
+            (params.inv_n, params.inv_m) = (inv(sp.n)?, inv(sp.m)?);
+            if sp.n == d {
+                push(checked(constraints::m1(&mut lin, &params))? - err(0));
+            }
+            if sp.m == d {
+                push(checked(constraints::m2(&mut lin, &params))?);
+                if sp.phi.is_some() {
+                    push(checked(constraints::l1(&mut lin, &params))? - err(1));
                 }
-                // L2: psi(X) (alpha u - R(X) - beta^2 u) - u^2 - Err_L2, R = Z + 2^(s-1) u - 2^s D.
-                let r_hat = ev(sp.ev_sums[6])? + half * u - two_s * d_hat;
-                let mut t = vec![(&sp.psi, alpha * u - r_hat - beta2 * u)];
-                t.extend(err_term(2).map(|e| (e, -Fr::one())));
-                push(&mut terms, &mut lam, -u * u, &t);
-                // L3: S3(wX) - S3(X) - phi(X) - psi(X) + E/m.
-                let c = ev(sp.ev_sums[5])? - ev(sp.ev_sums[4])?;
-                let mut t = vec![(&sp.psi, -Fr::one()), (&sp.e, d_inv)];
-                if let Some(phi) = &sp.phi {
-                    t.push((phi, -Fr::one()));
-                }
-                push(&mut terms, &mut lam, c, &t);
+                push(checked(constraints::l2(&mut lin, &params))? - err(2));
+                push(checked(constraints::l3(&mut lin, &params, sp.phi.is_some()))?);
             }
         }
         if layout.table_n == d {
-            // T1: phi_T(X) (alpha - T_in - beta T_out - beta^2 T_tag) - mu(X).
-            let [t_in, t_out, t_tag] = layout.ev_table;
-            let f = alpha - ev(t_in)? - beta * ev(t_out)? - beta2 * ev(t_tag)?;
-            let (phi_t, mu) = (single(Base::Proof(layout.phi_t)), single(Base::Proof(layout.mu)));
-            push(&mut terms, &mut lam, Fr::zero(), &[(&phi_t, f), (&mu, -Fr::one())]);
-            // T2: S_T(wX) - S_T(X) - phi_T(X) + sum_l E_l / N, over every layer: each layer on its
-            // own commits its E, and a class's E_sum is the sum of its members'.
-            let c = ev(layout.ev_st_next)? - ev(layout.ev_st)?;
+            // T2 sums every layer's lookup total: each layer on its own commits its E, and a
+            // class's E_sum is the sum of its members'.
             let own = layout.layers.iter().filter_map(|l| l.e);
             let sums = layout.slots.iter().filter_map(|s| s.split.map(|[_, e_sum]| e_sum));
             let e_all: Lc = own.chain(sums).map(|i| (Base::Proof(i), Fr::one())).collect();
-            push(&mut terms, &mut lam, c, &[(&phi_t, -Fr::one()), (&e_all, d_inv)]);
+            let [t_in, t_out, t_tag] = layout.ev_table;
+            let mut lin = Linearise { u: Fr::one(), polys: Vec::new() };
+            let proof = |i: usize| Lin::of(&single(Base::Proof(i)), Fr::one());
+            lin.polys.extend([
+                (Poly::PhiT, proof(layout.phi_t)),
+                (Poly::Mu, proof(layout.mu)),
+                (Poly::TIn, Lin::constant(ev(t_in)?)),
+                (Poly::TOut, Lin::constant(ev(t_out)?)),
+                (Poly::TTag, Lin::constant(ev(t_tag)?)),
+                (Poly::ST, Lin::constant(ev(layout.ev_st)?)),
+                (Poly::STNext, Lin::constant(ev(layout.ev_st_next)?)),
+                (Poly::ESum, Lin::of(&e_all, Fr::one())),
+            ]);
+            push(checked(constraints::t1(&mut lin, &params))?);
+            push(checked(constraints::t2(&mut lin, &params))?);
         }
         let quotient = layout.quotient(d).ok_or(Error::BadKey("domain missing from the layout"))?;
+        let mut terms = total.lc;
         terms.push((Base::Proof(quotient), -vanishing(d, zeta)));
-        out.push(Claim { terms, point: 0, value: -constant });
+        out.push(Claim { terms, point: 0, value: -total.c });
     }
     Ok(out)
+}
+
+/// A linearised expression: a constant plus a combination of commitments. A product is linear
+/// only when one side is a constant; anything else marks the expression invalid, which
+/// [`checked`] turns into an error (a constraint the verifier cannot check).
+#[derive(Debug, Clone)]
+struct Lin {
+    c: Fr,
+    lc: Lc,
+    linear: bool,
+}
+
+impl Lin {
+    fn constant(c: Fr) -> Self {
+        Lin { c, lc: Vec::new(), linear: true }
+    }
+
+    fn of(lc: &Lc, s: Fr) -> Self {
+        Lin { c: Fr::zero(), lc: scaled(lc, s), linear: true }
+    }
+}
+
+impl core::ops::Add for Lin {
+    type Output = Lin;
+    fn add(mut self, o: Lin) -> Lin {
+        self.c += o.c;
+        self.lc.extend(o.lc);
+        self.linear &= o.linear;
+        self
+    }
+}
+
+impl core::ops::Sub for Lin {
+    type Output = Lin;
+    fn sub(self, o: Lin) -> Lin {
+        self + o * -Fr::one()
+    }
+}
+
+impl core::ops::Mul<Fr> for Lin {
+    type Output = Lin;
+    fn mul(self, s: Fr) -> Lin {
+        Lin { c: self.c * s, lc: scaled(&self.lc, s), linear: self.linear }
+    }
+}
+
+impl core::ops::Mul for Lin {
+    type Output = Lin;
+    fn mul(self, o: Lin) -> Lin {
+        match (self.lc.is_empty(), o.lc.is_empty()) {
+            (true, _) => Lin { linear: self.linear && o.linear, ..o * self.c },
+            (_, true) => Lin { linear: self.linear && o.linear, ..self * o.c },
+            _ => Lin { linear: false, ..self },
+        }
+    }
+}
+
+/// The verifier's algebra: each polynomial of a slot as an opened value or a commitment.
+struct Linearise {
+    u: Fr,
+    polys: Vec<(Poly, Lin)>,
+}
+
+/// `e`, if it is linear in the unopened commitments (every constraint is, for a valid layout).
+fn checked(e: Lin) -> Result<Lin, Error> {
+    match e.linear {
+        true => Ok(e),
+        false => Err(Error::BadKey("a constraint is not linear in the unopened commitments")),
+    }
+}
+
+impl Algebra for Linearise {
+    type E = Lin;
+
+    fn poly(&mut self, p: Poly) -> Lin {
+        // A polynomial the slot does not have makes the constraint unusable, never a panic.
+        self.polys
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map_or(Lin { linear: false, ..Lin::constant(Fr::zero()) }, |(_, l)| l.clone())
+    }
+
+    fn constant(&mut self, c: Fr) -> Lin {
+        Lin::constant(c)
+    }
+
+    fn slack(&mut self) -> Lin {
+        Lin::constant(self.u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> Params {
+        let x = Fr::from(3u64);
+        Params { alpha: x, beta: x, half: x, two_s: x, inv_n: x, inv_m: x, inv_table: x }
+    }
+
+    #[test]
+    fn linearisation_keeps_commitments_and_substitutes_openings() {
+        // M1 with every polynomial opened but V: a constant plus V's commitment times A_in's value.
+        let v = single(Base::Proof(7));
+        let mut lin = Linearise { u: Fr::from(2u64), polys: Vec::new() };
+        lin.polys.extend([
+            (Poly::S1, Lin::constant(Fr::from(5u64))),
+            (Poly::S1Next, Lin::constant(Fr::from(11u64))),
+            (Poly::C, Lin::constant(Fr::from(6u64))),
+            (Poly::V, Lin::of(&v, Fr::one())),
+            (Poly::AIn, Lin::constant(Fr::from(4u64))),
+        ]);
+        let e = checked(constraints::m1(&mut lin, &params())).unwrap();
+        // u (S1n - S1 + C/n) = 2 (11 - 5 + 6 * 3) = 48; - V * 4.
+        assert_eq!(e.c, Fr::from(48u64));
+        assert_eq!(e.lc, vec![(Base::Proof(7), -Fr::from(4u64))]);
+    }
+
+    #[test]
+    fn a_product_of_two_commitments_or_a_missing_polynomial_is_an_error() {
+        let not_linear = Err(Error::BadKey("a constraint is not linear in the unopened commitments"));
+        let mut lin = Linearise { u: Fr::one(), polys: Vec::new() };
+        lin.polys.extend([
+            (Poly::S1, Lin::constant(Fr::one())),
+            (Poly::S1Next, Lin::constant(Fr::one())),
+            (Poly::C, Lin::constant(Fr::one())),
+            (Poly::V, Lin::of(&single(Base::Proof(1)), Fr::one())),
+            (Poly::AIn, Lin::of(&single(Base::Proof(2)), Fr::one())),
+        ]);
+        assert_eq!(checked(constraints::m1(&mut lin, &params())).map(|e| e.c), not_linear);
+        lin.polys.retain(|(p, _)| *p != Poly::AIn);
+        assert_eq!(checked(constraints::m1(&mut lin, &params())).map(|e| e.c), not_linear);
+    }
 }

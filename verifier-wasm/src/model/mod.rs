@@ -5,6 +5,7 @@
 //! same protocol.
 
 pub mod claims;
+pub mod constraints;
 pub mod domain;
 pub mod key;
 pub mod layout;

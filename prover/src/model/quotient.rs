@@ -1,0 +1,227 @@
+//! The quotient of one domain: the constraints of `zkml_verifier::model::constraints`, evaluated on
+//! a coset of the domain and combined with powers of `lambda` in the order the verifier's claims
+//! use (`docs/protocols/mlp.md`, "Prover messages", quotients).
+
+use ark_bn254::Fr;
+use ark_ff::{Field, One, Zero};
+use zkml_verifier::model::constraints::{self, Algebra, Params, Poly};
+
+use super::poly::{interpolate, lagrange_at, Coset};
+use crate::error::ProverError;
+
+/// The polynomials (coefficients) of one slot's relation.
+pub(super) struct SlotView<'a> {
+    pub n: usize,
+    pub m: usize,
+    pub u: Fr,
+    pub a_in: &'a [Fr],
+    pub z: &'a [Fr],
+    pub d: &'a [Fr],
+    pub a: Option<&'a [Fr]>,
+    pub v: &'a [Fr],
+    /// `C`: the constant `c` (a polynomial only for a cheating prover).
+    pub c: &'a [Fr],
+    pub s1: &'a [Fr],
+    pub s2: &'a [Fr],
+    pub phi: Option<&'a [Fr]>,
+    pub psi: &'a [Fr],
+    pub s3: &'a [Fr],
+    pub e: Fr,
+    pub bias: &'a [Fr],
+    pub errs: Option<[&'a [Fr]; 3]>,
+}
+
+/// The table side's polynomials (coefficients) and the total it closes on.
+pub(super) struct TableView<'a> {
+    pub phi_t: &'a [Fr],
+    pub mu: &'a [Fr],
+    pub columns: [&'a [Fr]; 3],
+    pub s_t: &'a [Fr],
+    pub total: Fr,
+}
+
+/// Values on a coset; the arithmetic of [`Algebra`] pointwise.
+#[derive(Debug, Clone)]
+pub(super) struct Evals(Vec<Fr>);
+
+impl core::ops::Add for Evals {
+    type Output = Evals;
+    fn add(mut self, o: Evals) -> Evals {
+        self.0.iter_mut().zip(o.0).for_each(|(a, b)| *a += b);
+        self
+    }
+}
+
+impl core::ops::Sub for Evals {
+    type Output = Evals;
+    fn sub(mut self, o: Evals) -> Evals {
+        self.0.iter_mut().zip(o.0).for_each(|(a, b)| *a -= b);
+        self
+    }
+}
+
+impl core::ops::Mul for Evals {
+    type Output = Evals;
+    fn mul(mut self, o: Evals) -> Evals {
+        self.0.iter_mut().zip(o.0).for_each(|(a, b)| *a *= b);
+        self
+    }
+}
+
+impl core::ops::Mul<Fr> for Evals {
+    type Output = Evals;
+    fn mul(mut self, s: Fr) -> Evals {
+        self.0.iter_mut().for_each(|a| *a *= s);
+        self
+    }
+}
+
+/// The prover's algebra: every polynomial of a slot as its values on the coset.
+struct OnCoset {
+    size: usize,
+    u: Fr,
+    polys: Vec<(Poly, Evals)>,
+    missing: Option<Poly>,
+}
+
+impl Algebra for OnCoset {
+    type E = Evals;
+
+    fn poly(&mut self, p: Poly) -> Evals {
+        match self.polys.iter().find(|(q, _)| *q == p) {
+            Some((_, e)) => e.clone(),
+            None => {
+                self.missing = Some(p);
+                Evals(vec![Fr::zero(); self.size])
+            }
+        }
+    }
+
+    fn constant(&mut self, c: Fr) -> Evals {
+        Evals(vec![c; self.size])
+    }
+
+    fn slack(&mut self) -> Evals {
+        Evals(vec![self.u; self.size])
+    }
+}
+
+impl OnCoset {
+    fn done(&self, e: Evals) -> Result<Evals, ProverError> {
+        match self.missing {
+            None => Ok(e),
+            Some(p) => Err(ProverError::Internal(format!("constraint refers to {p:?}, which the slot lacks"))),
+        }
+    }
+}
+
+/// `sum_k lambda^k C_k / Z_d` as coefficients (not truncated) for domain `d`: the slots'
+/// constraints (M1 where `n = d`; M2, L1, L2, L3 where `m = d`), then the table's (T1, T2) where
+/// `N = d`.
+pub(super) fn quotient(
+    d: usize,
+    views: &[SlotView<'_>],
+    table: Option<&TableView<'_>>,
+    r: Fr,
+    lambda: Fr,
+    params: &Params,
+) -> Result<Vec<Fr>, ProverError> {
+    let cs = Coset::new(d)?;
+    let size = cs.size();
+    let ev = |c: &[Fr]| cs.eval(c).map(Evals);
+    let mut acc = Evals(vec![Fr::zero(); size]);
+    let mut lam = Fr::one();
+    let mut push = |e: Evals| {
+        acc = acc.clone() + e * lam;
+        lam *= lambda;
+    };
+    // K_r depends on the domain and r only: once per domain, shared by its slots.
+    let k_r = match views.iter().any(|sv| sv.m == d) {
+        true => Some(ev(&interpolate(&lagrange_at(d, r)?, d)?)?),
+        false => None,
+    };
+    let inv = |k: usize| Fr::from(k as u64).inverse().ok_or_else(|| ProverError::Internal("empty domain".into()));
+    for sv in views {
+        if sv.n != d && sv.m != d {
+            continue;
+        }
+        let err = |k: usize| -> Result<Evals, ProverError> {
+            match sv.errs {
+                Some(e) => ev(e[k]),
+                None => Ok(Evals(vec![Fr::zero(); size])),
+            }
+        };
+        let p = Params { inv_n: inv(sv.n)?, inv_m: inv(sv.m)?, ..*params };
+        if sv.n == d {
+            let s1 = ev(sv.s1)?;
+            let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
+            alg.polys.extend([
+                (Poly::S1Next, Evals(cs.rotate(&s1.0))),
+                (Poly::S1, s1),
+                (Poly::V, ev(sv.v)?),
+                (Poly::AIn, ev(sv.a_in)?),
+                (Poly::C, ev(sv.c)?),
+            ]);
+            let m1 = constraints::m1(&mut alg, &p);
+            push(alg.done(m1)? - err(0)?);
+        }
+        if sv.m == d {
+            let (s2, s3) = (ev(sv.s2)?, ev(sv.s3)?);
+            let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
+            alg.polys.extend([
+                (Poly::C, ev(sv.c)?),
+                (Poly::S2Next, Evals(cs.rotate(&s2.0))),
+                (Poly::S2, s2),
+                (Poly::S3Next, Evals(cs.rotate(&s3.0))),
+                (Poly::S3, s3),
+                (Poly::K, k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?),
+                (Poly::Z, ev(sv.z)?),
+                (Poly::B, ev(sv.bias)?),
+                (Poly::D, ev(sv.d)?),
+                (Poly::Psi, ev(sv.psi)?),
+                (Poly::E, Evals(vec![sv.e; size])),
+            ]);
+            let relu = match (sv.phi, sv.a) {
+                (Some(phi), Some(a)) => {
+                    alg.polys.extend([(Poly::Phi, ev(phi)?), (Poly::A, ev(a)?)]);
+                    true
+                }
+                _ => false,
+            };
+            let m2 = constraints::m2(&mut alg, &p);
+            push(alg.done(m2)?);
+            if relu {
+                let l1 = constraints::l1(&mut alg, &p);
+                push(alg.done(l1)? - err(1)?);
+            }
+            let l2 = constraints::l2(&mut alg, &p);
+            push(alg.done(l2)? - err(2)?);
+            let l3 = constraints::l3(&mut alg, &p, relu);
+            push(alg.done(l3)?);
+        }
+    }
+    if let Some(t) = table {
+        let s_t = ev(t.s_t)?;
+        let mut alg = OnCoset { size, u: Fr::one(), polys: Vec::new(), missing: None };
+        alg.polys.extend([
+            (Poly::STNext, Evals(cs.rotate(&s_t.0))),
+            (Poly::ST, s_t),
+            (Poly::PhiT, ev(t.phi_t)?),
+            (Poly::Mu, ev(t.mu)?),
+            (Poly::TIn, ev(t.columns[0])?),
+            (Poly::TOut, ev(t.columns[1])?),
+            (Poly::TTag, ev(t.columns[2])?),
+            (Poly::ESum, Evals(vec![t.total; size])),
+        ]);
+        let t1 = constraints::t1(&mut alg, params);
+        push(alg.done(t1)?);
+        let t2 = constraints::t2(&mut alg, params);
+        push(alg.done(t2)?);
+    }
+    let zinv = cs.vanishing_inv()?;
+    let mut acc = acc.0;
+    for (a, z) in acc.iter_mut().zip(&zinv) {
+        *a *= z;
+    }
+    Ok(cs.interpolate(acc))
+}

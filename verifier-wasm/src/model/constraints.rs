@@ -1,0 +1,134 @@
+//! The constraints of the layer relation and of the lookup table, written once
+//! (`docs/protocols/mlp.md`, "Constraints"; the relaxed forms of `docs/protocols/accumulation.md`).
+//!
+//! Each constraint is a function generic over an [`Algebra`], which says what a polynomial, a
+//! constant and the slack `u` are. Three algebras evaluate the same definitions:
+//! - the verifier's linearisation at `zeta` (`claims.rs`): opened polynomials become their values,
+//!   the others stay commitments with scalar coefficients;
+//! - the prover's quotient (`zkml_prover::model::quotient`): values on a coset of the domain;
+//! - the fold's cross terms (`zkml_prover::model::fold`): values on the domain of `left + rho
+//!   right`, as polynomials in `rho`, whose `rho^1` coefficient is the cross term.
+//!
+//! The functions return the constraint without its error term; a relaxed instance's `Err` is
+//! subtracted by the caller (`M1`, `L1`, `L2` are the quadratic ones that carry errors).
+
+use core::ops::{Add, Mul, Sub};
+
+use crate::Fr;
+
+/// The polynomials a constraint refers to. `*Next` is the polynomial at `omega X` (the next point
+/// of its domain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poly {
+    /// The layer's input over `H_n` (the previous layer's `A`, or the public input).
+    AIn,
+    /// `V = sum_i L_i(r) W_i` over `H_n`.
+    V,
+    /// The matmul total `c` (a constant).
+    C,
+    S1,
+    S1Next,
+    /// `Z` (the accumulator `z = W a + b`), `B` (the bias), `K` (`K_r`), all over `H_m`.
+    Z,
+    B,
+    K,
+    /// `D` (the rescaled `q`) and `A` (`ReLU(q)`) over `H_m`.
+    D,
+    A,
+    Phi,
+    Psi,
+    S2,
+    S2Next,
+    S3,
+    S3Next,
+    /// The lookup total `e` (a constant).
+    E,
+    /// The table side over `H_N`: `phi_T`, the multiplicities, the three table columns, the
+    /// running sum and the sum of every lookup total.
+    PhiT,
+    Mu,
+    TIn,
+    TOut,
+    TTag,
+    ST,
+    STNext,
+    ESum,
+}
+
+/// What the constraints are evaluated in.
+pub trait Algebra {
+    type E: Clone + Add<Output = Self::E> + Sub<Output = Self::E> + Mul<Output = Self::E> + Mul<Fr, Output = Self::E>;
+    fn poly(&mut self, p: Poly) -> Self::E;
+    fn constant(&mut self, c: Fr) -> Self::E;
+    /// The slack `u` (1 for a layer checked on its own).
+    fn slack(&mut self) -> Self::E;
+}
+
+/// The challenges and constants the constraints use.
+#[derive(Debug, Clone, Copy)]
+pub struct Params {
+    pub alpha: Fr,
+    pub beta: Fr,
+    /// `2^(s-1)` and `2^s`.
+    pub half: Fr,
+    pub two_s: Fr,
+    /// `1 / n`, `1 / m` of the slot, `1 / N` of the table.
+    pub inv_n: Fr,
+    pub inv_m: Fr,
+    pub inv_table: Fr,
+}
+
+/// M1 on `H_n`: `u (S1(wX) - S1(X) + C/n) - V(X) A_in(X)` (minus `Err_n` when relaxed).
+pub fn m1<A: Algebra>(a: &mut A, p: &Params) -> A::E {
+    let (u, s1n, s1, c) = (a.slack(), a.poly(Poly::S1Next), a.poly(Poly::S1), a.poly(Poly::C));
+    let (v, x) = (a.poly(Poly::V), a.poly(Poly::AIn));
+    u * (s1n - s1 + c * p.inv_n) - v * x
+}
+
+/// M2 on `H_m`: `S2(wX) - S2(X) - K_r(X) (Z(X) - B(X)) + C/m` (linear: no slack, no error).
+pub fn m2<A: Algebra>(a: &mut A, p: &Params) -> A::E {
+    let (s2n, s2, k) = (a.poly(Poly::S2Next), a.poly(Poly::S2), a.poly(Poly::K));
+    let (z, b, c) = (a.poly(Poly::Z), a.poly(Poly::B), a.poly(Poly::C));
+    s2n - s2 - k * (z - b) + c * p.inv_m
+}
+
+/// L1 on `H_m` (hidden layers): `phi(X) (alpha u - D(X) - beta A(X)) - u^2` (minus `Err_L1`).
+pub fn l1<A: Algebra>(a: &mut A, p: &Params) -> A::E {
+    let (u, phi, d, x) = (a.slack(), a.poly(Poly::Phi), a.poly(Poly::D), a.poly(Poly::A));
+    phi * (u.clone() * p.alpha - d - x * p.beta) - u.clone() * u
+}
+
+/// L2 on `H_m`: `psi(X) (alpha u - R(X) - beta^2 u) - u^2` with `R = Z + 2^(s-1) u - 2^s D`, the
+/// rescaling's remainder (minus `Err_L2`).
+pub fn l2<A: Algebra>(a: &mut A, p: &Params) -> A::E {
+    let (u, psi, z, d) = (a.slack(), a.poly(Poly::Psi), a.poly(Poly::Z), a.poly(Poly::D));
+    let rem = z + u.clone() * p.half - d * p.two_s;
+    psi * (u.clone() * p.alpha - rem - u.clone() * (p.beta * p.beta)) - u.clone() * u
+}
+
+/// L3 on `H_m`: `S3(wX) - S3(X) - phi(X) - psi(X) + E/m`, without `phi` on the last layer.
+pub fn l3<A: Algebra>(a: &mut A, p: &Params, relu: bool) -> A::E {
+    let (s3n, s3, psi, e) = (a.poly(Poly::S3Next), a.poly(Poly::S3), a.poly(Poly::Psi), a.poly(Poly::E));
+    let out = s3n - s3 - psi + e * p.inv_m;
+    match relu {
+        true => {
+            let phi = a.poly(Poly::Phi);
+            out - phi
+        }
+        false => out,
+    }
+}
+
+/// T1 on `H_N`: `phi_T(X) (alpha - T_in(X) - beta T_out(X) - beta^2 T_tag(X)) - mu(X)`.
+pub fn t1<A: Algebra>(a: &mut A, p: &Params) -> A::E {
+    let (phi_t, mu) = (a.poly(Poly::PhiT), a.poly(Poly::Mu));
+    let (t_in, t_out, t_tag) = (a.poly(Poly::TIn), a.poly(Poly::TOut), a.poly(Poly::TTag));
+    let alpha = a.constant(p.alpha);
+    phi_t * (alpha - t_in - t_out * p.beta - t_tag * (p.beta * p.beta)) - mu
+}
+
+/// T2 on `H_N`: `S_T(wX) - S_T(X) - phi_T(X) + (sum of every lookup total) / N`.
+pub fn t2<A: Algebra>(a: &mut A, p: &Params) -> A::E {
+    let (stn, st, phi_t, e) = (a.poly(Poly::STNext), a.poly(Poly::ST), a.poly(Poly::PhiT), a.poly(Poly::ESum));
+    stn - st - phi_t + e * p.inv_table
+}
