@@ -13,7 +13,8 @@ use rayon::prelude::*;
 use zkml_verifier::model::claims::{claims, points, start_transcript, Base, Challenges};
 use zkml_verifier::model::constraints::Params;
 use zkml_verifier::model::layout::{
-    error_widths, lookup_total_offset, round1_widths, witness_widths, Layout, Mode, Node, SlotKind, BLINDED_EXTRA,
+    degree_bounds, error_widths, lookup_total_offset, round1_widths, witness_widths, Bounded, Layout, Mode, Node,
+    SlotKind, BLINDED_EXTRA,
 };
 use zkml_verifier::model::verify::{
     decider_challenges, fold_level_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
@@ -553,29 +554,19 @@ pub fn prove_witness_with<R: RngCore>(
         kappa_k *= kappa;
     };
     for (slot, sv) in layout.slots.iter().zip(&views) {
-        match sv.errs {
-            Some(errs) => {
-                let e = [sv.e];
-                let comps: [&[Fr]; 7] = [sv.c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
-                for (p, w) in comps.iter().zip(witness_widths(sv.n, sv.m)) {
-                    bound(p, w);
-                }
-                for (p, w) in errs.iter().zip(error_widths(sv.n, sv.m)) {
-                    bound(p, w);
-                }
-                for (p, w) in [sv.z, sv.d].iter().zip(round1_widths(sv.m)) {
-                    bound(p, w);
-                }
-                let [low, e_sum] =
-                    slot.split.ok_or_else(|| ProverError::Internal("class slot without its split".into()))?;
-                let o_e = lookup_total_offset(sv.n, sv.m);
-                bound(st.coeffs(low)?, o_e);
-                bound(st.coeffs(e_sum)?, 1);
-            }
-            None => {
-                bound(sv.c, 1);
-                bound(&[sv.e], 1);
-            }
+        let e = [sv.e];
+        let comps: [&[Fr]; 7] = [sv.c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
+        let missing = |what: &str| ProverError::Internal(format!("slot without {what}"));
+        for (b, w) in degree_bounds(slot) {
+            let p: &[Fr] = match b {
+                Bounded::Witness(k) => comps.get(k).copied().ok_or_else(|| missing("a witness component"))?,
+                Bounded::Error(k) => sv.errs.and_then(|e| e.get(k).copied()).ok_or_else(|| missing("errors"))?,
+                Bounded::Z => sv.z,
+                Bounded::D => sv.d,
+                Bounded::Low => st.coeffs(slot.split.ok_or_else(|| missing("its split"))?[0])?,
+                Bounded::ESum => st.coeffs(slot.split.ok_or_else(|| missing("its split"))?[1])?,
+            };
+            bound(p, w);
         }
     }
     coms[layout.shift()] = st.commit(layout.shift(), shift)?;

@@ -15,7 +15,9 @@ use ark_ff::{Field, One, Zero};
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
-use super::layout::{error_widths, lookup_total_offset, round1_widths, witness_widths, Layout, Node, SlotKind};
+use super::layout::{
+    degree_bounds, error_widths, lookup_total_offset, round1_widths, witness_widths, Bounded, Layout, Node, SlotKind,
+};
 use crate::error::Error;
 use crate::transcript::{labels, Transcript};
 use crate::Fr;
@@ -330,46 +332,53 @@ pub fn claims(
         kappa_k *= ch.kappa;
         Ok(())
     };
-    for sp in &slots {
-        match (&sp.folded, &sp.relax) {
-            (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) => {
-                let phi = sp.phi.as_ref().ok_or(Error::BadKey("class slot without phi"))?;
-                let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
-                let witness = [&sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3, &sp.e];
-                let [err_n, err_l1, err_l2] = errs;
-                // `packed - sum_k zeta^(o_k) comp_k = 0` for each packing, and every component's bound.
-                let packings: [(&Lc, &[&Lc], &[usize]); 3] = [
-                    (packed, &witness, &witness_widths(sp.n, sp.m)),
-                    (err_packed, &[err_n, err_l1, err_l2], &error_widths(sp.n, sp.m)),
-                    (zd_packed, &[&sp.z, d], &round1_widths(sp.m)),
-                ];
-                for (packed, comps, widths) in packings {
-                    let mut terms = packed.clone();
-                    let mut o = 0usize;
-                    for (comp, &w) in comps.iter().zip(widths) {
-                        terms.extend(scaled(comp, -zeta.pow([o as u64])));
-                        bound(comp, w)?;
-                        o += w;
-                    }
-                    out.push(Claim { terms, point: 0, value: Fr::zero() });
+    for (sp, sl) in slots.iter().zip(&layout.slots) {
+        let witness =
+            [Some(&sp.c), Some(&sp.s1), Some(&sp.s2), sp.phi.as_ref(), Some(&sp.psi), Some(&sp.s3), Some(&sp.e)];
+        if let (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) = (&sp.folded, &sp.relax) {
+            let phi = sp.phi.as_ref().ok_or(Error::BadKey("class slot without phi"))?;
+            let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
+            let witness = [&sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3, &sp.e];
+            let [err_n, err_l1, err_l2] = errs;
+            // `packed - sum_k zeta^(o_k) comp_k = 0` for each packing.
+            let packings: [(&Lc, &[&Lc], &[usize]); 3] = [
+                (packed, &witness, &witness_widths(sp.n, sp.m)),
+                (err_packed, &[err_n, err_l1, err_l2], &error_widths(sp.n, sp.m)),
+                (zd_packed, &[&sp.z, d], &round1_widths(sp.m)),
+            ];
+            for (packed, comps, widths) in packings {
+                let mut terms = packed.clone();
+                let mut o = 0usize;
+                for (comp, &w) in comps.iter().zip(widths) {
+                    terms.extend(scaled(comp, -zeta.pow([o as u64])));
+                    o += w;
                 }
-                // The members' lookup totals, summed: `sum_l P2_l = Low + X^(o_E) E_sum` with
-                // `deg Low < o_E` and `E_sum` constant makes `E_sum` the sum of the members' `E`.
-                let (sum, [low, e_sum]) = sp.split.as_ref().ok_or(Error::BadKey("class slot without its split"))?;
-                let o_e = lookup_total_offset(sp.n, sp.m);
-                let terms = combine(&[
-                    (sum.clone(), Fr::one()),
-                    (low.clone(), -Fr::one()),
-                    (e_sum.clone(), -zeta.pow([o_e as u64])),
-                ]);
                 out.push(Claim { terms, point: 0, value: Fr::zero() });
-                bound(low, o_e)?;
-                bound(e_sum, 1)?;
             }
-            _ => {
-                bound(&sp.c, 1)?;
-                bound(&sp.e, 1)?;
-            }
+            // The members' lookup totals, summed: `sum_l P2_l = Low + X^(o_E) E_sum` with
+            // `deg Low < o_E` and `E_sum` constant makes `E_sum` the sum of the members' `E`.
+            let (sum, [low, e_sum]) = sp.split.as_ref().ok_or(Error::BadKey("class slot without its split"))?;
+            let o_e = lookup_total_offset(sp.n, sp.m);
+            let terms = combine(&[
+                (sum.clone(), Fr::one()),
+                (low.clone(), -Fr::one()),
+                (e_sum.clone(), -zeta.pow([o_e as u64])),
+            ]);
+            out.push(Claim { terms, point: 0, value: Fr::zero() });
+        }
+        let missing = Error::BadKey("a degree bound names a polynomial the slot lacks");
+        for (b, w) in degree_bounds(sl) {
+            let errs = sp.relax.as_ref().map(|(_, e)| e);
+            let split = sp.split.as_ref().map(|(_, s)| s);
+            let p = match b {
+                Bounded::Witness(k) => witness.get(k).copied().flatten(),
+                Bounded::Error(k) => errs.and_then(|e| e.get(k)),
+                Bounded::Z => Some(&sp.z),
+                Bounded::D => sp.d.as_ref(),
+                Bounded::Low => split.map(|[low, _]| low),
+                Bounded::ESum => split.map(|[_, e_sum]| e_sum),
+            };
+            bound(p.ok_or(missing.clone())?, w)?;
         }
     }
     out.push(Claim { terms: shift_terms, point: 0, value: Fr::zero() });

@@ -64,6 +64,40 @@ fn dims(vk: &ModelVerifyingKey) -> Vec<(usize, usize, bool)> {
     vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.relu)).collect()
 }
 
+/// A polynomial whose degree the proof's combined shift bounds (`docs/protocols/mlp.md`, the degree
+/// shift; `docs/protocols/accumulation.md`, the decider).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bounded {
+    /// Component `k` of the round-2 witness in packing order `C, S1, S2, phi, psi, S3, E`.
+    Witness(usize),
+    /// Error component `k`: `Err_n, Err_L1, Err_L2`.
+    Error(usize),
+    /// The accumulator's `Z` and `D`.
+    Z,
+    D,
+    /// The split of a class's summed packed witnesses.
+    Low,
+    ESum,
+}
+
+/// Every degree bound of a slot, `(polynomial, number of coefficients)`, in the order of the
+/// shift's `kappa` powers: a layer on its own bounds its constants `C` and `E`; an accumulator
+/// every packed component, every error component, `Z`, `D`, then `Low` below `o_E` and `E_sum`.
+/// Prover and verifier both walk this list.
+pub fn degree_bounds(s: &Slot) -> Vec<(Bounded, usize)> {
+    match s.kind {
+        SlotKind::Layer(_) => alloc::vec![(Bounded::Witness(0), 1), (Bounded::Witness(6), 1)],
+        SlotKind::Class(_) => {
+            let witness = witness_widths(s.n, s.m).into_iter().enumerate().map(|(k, w)| (Bounded::Witness(k), w));
+            let errors = error_widths(s.n, s.m).into_iter().enumerate().map(|(k, w)| (Bounded::Error(k), w));
+            let [wz, wd] = round1_widths(s.m);
+            let rest =
+                [(Bounded::Z, wz), (Bounded::D, wd), (Bounded::Low, lookup_total_offset(s.n, s.m)), (Bounded::ESum, 1)];
+            witness.chain(errors).chain(rest).collect()
+        }
+    }
+}
+
 /// Commitments per fold class in the decider section: the accumulator's round-2 witness (7, `E`
 /// included), its error components (3), its `Z`, `D` (2), and `Low`, `E_sum` (2), which split the
 /// sum of the members' packed witnesses at the lookup total.
