@@ -115,7 +115,7 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
         Ok(InRho::linear(values_on(f(left), k)?, values_on(f(right), k)?))
     };
     let next = |x: &InRho| InRho(x.0.clone().map(|v| (0..v.len()).map(|j| v[(j + 1) % v.len()]).collect()));
-    let mut on_n = Folding { size: n, u: (left.u, right.u), polys: Vec::new() };
+    let mut on_n = Folding { size: n, u: (left.u, right.u), polys: Vec::new(), missing: None };
     let s1 = both(&|x| &x.comps[S1], n)?;
     on_n.polys.extend([
         (Poly::S1Next, next(&s1)),
@@ -124,7 +124,7 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
         (Poly::V, both(&|x| &x.v, n)?),
         (Poly::AIn, both(&|x| &x.a_in.poly.coeffs, n)?),
     ]);
-    let mut on_m = Folding { size: m, u: (left.u, right.u), polys: Vec::new() };
+    let mut on_m = Folding { size: m, u: (left.u, right.u), polys: Vec::new(), missing: None };
     on_m.polys.extend([
         (Poly::Z, both(&|x| &x.z.poly.coeffs, m)?),
         (Poly::D, both(&|x| &x.d.poly.coeffs, m)?),
@@ -196,14 +196,15 @@ struct Folding {
     size: usize,
     u: (Fr, Fr),
     polys: Vec<(Poly, InRho)>,
+    missing: Option<Poly>,
 }
 
 impl Folding {
     /// The `rho^1` coefficient, if every polynomial the constraint used was there.
     fn cross(&self, e: InRho) -> Result<Vec<Fr>, ProverError> {
-        match e.0.iter().all(|c| c.len() == self.size) {
-            true => Ok(e.0[1].clone()),
-            false => Err(ProverError::Internal("a cross term refers to a polynomial the fold lacks".into())),
+        match self.missing {
+            None => Ok(e.0[1].clone()),
+            Some(p) => Err(ProverError::Internal(format!("a cross term refers to {p:?}, which the fold lacks"))),
         }
     }
 }
@@ -212,8 +213,14 @@ impl Algebra for Folding {
     type E = InRho;
 
     fn poly(&mut self, p: Poly) -> InRho {
-        // A missing polynomial gives a wrongly sized value, which `cross` reports.
-        self.polys.iter().find(|(q, _)| *q == p).map_or(InRho([vec![], vec![], vec![]]), |(_, x)| x.clone())
+        match self.polys.iter().find(|(q, _)| *q == p) {
+            Some((_, x)) => x.clone(),
+            None => {
+                // Reported by `cross`; zeros of the right size keep the arithmetic well-formed.
+                self.missing = Some(p);
+                InRho::linear(vec![Fr::zero(); self.size], vec![Fr::zero(); self.size])
+            }
+        }
     }
 
     fn constant(&mut self, c: Fr) -> InRho {

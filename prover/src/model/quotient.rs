@@ -132,7 +132,7 @@ pub(super) fn quotient(
     let mut acc = Evals(vec![Fr::zero(); size]);
     let mut lam = Fr::one();
     let mut push = |e: Evals| {
-        acc = acc.clone() + e * lam;
+        acc = std::mem::replace(&mut acc, Evals(Vec::new())) + e * lam;
         lam *= lambda;
     };
     // K_r depends on the domain and r only: once per domain, shared by its slots.

@@ -336,9 +336,9 @@ pub fn claims(
         let witness =
             [Some(&sp.c), Some(&sp.s1), Some(&sp.s2), sp.phi.as_ref(), Some(&sp.psi), Some(&sp.s3), Some(&sp.e)];
         if let (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) = (&sp.folded, &sp.relax) {
-            let phi = sp.phi.as_ref().ok_or(Error::BadKey("class slot without phi"))?;
             let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
-            let witness = [&sp.c, &sp.s1, &sp.s2, phi, &sp.psi, &sp.s3, &sp.e];
+            let witness: Vec<&Lc> =
+                witness.iter().copied().collect::<Option<_>>().ok_or(Error::BadKey("class slot without phi"))?;
             let [err_n, err_l1, err_l2] = errs;
             // `packed - sum_k zeta^(o_k) comp_k = 0` for each packing.
             let packings: [(&Lc, &[&Lc], &[usize]); 3] = [
@@ -406,7 +406,7 @@ pub fn claims(
         let mut total = Lin::constant(Fr::zero());
         let mut lam = Fr::one();
         let mut push = |e: Lin| {
-            total = total.clone() + e * lam;
+            total = core::mem::replace(&mut total, Lin::constant(Fr::zero())) + e * lam;
             lam *= ch.lambda;
         };
         for sp in &slots {
