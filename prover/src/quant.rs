@@ -321,7 +321,7 @@ impl QuantizedModel {
 
     /// The smallest ReLU input the proof's table holds (`model::keys::relu_min`).
     pub fn relu_min(&self) -> i64 {
-        crate::model::keys::relu_min(self.scale_bits, self.table_bits)
+        crate::model::keys::relu_min(self.table_bits)
     }
 
     /// `2^(s+B)`: the exclusive bound on `|z|` of every accumulator.
@@ -473,7 +473,7 @@ impl QuantizedModel {
                     y
                 }
                 (Op::Relu, _) => {
-                    // The proof's ReLU table holds [relu_min, 2^B); relu_min >= -2^B.
+                    // The proof's ReLU inputs lie in [relu_min, 2^B) = [-2^B, 2^B).
                     let relu_min = self.relu_min();
                     let outside = |v: i64| (v as i128) >= table || v < relu_min;
                     if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| strict && outside(v)) {

@@ -99,7 +99,11 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
     p.decider.push(p.decider[0]);
     assert_eq!(
         verify_model(&f.pk.vk, &p, None),
-        Err(Error::ProofShape { what: "decider commitments", expected: 14, found: 15 })
+        Err(Error::ProofShape {
+            what: "decider commitments",
+            expected: zkml_verifier::model::layout::DECIDER_PER_CLASS,
+            found: zkml_verifier::model::layout::DECIDER_PER_CLASS + 1
+        })
     );
 }
 
@@ -139,20 +143,48 @@ fn a_folded_instance_with_a_wrong_witness_fails_the_decider() {
         assert_eq!(proof.folds.len(), 5);
         assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");
     }
-    // A wrong ReLU inside a folded layer.
-    let wit = witness_with(&f.pk, &f.input, &|l, w| {
-        if l == 4 {
-            if let Some(i) = w.q.iter().position(|&q| q < 0) {
-                w.out[i] = w.q[i];
-            } else {
-                w.out[0] += 1;
-            }
-        }
-    })
-    .unwrap();
-    let cheat = ProveOptions { strict: false, ..ProveOptions::new(Mode::Accumulated) };
-    let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(9), &cheat).unwrap();
-    assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed));
+    // Inside a folded layer: a wrong ReLU output; a negative input passed with its sign claimed
+    // positive (A = Sigma D holds, the sign lookup fails); a non-negative input split with a
+    // negative high part (sign 0, output 0: the low part leaves [0, 2^s)).
+    type Hook = Box<dyn Fn(usize, &mut LayerWitness)>;
+    let hooks: [(&str, Hook); 3] = [
+        (
+            "relu output",
+            Box::new(|l, w| {
+                if l == 4 {
+                    if let Some(i) = w.q.iter().position(|&q| q < 0) {
+                        w.out[i] = w.q[i];
+                    } else {
+                        w.out[0] += 1;
+                    }
+                }
+            }),
+        ),
+        (
+            "sign",
+            Box::new(|l, w| {
+                if let (4, Some(i)) = (l, w.q.iter().position(|&q| q < 0)) {
+                    (w.sign[i], w.out[i]) = (1, w.q[i]);
+                }
+            }),
+        ),
+        (
+            "split",
+            Box::new(|l, w| {
+                if let (4, Some(i)) = (l, w.q.iter().position(|&q| q > 0)) {
+                    (w.high[i], w.sign[i], w.out[i]) = (-1, 0, 0);
+                }
+            }),
+        ),
+    ];
+    for (what, hook) in &hooks {
+        let wit = witness_with(&f.pk, &f.input, hook.as_ref()).unwrap();
+        let honest = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
+        assert!(wit.iter().zip(&honest).any(|(a, b)| a.out != b.out), "{what}: the hook changed nothing");
+        let cheat = ProveOptions { strict: false, ..ProveOptions::new(Mode::Accumulated) };
+        let proof = prove_witness_with(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(9), &cheat).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "{what}");
+    }
 }
 
 /// A wrong ReLU output in a folded layer leaves the layer side's lookup total off the table's by

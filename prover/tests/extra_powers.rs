@@ -100,16 +100,18 @@ fn arbitrary_output_with_extra_powers_is_rejected() {
     }
 }
 
-/// A wrong ReLU output in a folded layer, its lookup-total difference pushed into `Low`'s
-/// `X^(o_E)` coefficient: only `deg Low < o_E` catches it.
+/// Wrong ReLU outputs in a folded layer, each with the sign that makes `A = Sigma D` hold (a
+/// negative input passed through, a positive one zeroed), the sign lookups' total difference
+/// pushed into `Low`'s `X^(o_E)` coefficient: only `deg Low < o_E` catches it.
 #[test]
 fn folded_relu_with_extra_powers_is_rejected() {
     let (pk, extra_g1, impossible, x) = keys(15);
     let honest = honest_output(&pk, &x);
     let wit = witness_with(&pk, &x, &|l, w| {
         if l == 5 {
-            for o in w.out.iter_mut().take(4) {
-                *o += 60;
+            for i in 0..w.q.len().min(8) {
+                let sign = i64::from(w.q[i] < 0);
+                (w.sign[i], w.out[i]) = (sign, sign * w.q[i]);
             }
         }
     })

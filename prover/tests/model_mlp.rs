@@ -267,6 +267,35 @@ fn wrong_witnesses_are_rejected() {
                 }
             }),
         ),
+        // A negative ReLU input passed through with its sign claimed positive (A = Sigma D holds;
+        // the sign lookup (h < 0, 1) is no table row).
+        (
+            "sign of a negative",
+            Box::new(|l, w: &mut LayerWitness| {
+                if let (0 | 1, Some(i)) = (l, w.q.iter().position(|&q| q < 0)) {
+                    (w.sign[i], w.out[i]) = (1, w.q[i]);
+                }
+            }),
+        ),
+        // A positive ReLU input zeroed with its sign claimed negative.
+        (
+            "sign of a positive",
+            Box::new(|l, w: &mut LayerWitness| {
+                if let (0 | 1, Some(i)) = (l, w.q.iter().position(|&q| q > 0)) {
+                    (w.sign[i], w.out[i]) = (0, 0);
+                }
+            }),
+        ),
+        // A split whose low part leaves [0, 2^s): a non-negative input given a negative high part
+        // (so a sign of 0 and a ReLU output of 0).
+        (
+            "split",
+            Box::new(|l, w: &mut LayerWitness| {
+                if let (0 | 1, Some(i)) = (l, w.q.iter().position(|&q| q >= 0)) {
+                    (w.high[i], w.sign[i], w.out[i]) = (-1, 0, 0);
+                }
+            }),
+        ),
         // The padding row of a layer carries a value.
         (
             "padding",

@@ -228,7 +228,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                 vec![format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m)];
             blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
             if k.relu {
-                blocks.push("relu lookup".into());
+                blocks.push(format!("relu: sign lookup of q / 2^{s}, range lookup of q mod 2^{s}, output = sign * q"));
             }
             json!({"rows": k.rows, "cols": k.cols, "relu": k.relu, "blocks": blocks})
         })
@@ -253,8 +253,14 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             "relu lookup": relu_layers,
             "table": 1,
         },
-        // Lookup table shared by every layer: ReLU pairs, then the 2^s remainders of the rescaling.
-        "table": {"rows": layout.table_n, "range_rows": 1usize << s, "relu_rows": layout.table_n.saturating_sub(1 << s)},
+        // Lookup table shared by every layer: the sign rows of the ReLU inputs' high parts, then
+        // the 2^s range rows (remainders of the rescaling, low parts of the ReLU inputs), then
+        // copies of range row 0 up to a power of two.
+        "table": {
+            "rows": layout.table_n,
+            "sign_rows": 1usize << (b.saturating_sub(s) + 1),
+            "range_rows": 1usize << s,
+        },
         // One per weight row, one bias per layer, the table's columns.
         "key_commitments": vk.layers.iter().map(|l| l.weights.len() + 1).sum::<usize>() + vk.table.len(),
         "classes": classes(vk, &layout),

@@ -6,7 +6,8 @@ use ark_bn254::Fr;
 use ark_ff::{Field, Zero};
 use ark_poly::EvaluationDomain;
 
-use zkml_verifier::model::constraints::{self, Algebra, Poly};
+use zkml_verifier::model::constraints::{self, Algebra, Poly, ERRORS};
+use zkml_verifier::model::layout::{ROUND1, WITNESS};
 
 use super::poly::{domain, interpolate, poly};
 use crate::error::ProverError;
@@ -17,6 +18,7 @@ pub const C: usize = 0;
 pub const S1: usize = 1;
 pub const PHI: usize = 3;
 pub const PSI: usize = 4;
+pub const CHI: usize = 5;
 
 /// A (relaxed) hidden-layer instance with its witness, as the prover holds it. Fresh instances
 /// have `u = 1` and zero errors; folding keeps every field a linear combination of the leaves'
@@ -27,19 +29,19 @@ pub struct Instance {
     /// the key's weight rows, so it is carried but never committed.
     pub v: Vec<Fr>,
     pub bias: Blinded,
-    /// `Z`, `D` (no blinds of their own) and their packed round-1 commitment `Z + X^(m+2) D`.
-    pub z: Blinded,
-    pub d: Blinded,
-    pub zd: Blinded,
+    /// `Z, D, H, Sigma` (no blinds of their own) and their packed round-1 commitment
+    /// (`layout::round1_widths`).
+    pub round1: [Blinded; ROUND1],
+    pub packed_round1: Blinded,
     pub a: Blinded,
     pub a_in: Blinded,
     /// The packed witness `P2 = sum_k X^(o_k) comps_k` and its components (no blinds of their own),
     /// the lookup total `E` last.
     pub packed: Blinded,
-    pub comps: [Vec<Fr>; 7],
-    /// The packed error and its components `Err_n, Err_L1, Err_L2`.
+    pub comps: [Vec<Fr>; WITNESS],
+    /// The packed error and its components `Err_n, Err_L1, Err_L2, Err_L4, Err_R`.
     pub err_packed: Blinded,
-    pub errs: [Vec<Fr>; 3],
+    pub errs: [Vec<Fr>; ERRORS],
     pub u: Fr,
 }
 
@@ -96,10 +98,11 @@ fn lin_vec(terms: &[(&[Fr], Fr)]) -> Vec<Fr> {
     p
 }
 
-/// The three cross-term components `T_n` (over `H_n`), `T_L1`, `T_L2` (over `H_m`) of folding
-/// `left` and `right`: the `rho^1` coefficients of the relaxed M1, L1 and L2 of
-/// `zkml_verifier::model::constraints` evaluated at `left + rho right` (accumulation.md).
-pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec<Fr>; 3], ProverError> {
+/// The cross-term components `T_n` (over `H_n`), `T_L1`, `T_L2`, `T_L4`, `T_R` (over `H_m`) of
+/// folding `left` and `right`: the `rho^1` coefficients of the relaxed quadratic constraints of
+/// `zkml_verifier::model::constraints` (`on_n`, `on_m`) evaluated at `left + rho right`
+/// (accumulation.md).
+pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec<Fr>; ERRORS], ProverError> {
     let (n, m) = (p.n, p.m);
     let inv = |k: usize| Fr::from(k as u64).inverse().unwrap_or_default();
     let params = constraints::Params {
@@ -125,20 +128,31 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
         (Poly::AIn, both(&|x| &x.a_in.poly.coeffs, n)?),
     ]);
     let mut on_m = Folding { size: m, u: (left.u, right.u), polys: Vec::new(), missing: None };
+    let round1 = [Poly::Z, Poly::D, Poly::H, Poly::Sigma];
+    for (k, p) in round1.into_iter().enumerate() {
+        on_m.polys.push((p, both(&|x| &x.round1[k].poly.coeffs, m)?));
+    }
     on_m.polys.extend([
-        (Poly::Z, both(&|x| &x.z.poly.coeffs, m)?),
-        (Poly::D, both(&|x| &x.d.poly.coeffs, m)?),
         (Poly::A, both(&|x| &x.a.poly.coeffs, m)?),
         (Poly::Phi, both(&|x| &x.comps[PHI], m)?),
         (Poly::Psi, both(&|x| &x.comps[PSI], m)?),
+        (Poly::Chi, both(&|x| &x.comps[CHI], m)?),
     ]);
-    let m1 = constraints::m1(&mut on_n, &params);
-    let t_n = on_n.cross(m1)?;
-    let l1 = constraints::l1(&mut on_m, &params);
-    let t_l1 = on_m.cross(l1)?;
-    let l2 = constraints::l2(&mut on_m, &params);
-    let t_l2 = on_m.cross(l2)?;
-    Ok([interpolate(&t_n, n)?, interpolate(&t_l1, m)?, interpolate(&t_l2, m)?])
+    let mut out: [Vec<Fr>; ERRORS] = Default::default();
+    let mut filled = [false; ERRORS];
+    let n_side = constraints::on_n(&mut on_n, &params).into_iter().map(|(e, k)| (on_n.cross(e), k, n));
+    let n_side: Vec<_> = n_side.collect();
+    let m_side = constraints::on_m(&mut on_m, &params, true, true).into_iter().map(|(e, k)| (on_m.cross(e), k, m));
+    for (t, k, size) in n_side.into_iter().chain(m_side.collect::<Vec<_>>()) {
+        let k = k.ok_or_else(|| ProverError::Internal("a linear constraint has no cross term".into()))?;
+        let slot = out.get_mut(k).ok_or_else(|| ProverError::Internal(format!("error component {k}")))?;
+        *slot = interpolate(&t?, size)?;
+        filled[k] = true;
+    }
+    match filled.iter().all(|&f| f) {
+        true => Ok(out),
+        false => Err(ProverError::Internal("a relaxed constraint without a cross term".into())),
+    }
 }
 
 /// Values on a domain as a polynomial in the fold challenge `rho`: coefficients of `rho^0`,
@@ -233,18 +247,17 @@ impl Algebra for Folding {
 }
 
 /// `left + r right`, errors `Err_left + r T + r^2 Err_right`; `cross` is the committed packed `T`.
-pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; 3], cross: &Blinded) -> Instance {
+pub fn fold(left: &Instance, right: &Instance, r: Fr, t: &[Vec<Fr>; ERRORS], cross: &Blinded) -> Instance {
     let (one, r2) = (Fr::from(1u64), r * r);
-    let errs: [Vec<Fr>; 3] =
+    let errs: [Vec<Fr>; ERRORS] =
         core::array::from_fn(|k| lin_vec(&[(&left.errs[k], one), (&t[k], r), (&right.errs[k], r2)]));
     let err_packed = lin(&[(&left.err_packed, one), (cross, r), (&right.err_packed, r2)]);
     let fold2 = |a: &Blinded, b: &Blinded| lin(&[(a, one), (b, r)]);
     Instance {
         v: lin_vec(&[(&left.v, one), (&right.v, r)]),
         bias: fold2(&left.bias, &right.bias),
-        z: fold2(&left.z, &right.z),
-        d: fold2(&left.d, &right.d),
-        zd: fold2(&left.zd, &right.zd),
+        round1: core::array::from_fn(|k| fold2(&left.round1[k], &right.round1[k])),
+        packed_round1: fold2(&left.packed_round1, &right.packed_round1),
         a: fold2(&left.a, &right.a),
         a_in: fold2(&left.a_in, &right.a_in),
         packed: fold2(&left.packed, &right.packed),

@@ -69,20 +69,28 @@ pub fn bias_coeffs(layer: &Layer) -> Result<Vec<Fr>, ProverError> {
     interpolate(&vals, pow2(layer.rows as u32))
 }
 
-/// Smallest ReLU input the table holds: `2^B + 2^s - N`.
-pub fn relu_min(scale_bits: u32, table_bits: u32) -> i64 {
-    (1i64 << table_bits) + (1i64 << scale_bits) - table_size(scale_bits, table_bits) as i64
+/// Smallest ReLU input the table covers: `-2^B` (the split `q = 2^s h + l` with the sign rows'
+/// `h >= -2^(B-s)`).
+pub fn relu_min(table_bits: u32) -> i64 {
+    -(1i64 << table_bits)
 }
 
-/// The three table columns (input, output, tag) as values over `H_N`: ReLU rows `(k, relu(k), 0)`
-/// for `k in [relu_min, 2^B)`, then range rows `(k, 0, 1)` for `k in [0, 2^s)`.
+/// Number of sign rows: `2^(B-s+1)`, for `h in [-2^(B-s), 2^(B-s))`.
+fn sign_rows(scale_bits: u32, table_bits: u32) -> usize {
+    1usize << (table_bits - scale_bits + 1)
+}
+
+/// The three table columns (input, output, tag) as values over `H_N`: sign rows
+/// `(h, [h >= 0], 0)` for `h in [-2^(B-s), 2^(B-s))`, then range rows `(k, 0, 1)` for
+/// `k in [0, 2^s)`, then copies of the range row `(0, 0, 1)` up to `N` (a padding row must be a
+/// valid row: a zero row `(0, 0, 0)` would let a sign lookup claim `h = 0` is negative).
 pub fn table_columns(scale_bits: u32, table_bits: u32) -> [Vec<Fr>; 3] {
     let n = table_size(scale_bits, table_bits);
-    let bound = 1i64 << table_bits;
+    let half = (sign_rows(scale_bits, table_bits) / 2) as i64;
     let (mut t_in, mut t_out, mut t_tag) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    for k in relu_min(scale_bits, table_bits)..bound {
-        t_in.push(Fr::from(k));
-        t_out.push(Fr::from(k.max(0)));
+    for h in -half..half {
+        t_in.push(Fr::from(h));
+        t_out.push(Fr::from(u64::from(h >= 0)));
         t_tag.push(Fr::zero());
     }
     for k in 0..(1i64 << scale_bits) {
@@ -93,24 +101,27 @@ pub fn table_columns(scale_bits: u32, table_bits: u32) -> [Vec<Fr>; 3] {
     while t_in.len() < n {
         t_in.push(Fr::zero());
         t_out.push(Fr::zero());
-        t_tag.push(Fr::zero());
+        t_tag.push(Fr::from(1u64));
     }
     [t_in, t_out, t_tag]
 }
 
-/// Number of ReLU rows: `N - 2^s`.
-fn relu_rows(scale_bits: u32, table_bits: u32) -> usize {
-    table_size(scale_bits, table_bits) - (1usize << scale_bits)
+/// Row of the table holding the sign pair `(h, [h >= 0])`.
+pub fn sign_row(h: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
+    let rows = sign_rows(scale_bits, table_bits);
+    usize::try_from(h + (rows / 2) as i64).ok().filter(|&i| i < rows)
 }
 
-/// Row of the table holding the ReLU pair `(q, relu(q))`.
-pub fn relu_row(q: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
-    usize::try_from(q - relu_min(scale_bits, table_bits)).ok().filter(|&i| i < relu_rows(scale_bits, table_bits))
+/// Row of the table holding the range entry `k in [0, 2^s)`.
+pub fn range_row(k: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
+    usize::try_from(k).ok().filter(|&r| r < (1usize << scale_bits)).map(|r| sign_rows(scale_bits, table_bits) + r)
 }
 
-/// Row of the table holding the range entry `rem`.
-pub fn range_row(rem: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
-    usize::try_from(rem).ok().filter(|&r| r < (1usize << scale_bits)).map(|r| relu_rows(scale_bits, table_bits) + r)
+/// The split of a ReLU input `q = 2^s h + l` with `0 <= l < 2^s`, and its sign `[h >= 0]`
+/// (`= [q >= 0]`).
+pub fn split(q: i64, scale_bits: u32) -> (i64, i64, i64) {
+    let h = q.div_euclid(1i64 << scale_bits);
+    (h, q.rem_euclid(1i64 << scale_bits), i64::from(h >= 0))
 }
 
 /// Number of G1 powers the model needs (`D`).

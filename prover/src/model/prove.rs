@@ -12,9 +12,10 @@ use rand::RngCore;
 use rayon::prelude::*;
 use zkml_verifier::model::claims::{claims, points, start_transcript, Base, Challenges};
 use zkml_verifier::model::constraints::Params;
+use zkml_verifier::model::constraints::ERRORS;
 use zkml_verifier::model::layout::{
     degree_bounds, error_widths, lookup_total_offset, round1_widths, witness_widths, Bounded, Layout, Mode, Node,
-    SlotKind, BLINDED_EXTRA,
+    SlotKind, BLINDED_EXTRA, ROUND1, WITNESS, WITNESS_E,
 };
 use zkml_verifier::model::verify::{
     decider_challenges, fold_level_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
@@ -22,7 +23,7 @@ use zkml_verifier::model::verify::{
 use zkml_verifier::model::{Int, ModelProof};
 
 use super::fold;
-use super::keys::{bias_coeffs, range_row, relu_row, row_blind, table_columns, weight_rows, ModelProvingKey};
+use super::keys::{bias_coeffs, range_row, row_blind, sign_row, table_columns, weight_rows, ModelProvingKey};
 use super::options::{ProveOptions, TotalCheat};
 use super::poly::{add_vanishing_blind, interpolate, lagrange_at, poly, running_sum};
 use super::quotient::{quotient, SlotView, TableView};
@@ -123,9 +124,9 @@ pub fn prove_witness<R: RngCore>(
 struct Round2 {
     /// `V = sum_i L_i(r) W_i`, which the verifier forms from the key (never committed here).
     v: Vec<Fr>,
-    /// `C, S1, S2, phi, psi, S3, E` (phi empty on the last layer; C the constant `c`, E the
-    /// constant `e`).
-    comps: [Vec<Fr>; 7],
+    /// `C, S1, S2, phi, psi, chi, S3, E` (phi and chi empty on the last layer; C the constant
+    /// `c`, E the constant `e`).
+    comps: [Vec<Fr>; WITNESS],
     e: Fr,
 }
 
@@ -167,39 +168,47 @@ pub fn prove_witness_with<R: RngCore>(
     let mut st = State { pk, rng, polys: (0..total).map(|_| None).collect() };
     let mut coms = vec![G1Affine::zero(); total];
 
-    // Round 1: accumulators, rescaled values, ReLU outputs, multiplicities.
+    // Round 1: accumulators, rescaled values, ReLU outputs, splits and signs, multiplicities.
     let n_table = layout.table_n;
     let mut mult = vec![0u64; n_table];
-    // Folded layers: Z and D packed into one commitment; their polynomials are kept for the fold.
-    let mut member_zd: Vec<Option<(Vec<Fr>, Vec<Fr>)>> = vec![None; layout.layers.len()];
-    for (i, (l, w)) in layout.layers.iter().zip(wit).enumerate() {
-        if l.class.is_some() {
-            let zc = st.blinded_values(&frs(&w.z), l.m)?;
-            let dc = st.blinded_values(&frs(&w.q), l.m)?;
-            coms[l.z] = st.commit(l.z, fold::pack(&[&zc, &dc], &round1_widths(l.m))?)?;
-            member_zd[i] = Some((zc, dc));
-        } else {
-            coms[l.z] = st.commit_values(l.z, &frs(&w.z), l.m, true)?;
-            if let Some(d) = l.d {
-                coms[d] = st.commit_values(d, &frs(&w.q), l.m, true)?;
-            }
+    let mut count = |row: Option<usize>, what: &str, v: i64| -> Result<(), ProverError> {
+        match row {
+            Some(row) => mult[row] += 1,
+            None if strict => return Err(ProverError::Internal(format!("{what} {v} outside the table"))),
+            None => {}
         }
-        if let (Some(_), Some(a)) = (l.d, l.a_out) {
-            coms[a] = st.commit_values(a, &frs(&w.out), l.m, true)?;
-            for &q in &w.q {
-                match relu_row(q, s, b) {
-                    Some(row) => mult[row] += 1,
-                    None if strict => return Err(ProverError::Internal(format!("ReLU input {q} outside the table"))),
-                    None => {}
+        Ok(())
+    };
+    // Folded layers: Z, D, H, Sigma packed into one commitment; their polynomials are kept for the fold.
+    let mut member_r1: Vec<Option<[Vec<Fr>; ROUND1]>> = vec![None; layout.layers.len()];
+    for (i, (l, w)) in layout.layers.iter().zip(wit).enumerate() {
+        let round1 = [&w.z, &w.q, &w.high, &w.sign];
+        if l.class.is_some() {
+            let mut parts: [Vec<Fr>; ROUND1] = Default::default();
+            for (part, values) in parts.iter_mut().zip(round1) {
+                *part = st.blinded_values(&frs(values), l.m)?;
+            }
+            let refs: Vec<&[Fr]> = parts.iter().map(Vec::as_slice).collect();
+            coms[l.z] = st.commit(l.z, fold::pack(&refs, &round1_widths(l.m))?)?;
+            member_r1[i] = Some(parts);
+        } else {
+            for (idx, values) in [Some(l.z), l.d, l.h, l.sigma].into_iter().zip(round1) {
+                if let Some(idx) = idx {
+                    coms[idx] = st.commit_values(idx, &frs(values), l.m, true)?;
                 }
             }
         }
-        for &r in &w.rem {
-            match range_row(r, s, b) {
-                Some(row) => mult[row] += 1,
-                None if strict => return Err(ProverError::Internal(format!("remainder {r} outside the table"))),
-                None => {}
+        if let Some(a) = l.a_out {
+            coms[a] = st.commit_values(a, &frs(&w.out), l.m, true)?;
+            for ((&q, &h), &sign) in w.q.iter().zip(&w.high).zip(&w.sign) {
+                let row = sign_row(h, s, b).filter(|_| sign == i64::from(h >= 0));
+                count(row, "ReLU input's high part", h)?;
+                let low = q - (h << s);
+                count(range_row(low, s, b), "ReLU input's low part", low)?;
             }
+        }
+        for &r in &w.rem {
+            count(range_row(r, s, b), "remainder", r)?;
         }
     }
     let mult_fr: Vec<Fr> = mult.iter().map(|&c| Fr::from(c)).collect();
@@ -277,14 +286,18 @@ pub fn prove_witness_with<R: RngCore>(
         let s2 = st.blinded_values(&s2, m)?;
 
         let mut phi: Vec<Fr> =
-            w.q.iter().zip(&w.out).map(|(&q, &o)| alpha - Fr::from(q) - beta * Fr::from(o)).collect();
+            w.high.iter().zip(&w.sign).map(|(&h, &sg)| alpha - Fr::from(h) - beta * Fr::from(sg)).collect();
         let mut psi: Vec<Fr> = w.rem.iter().map(|&r| alpha - Fr::from(r) - beta2).collect();
+        let two_s = Fr::from(1u64 << s);
+        let mut chi: Vec<Fr> =
+            w.q.iter().zip(&w.high).map(|(&q, &h)| alpha - (Fr::from(q) - two_s * Fr::from(h)) - beta2).collect();
         batch_inversion(&mut phi);
         batch_inversion(&mut psi);
+        batch_inversion(&mut chi);
         let mut f3 = psi.clone();
         if l.relu {
-            for (x, y) in f3.iter_mut().zip(&phi) {
-                *x += y;
+            for ((x, y), z) in f3.iter_mut().zip(&phi).zip(&chi) {
+                *x += *y + z;
             }
         }
         let mut e: Fr = f3.iter().sum();
@@ -298,13 +311,16 @@ pub fn prove_witness_with<R: RngCore>(
         }
         e_total += e;
         let s3 = st.blinded_values(&running_sum(&f3, e, m)?, m)?;
-        let phi_c = if l.relu { interpolate(&phi, m)? } else { Vec::new() };
-        let comps = [c_poly, s1, s2, phi_c, interpolate(&psi, m)?, s3, vec![e]];
+        let (phi_c, chi_c) = match l.relu {
+            true => (interpolate(&phi, m)?, interpolate(&chi, m)?),
+            false => (Vec::new(), Vec::new()),
+        };
+        let comps = [c_poly, s1, s2, phi_c, interpolate(&psi, m)?, chi_c, s3, vec![e]];
 
         if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
-            let idx = [slot.c, slot.s1, slot.s2, slot.phi.unwrap_or(usize::MAX), slot.psi, slot.s3, slot.e];
-            for (&k, p) in idx.iter().zip(&comps) {
-                if k != usize::MAX {
+            let idx = [Some(slot.c), Some(slot.s1), Some(slot.s2), slot.phi, Some(slot.psi), slot.chi, Some(slot.s3)];
+            for (k, p) in idx.into_iter().chain([Some(slot.e)]).zip(&comps) {
+                if let Some(k) = k {
                     coms[k] = st.commit(k, p.clone())?;
                 }
             }
@@ -345,8 +361,8 @@ pub fn prove_witness_with<R: RngCore>(
             let mut nodes: Vec<Option<fold::Instance>> = (0..layout.layers.len()).map(|_| None).collect();
             let mut folded: Vec<Option<fold::Instance>> = (0..layout.folds.len()).map(|_| None).collect();
             for (i, l) in layout.layers.iter().enumerate() {
-                if let (Some(_), Some(zd)) = (l.class, member_zd[i].take()) {
-                    nodes[i] = Some(leaf(&st, &layout, i, &biases[i], &r2s[i], zd)?);
+                if let (Some(_), Some(r1)) = (l.class, member_r1[i].take()) {
+                    nodes[i] = Some(leaf(&st, &layout, i, &biases[i], &r2s[i], r1)?);
                 }
             }
             for level in 0..layout.levels {
@@ -360,7 +376,7 @@ pub fn prove_witness_with<R: RngCore>(
                     let params = fold::Params { n: cl.n, m: cl.m, alpha, beta, scale_bits: s };
                     pairs.push((left, right, params));
                 }
-                let terms: Vec<[Vec<Fr>; 3]> =
+                let terms: Vec<[Vec<Fr>; ERRORS]> =
                     cfg_iter!(pairs).map(|(l, r, p)| fold::cross_terms(l, r, p)).collect::<Result<_, ProverError>>()?;
                 let mut crosses = Vec::with_capacity(pairs.len());
                 for (f, (tm, (_, _, p))) in range.clone().zip(terms.iter().zip(&pairs)) {
@@ -388,17 +404,18 @@ pub fn prove_witness_with<R: RngCore>(
             // Decider section: the accumulators' witness and error components, freshly blinded.
             for (ci, (cl, acc)) in layout.classes.iter().zip(&roots).enumerate() {
                 let slot = &layout.slots[cl.slot];
-                let phi = slot.phi.ok_or_else(|| ProverError::Internal("class slot without phi".into()))?;
-                let idx = [slot.c, slot.s1, slot.s2, phi, slot.psi, slot.s3, slot.e];
+                let missing = |what: &str| ProverError::Internal(format!("class slot without {what}"));
+                let (phi, chi) = (slot.phi.ok_or_else(|| missing("phi"))?, slot.chi.ok_or_else(|| missing("chi"))?);
+                let idx = [slot.c, slot.s1, slot.s2, phi, slot.psi, chi, slot.s3, slot.e];
                 for (&k, p) in idx.iter().zip(&acc.comps) {
                     coms[k] = st.commit(k, p.clone())?;
                 }
-                let err = slot.err.ok_or_else(|| ProverError::Internal("class slot without errors".into()))?;
+                let err = slot.err.ok_or_else(|| missing("errors"))?;
                 for (&k, p) in err.iter().zip(&acc.errs) {
                     coms[k] = st.commit(k, p.clone())?;
                 }
-                let zd = slot.zd.ok_or_else(|| ProverError::Internal("class slot without Z and D".into()))?;
-                for (&k, p) in zd.iter().zip([&acc.z, &acc.d]) {
+                let round1 = slot.round1.ok_or_else(|| missing("its round-1 components"))?;
+                for (&k, p) in round1.iter().zip(&acc.round1) {
                     coms[k] = st.commit(k, p.poly.coeffs.clone())?;
                 }
                 // The members' packed witnesses, summed and split at E: Low below, E_sum at o_E.
@@ -435,29 +452,32 @@ pub fn prove_witness_with<R: RngCore>(
     let output_poly = interpolate(&frs(&last.q), layout.layers.last().map_or(2, |l| l.m))?;
     let half = Fr::from(1u64 << (s - 1));
     let two_s = Fr::from(1u64 << s);
-    // Layers' round-1 polynomials, copied so that the views do not borrow the prover state.
-    let mut owned: Vec<[Vec<Fr>; 4]> = Vec::with_capacity(layout.slots.len());
+    // Layers' round-1 polynomials (input, Z, D, A, H, Sigma), copied so that the views do not
+    // borrow the prover state.
+    let mut owned: Vec<[Vec<Fr>; 6]> = Vec::with_capacity(layout.slots.len());
     for slot in &layout.slots {
-        let mut four: [Vec<Fr>; 4] = Default::default();
+        let mut six: [Vec<Fr>; 6] = Default::default();
         if let SlotKind::Layer(i) = slot.kind {
             let l = &layout.layers[i];
-            four[0] = match i.checked_sub(1).and_then(|p| layout.layers[p].a_out) {
+            six[0] = match i.checked_sub(1).and_then(|p| layout.layers[p].a_out) {
                 Some(idx) => st.coeffs(idx)?.to_vec(),
                 None => input_poly.clone(),
             };
-            four[1] = st.coeffs(l.z)?.to_vec();
-            four[2] = match l.d {
+            six[1] = st.coeffs(l.z)?.to_vec();
+            six[2] = match l.d {
                 Some(idx) => st.coeffs(idx)?.to_vec(),
                 None => output_poly.clone(),
             };
-            if let Some(idx) = l.a_out {
-                four[3] = st.coeffs(idx)?.to_vec();
+            for (k, idx) in [(3, l.a_out), (4, l.h), (5, l.sigma)] {
+                if let Some(idx) = idx {
+                    six[k] = st.coeffs(idx)?.to_vec();
+                }
             }
         }
-        owned.push(four);
+        owned.push(six);
     }
     let mut views = Vec::with_capacity(layout.slots.len());
-    for (slot, four) in layout.slots.iter().zip(&owned) {
+    for (slot, six) in layout.slots.iter().zip(&owned) {
         let view = match slot.kind {
             SlotKind::Layer(i) => {
                 let l = &layout.layers[i];
@@ -466,17 +486,14 @@ pub fn prove_witness_with<R: RngCore>(
                     n: l.n,
                     m: l.m,
                     u: Fr::one(),
-                    a_in: &four[0],
-                    z: &four[1],
-                    d: &four[2],
-                    a: l.a_out.map(|_| four[3].as_slice()),
+                    a_in: &six[0],
+                    z: &six[1],
+                    d: &six[2],
+                    a: l.relu.then_some(six[3].as_slice()),
+                    h: l.relu.then_some(six[4].as_slice()),
+                    sigma: l.relu.then_some(six[5].as_slice()),
                     v: &r2s[i].v,
-                    c: &comps[0],
-                    s1: &comps[1],
-                    s2: &comps[2],
-                    phi: l.relu.then_some(comps[3].as_slice()),
-                    psi: &comps[4],
-                    s3: &comps[5],
+                    comps: core::array::from_fn(|k| comps[k].as_slice()),
                     e: r2s[i].e,
                     bias: &biases[i].poly.coeffs,
                     errs: None,
@@ -484,24 +501,22 @@ pub fn prove_witness_with<R: RngCore>(
             }
             SlotKind::Class(c) => {
                 let acc = &roots[c];
+                let [z, d, h, sigma] = &acc.round1;
                 SlotView {
                     n: slot.n,
                     m: slot.m,
                     u: acc.u,
                     a_in: &acc.a_in.poly.coeffs,
-                    z: &acc.z.poly.coeffs,
-                    d: &acc.d.poly.coeffs,
+                    z: &z.poly.coeffs,
+                    d: &d.poly.coeffs,
                     a: Some(&acc.a.poly.coeffs),
+                    h: Some(&h.poly.coeffs),
+                    sigma: Some(&sigma.poly.coeffs),
                     v: &acc.v,
-                    c: &acc.comps[0],
-                    s1: &acc.comps[1],
-                    s2: &acc.comps[2],
-                    phi: Some(&acc.comps[3]),
-                    psi: &acc.comps[4],
-                    s3: &acc.comps[5],
-                    e: acc.comps[6].first().copied().unwrap_or_default(),
+                    comps: core::array::from_fn(|k| acc.comps[k].as_slice()),
+                    e: acc.comps[WITNESS_E].first().copied().unwrap_or_default(),
                     bias: &acc.bias.poly.coeffs,
-                    errs: Some([&acc.errs[0], &acc.errs[1], &acc.errs[2]]),
+                    errs: Some(core::array::from_fn(|k| acc.errs[k].as_slice())),
                 }
             }
         };
@@ -555,14 +570,15 @@ pub fn prove_witness_with<R: RngCore>(
     };
     for (slot, sv) in layout.slots.iter().zip(&views) {
         let e = [sv.e];
-        let comps: [&[Fr]; 7] = [sv.c, sv.s1, sv.s2, sv.phi.unwrap_or(&[]), sv.psi, sv.s3, &e];
+        let mut comps = sv.comps;
+        comps[WITNESS_E] = &e;
+        let round1 = [Some(sv.z), Some(sv.d), sv.h, sv.sigma];
         let missing = |what: &str| ProverError::Internal(format!("slot without {what}"));
         for (b, w) in degree_bounds(slot) {
             let p: &[Fr] = match b {
                 Bounded::Witness(k) => comps.get(k).copied().ok_or_else(|| missing("a witness component"))?,
                 Bounded::Error(k) => sv.errs.and_then(|e| e.get(k).copied()).ok_or_else(|| missing("errors"))?,
-                Bounded::Z => sv.z,
-                Bounded::D => sv.d,
+                Bounded::Round1(k) => round1.get(k).copied().flatten().ok_or_else(|| missing("a round-1 component"))?,
                 Bounded::Low => st.coeffs(slot.split.ok_or_else(|| missing("its split"))?[0])?,
                 Bounded::ESum => st.coeffs(slot.split.ok_or_else(|| missing("its split"))?[1])?,
             };
@@ -586,15 +602,21 @@ pub fn prove_witness_with<R: RngCore>(
     let at = |p: &[Fr], x: Fr| poly(p.to_vec()).evaluate(&x);
     let mut evals = vec![Fr::zero(); layout.evals];
     for (slot, sv) in layout.slots.iter().zip(&views) {
-        evals[slot.ev_s1] = at(sv.s1, zeta);
-        evals[slot.ev_s1_next] = at(sv.s1, shifted(sv.n));
-        evals[slot.ev_s2] = at(sv.s2, zeta);
-        evals[slot.ev_s2_next] = at(sv.s2, shifted(sv.m));
-        evals[slot.ev_s3] = at(sv.s3, zeta);
-        evals[slot.ev_s3_next] = at(sv.s3, shifted(sv.m));
+        let [s1, s2, s3] = [sv.comps[1], sv.comps[2], sv.comps[6]];
+        evals[slot.ev_s1] = at(s1, zeta);
+        evals[slot.ev_s1_next] = at(s1, shifted(sv.n));
+        evals[slot.ev_s2] = at(s2, zeta);
+        evals[slot.ev_s2_next] = at(s2, shifted(sv.m));
+        evals[slot.ev_s3] = at(s3, zeta);
+        evals[slot.ev_s3_next] = at(s3, shifted(sv.m));
         evals[slot.ev_z] = at(sv.z, zeta);
         if let Some(e) = slot.ev_d {
             evals[e] = at(sv.d, zeta);
+        }
+        for (e, p) in [(slot.ev_h, sv.h), (slot.ev_sigma, sv.sigma)] {
+            if let (Some(e), Some(p)) = (e, p) {
+                evals[e] = at(p, zeta);
+            }
         }
         if let (Some(e), Some(a)) = (slot.ev_a, sv.a) {
             evals[e] = at(a, zeta);
@@ -698,7 +720,7 @@ fn leaf<R: RngCore>(
     i: usize,
     bias: &Blinded,
     r2: &Round2,
-    (z, d): (Vec<Fr>, Vec<Fr>),
+    round1: [Vec<Fr>; ROUND1],
 ) -> Result<fold::Instance, ProverError> {
     let l = &layout.layers[i];
     let missing = || ProverError::Internal(format!("layer {i} cannot be folded"));
@@ -711,9 +733,8 @@ fn leaf<R: RngCore>(
     Ok(fold::Instance {
         v: r2.v.clone(),
         bias: bias.clone(),
-        z: Blinded { poly: poly(z), blind: poly(Vec::new()) },
-        d: Blinded { poly: poly(d), blind: poly(Vec::new()) },
-        zd: st.get(l.z)?.clone(),
+        round1: round1.map(|p| Blinded { poly: poly(p), blind: poly(Vec::new()) }),
+        packed_round1: st.get(l.z)?.clone(),
         a: st.get(l.a_out.ok_or_else(missing)?)?.clone(),
         a_in: st.get(prev)?.clone(),
         packed: st.get(l.packed.ok_or_else(missing)?)?.clone(),

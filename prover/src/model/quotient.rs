@@ -4,7 +4,8 @@
 
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
-use zkml_verifier::model::constraints::{self, Algebra, Params, Poly};
+use zkml_verifier::model::constraints::{self, Algebra, Params, Poly, ERRORS};
+use zkml_verifier::model::layout::WITNESS;
 
 use super::poly::{interpolate, lagrange_at, Coset};
 use crate::error::ProverError;
@@ -17,18 +18,18 @@ pub(super) struct SlotView<'a> {
     pub a_in: &'a [Fr],
     pub z: &'a [Fr],
     pub d: &'a [Fr],
+    /// Hidden layers: `A`, `H`, `Sigma`.
     pub a: Option<&'a [Fr]>,
+    pub h: Option<&'a [Fr]>,
+    pub sigma: Option<&'a [Fr]>,
     pub v: &'a [Fr],
-    /// `C`: the constant `c` (a polynomial only for a cheating prover).
-    pub c: &'a [Fr],
-    pub s1: &'a [Fr],
-    pub s2: &'a [Fr],
-    pub phi: Option<&'a [Fr]>,
-    pub psi: &'a [Fr],
-    pub s3: &'a [Fr],
+    /// The round-2 witness `C, S1, S2, phi, psi, chi, S3, E` (`layout::witness_widths` order):
+    /// `C` the constant `c` (a polynomial only for a cheating prover), `phi` and `chi` empty on
+    /// the last layer; `E` is read from [`SlotView::e`].
+    pub comps: [&'a [Fr]; WITNESS],
     pub e: Fr,
     pub bias: &'a [Fr],
-    pub errs: Option<[&'a [Fr]; 3]>,
+    pub errs: Option<[&'a [Fr]; ERRORS]>,
 }
 
 /// The table side's polynomials (coefficients) and the total it closes on.
@@ -116,8 +117,8 @@ impl OnCoset {
 }
 
 /// `sum_k lambda^k C_k / Z_d` as coefficients (not truncated) for domain `d`: the slots'
-/// constraints (M1 where `n = d`; M2, L1, L2, L3 where `m = d`), then the table's (T1, T2) where
-/// `N = d`.
+/// constraints (`constraints::on_n` where `n = d`, `constraints::on_m` where `m = d`), then the
+/// table's (T1, T2) where `N = d`.
 pub(super) fn quotient(
     d: usize,
     views: &[SlotView<'_>],
@@ -152,24 +153,26 @@ pub(super) fn quotient(
             }
         };
         let p = Params { inv_n: inv(sv.n)?, inv_m: inv(sv.m)?, ..*params };
+        let [c, s1, s2, phi, psi, chi, s3, _] = sv.comps;
+        let mut list = Vec::new();
         if sv.n == d {
-            let s1 = ev(sv.s1)?;
+            let s1 = ev(s1)?;
             let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
             alg.polys.extend([
                 (Poly::S1Next, Evals(cs.rotate(&s1.0))),
                 (Poly::S1, s1),
                 (Poly::V, ev(sv.v)?),
                 (Poly::AIn, ev(sv.a_in)?),
-                (Poly::C, ev(sv.c)?),
+                (Poly::C, ev(c)?),
             ]);
-            let m1 = constraints::m1(&mut alg, &p);
-            push(alg.done(m1)? - err(0)?);
+            let on_n = constraints::on_n(&mut alg, &p);
+            list.extend(on_n.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
         }
         if sv.m == d {
-            let (s2, s3) = (ev(sv.s2)?, ev(sv.s3)?);
+            let (s2, s3) = (ev(s2)?, ev(s3)?);
             let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
             alg.polys.extend([
-                (Poly::C, ev(sv.c)?),
+                (Poly::C, ev(c)?),
                 (Poly::S2Next, Evals(cs.rotate(&s2.0))),
                 (Poly::S2, s2),
                 (Poly::S3Next, Evals(cs.rotate(&s3.0))),
@@ -178,26 +181,31 @@ pub(super) fn quotient(
                 (Poly::Z, ev(sv.z)?),
                 (Poly::B, ev(sv.bias)?),
                 (Poly::D, ev(sv.d)?),
-                (Poly::Psi, ev(sv.psi)?),
+                (Poly::Psi, ev(psi)?),
                 (Poly::E, Evals(vec![sv.e; size])),
             ]);
-            let relu = match (sv.phi, sv.a) {
-                (Some(phi), Some(a)) => {
-                    alg.polys.extend([(Poly::Phi, ev(phi)?), (Poly::A, ev(a)?)]);
+            let relu = match (sv.a, sv.h, sv.sigma) {
+                (Some(a), Some(h), Some(sigma)) => {
+                    alg.polys.extend([
+                        (Poly::A, ev(a)?),
+                        (Poly::H, ev(h)?),
+                        (Poly::Sigma, ev(sigma)?),
+                        (Poly::Phi, ev(phi)?),
+                        (Poly::Chi, ev(chi)?),
+                    ]);
                     true
                 }
                 _ => false,
             };
-            let m2 = constraints::m2(&mut alg, &p);
-            push(alg.done(m2)?);
-            if relu {
-                let l1 = constraints::l1(&mut alg, &p);
-                push(alg.done(l1)? - err(1)?);
+            let on_m = constraints::on_m(&mut alg, &p, relu, false);
+            list.extend(on_m.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
+        }
+        for item in list {
+            let (e, k) = item?;
+            match k {
+                Some(k) => push(e - err(k)?),
+                None => push(e),
             }
-            let l2 = constraints::l2(&mut alg, &p);
-            push(alg.done(l2)? - err(2)?);
-            let l3 = constraints::l3(&mut alg, &p, relu);
-            push(alg.done(l3)?);
         }
     }
     if let Some(t) = table {

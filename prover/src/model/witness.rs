@@ -13,6 +13,10 @@ pub struct LayerWitness {
     pub q: Vec<i64>,
     pub rem: Vec<i64>,
     pub out: Vec<i64>,
+    /// Hidden layers: the split `q = 2^s high + low` (`low` is never committed) and the sign
+    /// `[q >= 0]`, which the table's sign rows look up from `high` (all zero on the last layer).
+    pub high: Vec<i64>,
+    pub sign: Vec<i64>,
 }
 
 /// Evaluates the layers on a quantised input, checking every value the tables must hold.
@@ -41,6 +45,7 @@ pub fn witness_with(
     for (li, l) in pk.layers.iter().enumerate() {
         let m = zkml_verifier::model::key::pow2(l.rows as u32);
         let (mut z, mut q, mut rem, mut o) = (vec![0; m], vec![0; m], vec![0; m], vec![0; m]);
+        let (mut high, mut sg) = (vec![0; m], vec![0; m]);
         for i in 0..m {
             let acc: i128 = if i < l.rows {
                 let row = &l.weight[i * l.cols..(i + 1) * l.cols];
@@ -55,14 +60,18 @@ pub fn witness_with(
             z[i] = acc as i64;
             q[i] = rescale(z[i], s);
             rem[i] = z[i] + (1 << (s - 1)) - (q[i] << s);
-            let (lo, hi) = (super::keys::relu_min(s, b), 1i64 << b);
+            let (lo, hi) = (super::keys::relu_min(b), 1i64 << b);
             if l.relu && !(lo..hi).contains(&q[i]) {
                 let bound = if q[i] < 0 { -lo } else { hi };
                 return Err(range_error(&l.name, "rescaled output (ReLU input)", i, q[i] as i128, bound as i128));
             }
+            if l.relu {
+                let (h, _, sign) = super::keys::split(q[i], s);
+                (high[i], sg[i]) = (h, sign);
+            }
             o[i] = if l.relu { q[i].max(0) } else { q[i] };
         }
-        let mut lw = LayerWitness { input: a, z, q, rem, out: o };
+        let mut lw = LayerWitness { input: a, z, q, rem, out: o, high, sign: sg };
         hook(li, &mut lw);
         a = lw.out[..l.rows].to_vec();
         out.push(lw);

@@ -12,11 +12,13 @@ use alloc::vec;
 use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
+use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
 use super::layout::{
     degree_bounds, error_widths, lookup_total_offset, round1_widths, witness_widths, Bounded, Layout, Node, SlotKind,
+    WITNESS,
 };
 use crate::error::Error;
 use crate::transcript::{labels, Transcript};
@@ -144,17 +146,23 @@ struct SlotPolys {
     s2: Lc,
     phi: Option<Lc>,
     psi: Lc,
+    chi: Option<Lc>,
     s3: Lc,
+    /// Hidden layers: `H` and `Sigma` (a class's are decider commitments).
+    h: Option<Lc>,
+    sigma: Option<Lc>,
     /// Relaxation: slack `u` and the error components (`None`: `u = 1`, no errors).
-    relax: Option<(Fr, [Lc; 3])>,
-    /// Evaluation indices: the input at zeta (`None`: the public input), `D`, `A`.
+    relax: Option<(Fr, [Lc; ERRORS])>,
+    /// Evaluation indices: the input at zeta (`None`: the public input), `D`, `A`, `H`, `Sigma`.
     ev_in: Option<usize>,
     ev_d: Option<usize>,
     ev_a: Option<usize>,
+    ev_h: Option<usize>,
+    ev_sigma: Option<usize>,
     /// Evaluation indices of `S1, S1(w.), S2, S2(w.), S3, S3(w.), Z` at zeta.
     ev_sums: [usize; 7],
     /// Classes: the folded layer input `A_in`, packed witness `P2`, packed error `Err` and packed
-    /// round-1 commitment `Z + X^(m+2) D`.
+    /// round-1 commitment (`Z, D, H, Sigma`).
     folded: Option<[Lc; 4]>,
     /// Classes: the sum of the members' packed witnesses, and `Low`, `E_sum` that split it.
     split: Option<(Lc, [Lc; 2])>,
@@ -182,12 +190,12 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
     let s = layout.slots.get(si).ok_or(missing.clone())?;
     let p = |i: usize| single(Base::Proof(i));
     let rows = |i: usize| layout.layers.get(i).map(|l| l.rows).ok_or(Error::BadKey("layout index out of range"));
-    let common = |relax, ev_in, ev_d, ev_a, v, bias, z, d, a_out| SlotPolys {
+    let common = |relax, ev_in, ev_a, v, bias, [z, d, h, sigma]: [Option<Lc>; 4], a_out| SlotPolys {
         n: s.n,
         m: s.m,
         v,
         bias,
-        z,
+        z: z.unwrap_or_default(),
         d,
         a_out,
         e: p(s.e),
@@ -196,11 +204,16 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         s2: p(s.s2),
         phi: s.phi.map(p),
         psi: p(s.psi),
+        chi: s.chi.map(p),
         s3: p(s.s3),
+        h,
+        sigma,
         relax,
         ev_in,
-        ev_d,
+        ev_d: s.ev_d,
         ev_a,
+        ev_h: s.ev_h,
+        ev_sigma: s.ev_sigma,
         folded: None,
         split: None,
         ev_sums: [s.ev_s1, s.ev_s1_next, s.ev_s2, s.ev_s2_next, s.ev_s3, s.ev_s3_next, s.ev_z],
@@ -215,7 +228,8 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
             let mut v = Vec::new();
             weight_rows(&mut v, i, &lagrange_basis(s.m, rows(i)?, ch.r)?, Fr::one());
             let bias = single(Base::Bias(i));
-            Ok(common(None, ev_in, s.ev_d, l.ev_a_out, v, bias, p(l.z), l.d.map(p), l.a_out.map(p)))
+            let round1 = [Some(l.z), l.d, l.h, l.sigma].map(|x| x.map(p));
+            Ok(common(None, ev_in, l.ev_a_out, v, bias, round1, l.a_out.map(p)))
         }
         SlotKind::Class(c) => {
             let fw = fold_weights(layout, c, &ch.folds)?;
@@ -241,15 +255,15 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 weight_rows(&mut v, i, lag.get(..l.rows).ok_or(missing.clone())?, w);
                 packed_sum.push((Base::Proof(packed), Fr::one()));
             }
-            let [bias, zd_packed, a, a_in, packed] = lcs;
-            let [z, d] = s.zd.ok_or(Error::BadKey("class slot without Z and D"))?;
+            let [bias, r1_packed, a, a_in, packed] = lcs;
+            let round1 = s.round1.ok_or(Error::BadKey("class slot without its round-1 components"))?;
             let err_packed: Lc = fw.cross.iter().map(|&(i, w)| (Base::Proof(i), w)).collect();
             let err = s.err.ok_or(Error::BadKey("class slot without error terms"))?;
             let relax = Some((fw.u, err.map(p)));
             let [low, e_sum] = s.split.ok_or(Error::BadKey("class slot without its split"))?;
-            let mut sp = common(relax, s.ev_a_in, s.ev_d, s.ev_a, v, bias, p(z), Some(p(d)), Some(a));
+            let mut sp = common(relax, s.ev_a_in, s.ev_a, v, bias, round1.map(|x| Some(p(x))), Some(a));
             // Keep the folded input and packed commitments where the claims can reach them.
-            sp.folded = Some([a_in, packed, err_packed, zd_packed]);
+            sp.folded = Some([a_in, packed, err_packed, r1_packed]);
             sp.split = Some((packed_sum, [p(low), p(e_sum)]));
             Ok(sp)
         }
@@ -295,8 +309,10 @@ pub fn claims(
         open(&sp.s3, 0, ev(sl.ev_s3)?);
         open(&sp.s3, shifted(sp.m)?, ev(sl.ev_s3_next)?);
         open(&sp.z, 0, ev(sl.ev_z)?);
-        if let (Some(d), Some(ed)) = (&sp.d, sp.ev_d) {
-            open(d, 0, ev(ed)?);
+        for (x, e) in [(&sp.d, sp.ev_d), (&sp.h, sp.ev_h), (&sp.sigma, sp.ev_sigma)] {
+            if let (Some(x), Some(e)) = (x, e) {
+                open(x, 0, ev(e)?);
+            }
         }
         if let (Some(a), Some(ea)) = (&sp.a_out, sp.ev_a) {
             open(a, 0, ev(ea)?);
@@ -333,18 +349,34 @@ pub fn claims(
         Ok(())
     };
     for (sp, sl) in slots.iter().zip(&layout.slots) {
-        let witness =
-            [Some(&sp.c), Some(&sp.s1), Some(&sp.s2), sp.phi.as_ref(), Some(&sp.psi), Some(&sp.s3), Some(&sp.e)];
-        if let (Some([_, packed, err_packed, zd_packed]), Some((_, errs))) = (&sp.folded, &sp.relax) {
-            let d = sp.d.as_ref().ok_or(Error::BadKey("class slot without D"))?;
-            let witness: Vec<&Lc> =
-                witness.iter().copied().collect::<Option<_>>().ok_or(Error::BadKey("class slot without phi"))?;
-            let [err_n, err_l1, err_l2] = errs;
+        let witness: [Option<&Lc>; WITNESS] = [
+            Some(&sp.c),
+            Some(&sp.s1),
+            Some(&sp.s2),
+            sp.phi.as_ref(),
+            Some(&sp.psi),
+            sp.chi.as_ref(),
+            Some(&sp.s3),
+            Some(&sp.e),
+        ];
+        let round1 = [Some(&sp.z), sp.d.as_ref(), sp.h.as_ref(), sp.sigma.as_ref()];
+        if let (Some([_, packed, err_packed, r1_packed]), Some((_, errs))) = (&sp.folded, &sp.relax) {
+            let witness: Vec<&Lc> = witness
+                .iter()
+                .copied()
+                .collect::<Option<_>>()
+                .ok_or(Error::BadKey("class slot without its lookups"))?;
+            let round1: Vec<&Lc> = round1
+                .iter()
+                .copied()
+                .collect::<Option<_>>()
+                .ok_or(Error::BadKey("class slot without its round-1 components"))?;
+            let errs: Vec<&Lc> = errs.iter().collect();
             // `packed - sum_k zeta^(o_k) comp_k = 0` for each packing.
             let packings: [(&Lc, &[&Lc], &[usize]); 3] = [
                 (packed, &witness, &witness_widths(sp.n, sp.m)),
-                (err_packed, &[err_n, err_l1, err_l2], &error_widths(sp.n, sp.m)),
-                (zd_packed, &[&sp.z, d], &round1_widths(sp.m)),
+                (err_packed, &errs, &error_widths(sp.n, sp.m)),
+                (r1_packed, &round1, &round1_widths(sp.m)),
             ];
             for (packed, comps, widths) in packings {
                 let mut terms = packed.clone();
@@ -373,8 +405,7 @@ pub fn claims(
             let p = match b {
                 Bounded::Witness(k) => witness.get(k).copied().flatten(),
                 Bounded::Error(k) => errs.and_then(|e| e.get(k)),
-                Bounded::Z => Some(&sp.z),
-                Bounded::D => sp.d.as_ref(),
+                Bounded::Round1(k) => round1.get(k).copied().flatten(),
                 Bounded::Low => split.map(|[low, _]| low),
                 Bounded::ESum => split.map(|[_, e_sum]| e_sum),
             };
@@ -409,7 +440,7 @@ pub fn claims(
             total = core::mem::replace(&mut total, Lin::constant(Fr::zero())) + e * lam;
             lam *= ch.lambda;
         };
-        for sp in &slots {
+        for sp in slots.iter().filter(|sp| sp.n == d || sp.m == d) {
             let (u, errs) = match &sp.relax {
                 Some((u, e)) => (*u, Some(e)),
                 None => (Fr::one(), None),
@@ -419,7 +450,10 @@ pub fn claims(
             let opened = |i: usize| ev(i).map(Lin::constant);
             let mut lin = Linearise { u, polys: Vec::new() };
             let mut put = |p: Poly, l: Lin| lin.polys.push((p, l));
-            put(Poly::V, Lin::of(&sp.v, Fr::one()));
+            if sp.n == d {
+                // V is the combination of every weight row: formed only where M1 needs it.
+                put(Poly::V, Lin::of(&sp.v, Fr::one()));
+            }
             put(Poly::C, Lin::of(&sp.c, Fr::one()));
             put(Poly::S1, opened(sp.ev_sums[0])?);
             put(Poly::S1Next, opened(sp.ev_sums[1])?);
@@ -431,11 +465,14 @@ pub fn claims(
             put(Poly::B, Lin::of(&sp.bias, Fr::one()));
             put(Poly::Psi, Lin::of(&sp.psi, Fr::one()));
             put(Poly::E, Lin::of(&sp.e, Fr::one()));
-            if let Some(phi) = &sp.phi {
+            if let (Some(phi), Some(chi)) = (&sp.phi, &sp.chi) {
                 put(Poly::Phi, Lin::of(phi, Fr::one()));
+                put(Poly::Chi, Lin::of(chi, Fr::one()));
             }
-            if let Some(ea) = sp.ev_a {
-                put(Poly::A, opened(ea)?);
+            for (poly, e) in [(Poly::A, sp.ev_a), (Poly::H, sp.ev_h), (Poly::Sigma, sp.ev_sigma)] {
+                if let Some(e) = e {
+                    put(poly, opened(e)?);
+                }
             }
             if sp.n == d {
                 let a_in = match sp.ev_in {
@@ -453,16 +490,15 @@ pub fn claims(
                 put(Poly::D, Lin::constant(d_hat));
             }
             (params.inv_n, params.inv_m) = (inv(sp.n)?, inv(sp.m)?);
+            let mut list = Vec::new();
             if sp.n == d {
-                push(checked(constraints::m1(&mut lin, &params))? - err(0));
+                list.extend(constraints::on_n(&mut lin, &params));
             }
             if sp.m == d {
-                push(checked(constraints::m2(&mut lin, &params))?);
-                if sp.phi.is_some() {
-                    push(checked(constraints::l1(&mut lin, &params))? - err(1));
-                }
-                push(checked(constraints::l2(&mut lin, &params))? - err(2));
-                push(checked(constraints::l3(&mut lin, &params, sp.phi.is_some()))?);
+                list.extend(constraints::on_m(&mut lin, &params, sp.phi.is_some(), false));
+            }
+            for (e, k) in list {
+                push(checked(e)? - k.map_or_else(|| Lin::constant(Fr::zero()), &err));
             }
         }
         if layout.table_n == d {

@@ -10,8 +10,10 @@
 //!   right`, as polynomials in `rho`, whose `rho^1` coefficient is the cross term.
 //!
 //! The functions return the constraint without its error term; a relaxed instance's `Err` is
-//! subtracted by the caller (`M1`, `L1`, `L2` are the quadratic ones that carry errors).
+//! subtracted by the caller (`M1`, `L1`, `L2`, `L4`, `R` are the quadratic ones that carry errors; [`on_n`] and
+//! [`on_m`] list each domain's constraints in their one order).
 
+use alloc::vec::Vec;
 use core::ops::{Add, Mul, Sub};
 
 use crate::Fr;
@@ -32,11 +34,17 @@ pub enum Poly {
     Z,
     B,
     K,
-    /// `D` (the rescaled `q`) and `A` (`ReLU(q)`) over `H_m`.
+    /// `D` (the rescaled `q`) and `A` (`ReLU(q)`) over `H_m`; for hidden layers the split
+    /// `q = 2^s H + L` (`L` is `D - 2^s H`, never committed) and the sign `Sigma = [H >= 0]`.
     D,
     A,
+    H,
+    Sigma,
+    /// The lookup inverses: `Phi` of the sign lookup `(H, Sigma)`, `Psi` of the remainder's range
+    /// lookup, `Chi` of `L`'s range lookup.
     Phi,
     Psi,
+    Chi,
     S2,
     S2Next,
     S3,
@@ -92,10 +100,25 @@ pub fn m2<A: Algebra>(a: &mut A, p: &Params) -> A::E {
     s2n - s2 - k * (z - b) + c * p.inv_m
 }
 
-/// L1 on `H_m` (hidden layers): `phi(X) (alpha u - D(X) - beta A(X)) - u^2` (minus `Err_L1`).
+/// L1 on `H_m` (hidden layers): `phi(X) (alpha u - H(X) - beta Sigma(X)) - u^2`, the sign
+/// lookup (minus `Err_L1`).
 pub fn l1<A: Algebra>(a: &mut A, p: &Params) -> A::E {
-    let (u, phi, d, x) = (a.slack(), a.poly(Poly::Phi), a.poly(Poly::D), a.poly(Poly::A));
-    phi * (u.clone() * p.alpha - d - x * p.beta) - u.clone() * u
+    let (u, phi, h, sigma) = (a.slack(), a.poly(Poly::Phi), a.poly(Poly::H), a.poly(Poly::Sigma));
+    phi * (u.clone() * p.alpha - h - sigma * p.beta) - u.clone() * u
+}
+
+/// L4 on `H_m` (hidden layers): `chi(X) (alpha u - L(X) - beta^2 u) - u^2` with
+/// `L = D - 2^s H`, the range lookup of the split's low part (minus `Err_L4`).
+pub fn l4<A: Algebra>(a: &mut A, p: &Params) -> A::E {
+    let (u, chi, d, h) = (a.slack(), a.poly(Poly::Chi), a.poly(Poly::D), a.poly(Poly::H));
+    let low = d - h * p.two_s;
+    chi * (u.clone() * p.alpha - low - u.clone() * (p.beta * p.beta)) - u.clone() * u
+}
+
+/// R on `H_m` (hidden layers): `u A(X) - Sigma(X) D(X)`, the ReLU output (minus `Err_R`).
+pub fn r<A: Algebra>(a: &mut A) -> A::E {
+    let (u, x, sigma, d) = (a.slack(), a.poly(Poly::A), a.poly(Poly::Sigma), a.poly(Poly::D));
+    u * x - sigma * d
 }
 
 /// L2 on `H_m`: `psi(X) (alpha u - R(X) - beta^2 u) - u^2` with `R = Z + 2^(s-1) u - 2^s D`, the
@@ -106,17 +129,52 @@ pub fn l2<A: Algebra>(a: &mut A, p: &Params) -> A::E {
     psi * (u.clone() * p.alpha - rem - u.clone() * (p.beta * p.beta)) - u.clone() * u
 }
 
-/// L3 on `H_m`: `S3(wX) - S3(X) - phi(X) - psi(X) + E/m`, without `phi` on the last layer.
+/// L3 on `H_m`: `S3(wX) - S3(X) - phi(X) - psi(X) - chi(X) + E/m`, with `psi` alone on the
+/// last layer.
 pub fn l3<A: Algebra>(a: &mut A, p: &Params, relu: bool) -> A::E {
     let (s3n, s3, psi, e) = (a.poly(Poly::S3Next), a.poly(Poly::S3), a.poly(Poly::Psi), a.poly(Poly::E));
     let out = s3n - s3 - psi + e * p.inv_m;
     match relu {
         true => {
-            let phi = a.poly(Poly::Phi);
-            out - phi
+            let (phi, chi) = (a.poly(Poly::Phi), a.poly(Poly::Chi));
+            out - phi - chi
         }
         false => out,
     }
+}
+
+/// Index of each relaxed constraint's error component (`layout::error_widths` order).
+pub const ERR_N: usize = 0;
+pub const ERR_L1: usize = 1;
+pub const ERR_L2: usize = 2;
+pub const ERR_L4: usize = 3;
+pub const ERR_R: usize = 4;
+/// Number of error components of a relaxed instance.
+pub const ERRORS: usize = 5;
+
+/// The constraints on `H_n`, in their `lambda` order, each with the index of its error component.
+pub fn on_n<A: Algebra>(a: &mut A, p: &Params) -> Vec<(A::E, Option<usize>)> {
+    alloc::vec![(m1(a, p), Some(ERR_N))]
+}
+
+/// The constraints on `H_m`, in their `lambda` order, each with the index of its error component
+/// (`None`: linear, no error). `relu` adds the hidden layers' sign and split lookups and the ReLU
+/// output; `quadratic_only` keeps only the constraints with an error (the fold's cross terms).
+pub fn on_m<A: Algebra>(a: &mut A, p: &Params, relu: bool, quadratic_only: bool) -> Vec<(A::E, Option<usize>)> {
+    let mut out = Vec::new();
+    if !quadratic_only {
+        out.push((m2(a, p), None));
+    }
+    if relu {
+        out.push((l1(a, p), Some(ERR_L1)));
+        out.push((l4(a, p), Some(ERR_L4)));
+        out.push((r(a), Some(ERR_R)));
+    }
+    out.push((l2(a, p), Some(ERR_L2)));
+    if !quadratic_only {
+        out.push((l3(a, p, relu), None));
+    }
+    out
 }
 
 /// T1 on `H_N`: `phi_T(X) (alpha - T_in(X) - beta T_out(X) - beta^2 T_tag(X)) - mu(X)`.

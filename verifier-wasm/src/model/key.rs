@@ -152,7 +152,7 @@ pub struct ModelVerifyingKey {
     pub srs_powers: u32,
     /// `s`: activations have scale `2^s`, accumulators `2^(2s)`.
     pub scale_bits: u32,
-    /// `B`: ReLU inputs lie in `[2^B + 2^s - N, 2^B)` (see [`table_size`]).
+    /// `B`: ReLU inputs lie in `[-2^B, 2^B)` (see [`table_size`]).
     pub table_bits: u32,
     pub layers: Vec<LayerKey>,
     /// Commitments (unblinded, deterministic) to the table columns input, output and tag.
@@ -236,18 +236,18 @@ pub fn pow2(x: u32) -> usize {
     usize::try_from(x).unwrap_or(usize::MAX).max(2).checked_next_power_of_two().unwrap_or(usize::MAX)
 }
 
-/// Table rows `N` for scale `s <= B` and bound `B`: `2^(B+1)` when `s + 3 <= B`, else `2^(B+2)`.
-/// The last `2^s` rows are range rows; the others are ReLU rows for the inputs
-/// `[2^B + 2^s - N, 2^B)`: at least `[-(2^B - 2^s), 2^B)`, all of `[-2^B, 2^B)` when `N = 2^(B+2)`.
+/// Table rows `N` for scale `s <= B` and bound `B`: the sign rows `(h, [h >= 0], 0)` for
+/// `h in [-2^(B-s), 2^(B-s))`, then the range rows `(k, 0, 1)` for `k in [0, 2^s)`, padded with
+/// copies of the range row `(0, 0, 1)` to `N = pow2(2^(B-s+1) + 2^s)` rows.
 pub fn table_size(scale_bits: u32, table_bits: u32) -> usize {
     // Checked shifts: a key with bits out of range gets a size no SRS holds, which validation
     // rejects, rather than a wrapped shift or a panic.
-    let rows_log = if scale_bits.saturating_add(3) <= table_bits {
-        table_bits.saturating_add(1)
-    } else {
-        table_bits.saturating_add(2)
-    };
-    1usize.checked_shl(rows_log).unwrap_or(usize::MAX)
+    let sign = table_bits.checked_sub(scale_bits).and_then(|k| 1usize.checked_shl(k + 1));
+    let range = 1usize.checked_shl(scale_bits);
+    match (sign, range) {
+        (Some(a), Some(b)) => a.saturating_add(b).checked_next_power_of_two().unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    }
 }
 
 impl Artifact for ModelVerifyingKey {
@@ -289,8 +289,11 @@ mod tests {
         assert_eq!(pow2(0), 2);
         assert_eq!(pow2(5), 8);
         assert_eq!(pow2(u32::MAX), (u32::MAX as usize).checked_next_power_of_two().unwrap_or(usize::MAX));
-        assert_eq!(table_size(7, 14), 1 << 15);
-        assert_eq!(table_size(13, 14), 1 << 16);
+        // 2^8 sign rows and 2^7 range rows; 2^2 and 2^13; 2^15 and 2^1.
+        assert_eq!(table_size(7, 14), 1 << 9);
+        assert_eq!(table_size(13, 14), 1 << 14);
+        assert_eq!(table_size(1, 14), 1 << 15);
+        assert_eq!(table_size(14, 14), 1 << 15);
         for (s, b) in [(u32::MAX, u32::MAX), (0, 200), (u32::MAX, 3)] {
             let _ = table_size(s, b); // no panic
         }

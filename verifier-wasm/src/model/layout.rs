@@ -5,6 +5,7 @@
 
 use alloc::vec::Vec;
 
+use super::constraints::ERRORS;
 use super::key::{pow2, ModelVerifyingKey};
 
 /// How the hidden layers of a proof are proven.
@@ -21,13 +22,20 @@ pub enum Mode {
 pub const BLINDED_EXTRA: usize = 2;
 
 /// Degree bounds (number of coefficients) of the packed round-2 witness of a folded layer, in
-/// packing order `C, S1, S2, phi, psi, S3, E`. The lookup total `E` (a constant) comes last,
+/// packing order `C, S1, S2, phi, psi, chi, S3, E`. The lookup total `E` (a constant) comes last,
 /// at offset [`lookup_total_offset`], so that the decider can read the sum of a class's totals
 /// off the sum of its members' packed witnesses (`docs/protocols/accumulation.md`).
-pub fn witness_widths(n: usize, m: usize) -> [usize; 7] {
+pub fn witness_widths(n: usize, m: usize) -> [usize; WITNESS] {
     let e = BLINDED_EXTRA;
-    [1, n + e, m + e, m, m, m + e, 1]
+    [1, n + e, m + e, m, m, m, m + e, 1]
 }
+
+/// Components of the round-2 witness: `C, S1, S2, phi, psi, chi, S3, E`.
+pub const WITNESS: usize = 8;
+/// Index of `E`, the last component.
+pub const WITNESS_E: usize = WITNESS - 1;
+/// Components of a hidden layer's round-1 commitments that a fold packs: `Z, D, H, Sigma`.
+pub const ROUND1: usize = 4;
 
 /// Offset of `E` in the packed witness: the sum of the other components' widths.
 pub fn lookup_total_offset(n: usize, m: usize) -> usize {
@@ -35,18 +43,20 @@ pub fn lookup_total_offset(n: usize, m: usize) -> usize {
     w.split_last().map_or(0, |(_, rest)| rest.iter().fold(0usize, |acc, &x| acc.saturating_add(x)))
 }
 
-/// Degree bounds of the packed error polynomial `Err_n, Err_L1, Err_L2`.
-pub fn error_widths(n: usize, m: usize) -> [usize; 3] {
-    [n, m, m]
+/// Degree bounds of the packed error polynomial `Err_n, Err_L1, Err_L2, Err_L4, Err_R`
+/// (`constraints::ERR_*`).
+pub fn error_widths(n: usize, m: usize) -> [usize; ERRORS] {
+    [n, m, m, m, m]
 }
 
-/// Degree bounds of the packed round-1 commitment `Z + X^(m+2) D` of a folded layer.
-pub fn round1_widths(m: usize) -> [usize; 2] {
-    [m + BLINDED_EXTRA, m + BLINDED_EXTRA]
+/// Degree bounds of the packed round-1 commitment `Z + X^(m+2) D + X^(2m+4) H + X^(3m+6) Sigma`
+/// of a folded layer.
+pub fn round1_widths(m: usize) -> [usize; ROUND1] {
+    [m + BLINDED_EXTRA; ROUND1]
 }
 
 /// The largest degree bound a proof of either mode checks for this key: 1 (the constants `C`
-/// and `E`) for layers on their own; every packed component, error component, `Z`, `D` and `Low`
+/// and `E`) for layers on their own; every packed component, error component, round-1 component and `Low`
 /// (bound `o_E`) for fold classes. Setup writes it into the key's degree check.
 pub fn required_degree_bound(vk: &ModelVerifyingKey) -> usize {
     let classes = fold_classes(vk, &dims(vk)).into_iter().flat_map(|c| {
@@ -68,13 +78,12 @@ fn dims(vk: &ModelVerifyingKey) -> Vec<(usize, usize, bool)> {
 /// shift; `docs/protocols/accumulation.md`, the decider).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bounded {
-    /// Component `k` of the round-2 witness in packing order `C, S1, S2, phi, psi, S3, E`.
+    /// Component `k` of the round-2 witness in packing order `C, S1, S2, phi, psi, chi, S3, E`.
     Witness(usize),
-    /// Error component `k`: `Err_n, Err_L1, Err_L2`.
+    /// Error component `k`: `Err_n, Err_L1, Err_L2, Err_L4, Err_R`.
     Error(usize),
-    /// The accumulator's `Z` and `D`.
-    Z,
-    D,
+    /// Component `k` of the accumulator's round 1: `Z, D, H, Sigma`.
+    Round1(usize),
     /// The split of a class's summed packed witnesses.
     Low,
     ESum,
@@ -82,26 +91,25 @@ pub enum Bounded {
 
 /// Every degree bound of a slot, `(polynomial, number of coefficients)`, in the order of the
 /// shift's `kappa` powers: a layer on its own bounds its constants `C` and `E`; an accumulator
-/// every packed component, every error component, `Z`, `D`, then `Low` below `o_E` and `E_sum`.
+/// every packed component, every error component, `Z, D, H, Sigma`, then `Low` below `o_E` and `E_sum`.
 /// Prover and verifier both walk this list.
 pub fn degree_bounds(s: &Slot) -> Vec<(Bounded, usize)> {
     match s.kind {
-        SlotKind::Layer(_) => alloc::vec![(Bounded::Witness(0), 1), (Bounded::Witness(6), 1)],
+        SlotKind::Layer(_) => alloc::vec![(Bounded::Witness(0), 1), (Bounded::Witness(WITNESS_E), 1)],
         SlotKind::Class(_) => {
             let witness = witness_widths(s.n, s.m).into_iter().enumerate().map(|(k, w)| (Bounded::Witness(k), w));
             let errors = error_widths(s.n, s.m).into_iter().enumerate().map(|(k, w)| (Bounded::Error(k), w));
-            let [wz, wd] = round1_widths(s.m);
-            let rest =
-                [(Bounded::Z, wz), (Bounded::D, wd), (Bounded::Low, lookup_total_offset(s.n, s.m)), (Bounded::ESum, 1)];
-            witness.chain(errors).chain(rest).collect()
+            let round1 = round1_widths(s.m).into_iter().enumerate().map(|(k, w)| (Bounded::Round1(k), w));
+            let rest = [(Bounded::Low, lookup_total_offset(s.n, s.m)), (Bounded::ESum, 1)];
+            witness.chain(errors).chain(round1).chain(rest).collect()
         }
     }
 }
 
-/// Commitments per fold class in the decider section: the accumulator's round-2 witness (7, `E`
-/// included), its error components (3), its `Z`, `D` (2), and `Low`, `E_sum` (2), which split the
-/// sum of the members' packed witnesses at the lookup total.
-pub const DECIDER_PER_CLASS: usize = 7 + 3 + 2 + 2;
+/// Commitments per fold class in the decider section: the accumulator's round-2 witness (8, `E`
+/// included), its error components (5), its `Z, D, H, Sigma` (4), and `Low`, `E_sum` (2), which
+/// split the sum of the members' packed witnesses at the lookup total.
+pub const DECIDER_PER_CLASS: usize = WITNESS + ERRORS + ROUND1 + 2;
 
 /// Indices for one layer. Commitment indices are global over every section of the proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,11 +121,14 @@ pub struct LayerLayout {
     /// Padded output size: the accumulator and lookup domain `H_m`.
     pub m: usize,
     pub relu: bool,
-    // Round 1: the accumulator z = W a + b, the rescaled q and the ReLU output (hidden layers).
-    // For a folded layer `z` and `d` both name its packed commitment `Z + X^(m+2) D`.
+    // Round 1: the accumulator z = W a + b, the rescaled q, the ReLU output, the split's high
+    // part H and the sign Sigma (hidden layers). For a folded layer `z`, `d`, `h` and `sigma` all
+    // name its packed commitment (`round1_widths`).
     pub z: usize,
     pub d: Option<usize>,
     pub a_out: Option<usize>,
+    pub h: Option<usize>,
+    pub sigma: Option<usize>,
     /// Round 2 of a layer checked on its own: its lookup total `E` (a constant). A folded layer
     /// packs `E` into its `P2`.
     pub e: Option<usize>,
@@ -155,14 +166,15 @@ pub struct Slot {
     pub s2: usize,
     pub phi: Option<usize>,
     pub psi: usize,
+    pub chi: Option<usize>,
     pub s3: usize,
     /// The lookup total `E`: the layer's own, or the accumulator's (decider section).
     pub e: usize,
-    /// Classes: the error components `Err_n, Err_L1, Err_L2` (decider section).
-    pub err: Option<[usize; 3]>,
-    /// Classes: the accumulator's `Z` and `D` (decider section), unpacked from the folded
-    /// round-1 commitment `Z + X^(m+2) D`.
-    pub zd: Option<[usize; 2]>,
+    /// Classes: the error components `Err_n, Err_L1, Err_L2, Err_L4, Err_R` (decider section).
+    pub err: Option<[usize; ERRORS]>,
+    /// Classes: the accumulator's `Z, D, H, Sigma` (decider section), unpacked from the folded
+    /// round-1 commitment.
+    pub round1: Option<[usize; ROUND1]>,
     /// Classes: `Low` and `E_sum` (decider section), with `sum of the members' P2 = Low +
     /// X^(o_E) E_sum` and `deg Low < o_E`: `E_sum` is the sum of the members' lookup totals.
     pub split: Option<[usize; 2]>,
@@ -175,6 +187,9 @@ pub struct Slot {
     pub ev_s3_next: usize,
     pub ev_z: usize,
     pub ev_d: Option<usize>,
+    /// Hidden layers: `H` and `Sigma` at zeta.
+    pub ev_h: Option<usize>,
+    pub ev_sigma: Option<usize>,
     /// Classes only: the folded `A` and the folded layer input at zeta (a layer on its own uses
     /// its `LayerLayout::ev_a_out` and its predecessor's).
     pub ev_a: Option<usize>,
@@ -291,17 +306,24 @@ impl Layout {
             .iter()
             .zip(&layer_class)
             .map(|(&(n, m, relu), &class)| {
-                // A folded layer commits Z and D packed into one commitment (both indices point
-                // to it); the others commit each.
+                // A folded layer commits Z, D, H and Sigma packed into one commitment (all four
+                // indices point to it); the others commit each, in the order Z, D, A, H, Sigma.
                 let z = c.take();
-                let d = match class {
+                let mut own = || match class {
                     Some(_) => Some(z),
                     None => relu.then(|| c.take()),
                 };
-                (n, m, relu, class, z, d, relu.then(|| c.take()))
+                let d = own();
+                let a_out = relu.then(|| c.take());
+                let mut own = || match class {
+                    Some(_) => Some(z),
+                    None => relu.then(|| c.take()),
+                };
+                let (h, sigma) = (own(), own());
+                (n, m, relu, class, z, [d, a_out, h, sigma])
             })
             .zip(&vk.layers)
-            .map(|((n, m, relu, class, z, d, a_out), key)| LayerLayout {
+            .map(|((n, m, relu, class, z, [d, a_out, h, sigma]), key)| LayerLayout {
                 rows: key.rows as usize,
                 n,
                 m,
@@ -309,6 +331,8 @@ impl Layout {
                 z,
                 d,
                 a_out,
+                h,
+                sigma,
                 e: None,
                 packed: None,
                 class,
@@ -329,11 +353,12 @@ impl Layout {
             let (cc, s1, s2) = (c.take(), c.take(), c.take());
             let phi = l.relu.then(|| c.take());
             let psi = c.take();
+            let chi = l.relu.then(|| c.take());
             let e = c.take();
             l.e = Some(e);
             let s3 = c.take();
             l.slot = Some(slots.len());
-            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [cc, s1, s2, psi, s3, e], phi, None));
+            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [cc, s1, s2, psi, s3, e], [phi, chi], None));
         }
         let phi_t = c.take();
         let s_t = c.take();
@@ -370,23 +395,23 @@ impl Layout {
 
         let decider_start = c.0;
         for (ci, cl) in classes.iter_mut().enumerate() {
-            let ids: [usize; 7] = core::array::from_fn(|_| c.take());
-            let err = [c.take(), c.take(), c.take()];
-            let zd = [c.take(), c.take()];
+            let ids: [usize; WITNESS] = core::array::from_fn(|_| c.take());
+            let err: [usize; ERRORS] = core::array::from_fn(|_| c.take());
+            let round1: [usize; ROUND1] = core::array::from_fn(|_| c.take());
             let split = [c.take(), c.take()];
             cl.slot = slots.len();
-            let [cc, s1, s2, phi, psi, s3, e] = ids;
+            let [cc, s1, s2, phi, psi, chi, s3, e] = ids;
             slots.push(Slot::new(
                 SlotKind::Class(ci),
                 cl.n,
                 cl.m,
                 true,
                 [cc, s1, s2, psi, s3, e],
-                Some(phi),
+                [Some(phi), Some(chi)],
                 Some(err),
             ));
             if let Some(slot) = slots.last_mut() {
-                slot.zd = Some(zd);
+                slot.round1 = Some(round1);
                 slot.split = Some(split);
             }
         }
@@ -403,6 +428,8 @@ impl Layout {
             s.ev_s3_next = ev.take();
             s.ev_z = ev.take();
             s.ev_d = s.relu.then(|| ev.take());
+            s.ev_h = s.relu.then(|| ev.take());
+            s.ev_sigma = s.relu.then(|| ev.take());
             match s.kind {
                 SlotKind::Layer(i) => {
                     if let Some(l) = layers.get_mut(i) {
@@ -511,8 +538,8 @@ impl Slot {
         m: usize,
         relu: bool,
         [c, s1, s2, psi, s3, e]: [usize; 6],
-        phi: Option<usize>,
-        err: Option<[usize; 3]>,
+        [phi, chi]: [Option<usize>; 2],
+        err: Option<[usize; ERRORS]>,
     ) -> Self {
         Slot {
             kind,
@@ -524,10 +551,11 @@ impl Slot {
             s2,
             phi,
             psi,
+            chi,
             s3,
             e,
             err,
-            zd: None,
+            round1: None,
             split: None,
             ev_s1: 0,
             ev_s1_next: 0,
@@ -537,6 +565,8 @@ impl Slot {
             ev_s3_next: 0,
             ev_z: 0,
             ev_d: None,
+            ev_h: None,
+            ev_sigma: None,
             ev_a: None,
             ev_a_in: None,
         }
