@@ -14,6 +14,10 @@
 
 use std::fmt;
 
+use zkml_verifier::model::activation::Activation;
+
+use crate::model::activation::apply_f32;
+
 /// Index of a tensor in [`Graph::tensors`].
 pub type TensorId = usize;
 
@@ -90,6 +94,13 @@ pub enum Op {
     Linear { weight: Matrix, bias: Option<Vec<f32>> },
     /// `max(x, 0)`, element-wise; output shape = input shape.
     Relu,
+    /// The logistic function `1 / (1 + e^-x)`, element-wise; output shape = input shape.
+    Sigmoid,
+    /// `tanh x`, element-wise; output shape = input shape.
+    Tanh,
+    /// The exact GELU `x (1 + erf(x / √2)) / 2` (not the tanh approximation), element-wise;
+    /// output shape = input shape.
+    Gelu,
     /// Same elements in the same row-major order, new shape (`Flatten`, `Reshape`, `Squeeze`,
     /// `Unsqueeze`, transposes of size-1 axes).
     Reshape { shape: Vec<usize> },
@@ -103,8 +114,23 @@ impl Op {
         match self {
             Op::Linear { .. } => "Linear",
             Op::Relu => "Relu",
+            Op::Sigmoid => "Sigmoid",
+            Op::Tanh => "Tanh",
+            Op::Gelu => "Gelu",
             Op::Reshape { .. } => "Reshape",
             Op::Add => "Add",
+        }
+    }
+
+    /// The activation an element-wise op applies (`Relu`, `Sigmoid`, `Tanh`, `Gelu`); `None` for
+    /// the other ops.
+    pub fn activation(&self) -> Option<Activation> {
+        match self {
+            Op::Relu => Some(Activation::Relu),
+            Op::Sigmoid => Some(Activation::Sigmoid),
+            Op::Tanh => Some(Activation::Tanh),
+            Op::Gelu => Some(Activation::Gelu),
+            Op::Linear { .. } | Op::Reshape { .. } | Op::Add => None,
         }
     }
 
@@ -232,7 +258,7 @@ impl Graph {
                         }
                     }
                 }
-                Op::Relu => {
+                Op::Relu | Op::Sigmoid | Op::Tanh | Op::Gelu => {
                     if inp.shape != out.shape {
                         return Err(ctx("output shape differs from input shape"));
                     }
@@ -282,7 +308,8 @@ impl Graph {
     }
 
     /// Float evaluation: the value of every tensor, indexed by [`TensorId`]. Linear layers
-    /// accumulate in `f64` and round once to `f32`.
+    /// accumulate in `f64` and round once to `f32`; Sigmoid, Tanh and GELU are computed in `f64`
+    /// ([`crate::model::activation::apply_f32`]) and rounded once to `f32`.
     pub fn eval_f32_all(&self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, IrError> {
         self.check_inputs(inputs)?;
         let mut values: Vec<Vec<f32>> = vec![Vec::new(); self.tensors.len()];
@@ -305,6 +332,10 @@ impl Graph {
                     y
                 }
                 Op::Relu => x.iter().map(|&v| v.max(0.0)).collect(),
+                Op::Sigmoid | Op::Tanh | Op::Gelu => {
+                    let act = node.op.activation().expect("an activation");
+                    x.iter().map(|&v| apply_f32(act, v)).collect()
+                }
                 Op::Reshape { .. } => x.clone(),
                 Op::Add => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a + b).collect(),
             };

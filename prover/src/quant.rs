@@ -7,18 +7,23 @@
 //!   integer accumulator `z = W x + b` has scale `2^(2s)`; it is brought back to `2^s` by
 //!   [`rescale`]: `y = floor((z + 2^(s-1)) / 2^s)` (round half up), i.e. `z = y * 2^s + r` with
 //!   `-2^(s-1) <= r < 2^(s-1)`;
-//! - [`Op::Relu`] is `max(v, 0)` on integers; [`Op::Reshape`] moves nothing; [`Op::Add`] adds
-//!   (both operands have scale `2^s`).
+//! - [`Op::Relu`] is `max(v, 0)` on integers; [`Op::Sigmoid`], [`Op::Tanh`] and [`Op::Gelu`] map
+//!   `v` to `round(2^s f(v / 2^s))` ([`crate::model::activation::apply`], the values their tables
+//!   hold); [`Op::Reshape`] moves nothing; [`Op::Add`] adds (both operands have scale `2^s`).
 //!
 //! Every value that a lookup table will later prove must lie in the table: with table bit-width
-//! `B`, each rescaled value and each ReLU input satisfies `|v| < 2^B`, and each accumulator
-//! `|z| < 2^(s+B)` (so that its quotient `y` is in the table and `r` in a `2^s` range table).
+//! `B`, each rescaled value satisfies `|v| < 2^B`, each activation input (ReLU, Sigmoid, Tanh,
+//! GELU) `-2^B <= v < 2^B`, and each accumulator `|z| < 2^(s+B)` (so that its quotient `y` is in
+//! the table and `r` in a `2^s` range table).
 //! [`QuantizedModel::eval`] checks this and fails with [`QuantError::OutOfRange`] naming the node.
 //!
 //! [`QuantizedModel::calibrate`] picks the largest `s` in a range for which the calibration inputs
 //! respect every bound.
 
+use zkml_verifier::model::activation::Activation;
+
 use crate::ir::{Graph, IrError, Op};
+use crate::model::activation::apply;
 
 /// Smallest scale exponent tried by default.
 pub const DEFAULT_MIN_SCALE_BITS: u32 = 4;
@@ -170,7 +175,7 @@ pub struct QuantLinear {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Witness {
     /// Value of every IR tensor at scale `2^s`, indexed by tensor id: the inputs, the rescaled
-    /// Linear outputs, the ReLU outputs, ...
+    /// Linear outputs, the activation outputs, ...
     pub tensors: Vec<Vec<i64>>,
     /// For each node (by index in `graph.nodes`): the Linear accumulator `z` at scale `2^(2s)`,
     /// `None` for other ops.
@@ -319,7 +324,8 @@ impl QuantizedModel {
         1 << self.table_bits
     }
 
-    /// The smallest ReLU input the proof's table holds (`model::keys::relu_min`).
+    /// The smallest activation input (ReLU, Sigmoid, Tanh, GELU) the proof's tables hold
+    /// (`model::keys::relu_min`).
     pub fn relu_min(&self) -> i64 {
         crate::model::keys::relu_min(self.table_bits)
     }
@@ -408,7 +414,7 @@ impl QuantizedModel {
                         high: t - 1,
                     });
                 }
-                Op::Relu => {
+                Op::Relu | Op::Sigmoid | Op::Tanh | Op::Gelu => {
                     let (lo, hi) = extremes(&w.tensors[node.inputs[0]]);
                     out.push(NodeRange {
                         node: node.name.clone(),
@@ -472,8 +478,8 @@ impl QuantizedModel {
                     accumulators[i] = Some(z_all);
                     y
                 }
-                (Op::Relu, _) => {
-                    // The proof's ReLU inputs lie in [relu_min, 2^B) = [-2^B, 2^B).
+                (op @ (Op::Relu | Op::Sigmoid | Op::Tanh | Op::Gelu), _) => {
+                    // The proof's activation inputs lie in [relu_min, 2^B) = [-2^B, 2^B).
                     let relu_min = self.relu_min();
                     let outside = |v: i64| (v as i128) >= table || v < relu_min;
                     if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| strict && outside(v)) {
@@ -481,7 +487,9 @@ impl QuantizedModel {
                         let bound = if v < 0 { -(relu_min as i128) } else { table };
                         return Err(out_of_range(input_name.clone(), index, v as i128, bound));
                     }
-                    x.iter().map(|&v| v.max(0)).collect()
+                    // `apply` is `max(v, 0)` for ReLU and the tabulated `round(2^s f(v / 2^s))` else.
+                    let act = op.activation().unwrap_or(Activation::Relu);
+                    x.iter().map(|&v| apply(act, v, s)).collect()
                 }
                 (Op::Reshape { .. }, _) => x.clone(),
                 (Op::Add, _) => {

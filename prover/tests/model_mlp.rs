@@ -208,7 +208,7 @@ fn cheat(f: &Fixture, hook: &dyn Fn(usize, &mut LayerWitness)) -> Result<zkml_ve
 #[test]
 fn wrong_witnesses_are_rejected() {
     let f = fixture(&[6, 5, 4, 3], 18);
-    let s = f.pk.vk.scale_bits;
+    let (s, b) = (f.pk.vk.scale_bits, f.pk.vk.table_bits);
     // The honest witness through the non-strict path still verifies.
     let q = f.model.quantise_inputs(std::slice::from_ref(&f.input)).unwrap();
     let honest = witness_with(&f.pk, &q[0], &|_, _| {}).unwrap();
@@ -296,6 +296,17 @@ fn wrong_witnesses_are_rejected() {
                 }
             }),
         ),
+        // A negative ReLU input claimed as its own low part (h = 0, sign 1, output q): the range
+        // lookup of a negative l, which only the tag column keeps off the sign row (l, 0).
+        (
+            "negative low part",
+            Box::new(move |l, w: &mut LayerWitness| {
+                let small = w.q.iter().position(|&q| q < 0 && q >= -(1 << (b - s)));
+                if let (0 | 1, Some(i)) = (l, small.or_else(|| w.q.iter().position(|&q| q < 0))) {
+                    (w.high[i], w.sign[i], w.out[i]) = (0, 1, w.q[i]);
+                }
+            }),
+        ),
         // The padding row of a layer carries a value.
         (
             "padding",
@@ -323,7 +334,13 @@ fn oversized_keys_are_refused() {
         zkml_verifier::model::LayerKey { rows: 4, cols: 4, weights: vec![row; 4], ..hidden.clone() },
         1024,
     )
-    .chain([zkml_verifier::model::LayerKey { rows: 2, cols: 4, relu: false, weights: vec![row; 2], ..hidden }])
+    .chain([zkml_verifier::model::LayerKey {
+        rows: 2,
+        cols: 4,
+        act: zkml_verifier::model::key::Activation::None,
+        weights: vec![row; 2],
+        ..hidden
+    }])
     .collect();
     assert_eq!(vk.validate(), Err(Error::BadKey("no layers, or more than 1024")));
     vk.layers.truncate(3);

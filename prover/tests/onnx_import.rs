@@ -1,12 +1,15 @@
 //! ONNX import, the IR's float evaluation, input/output JSON and fixed-point quantisation, on
-//! `mnist_mlp.onnx` and two tiny generated models (`tests/fixtures/models/make_unsupported.py`).
+//! `mnist_mlp.onnx`, two tiny generated models (`tests/fixtures/models/make_unsupported.py`) and the
+//! Sigmoid/Tanh/GELU models of `scripts/make_activation_mlp.py`.
 
 use std::path::PathBuf;
 
 use zkml_prover::io_json::{self, IoJsonErrorKind};
-use zkml_prover::ir::{Graph, Op};
+use zkml_prover::ir::{Graph, Node, Op, TensorInfo};
+use zkml_prover::model::activation;
 use zkml_prover::onnx::{self, ImportError, OnnxModel};
 use zkml_prover::quant::{self, QuantConfig, QuantError, QuantizedModel};
+use zkml_verifier::model::activation::Activation;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models").join(name)
@@ -220,8 +223,8 @@ fn unsupported_model_lists_every_op_in_one_error() {
     eprintln!("{msg}");
     let ImportError::Unsupported { ops, .. } = &err else { panic!("unexpected {msg}") };
     let names: Vec<&str> = ops.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["conv", "sigmoid", "softmax"], "{ops:?}");
-    assert!(ops.iter().zip(["Conv", "Sigmoid", "Softmax"]).all(|((_, op), want)| op.starts_with(want)), "{ops:?}");
+    assert_eq!(names, ["conv", "softplus", "softmax"], "{ops:?}");
+    assert!(ops.iter().zip(["Conv", "Softplus", "Softmax"]).all(|((_, op), want)| op.starts_with(want)), "{ops:?}");
     assert!(msg.starts_with(&path.display().to_string()));
     assert!(!msg.contains('\n'));
 }
@@ -306,6 +309,160 @@ fn input_file_errors_name_the_file_and_the_input() {
     io_json::write_output(&out, &[vec![1.5, -2.25]]).unwrap();
     assert_eq!(io_json::read_output(&out).unwrap(), vec![vec![1.5, -2.25]]);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const ACTIVATION_MODELS: [&str; 2] = ["activation_mlp", "activation_mlp_tiny"];
+
+/// The op names of a graph, reshapes left out.
+fn ops_without_reshapes(g: &Graph) -> Vec<&'static str> {
+    g.nodes.iter().map(|n| n.op.name()).filter(|&op| op != "Reshape").collect()
+}
+
+#[test]
+fn activation_mlp_imports_as_sigmoid_tanh_gelu_layers() {
+    let model = OnnxModel::load(fixture("activation_mlp.onnx")).unwrap();
+    let g = model.graph();
+    eprintln!("{g}");
+    g.validate().unwrap();
+    assert_eq!(g.tensor(g.inputs[0]).shape, vec![1, 16]);
+    assert_eq!(g.tensor(g.outputs[0]).len(), 4);
+    assert_eq!(ops_without_reshapes(g), ["Linear", "Sigmoid", "Linear", "Tanh", "Linear", "Gelu", "Linear"]);
+    assert_eq!(linear_layers(g), [(16, 12, true), (12, 10, true), (10, 8, true), (8, 4, true)]);
+    // The activations keep their ONNX names; the fused GELU is named after its Erf.
+    let names: Vec<&str> = g.nodes.iter().filter(|n| n.op.activation().is_some()).map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["/1/Sigmoid", "/3/Tanh", "/5/Erf"]);
+    let acts: Vec<Activation> = g.nodes.iter().filter_map(|n| n.op.activation()).collect();
+    assert_eq!(acts, [Activation::Sigmoid, Activation::Tanh, Activation::Gelu]);
+    assert_eq!(Op::Relu.activation(), Some(Activation::Relu));
+    assert_eq!(Op::Add.activation(), None);
+
+    let tiny = OnnxModel::load(fixture("activation_mlp_tiny.onnx")).unwrap();
+    assert_eq!(ops_without_reshapes(tiny.graph()), ["Linear", "Sigmoid", "Linear", "Tanh", "Linear", "Gelu", "Linear"]);
+    assert_eq!(linear_layers(tiny.graph()), [(4, 3, true), (3, 3, true), (3, 3, true), (3, 2, true)]);
+}
+
+#[test]
+fn activation_mlp_float_eval_matches_the_reference() {
+    for prefix in ACTIVATION_MODELS {
+        let model = OnnxModel::load(fixture(&format!("{prefix}.onnx"))).unwrap();
+        let (input, expected) = sample(model.graph(), prefix);
+        let ir = model.graph().eval_f32(&input).unwrap();
+        let tract = model.run_reference(&input).unwrap();
+        let (e_ir, e_tract) = (quant::max_abs_error(&ir, &expected), quant::max_abs_error(&tract, &expected));
+        eprintln!("{prefix}: |IR - expected| = {e_ir:.2e}, |tract - expected| = {e_tract:.2e}, output {:?}", ir[0]);
+        assert!(e_ir < 1e-4, "{prefix}: IR vs expected {e_ir}");
+        assert!(e_tract < 1e-4, "{prefix}: tract vs expected {e_tract}");
+    }
+}
+
+#[test]
+fn activation_mlp_quantised_eval_follows_the_tables() {
+    for prefix in ACTIVATION_MODELS {
+        let model = OnnxModel::load(fixture(&format!("{prefix}.onnx"))).unwrap();
+        let graph = model.graph().clone();
+        let (input, expected) = sample(&graph, prefix);
+        let q =
+            QuantizedModel::calibrate(graph.clone(), std::slice::from_ref(&input), &QuantConfig::default()).unwrap();
+        let (witness, out) = q.run(&input).unwrap();
+        let step = (-(q.scale_bits as f32)).exp2();
+        let err = quant::max_abs_error(&out, &expected);
+        eprintln!("{prefix}: s = {}, max abs error = {err:.5} ({:.2} steps)", q.scale_bits, err / step);
+        assert!(err <= 4.0 * step, "{prefix}: error {err} at scale 2^{}", q.scale_bits);
+
+        // Every activation maps its (in-table) input through the integer activation.
+        let s = q.scale_bits;
+        for node in &graph.nodes {
+            let Some(act) = node.op.activation() else { continue };
+            let (x, y) = (&witness.tensors[node.inputs[0]], &witness.tensors[node.output]);
+            assert_eq!(x.len(), y.len());
+            for (&x, &y) in x.iter().zip(y) {
+                assert_eq!(y, activation::apply(act, x, s), "{}: f({x})", node.name);
+                assert!(q.relu_min() <= x && x < q.table_bound());
+            }
+        }
+        // The dry run reports each activation's input against [-2^B, 2^B).
+        let ranges = q.ranges(&q.quantise_inputs(&input).unwrap()).unwrap();
+        for node in graph.nodes.iter().filter(|n| n.op.activation().is_some()) {
+            let r = ranges.iter().find(|r| r.node == node.name).unwrap();
+            assert_eq!(r.tensor, graph.tensor(node.inputs[0]).name);
+            assert_eq!((r.low, r.high), (q.relu_min(), q.table_bound() - 1));
+            assert!(r.fits());
+        }
+    }
+}
+
+/// Sigmoid, Tanh and GELU inputs are held to ReLU's range `[-2^B, 2^B)`, with the same errors.
+#[test]
+fn activation_inputs_are_range_checked_like_relu() {
+    for op in [Op::Relu, Op::Sigmoid, Op::Tanh, Op::Gelu] {
+        let graph = Graph {
+            tensors: vec![
+                TensorInfo { name: "x".into(), shape: vec![1, 4] },
+                TensorInfo { name: "y".into(), shape: vec![1, 4] },
+            ],
+            inputs: vec![0],
+            outputs: vec![1],
+            nodes: vec![Node { name: "act".into(), op: op.clone(), inputs: vec![0], output: 1 }],
+        };
+        graph.validate().unwrap();
+        let act = op.activation().unwrap();
+        // s = 4, B = 6: inputs in [-64, 64).
+        let q = QuantizedModel::new(graph, 4, 6).unwrap();
+        let fits = vec![-64, -16, 16, 63];
+        let w = q.eval(std::slice::from_ref(&fits)).unwrap();
+        assert_eq!(w.tensors[1], fits.iter().map(|&v| activation::apply(act, v, 4)).collect::<Vec<_>>());
+        for (v, bound) in [(64, 64), (-65, 64)] {
+            let err = q.eval(&[vec![0, 0, v, 0]]).unwrap_err();
+            let want =
+                QuantError::OutOfRange { node: "act".into(), tensor: "x".into(), index: 2, value: v.into(), bound };
+            assert_eq!(err, want, "{}", op.name());
+        }
+        let r = q.ranges(&[vec![-65, 0, 0, 70]]).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].min, r[0].max, r[0].low, r[0].high, r[0].fits()), (-65, 70, -64, 63, false));
+    }
+    // Float evaluation through the same functions.
+    let g = Graph {
+        tensors: vec![TensorInfo { name: "x".into(), shape: vec![3] }, TensorInfo { name: "y".into(), shape: vec![3] }],
+        inputs: vec![0],
+        outputs: vec![1],
+        nodes: vec![Node { name: "gelu".into(), op: Op::Gelu, inputs: vec![0], output: 1 }],
+    };
+    let y = g.eval_f32(&[vec![-1.0, 0.0, 1.0]]).unwrap();
+    assert!(quant::max_abs_error(&y, &[vec![-0.158_655_26, 0.0, 0.841_344_7]]) < 1e-6, "{y:?}");
+}
+
+#[test]
+fn gelu_with_a_shared_intermediate_is_not_fused() {
+    let path = fixture("gelu_shared_erf.onnx");
+    let err = OnnxModel::load(&path).unwrap_err();
+    let msg = err.to_string();
+    eprintln!("{msg}");
+    let ImportError::Unsupported { ops, .. } = &err else { panic!("unexpected {msg}") };
+    assert!(ops.contains(&("/1/Erf".to_string(), "Erf".to_string())), "{ops:?}");
+    assert!(msg.starts_with(&path.display().to_string()) && msg.contains("Erf (node '/1/Erf')"), "{msg}");
+    assert!(msg.contains("exact GELU") && !msg.contains('\n'), "{msg}");
+}
+
+#[test]
+fn gelu_forms_tract_fuses_or_not_import_as_one_gelu() {
+    let input = vec![vec![0.9f32, -1.7, 0.3, 1.2]];
+    // The Erf chain in another order (matched by the importer), and the ONNX Gelu op (opset 20).
+    for name in ["gelu_reordered.onnx", "gelu_opset20.onnx"] {
+        let model = OnnxModel::load(fixture(name)).unwrap();
+        let g = model.graph();
+        eprintln!("{name}:\n{g}");
+        assert_eq!(ops_without_reshapes(g), ["Linear", "Gelu"], "{name}");
+        let ir = g.eval_f32(&input).unwrap();
+        let tract = model.run_reference(&input).unwrap();
+        assert!(quant::max_abs_error(&ir, &tract) < 1e-5, "{name}: {ir:?} vs {tract:?}");
+    }
+    // The tanh approximation is another function: not imported as the exact GELU.
+    let err = OnnxModel::load(fixture("gelu_tanh.onnx")).unwrap_err();
+    eprintln!("{err}");
+    let ImportError::Unsupported { ops, .. } = &err else { panic!("unexpected {err}") };
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert!(ops[0].1.starts_with("Gelu") && ops[0].1.contains("tanh"), "{ops:?}");
 }
 
 /// `(inputs, outputs, has bias)` of every `Linear` node, in graph order.

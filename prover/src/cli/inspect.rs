@@ -9,6 +9,7 @@ use zkml_prover::srs::{Srs, SrsOrigin};
 use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind, FORMAT_VERSION};
 use zkml_verifier::kzg::{add_degree_check, BatchOpeningProof, DegreeProof, PointOpening, VerifyingKey};
+use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::claims::{claims, Challenges};
 use zkml_verifier::model::layout::{Layout, Mode, DECIDER_PER_CLASS};
 use zkml_verifier::model::verify::MODEL_PAIRINGS;
@@ -227,13 +228,24 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             let mut blocks =
                 vec![format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m)];
             blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
-            if k.relu {
-                blocks.push(format!("relu: sign lookup of q / 2^{s}, range lookup of q mod 2^{s}, output = sign * q"));
+            match k.act {
+                Activation::None => {}
+                Activation::Relu => blocks
+                    .push(format!("relu: sign lookup of q / 2^{s}, range lookup of q mod 2^{s}, output = sign * q")),
+                act => blocks.push(format!("{}: lookup of (q, f(q)) in its table section", act.name())),
             }
-            json!({"rows": k.rows, "cols": k.cols, "relu": k.relu, "blocks": blocks})
+            json!({
+                "rows": k.rows,
+                "cols": k.cols,
+                "relu": k.act == Activation::Relu,
+                "activation": k.act.name(),
+                "blocks": blocks,
+            })
         })
         .collect();
-    let relu_layers = vk.layers.iter().filter(|l| l.relu).count();
+    let relu_layers = vk.layers.iter().filter(|l| l.act == Activation::Relu).count();
+    let tabulated_layers = vk.layers.iter().filter(|l| l.act.tabulated()).count();
+    let sections: Vec<&str> = vk.table_sections().iter().map(|a| a.name()).collect();
     let points = layout.domains.len() + 1;
     json!({
         "digest": vk.digest().to_hex(),
@@ -251,6 +263,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             "matmul": vk.layers.len(),
             "rescale+range lookup": vk.layers.len(),
             "relu lookup": relu_layers,
+            "activation lookup": tabulated_layers,
             "table": 1,
         },
         // Lookup table shared by every layer: the sign rows of the ReLU inputs' high parts, then
@@ -260,6 +273,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             "rows": layout.table_n,
             "sign_rows": 1usize << (b.saturating_sub(s) + 1),
             "range_rows": 1usize << s,
+            "activation_sections": sections,
+            "rows_per_section": 2usize << b,
         },
         // One per weight row, one bias per layer, the table's columns.
         "key_commitments": vk.layers.iter().map(|l| l.weights.len() + 1).sum::<usize>() + vk.table.len(),

@@ -155,7 +155,7 @@ pub fn run(a: Args) -> CmdResult {
         "headroom_bits": config.headroom_bits,
         "inputs": tensors_json(&shapes(&graph.inputs)),
         "outputs": tensors_json(&shapes(&graph.outputs)),
-        "layers": pk.layers.iter().map(|l| json!({"name": l.name, "rows": l.rows, "cols": l.cols, "relu": l.relu}))
+        "layers": pk.layers.iter().map(|l| json!({"name": l.name, "rows": l.rows, "cols": l.cols, "activation": l.act.name()}))
             .collect::<Vec<_>>(),
         "calibration": {
             "samples": a.calibration.iter().map(|p| file_name(p)).collect::<Vec<_>>(),
@@ -168,7 +168,9 @@ pub fn run(a: Args) -> CmdResult {
     pb.finish_and_clear();
 
     let dims: Vec<String> = std::iter::once(pk.vk.input_len().to_string())
-        .chain(pk.layers.iter().map(|l| format!("{}{}", l.rows, if l.relu { " relu" } else { "" })))
+        .chain(pk.layers.iter().map(|l| {
+            format!("{}{}", l.rows, if l.act.hidden() { format!(" {}", l.act.name()) } else { String::new() })
+        }))
         .collect();
     eprintln!(
         "model {}: {} layers ({}), scale 2^{}, {}-bit tables; |quantised - float| <= {error:.3e} on {} calibration sample(s)",

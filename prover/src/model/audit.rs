@@ -38,7 +38,7 @@ pub fn check_key(vk: &ModelVerifyingKey, srs: &Srs) -> Result<Vec<KeyCheck>, Pro
     check("degree bound", p.degree.bound as usize == required_degree_bound(vk));
     let e = (p.degree.g2_powers as usize).checked_sub(p.degree.bound as usize);
     check("[tau^e]_2 of the degree check", e.and_then(|e| srs.powers_g2.get(e)) == Some(&p.degree.shift_h));
-    let table = table_commitments(srs, vk.scale_bits, vk.table_bits)?;
+    let table = table_commitments(srs, vk.scale_bits, vk.table_bits, &vk.table_sections())?;
     check("lookup table", vk.table == table);
     Ok(out)
 }

@@ -1,11 +1,14 @@
 //! Lowers a quantised graph to the chain of layers the MLP protocol proves:
-//! `Linear -> ReLU -> ... -> Linear`, with reshapes (flattens) allowed anywhere.
+//! `Linear -> activation -> ... -> Linear` (ReLU, Sigmoid, Tanh or GELU), with reshapes
+//! (flattens) allowed anywhere.
+
+use zkml_verifier::model::activation::Activation;
 
 use crate::error::ProverError;
 use crate::ir::Op;
 use crate::quant::QuantizedModel;
 
-/// One proven layer: `z = W a + b`, `q = round(z / 2^s)`, then ReLU unless it is the last.
+/// One proven layer: `z = W a + b`, `q = round(z / 2^s)`, then an activation unless it is the last.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layer {
     /// Name of the Linear node, for messages.
@@ -16,7 +19,8 @@ pub struct Layer {
     pub weight: Vec<i64>,
     /// Length `rows`, scale `2^(2s)` (zeros when the node has no bias).
     pub bias: Vec<i64>,
-    pub relu: bool,
+    /// What follows the rescaling ([`Activation::None`] on the last layer).
+    pub act: Activation,
 }
 
 /// The layers of `model`, or an error naming the first node the protocol cannot prove.
@@ -51,8 +55,11 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                         p.cols
                     ));
                 }
-                if layers.last().is_some_and(|l| !l.relu) {
-                    return unsupported(format!("node '{}': two Linear layers without a ReLU between them", node.name));
+                if layers.last().is_some_and(|l| !l.act.hidden()) {
+                    return unsupported(format!(
+                        "node '{}': two Linear layers without an activation between them",
+                        node.name
+                    ));
                 }
                 layers.push(Layer {
                     name: node.name.clone(),
@@ -60,12 +67,18 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     cols: p.cols,
                     weight: p.weight.clone(),
                     bias: p.bias.clone().unwrap_or_else(|| vec![0; p.rows]),
-                    relu: false,
+                    act: Activation::None,
                 });
             }
-            (Op::Relu, _) => match layers.last_mut() {
-                Some(l) if !l.relu => l.relu = true,
-                _ => return unsupported(format!("node '{}': ReLU must directly follow a Linear layer", node.name)),
+            (op, _) if op.activation().is_some() => match (layers.last_mut(), op.activation()) {
+                (Some(l), Some(act)) if !l.act.hidden() => l.act = act,
+                _ => {
+                    return unsupported(format!(
+                        "node '{}': {} must directly follow a Linear layer",
+                        node.name,
+                        op.name()
+                    ))
+                }
             },
             (op, _) => {
                 return unsupported(format!(
@@ -82,8 +95,8 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
     }
     match layers.last() {
         None => unsupported("the model has no Linear layer".into()),
-        Some(l) if l.relu => {
-            unsupported(format!("node '{}': the model must end with a Linear layer, not ReLU", l.name))
+        Some(l) if l.act.hidden() => {
+            unsupported(format!("node '{}': the model must end with a Linear layer, not {}", l.name, l.act.name()))
         }
         Some(_) => Ok(layers),
     }

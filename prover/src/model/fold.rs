@@ -6,6 +6,7 @@ use ark_bn254::Fr;
 use ark_ff::{Field, Zero};
 use ark_poly::EvaluationDomain;
 
+use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::constraints::{self, Algebra, Poly, ERRORS};
 use zkml_verifier::model::layout::{ROUND1, WITNESS};
 
@@ -39,7 +40,7 @@ pub struct Instance {
     /// the lookup total `E` last.
     pub packed: Blinded,
     pub comps: [Vec<Fr>; WITNESS],
-    /// The packed error and its components `Err_n, Err_L1, Err_L2, Err_L4, Err_R`.
+    /// The packed error and its components `Err_n, Err_L1, Err_L2, Err_L4, Err_A`.
     pub err_packed: Blinded,
     pub errs: [Vec<Fr>; ERRORS],
     pub u: Fr,
@@ -98,7 +99,7 @@ fn lin_vec(terms: &[(&[Fr], Fr)]) -> Vec<Fr> {
     p
 }
 
-/// The cross-term components `T_n` (over `H_n`), `T_L1`, `T_L2`, `T_L4`, `T_R` (over `H_m`) of
+/// The cross-term components `T_n` (over `H_n`), `T_L1`, `T_L2`, `T_L4`, `T_A` (over `H_m`) of
 /// folding `left` and `right`: the `rho^1` coefficients of the relaxed quadratic constraints of
 /// `zkml_verifier::model::constraints` (`on_n`, `on_m`) evaluated at `left + rho right`
 /// (accumulation.md).
@@ -142,7 +143,8 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
     let mut filled = [false; ERRORS];
     let n_side = constraints::on_n(&mut on_n, &params).into_iter().map(|(e, k)| (on_n.cross(e), k, n));
     let n_side: Vec<_> = n_side.collect();
-    let m_side = constraints::on_m(&mut on_m, &params, true, true).into_iter().map(|(e, k)| (on_m.cross(e), k, m));
+    let m_side =
+        constraints::on_m(&mut on_m, &params, Activation::Relu, true).into_iter().map(|(e, k)| (on_m.cross(e), k, m));
     for (t, k, size) in n_side.into_iter().chain(m_side.collect::<Vec<_>>()) {
         let k = k.ok_or_else(|| ProverError::Internal("a linear constraint has no cross term".into()))?;
         let slot = out.get_mut(k).ok_or_else(|| ProverError::Internal(format!("error component {k}")))?;

@@ -9,7 +9,10 @@ use rand::RngCore;
 use zkml_verifier::codec::{Reader, Writer};
 use zkml_verifier::envelope::{self, Kind};
 use zkml_verifier::kzg::{DegreeKey, SrsParams};
-use zkml_verifier::model::key::{pow2, table_size};
+use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::key::{pow2, table_sections, table_size};
+
+use super::activation::apply;
 use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
 use zkml_verifier::model::{LayerKey, ModelMeta, ModelVerifyingKey};
 use zkml_verifier::DecodeError;
@@ -82,10 +85,11 @@ fn sign_rows(scale_bits: u32, table_bits: u32) -> usize {
 
 /// The three table columns (input, output, tag) as values over `H_N`: sign rows
 /// `(h, [h >= 0], 0)` for `h in [-2^(B-s), 2^(B-s))`, then range rows `(k, 0, 1)` for
-/// `k in [0, 2^s)`, then copies of the range row `(0, 0, 1)` up to `N` (a padding row must be a
-/// valid row: a zero row `(0, 0, 0)` would let a sign lookup claim `h = 0` is negative).
-pub fn table_columns(scale_bits: u32, table_bits: u32) -> [Vec<Fr>; 3] {
-    let n = table_size(scale_bits, table_bits);
+/// `k in [0, 2^s)`, then for each tabulated activation in `sections` the rows `(x, f(x), tag)`
+/// for `x in [-2^B, 2^B)`, then copies of the range row `(0, 0, 1)` up to `N` (a padding row must
+/// be a valid row: a zero row `(0, 0, 0)` would let a sign lookup claim `h = 0` is negative).
+pub fn table_columns(scale_bits: u32, table_bits: u32, sections: &[Activation]) -> [Vec<Fr>; 3] {
+    let n = table_size(scale_bits, table_bits, sections.len());
     let half = (sign_rows(scale_bits, table_bits) / 2) as i64;
     let (mut t_in, mut t_out, mut t_tag) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for h in -half..half {
@@ -98,23 +102,20 @@ pub fn table_columns(scale_bits: u32, table_bits: u32) -> [Vec<Fr>; 3] {
         t_out.push(Fr::zero());
         t_tag.push(Fr::from(1u64));
     }
+    for &act in sections {
+        let bound = 1i64 << table_bits;
+        for x in -bound..bound {
+            t_in.push(Fr::from(x));
+            t_out.push(Fr::from(apply(act, x, scale_bits)));
+            t_tag.push(Fr::from(act.tag()));
+        }
+    }
     while t_in.len() < n {
         t_in.push(Fr::zero());
         t_out.push(Fr::zero());
         t_tag.push(Fr::from(1u64));
     }
     [t_in, t_out, t_tag]
-}
-
-/// Row of the table holding the sign pair `(h, [h >= 0])`.
-pub fn sign_row(h: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
-    let rows = sign_rows(scale_bits, table_bits);
-    usize::try_from(h + (rows / 2) as i64).ok().filter(|&i| i < rows)
-}
-
-/// Row of the table holding the range entry `k in [0, 2^s)`.
-pub fn range_row(k: i64, scale_bits: u32, table_bits: u32) -> Option<usize> {
-    usize::try_from(k).ok().filter(|&r| r < (1usize << scale_bits)).map(|r| sign_rows(scale_bits, table_bits) + r)
 }
 
 /// The split of a ReLU input `q = 2^s h + l` with `0 <= l < 2^s`, and its sign `[h >= 0]`
@@ -126,7 +127,8 @@ pub fn split(q: i64, scale_bits: u32) -> (i64, i64, i64) {
 
 /// Number of G1 powers the model needs (`D`).
 pub fn powers_needed(layers: &[Layer], scale_bits: u32, table_bits: u32) -> usize {
-    let table = table_size(scale_bits, table_bits);
+    let sections = table_sections(layers.iter().map(|l| l.act));
+    let table = table_size(scale_bits, table_bits, sections.len());
     layers
         .iter()
         // Quotients and blinded polynomials reach degree side + 3.
@@ -169,7 +171,7 @@ pub fn setup<R: RngCore>(
     // witness the SRS can hold (docs/protocols/accumulation.md, "What folds").
     let d = layers
         .iter()
-        .filter(|l| l.relu)
+        .filter(|l| l.act == Activation::Relu)
         .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
         .filter(|&w| w <= available)
         .fold(needed, usize::max);
@@ -194,11 +196,11 @@ pub fn setup<R: RngCore>(
             &keep,
             &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
         )?;
-        keys.push(LayerKey { rows: l.rows as u32, cols: l.cols as u32, relu: l.relu, weights, bias });
+        keys.push(LayerKey { rows: l.rows as u32, cols: l.cols as u32, act: l.act, weights, bias });
         weight_blinds.push(wb);
         bias_blinds.push(bb);
     }
-    let table = table_commitments(&keep, s, b)?;
+    let table = table_commitments(&keep, s, b, &table_sections(layers.iter().map(|l| l.act)))?;
     // The degree check's bound is derived from the key's shape, so it is set once the shape is.
     let placeholder = DegreeKey { g2_powers: 1, bound: 1, gamma_h: srs.gamma_g2, shift_h: srs.powers_g2[0] };
     let mut vk = ModelVerifyingKey {
@@ -218,8 +220,13 @@ pub fn setup<R: RngCore>(
 }
 
 /// Unblinded commitments to the table columns (deterministic given the SRS).
-pub fn table_commitments(srs: &Srs, scale_bits: u32, table_bits: u32) -> Result<[G1Affine; 3], ProverError> {
-    let cols = table_columns(scale_bits, table_bits);
+pub fn table_commitments(
+    srs: &Srs,
+    scale_bits: u32,
+    table_bits: u32,
+    sections: &[Activation],
+) -> Result<[G1Affine; 3], ProverError> {
+    let cols = table_columns(scale_bits, table_bits, sections);
     let n = cols[0].len();
     let mut out = [G1Affine::zero(); 3];
     for (o, c) in out.iter_mut().zip(cols.iter()) {
@@ -246,7 +253,7 @@ impl ModelProvingKey {
             blob(&mut w, l.name.as_bytes());
             w.u32(l.rows as u32);
             w.u32(l.cols as u32);
-            w.u8(u8::from(l.relu));
+            w.u8(l.act.code());
             for v in l.weight.iter().chain(&l.bias) {
                 w.u64(*v as u64);
             }
@@ -295,7 +302,9 @@ impl ModelProvingKey {
             let name = String::from_utf8_lossy(blob(&mut r, "pk layer name")?).into_owned();
             let rows = r.u32("pk layer rows")? as usize;
             let cols = r.u32("pk layer cols")? as usize;
-            let relu = r.u8("pk layer relu")? != 0;
+            let code = r.u8("pk layer activation")?;
+            let act = Activation::from_code(code)
+                .ok_or(DecodeError::InvalidValue { what: "pk layer activation", value: u64::from(code) })?;
             let total = rows
                 .checked_mul(cols)
                 .and_then(|x| x.checked_add(rows))
@@ -310,7 +319,7 @@ impl ModelProvingKey {
                 vals.push(r.u64("pk layer values")? as i64);
             }
             let bias = vals.split_off(rows * cols);
-            layers.push(Layer { name, rows, cols, weight: vals, bias, relu });
+            layers.push(Layer { name, rows, cols, weight: vals, bias, act });
             weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
             bias_blinds.push(r.vec::<Fr>("pk bias blind")?);
         }
@@ -322,7 +331,7 @@ impl ModelProvingKey {
             && layers.iter().zip(&vk.layers).zip(weight_blinds.iter().zip(&bias_blinds)).all(|((l, key), (wb, bb))| {
                 l.rows == key.rows as usize
                     && l.cols == key.cols as usize
-                    && l.relu == key.relu
+                    && l.act == key.act
                     && wb.len() == l.rows * k
                     && bb.len() == k
             });
@@ -333,5 +342,60 @@ impl ModelProvingKey {
             });
         }
         Ok(Self { vk, srs, degree, layers, weight_blinds, bias_blinds })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t: &[Vec<Fr>; 3], k: usize) -> [Fr; 3] {
+        [t[0][k], t[1][k], t[2][k]]
+    }
+
+    fn triple(a: i64, b: i64, c: u64) -> [Fr; 3] {
+        [Fr::from(a), Fr::from(b), Fr::from(c)]
+    }
+
+    #[test]
+    fn table_rows_sections_and_padding() {
+        let (s, b) = (3, 5);
+        for sections in [vec![], vec![Activation::Tanh], vec![Activation::Sigmoid, Activation::Gelu]] {
+            let t = table_columns(s, b, &sections);
+            let n = table_size(s, b, sections.len());
+            assert!(t.iter().all(|c| c.len() == n));
+            // Sign rows h in [-4, 4), then range rows k in [0, 8).
+            assert_eq!(row(&t, 0), triple(-4, 0, 0));
+            assert_eq!(row(&t, 3), triple(-1, 0, 0));
+            assert_eq!(row(&t, 4), triple(0, 1, 0));
+            assert_eq!(row(&t, 7), triple(3, 1, 0));
+            assert_eq!(row(&t, 8), triple(0, 0, 1));
+            assert_eq!(row(&t, 15), triple(7, 0, 1));
+            // One section per activation: x in [-32, 32) with f(x) and the activation's tag.
+            for (k, &act) in sections.iter().enumerate() {
+                let start = 16 + 64 * k;
+                for (j, x) in (-32..32).enumerate() {
+                    assert_eq!(row(&t, start + j), triple(x, apply(act, x, s), act.tag()));
+                }
+            }
+            // Padding: copies of the range row (0, 0, 1), never a zero row.
+            for k in 16 + 64 * sections.len()..n {
+                assert_eq!(row(&t, k), triple(0, 0, 1));
+            }
+        }
+    }
+
+    #[test]
+    fn the_split_of_a_relu_input() {
+        let s = 3;
+        assert_eq!(split(-1, s), (-1, 7, 0));
+        assert_eq!(split(-8, s), (-1, 0, 0));
+        assert_eq!(split(0, s), (0, 0, 1));
+        assert_eq!(split(13, s), (1, 5, 1));
+        // The table's extremes for B = 5: q = -2^B and q = 2^B - 1 split onto the first and last
+        // sign rows.
+        assert_eq!(split(-32, s).0, -4);
+        assert_eq!(split(31, s).0, 3);
+        assert_eq!(relu_min(5), -32);
     }
 }

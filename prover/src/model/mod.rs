@@ -1,6 +1,7 @@
 //! Proving inference of fully connected ReLU networks (`docs/protocols/mlp.md`); the verifier is
 //! `zkml_verifier::model`, mirrored file by file where it makes sense.
 
+pub mod activation;
 pub mod audit;
 pub mod compile;
 pub mod fold;

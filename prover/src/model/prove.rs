@@ -1,5 +1,7 @@
 //! The model prover, mirroring `zkml_verifier::model` (`docs/protocols/mlp.md`).
 
+use std::collections::HashMap;
+
 use ark_bn254::{Fr, G1Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{batch_inversion, Field, One, Zero};
@@ -23,12 +25,12 @@ use zkml_verifier::model::verify::{
 use zkml_verifier::model::{Int, ModelProof};
 
 use super::fold;
-use super::keys::{bias_coeffs, range_row, row_blind, sign_row, table_columns, weight_rows, ModelProvingKey};
+use super::keys::{bias_coeffs, row_blind, table_columns, weight_rows, ModelProvingKey};
 use super::options::{ProveOptions, TotalCheat};
 use super::poly::{add_vanishing_blind, interpolate, lagrange_at, poly, running_sum};
 use super::quotient::{quotient, SlotView, TableView};
 use super::stages::Stages;
-use super::witness::{witness, LayerWitness};
+use super::witness::{witness, LayerWitness, Lookups};
 use crate::error::ProverError;
 use crate::kzg::{add_scaled, commit_with_blind, open_batch, Blinded};
 
@@ -168,17 +170,37 @@ pub fn prove_witness_with<R: RngCore>(
     let mut st = State { pk, rng, polys: (0..total).map(|_| None).collect() };
     let mut coms = vec![G1Affine::zero(); total];
 
-    // Round 1: accumulators, rescaled values, ReLU outputs, splits and signs, multiplicities.
+    // Round 1: accumulators, rescaled values, activation outputs, splits and signs, multiplicities.
     let n_table = layout.table_n;
-    let mut mult = vec![0u64; n_table];
-    let mut count = |row: Option<usize>, what: &str, v: i64| -> Result<(), ProverError> {
-        match row {
-            Some(row) => mult[row] += 1,
-            None if strict => return Err(ProverError::Internal(format!("{what} {v} outside the table"))),
-            None => {}
+    let [t_in, t_out, t_tag] = table_columns(s, b, &vk.table_sections());
+    // Each looked-up triple is counted on the first table row holding it (one pass over the table
+    // for the distinct triples looked up); a triple the table does not hold is an error, or, for a
+    // cheating prover, left out of the multiplicities.
+    let lookups: Vec<Lookups> = layout.layers.iter().zip(wit).map(|(l, w)| w.lookups(l.act, s)).collect();
+    let mut rows: HashMap<[Fr; 3], usize> = HashMap::new();
+    for lk in &lookups {
+        for t in lk.phi.iter().chain(&lk.psi).chain(&lk.chi) {
+            rows.insert(*t, usize::MAX);
         }
-        Ok(())
-    };
+    }
+    for (k, row) in t_in.iter().zip(&t_out).zip(&t_tag).enumerate() {
+        if let Some(at) = rows.get_mut(&[*row.0 .0, *row.0 .1, *row.1]) {
+            *at = (*at).min(k);
+        }
+    }
+    rows.retain(|_, at| *at != usize::MAX);
+    let mut mult = vec![0u64; n_table];
+    for (i, lk) in lookups.iter().enumerate() {
+        for t in lk.phi.iter().chain(&lk.psi).chain(&lk.chi) {
+            match rows.get(t) {
+                Some(&row) => mult[row] += 1,
+                None if strict => {
+                    return Err(ProverError::Internal(format!("layer {i} looks up a triple outside the table")))
+                }
+                None => {}
+            }
+        }
+    }
     // Folded layers: Z, D, H, Sigma packed into one commitment; their polynomials are kept for the fold.
     let mut member_r1: Vec<Option<[Vec<Fr>; ROUND1]>> = vec![None; layout.layers.len()];
     for (i, (l, w)) in layout.layers.iter().zip(wit).enumerate() {
@@ -200,15 +222,6 @@ pub fn prove_witness_with<R: RngCore>(
         }
         if let Some(a) = l.a_out {
             coms[a] = st.commit_values(a, &frs(&w.out), l.m, true)?;
-            for ((&q, &h), &sign) in w.q.iter().zip(&w.high).zip(&w.sign) {
-                let row = sign_row(h, s, b).filter(|_| sign == i64::from(h >= 0));
-                count(row, "ReLU input's high part", h)?;
-                let low = q - (h << s);
-                count(range_row(low, s, b), "ReLU input's low part", low)?;
-            }
-        }
-        for &r in &w.rem {
-            count(range_row(r, s, b), "remainder", r)?;
         }
     }
     let mult_fr: Vec<Fr> = mult.iter().map(|&c| Fr::from(c)).collect();
@@ -225,7 +238,6 @@ pub fn prove_witness_with<R: RngCore>(
 
     // Round 2: every layer's witness; layers checked on their own commit each polynomial, folded
     // layers commit E and the packed witness.
-    let [t_in, t_out, t_tag] = table_columns(s, b);
     let mut weights = Vec::with_capacity(wit.len());
     let mut biases = Vec::with_capacity(wit.len());
     let mut r2s: Vec<Round2> = Vec::with_capacity(wit.len());
@@ -285,19 +297,18 @@ pub fn prove_witness_with<R: RngCore>(
         let s1 = st.blinded_values(&s1, n)?;
         let s2 = st.blinded_values(&s2, m)?;
 
-        let mut phi: Vec<Fr> =
-            w.high.iter().zip(&w.sign).map(|(&h, &sg)| alpha - Fr::from(h) - beta * Fr::from(sg)).collect();
-        let mut psi: Vec<Fr> = w.rem.iter().map(|&r| alpha - Fr::from(r) - beta2).collect();
-        let two_s = Fr::from(1u64 << s);
-        let mut chi: Vec<Fr> =
-            w.q.iter().zip(&w.high).map(|(&q, &h)| alpha - (Fr::from(q) - two_s * Fr::from(h)) - beta2).collect();
-        batch_inversion(&mut phi);
-        batch_inversion(&mut psi);
-        batch_inversion(&mut chi);
+        // The lookup inverses 1 / (alpha - in - beta out - beta^2 tag) and their sum.
+        let inverses = |ts: &[[Fr; 3]]| {
+            let mut v: Vec<Fr> = ts.iter().map(|t| alpha - t[0] - beta * t[1] - beta2 * t[2]).collect();
+            batch_inversion(&mut v);
+            v
+        };
+        let lk = &lookups[i];
+        let (phi, psi, chi) = (inverses(&lk.phi), inverses(&lk.psi), inverses(&lk.chi));
         let mut f3 = psi.clone();
-        if l.relu {
-            for ((x, y), z) in f3.iter_mut().zip(&phi).zip(&chi) {
-                *x += *y + z;
+        for extra in [&phi, &chi] {
+            for (x, y) in f3.iter_mut().zip(extra.iter()) {
+                *x += y;
             }
         }
         let mut e: Fr = f3.iter().sum();
@@ -311,10 +322,8 @@ pub fn prove_witness_with<R: RngCore>(
         }
         e_total += e;
         let s3 = st.blinded_values(&running_sum(&f3, e, m)?, m)?;
-        let (phi_c, chi_c) = match l.relu {
-            true => (interpolate(&phi, m)?, interpolate(&chi, m)?),
-            false => (Vec::new(), Vec::new()),
-        };
+        let lookup_poly = |v: &[Fr]| if v.is_empty() { Ok(Vec::new()) } else { interpolate(v, m) };
+        let (phi_c, chi_c) = (lookup_poly(&phi)?, lookup_poly(&chi)?);
         let comps = [c_poly, s1, s2, phi_c, interpolate(&psi, m)?, chi_c, s3, vec![e]];
 
         if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
@@ -489,9 +498,10 @@ pub fn prove_witness_with<R: RngCore>(
                     a_in: &six[0],
                     z: &six[1],
                     d: &six[2],
-                    a: l.relu.then_some(six[3].as_slice()),
-                    h: l.relu.then_some(six[4].as_slice()),
-                    sigma: l.relu.then_some(six[5].as_slice()),
+                    act: l.act,
+                    a: l.act.hidden().then_some(six[3].as_slice()),
+                    h: l.h.map(|_| six[4].as_slice()),
+                    sigma: l.sigma.map(|_| six[5].as_slice()),
                     v: &r2s[i].v,
                     comps: core::array::from_fn(|k| comps[k].as_slice()),
                     e: r2s[i].e,
@@ -506,6 +516,7 @@ pub fn prove_witness_with<R: RngCore>(
                     n: slot.n,
                     m: slot.m,
                     u: acc.u,
+                    act: slot.act,
                     a_in: &acc.a_in.poly.coeffs,
                     z: &z.poly.coeffs,
                     d: &d.poly.coeffs,
@@ -557,7 +568,7 @@ pub fn prove_witness_with<R: RngCore>(
     }
     // The combined degree shift, in the order of `claims`: per slot C, E (constants) for layers on
     // their own; for accumulators the packed components (E last), the error components,
-    // Z and D, then the split of the members' summed witnesses: Low and E_sum.
+    // Z, D, H, Sigma, then the split of the members' summed witnesses: Low and E_sum.
     let mut shift = vec![Fr::zero(); if opts.unbounded_shift { pk.srs.powers_g1.len().max(big_d) } else { big_d }];
     let mut kappa_k = Fr::one();
     let mut bound = |p: &[Fr], d: usize| {

@@ -4,6 +4,7 @@
 
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
+use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::constraints::{self, Algebra, Params, Poly, ERRORS};
 use zkml_verifier::model::layout::WITNESS;
 
@@ -15,10 +16,12 @@ pub(super) struct SlotView<'a> {
     pub n: usize,
     pub m: usize,
     pub u: Fr,
+    /// The layer's activation (ReLU for a fold class).
+    pub act: Activation,
     pub a_in: &'a [Fr],
     pub z: &'a [Fr],
     pub d: &'a [Fr],
-    /// Hidden layers: `A`, `H`, `Sigma`.
+    /// Hidden layers: `A`; ReLU layers: `H`, `Sigma`.
     pub a: Option<&'a [Fr]>,
     pub h: Option<&'a [Fr]>,
     pub sigma: Option<&'a [Fr]>,
@@ -184,20 +187,13 @@ pub(super) fn quotient(
                 (Poly::Psi, ev(psi)?),
                 (Poly::E, Evals(vec![sv.e; size])),
             ]);
-            let relu = match (sv.a, sv.h, sv.sigma) {
-                (Some(a), Some(h), Some(sigma)) => {
-                    alg.polys.extend([
-                        (Poly::A, ev(a)?),
-                        (Poly::H, ev(h)?),
-                        (Poly::Sigma, ev(sigma)?),
-                        (Poly::Phi, ev(phi)?),
-                        (Poly::Chi, ev(chi)?),
-                    ]);
-                    true
-                }
-                _ => false,
-            };
-            let on_m = constraints::on_m(&mut alg, &p, relu, false);
+            if let Some(a) = sv.a {
+                alg.polys.extend([(Poly::A, ev(a)?), (Poly::Phi, ev(phi)?)]);
+            }
+            if let (Some(h), Some(sigma)) = (sv.h, sv.sigma) {
+                alg.polys.extend([(Poly::H, ev(h)?), (Poly::Sigma, ev(sigma)?), (Poly::Chi, ev(chi)?)]);
+            }
+            let on_m = constraints::on_m(&mut alg, &p, sv.act, false);
             list.extend(on_m.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
         }
         for item in list {

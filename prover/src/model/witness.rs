@@ -1,6 +1,9 @@
 //! The integer witness of a model's layers: the quantised forward pass the proofs are about
 //! (`docs/protocols/mlp.md`, "Statement"), with the range checks the lookup table needs.
 
+use ark_bn254::Fr;
+use zkml_verifier::model::activation::Activation;
+
 use super::keys::ModelProvingKey;
 use crate::error::ProverError;
 use crate::quant::rescale;
@@ -13,7 +16,7 @@ pub struct LayerWitness {
     pub q: Vec<i64>,
     pub rem: Vec<i64>,
     pub out: Vec<i64>,
-    /// Hidden layers: the split `q = 2^s high + low` (`low` is never committed) and the sign
+    /// ReLU layers: the split `q = 2^s high + low` (`low` is never committed) and the sign
     /// `[q >= 0]`, which the table's sign rows look up from `high` (all zero on the last layer).
     pub high: Vec<i64>,
     pub sign: Vec<i64>,
@@ -61,15 +64,15 @@ pub fn witness_with(
             q[i] = rescale(z[i], s);
             rem[i] = z[i] + (1 << (s - 1)) - (q[i] << s);
             let (lo, hi) = (super::keys::relu_min(b), 1i64 << b);
-            if l.relu && !(lo..hi).contains(&q[i]) {
+            if l.act.hidden() && !(lo..hi).contains(&q[i]) {
                 let bound = if q[i] < 0 { -lo } else { hi };
-                return Err(range_error(&l.name, "rescaled output (ReLU input)", i, q[i] as i128, bound as i128));
+                return Err(range_error(&l.name, "rescaled output (activation input)", i, q[i] as i128, bound as i128));
             }
-            if l.relu {
+            if l.act == Activation::Relu {
                 let (h, _, sign) = super::keys::split(q[i], s);
                 (high[i], sg[i]) = (h, sign);
             }
-            o[i] = if l.relu { q[i].max(0) } else { q[i] };
+            o[i] = super::activation::apply(l.act, q[i], s);
         }
         let mut lw = LayerWitness { input: a, z, q, rem, out: o, high, sign: sg };
         hook(li, &mut lw);
@@ -87,4 +90,39 @@ fn range_error(node: &str, what: &str, index: usize, value: i128, bound: i128) -
         value,
         bound,
     })
+}
+
+/// The triples `(in, out, tag)` one layer looks up in the table (`docs/protocols/mlp.md`,
+/// "Round 2"), in the field: what the lookup constraints compress with `alpha` and `beta`.
+#[derive(Debug, Clone, Default)]
+pub struct Lookups {
+    /// The activation's: `(h, sigma, 0)` for ReLU, `(q, f(q), tag)` for a tabulated activation,
+    /// none on the last layer.
+    pub phi: Vec<[Fr; 3]>,
+    /// The remainders' range lookups `(rem, 0, 1)`.
+    pub psi: Vec<[Fr; 3]>,
+    /// ReLU only: the split's low parts `(q - 2^s h, 0, 1)`.
+    pub chi: Vec<[Fr; 3]>,
+}
+
+impl LayerWitness {
+    /// The layer's lookups for activation `act` at scale `2^s`, computed from the witness as it
+    /// stands (a wrong witness gives triples the table may not hold).
+    pub fn lookups(&self, act: Activation, scale_bits: u32) -> Lookups {
+        let (zero, one, two_s) = (Fr::from(0u64), Fr::from(1u64), Fr::from(1u64 << scale_bits));
+        let psi = self.rem.iter().map(|&r| [Fr::from(r), zero, one]).collect();
+        let (phi, chi) = match act {
+            Activation::None => (Vec::new(), Vec::new()),
+            Activation::Relu => {
+                let phi = self.high.iter().zip(&self.sign).map(|(&h, &sg)| [Fr::from(h), Fr::from(sg), zero]).collect();
+                let chi = self.q.iter().zip(&self.high).map(|(&q, &h)| [Fr::from(q) - two_s * Fr::from(h), zero, one]);
+                (phi, chi.collect())
+            }
+            Activation::Sigmoid | Activation::Tanh | Activation::Gelu => {
+                let tag = Fr::from(act.tag());
+                (self.q.iter().zip(&self.out).map(|(&q, &o)| [Fr::from(q), Fr::from(o), tag]).collect(), Vec::new())
+            }
+        };
+        Lookups { phi, psi, chi }
+    }
 }

@@ -6,6 +6,15 @@
 //!   front of the first layer is folded into the weight (`mbak,nak->n` with a `128x28x28` weight).
 //!   Such an `EinSum` becomes [`Op::Linear`] and the `Add` is folded into its bias.
 //! - ONNX `Relu` becomes `TypedBinOp(Max)` with a constant 0: [`Op::Relu`].
+//! - ONNX `Sigmoid` and `Tanh` become `ElementWiseOp`s with the mini-ops `nn::Sigmoid` and
+//!   `math::Tanh`: [`Op::Sigmoid`], [`Op::Tanh`].
+//! - The exact GELU, as PyTorch exports `nn.GELU()` with opset < 20 (`Mul(Mul(x, Add(Erf(Div(x,
+//!   1.4142135)), 1)), 0.5)`) or as the ONNX `Gelu` op of opset 20 expands it: tract turns the
+//!   `Div` into a `Mul` by `0.70710677` and fuses the chain into one `ElementWiseOp(GeluExact)`
+//!   named after the `Erf` (`/5/Erf.gelu_exact`), which becomes [`Op::Gelu`]. Chains tract leaves
+//!   unfused (other operand orders, `0.5` applied to the `1 + erf` factor) are matched here, anchored
+//!   on the `ElementWiseOp(Erf)` ([`find_gelu`]), when every intermediate feeds only the next step.
+//!   `Gelu` with `approximate="tanh"` (`GeluApproximate`) and any other `Erf` stay unsupported.
 //! - `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze` become `AxisOp`s: [`Op::Reshape`] when they keep
 //!   the row-major order of the elements.
 //! - `Add` of two variable tensors of the same shape: [`Op::Add`].
@@ -16,6 +25,9 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
+use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
+use tract_onnx::tract_core::ops::math::{Erf, Tanh};
+use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, Sigmoid};
 use tract_onnx::tract_core::ops::source::TypedSource;
 
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
@@ -41,7 +53,15 @@ pub(super) fn translate(
         values: HashMap::new(),
         unsupported: Vec::new(),
         names: HashSet::new(),
+        gelu: HashMap::new(),
+        fused: HashSet::new(),
     };
+    for node in model.nodes() {
+        if let Some(m) = find_gelu(model, node)? {
+            t.fused.extend(m.interior);
+            t.gelu.insert(m.last, (m.x, node.name.clone()));
+        }
+    }
     for &outlet in model.input_outlets()? {
         let node = model.node(outlet.node);
         let fact = model.outlet_fact(outlet)?;
@@ -116,6 +136,10 @@ struct Translator<'a> {
     graph: Graph,
     values: HashMap<OutletId, Value>,
     unsupported: Vec<(String, String)>,
+    /// Unfused GELU chains ([`find_gelu`]), by their last node: `x` and the `Erf` node's name.
+    gelu: HashMap<usize, (OutletId, String)>,
+    /// The other nodes of those chains, which only feed the chain.
+    fused: HashSet<usize>,
 }
 
 impl Translator<'_> {
@@ -168,6 +192,24 @@ impl Translator<'_> {
     fn node(&mut self, id: usize) -> TractResult<Option<String>> {
         let node = self.model.node(id);
         let out = OutletId::new(id, 0);
+        if self.fused.contains(&id) {
+            return Ok(None);
+        }
+        if let Some((x, erf_name)) = self.gelu.get(&id).cloned() {
+            return match self.values.get(&x).cloned() {
+                Some(Value::Tensor(x)) => {
+                    let t = self.new_tensor(out)?;
+                    self.push(erf_name, Op::Gelu, vec![x], t);
+                    self.values.insert(out, Value::Tensor(t));
+                    Ok(None)
+                }
+                // Downstream of an unsupported node: already reported.
+                _ => {
+                    self.values.insert(out, Value::Unknown);
+                    Ok(None)
+                }
+            };
+        }
         if node.outputs.len() == 1 {
             if let Some(k) = &node.outputs[0].fact.konst {
                 self.values.insert(out, Value::Const(k.clone()));
@@ -185,7 +227,8 @@ impl Translator<'_> {
             let one_const = inputs.iter().filter(|v| matches!(v, Value::Const(_))).count() == 1;
             let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none() && one_const)
                 || node.op_as::<AxisOp>().is_some()
-                || node.op_as::<TypedBinOp>().is_some_and(|b| matches!(b.0.name(), "Add" | "Max"));
+                || node.op_as::<TypedBinOp>().is_some_and(|b| matches!(b.0.name(), "Add" | "Max"))
+                || node.op_as::<ElementWiseOp>().is_some_and(|e| activation(e).is_some());
             return Ok((!maybe).then(|| match node.op_as::<EinSum>() {
                 Some(e) => format!("EinSum({}) of two variable operands", e.axes),
                 None => node.op.name().to_string(),
@@ -271,6 +314,27 @@ impl Translator<'_> {
             };
         }
 
+        if let Some(ew) = node.op_as::<ElementWiseOp>() {
+            let Some(op) = activation(ew) else {
+                return unsupported(
+                    self,
+                    if ew.0.is::<GeluApproximate>() {
+                        "GeluApproximate (the tanh approximation of GELU)".into()
+                    } else {
+                        node.op.name().to_string()
+                    },
+                );
+            };
+            let [Value::Tensor(x)] = inputs[..] else { return unsupported(self, node.op.name().to_string()) };
+            if self.graph.tensors[x].shape != out_shape {
+                return unsupported(self, format!("{} changing the shape", node.op.name()));
+            }
+            let t = self.new_tensor(out)?;
+            self.push(node.name.clone(), op, vec![x], t);
+            self.values.insert(out, Value::Tensor(t));
+            return Ok(None);
+        }
+
         if let Some(axis_op) = node.op_as::<AxisOp>() {
             let Value::Tensor(x) = inputs[0] else { return unsupported(self, format!("{axis_op:?}")) };
             let in_shape = &self.graph.tensors[x].shape;
@@ -335,6 +399,124 @@ impl Translator<'_> {
         *bias = Some(b);
         Ok(Ok(()))
     }
+}
+
+/// The IR op of an element-wise activation tract keeps as one node.
+fn activation(op: &ElementWiseOp) -> Option<Op> {
+    if op.0.is::<Sigmoid>() {
+        Some(Op::Sigmoid)
+    } else if op.0.is::<Tanh>() {
+        Some(Op::Tanh)
+    } else if op.0.is::<GeluExact>() {
+        Some(Op::Gelu)
+    } else {
+        None
+    }
+}
+
+/// An exact GELU `x (1 + erf(x / √2)) / 2` that tract left as a chain of nodes.
+struct GeluChain {
+    x: OutletId,
+    /// The node producing the GELU.
+    last: usize,
+    /// The other nodes of the chain (the scaling, the `Erf`, `+ 1`, one product).
+    interior: Vec<usize>,
+}
+
+/// Matches the chain ending an `ElementWiseOp(Erf)` node `erf` as an exact GELU:
+///
+/// `s = x * (1/√2)` (or `x / √2`), `e = erf(s)`, `a = e + 1`, then one of
+/// `(x * a) * 0.5`, `(x * 0.5) * a`, `(a * 0.5) * x` (either operand order of each binary op).
+///
+/// `s`, `e`, `a` and the inner product must each feed only the next step of the chain (and not be a
+/// model output), every value must have `x`'s shape, and the constants must be uniform. `None`
+/// when the chain differs in any way: its nodes are then translated (and rejected) one by one.
+fn find_gelu(model: &TypedModel, erf: &TypedNode) -> TractResult<Option<GeluChain>> {
+    let is_erf = erf.op_as::<ElementWiseOp>().is_some_and(|e| e.0.is::<Erf>());
+    if !is_erf || erf.inputs.len() != 1 || erf.outputs.len() != 1 {
+        return Ok(None);
+    }
+    let outputs = model.output_outlets()?;
+    // The one node reading a node's output, when it is not a model output.
+    let next = |id: usize| -> Option<&TypedNode> {
+        let n = model.node(id);
+        let succ = &n.outputs.first()?.successors;
+        (n.outputs.len() == 1 && succ.len() == 1 && !outputs.contains(&OutletId::new(id, 0)))
+            .then(|| model.node(succ[0].node))
+    };
+    // The two operands of a binary op named `name`.
+    let bin = |n: &TypedNode, name: &str| -> Option<[OutletId; 2]> {
+        let b = n.op_as::<TypedBinOp>()?;
+        (b.0.name() == name && n.inputs.len() == 2 && n.outputs.len() == 1).then(|| [n.inputs[0], n.inputs[1]])
+    };
+    let konst = |o: OutletId| -> Option<f32> {
+        let k = model.outlet_fact(o).ok()?.konst.clone()?;
+        let k = k.cast_to::<f32>().ok()?;
+        let v = k.to_plain_array_view::<f32>().ok()?;
+        let first = *v.iter().next()?;
+        v.iter().all(|&e| e == first).then_some(first)
+    };
+    let near = |v: Option<f32>, want: f64| v.is_some_and(|v| (v as f64 - want).abs() <= 1e-6 * want.abs());
+    // `n = a op k` with `k` a constant near `want` (either order): the variable operand.
+    let with_const = |n: &TypedNode, name: &str, want: f64| -> Option<OutletId> {
+        let [p, q] = bin(n, name)?;
+        if near(konst(q), want) && konst(p).is_none() {
+            Some(p)
+        } else if name != "Div" && near(konst(p), want) && konst(q).is_none() {
+            Some(q)
+        } else {
+            None
+        }
+    };
+    let sqrt2 = std::f64::consts::SQRT_2;
+
+    let scale = model.node(erf.inputs[0].node);
+    let Some(x) = with_const(scale, "Mul", 1.0 / sqrt2).or_else(|| with_const(scale, "Div", sqrt2)) else {
+        return Ok(None);
+    };
+    let chain_next = |n: &TypedNode| next(n.id).filter(|succ| succ.inputs.contains(&OutletId::new(n.id, 0)));
+    if chain_next(scale).map(|n| n.id) != Some(erf.id) {
+        return Ok(None);
+    }
+    let Some(add) = chain_next(erf).filter(|a| with_const(a, "Add", 1.0) == Some(OutletId::new(erf.id, 0))) else {
+        return Ok(None);
+    };
+    let Some(m1) = chain_next(add) else { return Ok(None) };
+    let Some([p, q]) = bin(m1, "Mul") else { return Ok(None) };
+    let a_out = OutletId::new(add.id, 0);
+    let other = if p == a_out { q } else { p };
+    let (last, inner) = if other == x {
+        // (x * a) * 0.5
+        let Some(m2) = chain_next(m1).filter(|m| with_const(m, "Mul", 0.5) == Some(OutletId::new(m1.id, 0))) else {
+            return Ok(None);
+        };
+        (m2.id, m1.id)
+    } else if near(konst(other), 0.5) {
+        // (a * 0.5) * x
+        let Some(m2) = chain_next(m1).filter(|m| {
+            bin(m, "Mul")
+                .is_some_and(|[p, q]| (p, q) == (x, OutletId::new(m1.id, 0)) || (q, p) == (x, OutletId::new(m1.id, 0)))
+        }) else {
+            return Ok(None);
+        };
+        (m2.id, m1.id)
+    } else {
+        // (x * 0.5) * a
+        let half = model.node(other.node);
+        if with_const(half, "Mul", 0.5) != Some(x) || chain_next(half).map(|n| n.id) != Some(m1.id) {
+            return Ok(None);
+        }
+        (m1.id, half.id)
+    };
+    // No broadcast: every value of the chain has x's shape and type.
+    let x_fact = model.outlet_fact(x)?;
+    for id in [scale.id, erf.id, add.id, inner, last] {
+        let f = model.outlet_fact(OutletId::new(id, 0))?;
+        if f.shape != x_fact.shape || f.datum_type != f32::datum_type() || x_fact.datum_type != f32::datum_type() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(GeluChain { x, last, interior: vec![scale.id, erf.id, add.id, inner] }))
 }
 
 /// Numpy broadcast of row-major `data` of shape `shape` to `target`; `None` when incompatible.

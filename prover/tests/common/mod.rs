@@ -1,5 +1,8 @@
 //! Helpers shared by the model proof tests (`mod common;` in each test file).
 
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::One;
 use rand::{Rng, SeedableRng};

@@ -12,6 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
+use super::activation::Activation;
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
@@ -132,6 +133,7 @@ pub fn fold_weights(layout: &Layout, class: usize, challenges: &[Fr]) -> Result<
 struct SlotPolys {
     n: usize,
     m: usize,
+    act: Activation,
     /// The matmul's `V = sum_i L_i(r) W_i` (a folded one for classes), formed from the key's
     /// weight-row commitments: never a prover message.
     v: Lc,
@@ -193,6 +195,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
     let common = |relax, ev_in, ev_a, v, bias, [z, d, h, sigma]: [Option<Lc>; 4], a_out| SlotPolys {
         n: s.n,
         m: s.m,
+        act: s.act,
         v,
         bias,
         z: z.unwrap_or_default(),
@@ -465,8 +468,10 @@ pub fn claims(
             put(Poly::B, Lin::of(&sp.bias, Fr::one()));
             put(Poly::Psi, Lin::of(&sp.psi, Fr::one()));
             put(Poly::E, Lin::of(&sp.e, Fr::one()));
-            if let (Some(phi), Some(chi)) = (&sp.phi, &sp.chi) {
+            if let Some(phi) = &sp.phi {
                 put(Poly::Phi, Lin::of(phi, Fr::one()));
+            }
+            if let Some(chi) = &sp.chi {
                 put(Poly::Chi, Lin::of(chi, Fr::one()));
             }
             for (poly, e) in [(Poly::A, sp.ev_a), (Poly::H, sp.ev_h), (Poly::Sigma, sp.ev_sigma)] {
@@ -495,7 +500,7 @@ pub fn claims(
                 list.extend(constraints::on_n(&mut lin, &params));
             }
             if sp.m == d {
-                list.extend(constraints::on_m(&mut lin, &params, sp.phi.is_some(), false));
+                list.extend(constraints::on_m(&mut lin, &params, sp.act, false));
             }
             for (e, k) in list {
                 push(checked(e)? - k.map_or_else(|| Lin::constant(Fr::zero()), &err));

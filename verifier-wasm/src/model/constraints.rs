@@ -10,12 +10,13 @@
 //!   right`, as polynomials in `rho`, whose `rho^1` coefficient is the cross term.
 //!
 //! The functions return the constraint without its error term; a relaxed instance's `Err` is
-//! subtracted by the caller (`M1`, `L1`, `L2`, `L4`, `R` are the quadratic ones that carry errors; [`on_n`] and
+//! subtracted by the caller (`M1`, `L1`, `L2`, `L4`, `RA` are the quadratic ones that carry errors; [`on_n`] and
 //! [`on_m`] list each domain's constraints in their one order).
 
 use alloc::vec::Vec;
 use core::ops::{Add, Mul, Sub};
 
+use super::activation::Activation;
 use crate::Fr;
 
 /// The polynomials a constraint refers to. `*Next` is the polynomial at `omega X` (the next point
@@ -107,7 +108,14 @@ pub fn l1<A: Algebra>(a: &mut A, p: &Params) -> A::E {
     phi * (u.clone() * p.alpha - h - sigma * p.beta) - u.clone() * u
 }
 
-/// L4 on `H_m` (hidden layers): `chi(X) (alpha u - L(X) - beta^2 u) - u^2` with
+/// L1 of a tabulated activation on `H_m`: `phi(X) (alpha u - D(X) - beta A(X) - beta^2 tag u) -
+/// u^2`, the lookup of `(q, f(q), tag)` in the activation's table section (minus `Err_L1`).
+pub fn l1_table<A: Algebra>(a: &mut A, p: &Params, tag: Fr) -> A::E {
+    let (u, phi, d, x) = (a.slack(), a.poly(Poly::Phi), a.poly(Poly::D), a.poly(Poly::A));
+    phi * (u.clone() * p.alpha - d - x * p.beta - u.clone() * (p.beta * p.beta * tag)) - u.clone() * u
+}
+
+/// L4 on `H_m` (ReLU layers): `chi(X) (alpha u - L(X) - beta^2 u) - u^2` with
 /// `L = D - 2^s H`, the range lookup of the split's low part (minus `Err_L4`).
 pub fn l4<A: Algebra>(a: &mut A, p: &Params) -> A::E {
     let (u, chi, d, h) = (a.slack(), a.poly(Poly::Chi), a.poly(Poly::D), a.poly(Poly::H));
@@ -115,8 +123,8 @@ pub fn l4<A: Algebra>(a: &mut A, p: &Params) -> A::E {
     chi * (u.clone() * p.alpha - low - u.clone() * (p.beta * p.beta)) - u.clone() * u
 }
 
-/// R on `H_m` (hidden layers): `u A(X) - Sigma(X) D(X)`, the ReLU output (minus `Err_R`).
-pub fn r<A: Algebra>(a: &mut A) -> A::E {
+/// RA on `H_m` (ReLU layers): `u A(X) - Sigma(X) D(X)`, the ReLU output (minus `Err_A`).
+pub fn ra<A: Algebra>(a: &mut A) -> A::E {
     let (u, x, sigma, d) = (a.slack(), a.poly(Poly::A), a.poly(Poly::Sigma), a.poly(Poly::D));
     u * x - sigma * d
 }
@@ -129,17 +137,21 @@ pub fn l2<A: Algebra>(a: &mut A, p: &Params) -> A::E {
     psi * (u.clone() * p.alpha - rem - u.clone() * (p.beta * p.beta)) - u.clone() * u
 }
 
-/// L3 on `H_m`: `S3(wX) - S3(X) - phi(X) - psi(X) - chi(X) + E/m`, with `psi` alone on the
-/// last layer.
-pub fn l3<A: Algebra>(a: &mut A, p: &Params, relu: bool) -> A::E {
+/// L3 on `H_m`: `S3(wX) - S3(X) - phi(X) - psi(X) - chi(X) + E/m` for ReLU layers, without
+/// `chi` for tabulated activations, with `psi` alone on the last layer.
+pub fn l3<A: Algebra>(a: &mut A, p: &Params, act: Activation) -> A::E {
     let (s3n, s3, psi, e) = (a.poly(Poly::S3Next), a.poly(Poly::S3), a.poly(Poly::Psi), a.poly(Poly::E));
     let out = s3n - s3 - psi + e * p.inv_m;
-    match relu {
-        true => {
+    match act {
+        Activation::None => out,
+        Activation::Relu => {
             let (phi, chi) = (a.poly(Poly::Phi), a.poly(Poly::Chi));
             out - phi - chi
         }
-        false => out,
+        Activation::Sigmoid | Activation::Tanh | Activation::Gelu => {
+            let phi = a.poly(Poly::Phi);
+            out - phi
+        }
     }
 }
 
@@ -148,7 +160,7 @@ pub const ERR_N: usize = 0;
 pub const ERR_L1: usize = 1;
 pub const ERR_L2: usize = 2;
 pub const ERR_L4: usize = 3;
-pub const ERR_R: usize = 4;
+pub const ERR_A: usize = 4;
 /// Number of error components of a relaxed instance.
 pub const ERRORS: usize = 5;
 
@@ -158,21 +170,28 @@ pub fn on_n<A: Algebra>(a: &mut A, p: &Params) -> Vec<(A::E, Option<usize>)> {
 }
 
 /// The constraints on `H_m`, in their `lambda` order, each with the index of its error component
-/// (`None`: linear, no error). `relu` adds the hidden layers' sign and split lookups and the ReLU
-/// output; `quadratic_only` keeps only the constraints with an error (the fold's cross terms).
-pub fn on_m<A: Algebra>(a: &mut A, p: &Params, relu: bool, quadratic_only: bool) -> Vec<(A::E, Option<usize>)> {
+/// (`None`: linear, no error), for a layer ending in `act`: ReLU adds the sign and split lookups
+/// and the ReLU output, a tabulated activation its lookup. `quadratic_only` keeps only the
+/// constraints with an error (the fold's cross terms).
+pub fn on_m<A: Algebra>(a: &mut A, p: &Params, act: Activation, quadratic_only: bool) -> Vec<(A::E, Option<usize>)> {
     let mut out = Vec::new();
     if !quadratic_only {
         out.push((m2(a, p), None));
     }
-    if relu {
-        out.push((l1(a, p), Some(ERR_L1)));
-        out.push((l4(a, p), Some(ERR_L4)));
-        out.push((r(a), Some(ERR_R)));
+    match act {
+        Activation::None => {}
+        Activation::Relu => {
+            out.push((l1(a, p), Some(ERR_L1)));
+            out.push((l4(a, p), Some(ERR_L4)));
+            out.push((ra(a), Some(ERR_A)));
+        }
+        Activation::Sigmoid | Activation::Tanh | Activation::Gelu => {
+            out.push((l1_table(a, p, Fr::from(act.tag())), Some(ERR_L1)));
+        }
     }
     out.push((l2(a, p), Some(ERR_L2)));
     if !quadratic_only {
-        out.push((l3(a, p, relu), None));
+        out.push((l3(a, p, act), None));
     }
     out
 }

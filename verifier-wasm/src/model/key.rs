@@ -11,23 +11,26 @@ use crate::kzg::{SrsParams, VerifyingKey};
 use crate::transcript::digest;
 use crate::G1;
 
-/// Largest table index width accepted (tables have at most `2^(B+2)` rows).
+pub use super::activation::Activation;
+
+/// Largest table index width accepted (tables have fewer than `2^(B+3)` rows: sign and range rows,
+/// and up to three activation sections of `2^(B+1)`).
 pub const MAX_TABLE_BITS: u32 = 20;
 /// Largest padded layer side accepted (keeps verifier allocations bounded).
 pub const MAX_SIDE: u32 = 1 << 20;
 /// Most layers a key may have (keeps verification time bounded for keys from untrusted sources).
 pub const MAX_LAYERS: usize = 1024;
 
-/// One fully connected layer `z = W a + b`, then `q = round(z / 2^s)`, then ReLU unless it is the
-/// last layer (whose `q` is the model output).
+/// One fully connected layer `z = W a + b`, then `q = round(z / 2^s)`, then an activation unless it
+/// is the last layer (whose `q` is the model output).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerKey {
     /// Output size (rows of `W`).
     pub rows: u32,
     /// Input size (columns of `W`).
     pub cols: u32,
-    /// Whether ReLU follows the rescaling.
-    pub relu: bool,
+    /// What follows the rescaling ([`Activation::None`] exactly on the last layer).
+    pub act: Activation,
     /// Hiding commitments to the weight rows `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, one per row:
     /// the verifier combines them into the matmul's `V = sum_i L_i(r) W_i` itself
     /// (`docs/protocols/mlp.md`, "Setup"). Sent uncompressed: a key has one per row, and
@@ -41,7 +44,7 @@ impl Encode for LayerKey {
     fn encode(&self, w: &mut Writer) {
         w.u32(self.rows);
         w.u32(self.cols);
-        w.u8(u8::from(self.relu));
+        w.u8(self.act.code());
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
         w.put(&self.bias);
     }
@@ -52,13 +55,11 @@ impl Decode for LayerKey {
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
-        let relu = match r.u8(what)? {
-            0 => false,
-            1 => true,
-            v => return Err(DecodeError::InvalidValue { what: "layer relu flag", value: u64::from(v) }),
-        };
+        let code = r.u8(what)?;
+        let act = Activation::from_code(code)
+            .ok_or(DecodeError::InvalidValue { what: "layer activation", value: u64::from(code) })?;
         let weights = r.vec::<G1Uncompressed>("vk weight rows")?.into_iter().map(|p| p.0).collect();
-        Ok(Self { rows, cols, relu, weights, bias: r.get(what)? })
+        Ok(Self { rows, cols, act, weights, bias: r.get(what)? })
     }
 }
 
@@ -182,9 +183,15 @@ impl ModelVerifyingKey {
         self.layers.last().map_or(0, |l| l.rows as usize)
     }
 
-    /// `N`: rows of the lookup table (ReLU rows, then remainder-range rows), padded to a power of two.
+    /// `N`: rows of the lookup table (sign rows, range rows, one section per tabulated activation
+    /// the model uses), padded to a power of two.
     pub fn table_size(&self) -> usize {
-        table_size(self.scale_bits, self.table_bits)
+        table_size(self.scale_bits, self.table_bits, self.table_sections().len())
+    }
+
+    /// The tabulated activations the model uses, in the order of their table sections.
+    pub fn table_sections(&self) -> Vec<Activation> {
+        table_sections(self.layers.iter().map(|l| l.act))
     }
 
     /// Structural checks: a chain of layers whose sizes fit the key's SRS.
@@ -210,8 +217,8 @@ impl ModelVerifyingKey {
             if prev_rows.is_some_and(|r| r != l.cols) {
                 return Err(Error::BadKey("layer input size differs from the previous layer's output size"));
             }
-            if l.relu != (i != last) {
-                return Err(Error::BadKey("every layer but the last must end in ReLU"));
+            if l.act.hidden() != (i != last) {
+                return Err(Error::BadKey("every layer but the last must end in an activation"));
             }
             if l.weights.len() != l.rows as usize {
                 return Err(Error::BadKey("a layer does not have one weight commitment per row"));
@@ -236,16 +243,26 @@ pub fn pow2(x: u32) -> usize {
     usize::try_from(x).unwrap_or(usize::MAX).max(2).checked_next_power_of_two().unwrap_or(usize::MAX)
 }
 
-/// Table rows `N` for scale `s <= B` and bound `B`: the sign rows `(h, [h >= 0], 0)` for
-/// `h in [-2^(B-s), 2^(B-s))`, then the range rows `(k, 0, 1)` for `k in [0, 2^s)`, padded with
-/// copies of the range row `(0, 0, 1)` to `N = pow2(2^(B-s+1) + 2^s)` rows.
-pub fn table_size(scale_bits: u32, table_bits: u32) -> usize {
+/// The tabulated activations among `acts`, once each, in the order of their table sections.
+pub fn table_sections(acts: impl IntoIterator<Item = Activation>) -> Vec<Activation> {
+    let used: Vec<Activation> = acts.into_iter().collect();
+    Activation::TABULATED.into_iter().filter(|a| used.contains(a)).collect()
+}
+
+/// Table rows `N` for scale `s <= B`, bound `B` and `sections` tabulated activations: the sign
+/// rows `(h, [h >= 0], 0)` for `h in [-2^(B-s), 2^(B-s))`, the range rows `(k, 0, 1)` for
+/// `k in [0, 2^s)`, then per section the rows `(x, f(x), tag)` for `x in [-2^B, 2^B)`, padded with
+/// copies of the range row `(0, 0, 1)` to `N = pow2(2^(B-s+1) + 2^s + sections 2^(B+1))` rows.
+pub fn table_size(scale_bits: u32, table_bits: u32, sections: usize) -> usize {
     // Checked shifts: a key with bits out of range gets a size no SRS holds, which validation
     // rejects, rather than a wrapped shift or a panic.
     let sign = table_bits.checked_sub(scale_bits).and_then(|k| 1usize.checked_shl(k + 1));
     let range = 1usize.checked_shl(scale_bits);
-    match (sign, range) {
-        (Some(a), Some(b)) => a.saturating_add(b).checked_next_power_of_two().unwrap_or(usize::MAX),
+    let section = table_bits.checked_add(1).and_then(|k| 1usize.checked_shl(k)).and_then(|r| r.checked_mul(sections));
+    match (sign, range, section) {
+        (Some(a), Some(b), Some(c)) => {
+            a.saturating_add(b).saturating_add(c).checked_next_power_of_two().unwrap_or(usize::MAX)
+        }
         _ => usize::MAX,
     }
 }
@@ -290,12 +307,15 @@ mod tests {
         assert_eq!(pow2(5), 8);
         assert_eq!(pow2(u32::MAX), (u32::MAX as usize).checked_next_power_of_two().unwrap_or(usize::MAX));
         // 2^8 sign rows and 2^7 range rows; 2^2 and 2^13; 2^15 and 2^1.
-        assert_eq!(table_size(7, 14), 1 << 9);
-        assert_eq!(table_size(13, 14), 1 << 14);
-        assert_eq!(table_size(1, 14), 1 << 15);
-        assert_eq!(table_size(14, 14), 1 << 15);
-        for (s, b) in [(u32::MAX, u32::MAX), (0, 200), (u32::MAX, 3)] {
-            let _ = table_size(s, b); // no panic
+        assert_eq!(table_size(7, 14, 0), 1 << 9);
+        assert_eq!(table_size(13, 14, 0), 1 << 14);
+        assert_eq!(table_size(1, 14, 0), 1 << 15);
+        assert_eq!(table_size(14, 14, 0), 1 << 15);
+        // One tabulated activation: 2^15 more rows; three: 3 * 2^15 more.
+        assert_eq!(table_size(7, 14, 1), 1 << 16);
+        assert_eq!(table_size(7, 14, 3), 1 << 17);
+        for (s, b, k) in [(u32::MAX, u32::MAX, 0), (0, 200, 1), (u32::MAX, 3, 3), (3, 63, usize::MAX)] {
+            let _ = table_size(s, b, k); // no panic
         }
     }
 

@@ -5,6 +5,7 @@
 
 use alloc::vec::Vec;
 
+use super::activation::Activation;
 use super::constraints::ERRORS;
 use super::key::{pow2, ModelVerifyingKey};
 
@@ -34,7 +35,7 @@ pub fn witness_widths(n: usize, m: usize) -> [usize; WITNESS] {
 pub const WITNESS: usize = 8;
 /// Index of `E`, the last component.
 pub const WITNESS_E: usize = WITNESS - 1;
-/// Components of a hidden layer's round-1 commitments that a fold packs: `Z, D, H, Sigma`.
+/// Components of a ReLU layer's round-1 commitments that a fold packs: `Z, D, H, Sigma`.
 pub const ROUND1: usize = 4;
 
 /// Offset of `E` in the packed witness: the sum of the other components' widths.
@@ -43,7 +44,7 @@ pub fn lookup_total_offset(n: usize, m: usize) -> usize {
     w.split_last().map_or(0, |(_, rest)| rest.iter().fold(0usize, |acc, &x| acc.saturating_add(x)))
 }
 
-/// Degree bounds of the packed error polynomial `Err_n, Err_L1, Err_L2, Err_L4, Err_R`
+/// Degree bounds of the packed error polynomial `Err_n, Err_L1, Err_L2, Err_L4, Err_A`
 /// (`constraints::ERR_*`).
 pub fn error_widths(n: usize, m: usize) -> [usize; ERRORS] {
     [n, m, m, m, m]
@@ -70,8 +71,8 @@ pub fn required_degree_bound(vk: &ModelVerifyingKey) -> usize {
     classes.fold(1, usize::max)
 }
 
-fn dims(vk: &ModelVerifyingKey) -> Vec<(usize, usize, bool)> {
-    vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.relu)).collect()
+fn dims(vk: &ModelVerifyingKey) -> Vec<(usize, usize, Activation)> {
+    vk.layers.iter().map(|l| (pow2(l.cols), pow2(l.rows), l.act)).collect()
 }
 
 /// A polynomial whose degree the proof's combined shift bounds (`docs/protocols/mlp.md`, the degree
@@ -80,7 +81,7 @@ fn dims(vk: &ModelVerifyingKey) -> Vec<(usize, usize, bool)> {
 pub enum Bounded {
     /// Component `k` of the round-2 witness in packing order `C, S1, S2, phi, psi, chi, S3, E`.
     Witness(usize),
-    /// Error component `k`: `Err_n, Err_L1, Err_L2, Err_L4, Err_R`.
+    /// Error component `k`: `Err_n, Err_L1, Err_L2, Err_L4, Err_A`.
     Error(usize),
     /// Component `k` of the accumulator's round 1: `Z, D, H, Sigma`.
     Round1(usize),
@@ -120,9 +121,9 @@ pub struct LayerLayout {
     pub n: usize,
     /// Padded output size: the accumulator and lookup domain `H_m`.
     pub m: usize,
-    pub relu: bool,
+    pub act: Activation,
     // Round 1: the accumulator z = W a + b, the rescaled q, the ReLU output, the split's high
-    // part H and the sign Sigma (hidden layers). For a folded layer `z`, `d`, `h` and `sigma` all
+    // part H and the sign Sigma (ReLU layers). For a folded layer `z`, `d`, `h` and `sigma` all
     // name its packed commitment (`round1_widths`).
     pub z: usize,
     pub d: Option<usize>,
@@ -158,7 +159,7 @@ pub struct Slot {
     pub kind: SlotKind,
     pub n: usize,
     pub m: usize,
-    pub relu: bool,
+    pub act: Activation,
     // Commitments of the round-2 witness (a layer's round 2, or a class's decider section). The
     // matmul's `V` is not among them: the verifier forms it from the key (`claims.rs`).
     pub c: usize,
@@ -170,7 +171,7 @@ pub struct Slot {
     pub s3: usize,
     /// The lookup total `E`: the layer's own, or the accumulator's (decider section).
     pub e: usize,
-    /// Classes: the error components `Err_n, Err_L1, Err_L2, Err_L4, Err_R` (decider section).
+    /// Classes: the error components `Err_n, Err_L1, Err_L2, Err_L4, Err_A` (decider section).
     pub err: Option<[usize; ERRORS]>,
     /// Classes: the accumulator's `Z, D, H, Sigma` (decider section), unpacked from the folded
     /// round-1 commitment.
@@ -263,15 +264,15 @@ pub struct Layout {
     pub evals: usize,
 }
 
-/// Layers that fold: hidden layers whose shape `(n, m)` is shared by another hidden layer and
+/// Layers that fold: ReLU layers whose shape `(n, m)` is shared by another ReLU layer and
 /// whose packed witness fits the SRS. (A folded first layer reads the public input through the
 /// commitment `Layout::input`.)
-fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, bool)]) -> Vec<ClassLayout> {
+fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, Activation)]) -> Vec<ClassLayout> {
     let d = vk.srs_powers as usize;
     let mut classes: Vec<ClassLayout> = Vec::new();
-    for (i, &(n, m, relu)) in dims.iter().enumerate() {
+    for (i, &(n, m, act)) in dims.iter().enumerate() {
         let packed = witness_widths(n, m).iter().fold(0usize, |acc, &w| acc.saturating_add(w));
-        if !relu || packed > d {
+        if act != Activation::Relu || packed > d {
             continue;
         }
         match classes.iter_mut().find(|c| (c.n, c.m) == (n, m)) {
@@ -305,29 +306,29 @@ impl Layout {
         let mut layers: Vec<LayerLayout> = dims
             .iter()
             .zip(&layer_class)
-            .map(|(&(n, m, relu), &class)| {
+            .map(|(&(n, m, act), &class)| {
+                let (hidden, relu) = (act.hidden(), act == Activation::Relu);
                 // A folded layer commits Z, D, H and Sigma packed into one commitment (all four
                 // indices point to it); the others commit each, in the order Z, D, A, H, Sigma.
                 let z = c.take();
-                let mut own = || match class {
+                let d = match class {
                     Some(_) => Some(z),
-                    None => relu.then(|| c.take()),
+                    None => hidden.then(|| c.take()),
                 };
-                let d = own();
-                let a_out = relu.then(|| c.take());
+                let a_out = hidden.then(|| c.take());
                 let mut own = || match class {
                     Some(_) => Some(z),
                     None => relu.then(|| c.take()),
                 };
                 let (h, sigma) = (own(), own());
-                (n, m, relu, class, z, [d, a_out, h, sigma])
+                (n, m, act, class, z, [d, a_out, h, sigma])
             })
             .zip(&vk.layers)
-            .map(|((n, m, relu, class, z, [d, a_out, h, sigma]), key)| LayerLayout {
+            .map(|((n, m, act, class, z, [d, a_out, h, sigma]), key)| LayerLayout {
                 rows: key.rows as usize,
                 n,
                 m,
-                relu,
+                act,
                 z,
                 d,
                 a_out,
@@ -351,14 +352,14 @@ impl Layout {
                 continue;
             }
             let (cc, s1, s2) = (c.take(), c.take(), c.take());
-            let phi = l.relu.then(|| c.take());
+            let phi = l.act.hidden().then(|| c.take());
             let psi = c.take();
-            let chi = l.relu.then(|| c.take());
+            let chi = (l.act == Activation::Relu).then(|| c.take());
             let e = c.take();
             l.e = Some(e);
             let s3 = c.take();
             l.slot = Some(slots.len());
-            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.relu, [cc, s1, s2, psi, s3, e], [phi, chi], None));
+            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.act, [cc, s1, s2, psi, s3, e], [phi, chi], None));
         }
         let phi_t = c.take();
         let s_t = c.take();
@@ -405,7 +406,7 @@ impl Layout {
                 SlotKind::Class(ci),
                 cl.n,
                 cl.m,
-                true,
+                Activation::Relu,
                 [cc, s1, s2, psi, s3, e],
                 [Some(phi), Some(chi)],
                 Some(err),
@@ -427,13 +428,14 @@ impl Layout {
             s.ev_s3 = ev.take();
             s.ev_s3_next = ev.take();
             s.ev_z = ev.take();
-            s.ev_d = s.relu.then(|| ev.take());
-            s.ev_h = s.relu.then(|| ev.take());
-            s.ev_sigma = s.relu.then(|| ev.take());
+            let relu = s.act == Activation::Relu;
+            s.ev_d = s.act.hidden().then(|| ev.take());
+            s.ev_h = relu.then(|| ev.take());
+            s.ev_sigma = relu.then(|| ev.take());
             match s.kind {
                 SlotKind::Layer(i) => {
                     if let Some(l) = layers.get_mut(i) {
-                        l.ev_a_out = l.relu.then(|| ev.take());
+                        l.ev_a_out = l.act.hidden().then(|| ev.take());
                     }
                 }
                 SlotKind::Class(_) => {
@@ -536,7 +538,7 @@ impl Slot {
         kind: SlotKind,
         n: usize,
         m: usize,
-        relu: bool,
+        act: Activation,
         [c, s1, s2, psi, s3, e]: [usize; 6],
         [phi, chi]: [Option<usize>; 2],
         err: Option<[usize; ERRORS]>,
@@ -545,7 +547,7 @@ impl Slot {
             kind,
             n,
             m,
-            relu,
+            act,
             c,
             s1,
             s2,

@@ -4,6 +4,7 @@
 //! against the other. [`layout`] and [`claims`] are shared with the prover so both sides run the
 //! same protocol.
 
+pub mod activation;
 pub mod claims;
 pub mod constraints;
 pub mod domain;

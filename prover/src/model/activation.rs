@@ -1,0 +1,71 @@
+//! The integer activations the proof's tables hold (`zkml_verifier::model::activation`;
+//! `docs/protocols/mlp.md`, "Tabulated activations").
+
+use zkml_verifier::model::activation::Activation;
+
+/// `f(q)` for a rescaled value `q` at scale `2^s`, at the same scale: `round(2^s f(q / 2^s))`
+/// (halves away from zero) for the tabulated activations, `max(q, 0)` for ReLU, `q` for none.
+///
+/// The functions are `libm`'s (pinned), a pure-Rust port of musl's: the same bits wherever
+/// doubles are IEEE binary64 with round-to-nearest (x86-64, aarch64, wasm32), so a table, and
+/// the key's commitments to it, is reproducible from `s`, `B` and the layers' activations; a test
+/// pins the values.
+pub fn apply(act: Activation, q: i64, scale_bits: u32) -> i64 {
+    let scale = (1u64 << scale_bits) as f64;
+    let x = q as f64 / scale;
+    let y = match act {
+        Activation::None => return q,
+        Activation::Relu => return q.max(0),
+        Activation::Sigmoid => 1.0 / (1.0 + libm::exp(-x)),
+        Activation::Tanh => libm::tanh(x),
+        Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x / core::f64::consts::SQRT_2)),
+    };
+    libm::round(y * scale) as i64
+}
+
+/// The same function on floats (the reference evaluation of a graph).
+pub fn apply_f32(act: Activation, x: f32) -> f32 {
+    let x = f64::from(x);
+    let y = match act {
+        Activation::None => x,
+        Activation::Relu => x.max(0.0),
+        Activation::Sigmoid => 1.0 / (1.0 + libm::exp(-x)),
+        Activation::Tanh => libm::tanh(x),
+        Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x / core::f64::consts::SQRT_2)),
+    };
+    y as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digest of every activation's values on `[-2^10, 2^10)` at `s = 7`: a different `libm`,
+    /// or a change to the rounding, would change every key's table commitments, so it is pinned.
+    #[test]
+    fn tables_are_pinned() {
+        for (act, want) in [
+            (Activation::Sigmoid, "5d06b3894a5f4a37a4cb618556404f86795bd96600abae2291a950cf085afb46"),
+            (Activation::Tanh, "af3b997474db3a352a48093e0914c4226725602333382f1490a32d32b03def3f"),
+            (Activation::Gelu, "7b99e78982a3f6bed8eb7e9275d892f0f948e693941f5d974e3915b78ee76a40"),
+        ] {
+            let bytes: Vec<u8> = (-1024i64..1024).flat_map(|x| apply(act, x, 7).to_le_bytes()).collect();
+            assert_eq!(zkml_verifier::transcript::digest(&bytes).to_hex(), want, "{act:?}");
+        }
+    }
+
+    #[test]
+    fn fixed_point_values() {
+        // s = 7: 1.0 is 128.
+        assert_eq!(apply(Activation::Sigmoid, 0, 7), 64);
+        assert_eq!(apply(Activation::Sigmoid, 128 * 20, 7), 128);
+        assert_eq!(apply(Activation::Sigmoid, -128 * 20, 7), 0);
+        assert_eq!(apply(Activation::Tanh, 128, 7), 97); // tanh 1 = 0.7616
+        assert_eq!(apply(Activation::Tanh, -128, 7), -97);
+        assert_eq!(apply(Activation::Gelu, 128, 7), 108); // gelu 1 = 0.8413
+        assert_eq!(apply(Activation::Gelu, -128, 7), -20); // gelu -1 = -0.1587
+        assert_eq!(apply(Activation::Relu, -5, 7), 0);
+        assert_eq!(apply(Activation::None, -5, 7), -5);
+        assert!((apply_f32(Activation::Gelu, 1.0) - 0.841_344_7).abs() < 1e-6);
+    }
+}
