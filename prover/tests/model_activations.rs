@@ -226,10 +226,10 @@ fn keys_that_misuse_activations_are_refused() {
     // An activation on the last layer; none on a hidden layer.
     let mut vk = f.pk.vk.clone();
     vk.layers[1].act = Activation::Sigmoid;
-    assert_eq!(bad(&vk), Err(Error::BadKey("every layer but the last must end in an activation")));
+    assert_eq!(bad(&vk), Err(Error::BadKey("every layer but the output layers must end in an activation")));
     let mut vk = f.pk.vk.clone();
     vk.layers[0].act = Activation::None;
-    assert_eq!(bad(&vk), Err(Error::BadKey("every layer but the last must end in an activation")));
+    assert_eq!(bad(&vk), Err(Error::BadKey("a layer reads an output layer")));
     // Another activation than the key was made for: the table commitments no longer fit (Tanh's
     // section where Sigmoid's was), so honest proofs of the original model fail.
     let mut vk = f.pk.vk.clone();

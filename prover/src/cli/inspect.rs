@@ -239,6 +239,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                 "cols": k.cols,
                 "relu": k.act == Activation::Relu,
                 "activation": k.act.name(),
+                "input": source_name(Some(k.input)),
+                "skip": source_name(k.skip),
                 "blocks": blocks,
             })
         })
@@ -401,5 +403,14 @@ fn inline(v: &Value) -> String {
         Value::Array(items) => items.iter().map(inline).collect::<Vec<_>>().join(", "),
         Value::Object(m) => m.iter().map(|(k, v)| format!("{k}={}", inline(v))).collect::<Vec<_>>().join("  "),
         v => v.to_string(),
+    }
+}
+
+/// `"input"`, `"layer K"`, or null.
+fn source_name(s: Option<zkml_verifier::model::Source>) -> Value {
+    match s {
+        None => Value::Null,
+        Some(zkml_verifier::model::Source::Input) => json!("input"),
+        Some(zkml_verifier::model::Source::Layer(k)) => json!(format!("layer {k}")),
     }
 }

@@ -18,17 +18,48 @@ use super::Failure;
 /// File name of the model description, next to `model.pk` and `model.vk`.
 pub const META_FILE: &str = "model.json";
 
-/// Names of the model's input and output tensors.
+/// Names of the model's input and output tensors (one name per output; an empty list means the
+/// default names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {
     pub input: String,
-    pub output: String,
+    pub outputs: Vec<String>,
 }
 
 impl Default for Names {
     fn default() -> Self {
-        Names { input: "input".into(), output: "output".into() }
+        Names { input: "input".into(), outputs: Vec::new() }
     }
+}
+
+impl Names {
+    /// The name of output `k`: the recorded one, else `output` (`output_k` after the first).
+    pub fn output(&self, k: usize) -> String {
+        match self.outputs.get(k) {
+            Some(n) => n.clone(),
+            None if k == 0 => "output".into(),
+            None => format!("output_{k}"),
+        }
+    }
+}
+
+/// The proof's output values split into the model's outputs (one list per output layer, in the
+/// key's order).
+pub fn split_outputs(values: &[f32], vk: &ModelVerifyingKey) -> Vec<Vec<f32>> {
+    let mut rest = values;
+    let mut out = Vec::new();
+    for i in vk.output_layers() {
+        let n = (vk.layers[i].rows as usize).min(rest.len());
+        let (head, tail) = rest.split_at(n);
+        out.push(head.to_vec());
+        rest = tail;
+    }
+    out
+}
+
+/// `[{"name", "values"}]` for each output.
+pub fn outputs_json(lists: &[Vec<f32>], names: &Names) -> Value {
+    lists.iter().enumerate().map(|(k, v)| json!({"name": names.output(k), "values": v})).collect()
 }
 
 /// The tensor names recorded in the `model.json` beside `key_file`, when that file describes the
@@ -41,10 +72,11 @@ pub fn names_for(key_file: &Path, digest: &Digest) -> Names {
     if meta["digest"].as_str() != Some(digest.to_hex().as_str()) {
         return Names::default();
     }
-    let name = |field: &str, default: &str| {
-        meta[field][0]["name"].as_str().map_or_else(|| default.to_string(), str::to_string)
-    };
-    Names { input: name("inputs", "input"), output: name("outputs", "output") }
+    let input = meta["inputs"][0]["name"].as_str().map_or_else(|| "input".to_string(), str::to_string);
+    let outputs = meta["outputs"].as_array().map_or_else(Vec::new, |list| {
+        list.iter().map(|o| o["name"].as_str().unwrap_or("output").to_string()).collect()
+    });
+    Names { input, outputs }
 }
 
 /// `{"name", "shape", "values"}` for each `(name, shape)`.

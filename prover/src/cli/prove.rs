@@ -12,7 +12,7 @@ use zkml_prover::{io_json, progress, ProverError};
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::model::layout::Mode;
 
-use super::model_files::{argmax, dequantise, names_for, read_quantised_input, show};
+use super::model_files::{argmax, dequantise, names_for, outputs_json, read_quantised_input, show, split_outputs};
 use super::{read_file, write_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
@@ -111,10 +111,12 @@ pub fn run(a: Args) -> CmdResult {
     let proof_bytes = proof.to_artifact_bytes();
     write_file(&a.out, &proof_bytes)?;
     let output: Vec<i32> = proof.output.iter().map(|v| v.0).collect();
-    let values = dequantise(&output, pk.vk.scale_bits);
+    let lists = split_outputs(&dequantise(&output, pk.vk.scale_bits), &pk.vk);
     if let Some(path) = &a.output {
-        io_json::write_output(path, std::slice::from_ref(&values)).map_err(|e| Failure::Usage(e.to_string()))?;
+        io_json::write_output(path, &lists).map_err(|e| Failure::Usage(e.to_string()))?;
     }
+    // The argmax (and label) of the first output: a classifier's class.
+    let values = lists.first().cloned().unwrap_or_default();
     pb.inc(1);
     pb.finish_and_clear();
 
@@ -126,7 +128,7 @@ pub fn run(a: Args) -> CmdResult {
             "proof": a.out.display().to_string(),
             "proof_bytes": proof_bytes.len(),
             "inputs": [{"name": names.input, "values": input.len()}],
-            "outputs": [{"name": names.output, "values": values}],
+            "outputs": outputs_json(&lists, &names),
             "argmax": argmax(&values),
             "label": argmax(&values).and_then(|i| pk.vk.meta.labels.get(i)),
             "prove_seconds": prove_time.as_secs_f64(),
@@ -141,7 +143,9 @@ pub fn run(a: Args) -> CmdResult {
         proof_bytes.len(),
         a.out.display()
     );
-    out!("output '{}': {}", names.output, show(&values));
+    for (k, v) in lists.iter().enumerate() {
+        out!("output '{}': {}", names.output(k), show(v));
+    }
     if let Some(i) = argmax(&values) {
         match pk.vk.meta.labels.get(i) {
             Some(label) => out!("argmax: {i} ({label})"),

@@ -15,7 +15,7 @@ use zkml_verifier::kzg::VerifyingKey;
 use zkml_verifier::model::{verify_model, ModelProof, ModelVerifyingKey};
 use zkml_verifier::Error;
 
-use super::model_files::{argmax, dequantise, names_for, read_quantised_input, show};
+use super::model_files::{argmax, dequantise, names_for, outputs_json, read_quantised_input, show, split_outputs};
 use super::{read_file, CmdResult, Failure};
 
 #[derive(ClapArgs, Debug)]
@@ -168,7 +168,9 @@ fn verify_model_proof(
     let elapsed = start.elapsed();
     let names = names_for(&a.vk, &verdict.model_digest);
     let s = verdict.scale_bits;
-    let outputs = dequantise(&verdict.output, s);
+    let lists = split_outputs(&dequantise(&verdict.output, s), &vk);
+    // The argmax (and label) of the first output: a classifier's class.
+    let outputs = lists.first().cloned().unwrap_or_default();
 
     // What the proof establishes may be held against the caller's files: a mismatch is a proof of
     // something else, so it is reported as invalid (exit 1).
@@ -187,25 +189,31 @@ fn verify_model_proof(
         notes.push(format!("input:   matches {} ({} values)", path.display(), given.len()));
     }
     if let Some(path) = &a.output {
-        let lists = io_json::read_output(path).map_err(|e| Failure::Usage(e.to_string()))?;
         let mismatch = |m: String| Failure::Invalid(format!("{}: {m}", path.display()));
-        let [given] = lists.as_slice() else {
-            return Err(mismatch(format!("holds {} output list(s), the model has 1", lists.len())));
-        };
-        if given.len() != outputs.len() {
-            return Err(mismatch(format!(
-                "output '{}': expected {} values, got {}",
-                names.output,
-                outputs.len(),
-                given.len()
-            )));
+        let files = io_json::read_output(path).map_err(|e| Failure::Usage(e.to_string()))?;
+        if files.len() != lists.len() {
+            return Err(mismatch(format!("holds {} output list(s), the model has {}", files.len(), lists.len())));
         }
         let half_step = 0.5 / f64::from(s.min(60)).exp2();
-        if let Some(i) = (0..given.len()).find(|&i| (f64::from(given[i]) - f64::from(outputs[i])).abs() > half_step) {
-            return Err(mismatch(format!(
-                "output '{}' element {i} is {} but the proof's output is {} (tolerance {half_step}, half of 2^-{s})",
-                names.output, given[i], outputs[i]
-            )));
+        for (k, (given, proven)) in files.iter().zip(&lists).enumerate() {
+            if given.len() != proven.len() {
+                return Err(mismatch(format!(
+                    "output '{}': expected {} values, got {}",
+                    names.output(k),
+                    proven.len(),
+                    given.len()
+                )));
+            }
+            let off = |i: &usize| (f64::from(given[*i]) - f64::from(proven[*i])).abs() > half_step;
+            if let Some(i) = (0..given.len()).find(off) {
+                return Err(mismatch(format!(
+                    "output '{}' element {i} is {} but the proof's output is {} (tolerance {half_step}, half of \
+                     2^-{s})",
+                    names.output(k),
+                    given[i],
+                    proven[i]
+                )));
+            }
         }
         notes.push(format!("output:  matches {} within {half_step}", path.display()));
     }
@@ -222,7 +230,7 @@ fn verify_model_proof(
             "srs": verdict.srs_source.name(),
             "srs_points_digest": vk.params.points_digest(&vk.kzg).to_hex(),
             "inputs": [{"name": names.input, "values": input}],
-            "outputs": [{"name": names.output, "values": outputs}],
+            "outputs": outputs_json(&lists, &names),
             "argmax": argmax(&outputs),
             "label": label,
             "pairings": verdict.pairings,
@@ -250,7 +258,14 @@ fn verify_model_proof(
     if verdict.srs_source == SrsSource::Dev {
         eprintln!("warning: {DEV_WARNING}");
     }
-    out!("output:  {}", show(&outputs));
+    match lists.len() {
+        1 => out!("output:  {}", show(&outputs)),
+        _ => {
+            for (k, v) in lists.iter().enumerate() {
+                out!("output:  '{}' {}", names.output(k), show(v));
+            }
+        }
+    }
     if let Some(i) = argmax(&outputs) {
         match label {
             Some(l) => out!("argmax:  {i} ({l})"),

@@ -1,14 +1,18 @@
-//! Lowers a quantised graph to the chain of layers the MLP protocol proves:
-//! `Linear -> activation -> ... -> Linear` (ReLU, Sigmoid, Tanh or GELU), with reshapes
-//! (flattens) allowed anywhere.
+//! Lowers a quantised graph to the layers the MLP protocol proves: fully connected layers, each
+//! followed by an activation (ReLU, Sigmoid, Tanh or GELU) unless it is an output, reading the
+//! model input or any earlier layer's output (fan-out), with an optional residual `Add` of the
+//! input or an earlier layer's output after the rescaling; reshapes (flattens) are allowed
+//! anywhere (`docs/protocols/mlp.md`, "Statement").
 
 use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::key::Source;
 
 use crate::error::ProverError;
 use crate::ir::Op;
 use crate::quant::QuantizedModel;
 
-/// One proven layer: `z = W a + b`, `q = round(z / 2^s)`, then an activation unless it is the last.
+/// One proven layer: `z = W a + b`, `q = round(z / 2^s)`, `t = q + skip`, then an activation unless
+/// it is an output layer (which publishes `t`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layer {
     /// Name of the Linear node, for messages.
@@ -19,46 +23,60 @@ pub struct Layer {
     pub weight: Vec<i64>,
     /// Length `rows`, scale `2^(2s)` (zeros when the node has no bias).
     pub bias: Vec<i64>,
-    /// What follows the rescaling ([`Activation::None`] on the last layer).
+    /// What follows the rescaling ([`Activation::None`] on the output layers).
     pub act: Activation,
+    /// Where the layer reads its input, and the residual added after its rescaling.
+    pub input: Source,
+    pub skip: Option<Source>,
 }
 
-/// The layers of `model`, or an error naming the first node the protocol cannot prove.
+/// What an IR tensor holds, in terms of layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Value {
+    /// The model input.
+    Input,
+    /// Layer `k`'s `q`, plus its skip when the flag is set, before any activation. A value is
+    /// used once: adding a skip or an activation to an earlier stage of a layer is refused.
+    Pending(usize, bool),
+    /// Hidden layer `k`'s activated output.
+    Done(usize),
+}
+
+/// The layers of `model`, or an error naming the first node the protocol cannot prove. Output
+/// layers come last, in the order of the graph's outputs (the order of the proof's output values).
 pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
     let g = &model.graph;
     let unsupported = |msg: String| Err(ProverError::Unsupported(msg));
-    if g.inputs.len() != 1 || g.outputs.len() != 1 {
+    if g.inputs.len() != 1 || g.outputs.is_empty() {
         return unsupported(format!(
-            "the MLP prover needs exactly one input and one output (model has {} and {})",
+            "the MLP prover needs exactly one input and at least one output (model has {} and {})",
             g.inputs.len(),
             g.outputs.len()
         ));
     }
-    let mut current = g.inputs[0];
+    let mut value: Vec<Option<Value>> = vec![None; g.tensors.len()];
+    value[g.inputs[0]] = Some(Value::Input);
     let mut layers: Vec<Layer> = Vec::new();
     for (i, node) in g.nodes.iter().enumerate() {
-        if node.inputs.first() != Some(&current) {
-            return unsupported(format!(
-                "node '{}' ({}) does not continue the chain of layers",
-                node.name,
-                node.op.name()
-            ));
-        }
-        match (&node.op, &model.linear[i]) {
-            (Op::Reshape { .. }, _) => {}
+        let what = |k: usize| node.inputs.get(k).and_then(|&t| value.get(t).copied().flatten());
+        let name = || format!("node '{}' ({})", node.name, node.op.name());
+        let produced = match (&node.op, &model.linear[i]) {
+            (Op::Reshape { .. }, _) => what(0),
             (Op::Linear { .. }, Some(p)) => {
-                if g.tensor(current).len() != p.cols {
+                let input = match what(0) {
+                    Some(Value::Input) => Source::Input,
+                    Some(Value::Done(k)) => Source::Layer(k as u32),
+                    Some(Value::Pending(..)) => {
+                        return unsupported(format!("{}: two Linear layers without an activation between them", name()))
+                    }
+                    None => return unsupported(format!("{}: reads a tensor the prover cannot follow", name())),
+                };
+                let len = node.inputs.first().map_or(0, |&t| g.tensor(t).len());
+                if len != p.cols {
                     return unsupported(format!(
-                        "node '{}': batched Linear ({} inputs for {} columns) is not supported",
-                        node.name,
-                        g.tensor(current).len(),
+                        "{}: batched Linear ({len} inputs for {} columns) is not supported",
+                        name(),
                         p.cols
-                    ));
-                }
-                if layers.last().is_some_and(|l| !l.act.hidden()) {
-                    return unsupported(format!(
-                        "node '{}': two Linear layers without an activation between them",
-                        node.name
                     ));
                 }
                 layers.push(Layer {
@@ -68,36 +86,137 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     weight: p.weight.clone(),
                     bias: p.bias.clone().unwrap_or_else(|| vec![0; p.rows]),
                     act: Activation::None,
+                    input,
+                    skip: None,
                 });
+                Some(Value::Pending(layers.len() - 1, false))
             }
-            (op, _) if op.activation().is_some() => match (layers.last_mut(), op.activation()) {
-                (Some(l), Some(act)) if !l.act.hidden() => l.act = act,
-                _ => {
+            (Op::Add, _) => {
+                // A residual: a layer's rescaled output plus the input or a hidden layer's output.
+                let (pending, other) = match (what(0), what(1)) {
+                    (Some(Value::Pending(l, false)), Some(o)) | (Some(o), Some(Value::Pending(l, false))) => (l, o),
+                    _ => {
+                        return unsupported(format!(
+                            "{}: an Add must add the input or a hidden layer's output to a Linear layer's output",
+                            name()
+                        ))
+                    }
+                };
+                let src = match other {
+                    Value::Input => Source::Input,
+                    Value::Done(k) if layers[k].act == Activation::Sigmoid => {
+                        return unsupported(format!(
+                            "{}: a residual from a Sigmoid layer (its padded rows are 2^(s-1), not 0) is not \
+                             supported",
+                            name()
+                        ))
+                    }
+                    Value::Done(k) => Source::Layer(k as u32),
+                    Value::Pending(..) => {
+                        return unsupported(format!("{}: adds the outputs of two Linear layers", name()))
+                    }
+                };
+                let layer = &mut layers[pending];
+                if layer.skip.is_some() || layer.act.hidden() {
                     return unsupported(format!(
-                        "node '{}': {} must directly follow a Linear layer",
-                        node.name,
-                        op.name()
+                        "{}: layer '{}' already has a residual or an activation (its value is used twice)",
+                        name(),
+                        layer.name
+                    ));
+                }
+                let len = node.inputs.iter().map(|&t| g.tensor(t).len()).max().unwrap_or(0);
+                if len != layer.rows || node.inputs.iter().any(|&t| g.tensor(t).len() != len) {
+                    return unsupported(format!("{}: adds tensors of different sizes", name()));
+                }
+                layer.skip = Some(src);
+                Some(Value::Pending(pending, true))
+            }
+            (op, _) if op.activation().is_some() => match (what(0), op.activation()) {
+                (Some(Value::Pending(l, with_skip)), Some(act))
+                    if !layers[l].act.hidden() && with_skip == layers[l].skip.is_some() =>
+                {
+                    layers[l].act = act;
+                    Some(Value::Done(l))
+                }
+                (Some(Value::Pending(l, _)), _) => {
+                    return unsupported(format!(
+                        "{}: layer '{}' already has an activation, or a residual this one bypasses (its value is \
+                         used twice)",
+                        name(),
+                        layers[l].name
                     ))
                 }
+                _ => return unsupported(format!("{}: must follow a Linear layer (or its residual Add)", name())),
             },
             (op, _) => {
+                return unsupported(format!("{}: op {} is not supported by the MLP prover", name(), op.name()));
+            }
+        };
+        value[node.output] = produced;
+    }
+    // Every graph output is a Linear layer's value without activation, and every such layer is
+    // an output.
+    let mut outputs = Vec::with_capacity(g.outputs.len());
+    for &t in &g.outputs {
+        match value[t] {
+            Some(Value::Pending(l, with_skip))
+                if !layers[l].act.hidden() && with_skip == layers[l].skip.is_some() && !outputs.contains(&l) =>
+            {
+                outputs.push(l)
+            }
+            _ => {
                 return unsupported(format!(
-                    "node '{}': op {} is not supported by the MLP prover",
-                    node.name,
-                    op.name()
+                    "output '{}' is not a Linear layer's output (a model ends each output with a Linear layer, \
+                     optionally plus a residual Add)",
+                    g.tensor(t).name
                 ))
             }
         }
-        current = node.output;
     }
-    if current != g.outputs[0] {
-        return unsupported("the graph output is not the end of the chain of layers".into());
+    if let Some(l) = layers.iter().enumerate().find(|(k, l)| !l.act.hidden() && !outputs.contains(k)) {
+        return unsupported(format!("node '{}': a Linear layer without an activation is not an output", l.1.name));
     }
-    match layers.last() {
-        None => unsupported("the model has no Linear layer".into()),
-        Some(l) if l.act.hidden() => {
-            unsupported(format!("node '{}': the model must end with a Linear layer, not {}", l.name, l.act.name()))
-        }
-        Some(_) => Ok(layers),
+    if layers.is_empty() {
+        return unsupported("the model has no Linear layer".into());
     }
+    Ok(outputs_last(layers, &outputs))
+}
+
+/// The layers in an order where each comes after its sources (hidden layers by their first
+/// possible position, stable), the output layers last in `outputs` order, every source renumbered.
+fn outputs_last(layers: Vec<Layer>, outputs: &[usize]) -> Vec<Layer> {
+    let deps = |l: &Layer| -> Vec<usize> {
+        [Some(l.input), l.skip]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| match s {
+                Source::Layer(k) => Some(k as usize),
+                Source::Input => None,
+            })
+            .collect()
+    };
+    let mut order: Vec<usize> = Vec::with_capacity(layers.len());
+    let mut placed = vec![false; layers.len()];
+    // Repeatedly take the first hidden layer whose sources are placed (the graph is acyclic).
+    while let Some(k) =
+        (0..layers.len()).find(|&k| !placed[k] && !outputs.contains(&k) && deps(&layers[k]).iter().all(|&d| placed[d]))
+    {
+        placed[k] = true;
+        order.push(k);
+    }
+    order.extend(outputs.iter().copied());
+    let mut new_index = vec![0u32; layers.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new as u32;
+    }
+    let renumber = |s: Source| match s {
+        Source::Input => Source::Input,
+        Source::Layer(k) => Source::Layer(new_index[k as usize]),
+    };
+    let mut slots: Vec<Option<Layer>> = layers.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|&old| slots[old].take())
+        .map(|l| Layer { input: renumber(l.input), skip: l.skip.map(renumber), ..l })
+        .collect()
 }

@@ -134,6 +134,8 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
         on_m.polys.push((p, both(&|x| &x.round1[k].poly.coeffs, m)?));
     }
     on_m.polys.extend([
+        // Folded layers have no skip.
+        (Poly::Skip, InRho::linear(vec![Fr::zero(); m], vec![Fr::zero(); m])),
         (Poly::A, both(&|x| &x.a.poly.coeffs, m)?),
         (Poly::Phi, both(&|x| &x.comps[PHI], m)?),
         (Poly::Psi, both(&|x| &x.comps[PSI], m)?),

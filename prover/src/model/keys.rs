@@ -10,7 +10,7 @@ use zkml_verifier::codec::{Reader, Writer};
 use zkml_verifier::envelope::{self, Kind};
 use zkml_verifier::kzg::{DegreeKey, SrsParams};
 use zkml_verifier::model::activation::Activation;
-use zkml_verifier::model::key::{pow2, table_sections, table_size};
+use zkml_verifier::model::key::{pow2, table_sections, table_size, Source};
 
 use super::activation::apply;
 use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
@@ -118,6 +118,23 @@ pub fn table_columns(scale_bits: u32, table_bits: u32, sections: &[Activation]) 
     [t_in, t_out, t_tag]
 }
 
+/// A proving key's source code: 0 none, 1 the input, `k + 2` layer `k`.
+fn source_code(s: Option<Source>) -> u32 {
+    match s {
+        None => 0,
+        Some(Source::Input) => 1,
+        Some(Source::Layer(k)) => k.saturating_add(2),
+    }
+}
+
+fn source_from(code: u32) -> Option<Source> {
+    match code {
+        0 => None,
+        1 => Some(Source::Input),
+        k => Some(Source::Layer(k - 2)),
+    }
+}
+
 /// The split of a ReLU input `q = 2^s h + l` with `0 <= l < 2^s`, and its sign `[h >= 0]`
 /// (`= [q >= 0]`).
 pub fn split(q: i64, scale_bits: u32) -> (i64, i64, i64) {
@@ -196,7 +213,15 @@ pub fn setup<R: RngCore>(
             &keep,
             &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
         )?;
-        keys.push(LayerKey { rows: l.rows as u32, cols: l.cols as u32, act: l.act, weights, bias });
+        keys.push(LayerKey {
+            rows: l.rows as u32,
+            cols: l.cols as u32,
+            act: l.act,
+            input: l.input,
+            skip: l.skip,
+            weights,
+            bias,
+        });
         weight_blinds.push(wb);
         bias_blinds.push(bb);
     }
@@ -254,6 +279,8 @@ impl ModelProvingKey {
             w.u32(l.rows as u32);
             w.u32(l.cols as u32);
             w.u8(l.act.code());
+            w.u32(source_code(Some(l.input)));
+            w.u32(source_code(l.skip));
             for v in l.weight.iter().chain(&l.bias) {
                 w.u64(*v as u64);
             }
@@ -305,6 +332,8 @@ impl ModelProvingKey {
             let code = r.u8("pk layer activation")?;
             let act = Activation::from_code(code)
                 .ok_or(DecodeError::InvalidValue { what: "pk layer activation", value: u64::from(code) })?;
+            let input = source_from(r.u32("pk layer input")?).unwrap_or(Source::Input);
+            let skip = source_from(r.u32("pk layer skip")?);
             let total = rows
                 .checked_mul(cols)
                 .and_then(|x| x.checked_add(rows))
@@ -319,7 +348,7 @@ impl ModelProvingKey {
                 vals.push(r.u64("pk layer values")? as i64);
             }
             let bias = vals.split_off(rows * cols);
-            layers.push(Layer { name, rows, cols, weight: vals, bias, act });
+            layers.push(Layer { name, rows, cols, weight: vals, bias, act, input, skip });
             weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
             bias_blinds.push(r.vec::<Fr>("pk bias blind")?);
         }
@@ -332,6 +361,8 @@ impl ModelProvingKey {
                 l.rows == key.rows as usize
                     && l.cols == key.cols as usize
                     && l.act == key.act
+                    && l.input == key.input
+                    && l.skip == key.skip
                     && wb.len() == l.rows * k
                     && bb.len() == k
             });

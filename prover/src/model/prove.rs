@@ -22,7 +22,7 @@ use zkml_verifier::model::layout::{
 use zkml_verifier::model::verify::{
     decider_challenges, fold_level_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
 };
-use zkml_verifier::model::{Int, ModelProof};
+use zkml_verifier::model::{Int, ModelProof, Source};
 
 use super::fold;
 use super::keys::{bias_coeffs, row_blind, table_columns, weight_rows, ModelProvingKey};
@@ -126,7 +126,7 @@ pub fn prove_witness<R: RngCore>(
 struct Round2 {
     /// `V = sum_i L_i(r) W_i`, which the verifier forms from the key (never committed here).
     v: Vec<Fr>,
-    /// `C, S1, S2, phi, psi, chi, S3, E` (phi and chi empty on the last layer; C the constant
+    /// `C, S1, S2, phi, psi, chi, S3, E` (phi empty on output layers, chi on all but ReLU layers; C the constant
     /// `c`, E the constant `e`).
     comps: [Vec<Fr>; WITNESS],
     e: Fr,
@@ -160,10 +160,12 @@ pub fn prove_witness_with<R: RngCore>(
     stages.mark("witness");
     let (s, b) = (vk.scale_bits, vk.table_bits);
     let big_d = vk.params.degree.bound as usize;
-    let last = wit.last().ok_or_else(|| ProverError::Internal("no layers".into()))?;
+    // The public output: every output layer's values, in layer order.
+    let outputs: Vec<i64> =
+        vk.output_layers().iter().flat_map(|&i| wit[i].out[..layout.layers[i].rows].to_vec()).collect();
     let out_rows = vk.output_len();
     let input_ints = input.iter().map(|&v| to_int(v, "input")).collect::<Result<Vec<_>, _>>()?;
-    let output_ints = last.out[..out_rows].iter().map(|&v| to_int(v, "output")).collect::<Result<Vec<_>, _>>()?;
+    let output_ints = outputs[..out_rows].iter().map(|&v| to_int(v, "output")).collect::<Result<Vec<_>, _>>()?;
     let digest = vk.digest();
     let mut t = start_transcript(&digest, ModelProof::kind_of(opts.mode), &input_ints, &output_ints);
     let total = layout.commitments();
@@ -457,36 +459,50 @@ pub fn prove_witness_with<R: RngCore>(
     // Round 3: one quotient per domain.
     let table_polys: Vec<Vec<Fr>> =
         [&t_in, &t_out, &t_tag].iter().map(|c| interpolate(c, n_table)).collect::<Result<_, _>>()?;
-    let input_poly = interpolate(&frs(input), layout.layers[0].n)?;
-    let output_poly = interpolate(&frs(&last.q), layout.layers.last().map_or(2, |l| l.m))?;
     let half = Fr::from(1u64 << (s - 1));
     let two_s = Fr::from(1u64 << s);
-    // Layers' round-1 polynomials (input, Z, D, A, H, Sigma), copied so that the views do not
-    // borrow the prover state.
-    let mut owned: Vec<[Vec<Fr>; 6]> = Vec::with_capacity(layout.slots.len());
+    // A source's polynomial: the input's interpolation over `H_k`, or a layer's committed `A`.
+    let source_poly = |src: Source, k: usize| -> Result<Vec<Fr>, ProverError> {
+        match src {
+            Source::Input => interpolate(&frs(input), k),
+            Source::Layer(j) => {
+                let a = layout.layers.get(j as usize).and_then(|l| l.a_out);
+                Ok(st.coeffs(a.ok_or_else(|| ProverError::Internal(format!("layer {j} has no output")))?)?.to_vec())
+            }
+        }
+    };
+    // Layers' round-1 polynomials (input, Z, D, A, H, Sigma, skip), copied so that the views do
+    // not borrow the prover state.
+    let mut owned: Vec<[Vec<Fr>; 7]> = Vec::with_capacity(layout.slots.len());
     for slot in &layout.slots {
-        let mut six: [Vec<Fr>; 6] = Default::default();
+        let mut seven: [Vec<Fr>; 7] = Default::default();
         if let SlotKind::Layer(i) = slot.kind {
             let l = &layout.layers[i];
-            six[0] = match i.checked_sub(1).and_then(|p| layout.layers[p].a_out) {
+            seven[0] = source_poly(l.input, l.n)?;
+            seven[1] = st.coeffs(l.z)?.to_vec();
+            if let Some(skip) = l.skip {
+                seven[6] = source_poly(skip, l.m)?;
+            }
+            seven[2] = match l.d {
                 Some(idx) => st.coeffs(idx)?.to_vec(),
-                None => input_poly.clone(),
-            };
-            six[1] = st.coeffs(l.z)?.to_vec();
-            six[2] = match l.d {
-                Some(idx) => st.coeffs(idx)?.to_vec(),
-                None => output_poly.clone(),
+                // An output layer's D is its public values less its skip, as the verifier forms it.
+                None => {
+                    let mut d = interpolate(&frs(&wit[i].out), l.m)?;
+                    add_scaled(&mut d, &seven[6], -Fr::one());
+                    d
+                }
             };
             for (k, idx) in [(3, l.a_out), (4, l.h), (5, l.sigma)] {
                 if let Some(idx) = idx {
-                    six[k] = st.coeffs(idx)?.to_vec();
+                    seven[k] = st.coeffs(idx)?.to_vec();
                 }
             }
         }
-        owned.push(six);
+        owned.push(seven);
     }
     let mut views = Vec::with_capacity(layout.slots.len());
     for (slot, six) in layout.slots.iter().zip(&owned) {
+        let skip = |l: &zkml_verifier::model::layout::LayerLayout| l.skip.map(|_| six[6].as_slice());
         let view = match slot.kind {
             SlotKind::Layer(i) => {
                 let l = &layout.layers[i];
@@ -502,6 +518,7 @@ pub fn prove_witness_with<R: RngCore>(
                     a: l.act.hidden().then_some(six[3].as_slice()),
                     h: l.h.map(|_| six[4].as_slice()),
                     sigma: l.sigma.map(|_| six[5].as_slice()),
+                    skip: skip(l),
                     v: &r2s[i].v,
                     comps: core::array::from_fn(|k| comps[k].as_slice()),
                     e: r2s[i].e,
@@ -523,6 +540,7 @@ pub fn prove_witness_with<R: RngCore>(
                     a: Some(&acc.a.poly.coeffs),
                     h: Some(&h.poly.coeffs),
                     sigma: Some(&sigma.poly.coeffs),
+                    skip: None,
                     v: &acc.v,
                     comps: core::array::from_fn(|k| acc.comps[k].as_slice()),
                     e: acc.comps[WITNESS_E].first().copied().unwrap_or_default(),
@@ -735,9 +753,9 @@ fn leaf<R: RngCore>(
 ) -> Result<fold::Instance, ProverError> {
     let l = &layout.layers[i];
     let missing = || ProverError::Internal(format!("layer {i} cannot be folded"));
-    let prev = match i.checked_sub(1) {
-        Some(p) => layout.layers[p].a_out,
-        None => layout.input,
+    let prev = match l.input {
+        Source::Layer(p) => layout.layers.get(p as usize).and_then(|p| p.a_out),
+        Source::Input => layout.input,
     }
     .ok_or_else(missing)?;
     let zero = || Blinded { poly: poly(Vec::new()), blind: poly(Vec::new()) };

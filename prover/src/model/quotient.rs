@@ -25,6 +25,8 @@ pub(super) struct SlotView<'a> {
     pub a: Option<&'a [Fr]>,
     pub h: Option<&'a [Fr]>,
     pub sigma: Option<&'a [Fr]>,
+    /// The skip's polynomial (a residual added before the activation; none: zero).
+    pub skip: Option<&'a [Fr]>,
     pub v: &'a [Fr],
     /// The round-2 witness `C, S1, S2, phi, psi, chi, S3, E` (`layout::witness_widths` order):
     /// `C` the constant `c` (a polynomial only for a cheating prover), `phi` and `chi` empty on
@@ -186,6 +188,7 @@ pub(super) fn quotient(
                 (Poly::D, ev(sv.d)?),
                 (Poly::Psi, ev(psi)?),
                 (Poly::E, Evals(vec![sv.e; size])),
+                (Poly::Skip, sv.skip.map_or_else(|| Ok(Evals(vec![Fr::zero(); size])), ev)?),
             ]);
             if let Some(a) = sv.a {
                 alg.polys.extend([(Poly::A, ev(a)?), (Poly::Phi, ev(phi)?)]);

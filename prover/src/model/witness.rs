@@ -3,6 +3,7 @@
 
 use ark_bn254::Fr;
 use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::key::Source;
 
 use super::keys::ModelProvingKey;
 use crate::error::ProverError;
@@ -20,6 +21,9 @@ pub struct LayerWitness {
     /// `[q >= 0]`, which the table's sign rows look up from `high` (all zero on the last layer).
     pub high: Vec<i64>,
     pub sign: Vec<i64>,
+    /// The skip's values added to `q` before the activation (zeros without one): the activation
+    /// reads `q + skip`, an output layer publishes it.
+    pub skip: Vec<i64>,
 }
 
 /// Evaluates the layers on a quantised input, checking every value the tables must hold.
@@ -43,10 +47,26 @@ pub fn witness_with(
             input.len()
         )));
     }
-    let mut a = input.to_vec();
-    let mut out = Vec::with_capacity(pk.layers.len());
+    let mut out: Vec<LayerWitness> = Vec::with_capacity(pk.layers.len());
     for (li, l) in pk.layers.iter().enumerate() {
+        // A source's values (the input, or an earlier layer's outputs) on its real rows; a skip is
+        // zero-padded, which `validate` makes true of every skip source.
+        let source = |src: Source, len: usize| -> Result<Vec<i64>, ProverError> {
+            let v = match src {
+                Source::Input => input,
+                Source::Layer(k) => out.get(k as usize).map(|w| w.out.as_slice()).unwrap_or(&[]),
+            };
+            v.get(..len).map(<[i64]>::to_vec).ok_or_else(|| {
+                ProverError::InvalidArgument(format!("layer {li} reads a source of fewer than {len} values"))
+            })
+        };
+        let a = source(l.input, l.cols)?;
         let m = zkml_verifier::model::key::pow2(l.rows as u32);
+        let mut skip = match l.skip {
+            Some(src) => source(src, l.rows)?,
+            None => Vec::new(),
+        };
+        skip.resize(m, 0);
         let (mut z, mut q, mut rem, mut o) = (vec![0; m], vec![0; m], vec![0; m], vec![0; m]);
         let (mut high, mut sg) = (vec![0; m], vec![0; m]);
         for i in 0..m {
@@ -63,20 +83,22 @@ pub fn witness_with(
             z[i] = acc as i64;
             q[i] = rescale(z[i], s);
             rem[i] = z[i] + (1 << (s - 1)) - (q[i] << s);
+            // The activation's input: q plus the skip (a residual connection).
+            let t =
+                q[i].checked_add(skip[i]).ok_or_else(|| range_error(&l.name, "skip sum", i, q[i] as i128, 1 << 63))?;
             let (lo, hi) = (super::keys::relu_min(b), 1i64 << b);
-            if l.act.hidden() && !(lo..hi).contains(&q[i]) {
-                let bound = if q[i] < 0 { -lo } else { hi };
-                return Err(range_error(&l.name, "rescaled output (activation input)", i, q[i] as i128, bound as i128));
+            if l.act.hidden() && !(lo..hi).contains(&t) {
+                let bound = if t < 0 { -lo } else { hi };
+                return Err(range_error(&l.name, "rescaled output (activation input)", i, t as i128, bound as i128));
             }
             if l.act == Activation::Relu {
-                let (h, _, sign) = super::keys::split(q[i], s);
+                let (h, _, sign) = super::keys::split(t, s);
                 (high[i], sg[i]) = (h, sign);
             }
-            o[i] = super::activation::apply(l.act, q[i], s);
+            o[i] = super::activation::apply(l.act, t, s);
         }
-        let mut lw = LayerWitness { input: a, z, q, rem, out: o, high, sign: sg };
+        let mut lw = LayerWitness { input: a, z, q, rem, out: o, high, sign: sg, skip };
         hook(li, &mut lw);
-        a = lw.out[..l.rows].to_vec();
         out.push(lw);
     }
     Ok(out)
@@ -106,6 +128,11 @@ pub struct Lookups {
 }
 
 impl LayerWitness {
+    /// The activation's inputs `q + skip`, in the field.
+    fn pre(&self) -> impl Iterator<Item = Fr> + '_ {
+        self.q.iter().zip(self.skip.iter().chain(core::iter::repeat(&0))).map(|(&q, &k)| Fr::from(q) + Fr::from(k))
+    }
+
     /// The layer's lookups for activation `act` at scale `2^s`, computed from the witness as it
     /// stands (a wrong witness gives triples the table may not hold).
     pub fn lookups(&self, act: Activation, scale_bits: u32) -> Lookups {
@@ -115,12 +142,12 @@ impl LayerWitness {
             Activation::None => (Vec::new(), Vec::new()),
             Activation::Relu => {
                 let phi = self.high.iter().zip(&self.sign).map(|(&h, &sg)| [Fr::from(h), Fr::from(sg), zero]).collect();
-                let chi = self.q.iter().zip(&self.high).map(|(&q, &h)| [Fr::from(q) - two_s * Fr::from(h), zero, one]);
+                let chi = self.pre().zip(&self.high).map(|(t, &h)| [t - two_s * Fr::from(h), zero, one]);
                 (phi, chi.collect())
             }
             Activation::Sigmoid | Activation::Tanh | Activation::Gelu => {
                 let tag = Fr::from(act.tag());
-                (self.q.iter().zip(&self.out).map(|(&q, &o)| [Fr::from(q), Fr::from(o), tag]).collect(), Vec::new())
+                (self.pre().zip(&self.out).map(|(t, &o)| [t, Fr::from(o), tag]).collect(), Vec::new())
             }
         };
         Lookups { phi, psi, chi }

@@ -40,10 +40,12 @@ pub enum ImportError {
 }
 
 /// What the prover proves today, for the unsupported-operation message.
-pub const SUPPORTED_OPS: &str = "chains of Gemm or MatMul with a constant operand (with bias), Relu, Sigmoid, \
-    Tanh, the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose intermediates feed \
-    nothing else), and Flatten/Reshape; convolutions, pooling, other activations (Erf on its own, the tanh \
-    approximation of GELU, ...) and graphs that are not chains are not proven yet";
+pub const SUPPORTED_OPS: &str = "Gemm or MatMul with a constant operand (with bias), each hidden one followed by \
+    Relu, Sigmoid, Tanh or the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
+    intermediates feed nothing else), reading the input or any earlier layer, with residual Adds (after a \
+    layer's Gemm, of the input or an earlier layer's output), several outputs, and Flatten/Reshape; \
+    convolutions, pooling, other activations (Erf on its own, the tanh approximation of GELU, ...), \
+    element-wise products and normalisations are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")

@@ -17,6 +17,7 @@ use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
 use super::key::ModelVerifyingKey;
+use super::key::Source;
 use super::layout::{
     degree_bounds, error_widths, lookup_total_offset, round1_widths, witness_widths, Bounded, Layout, Node, SlotKind,
     WITNESS,
@@ -134,12 +135,16 @@ struct SlotPolys {
     n: usize,
     m: usize,
     act: Activation,
+    /// Layers on their own: the skip's source, and for output layers the range of the public
+    /// output their values fill.
+    skip: Option<Source>,
+    output: Option<core::ops::Range<usize>>,
     /// The matmul's `V = sum_i L_i(r) W_i` (a folded one for classes), formed from the key's
     /// weight-row commitments: never a prover message.
     v: Lc,
     bias: Lc,
     z: Lc,
-    /// `D` for hidden layers; `None` on the last layer, whose `D` is the public output.
+    /// `D` for hidden layers; `None` on output layers, whose `D` is their public output less the skip.
     d: Option<Lc>,
     a_out: Option<Lc>,
     e: Lc,
@@ -196,6 +201,8 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         n: s.n,
         m: s.m,
         act: s.act,
+        skip: None,
+        output: None,
         v,
         bias,
         z: z.unwrap_or_default(),
@@ -224,15 +231,21 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
     match s.kind {
         SlotKind::Layer(i) => {
             let l = layout.layers.get(i).ok_or(missing.clone())?;
-            let ev_in = match i.checked_sub(1) {
-                Some(prev) => Some(layout.layers.get(prev).and_then(|p| p.ev_a_out).ok_or(missing)?),
-                None => None,
+            let ev_in = match l.input {
+                Source::Layer(k) => Some(layout.layers.get(k as usize).and_then(|p| p.ev_a_out).ok_or(missing)?),
+                Source::Input => None,
             };
             let mut v = Vec::new();
             weight_rows(&mut v, i, &lagrange_basis(s.m, rows(i)?, ch.r)?, Fr::one());
             let bias = single(Base::Bias(i));
             let round1 = [Some(l.z), l.d, l.h, l.sigma].map(|x| x.map(p));
-            Ok(common(None, ev_in, l.ev_a_out, v, bias, round1, l.a_out.map(p)))
+            let mut sp = common(None, ev_in, l.ev_a_out, v, bias, round1, l.a_out.map(p));
+            sp.skip = l.skip;
+            if !l.act.hidden() {
+                let start: usize = layout.layers.iter().take(i).filter(|x| !x.act.hidden()).map(|x| x.rows).sum();
+                sp.output = Some(start..start + l.rows);
+            }
+            Ok(sp)
         }
         SlotKind::Class(c) => {
             let fw = fold_weights(layout, c, &ch.folds)?;
@@ -244,9 +257,9 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
             let lag = lagrange_basis(s.m, most, ch.r)?;
             for &(i, w) in &fw.members {
                 let l = layout.layers.get(i).ok_or(missing.clone())?;
-                let prev = match i.checked_sub(1) {
-                    Some(p) => layout.layers.get(p).and_then(|p| p.a_out),
-                    None => layout.input,
+                let prev = match l.input {
+                    Source::Layer(k) => layout.layers.get(k as usize).and_then(|p| p.a_out),
+                    Source::Input => layout.input,
                 };
                 let (Some(a), Some(a_in), Some(packed)) = (l.a_out, prev, l.packed) else {
                     return Err(missing);
@@ -330,7 +343,8 @@ pub fn claims(
         }
     }
     if let (Some(x), Some(first)) = (layout.input, layout.layers.first()) {
-        // The folded first layer's input commitment opens to the public input's interpolation.
+        // The input commitment of folded layers that read the input opens to the public input's
+        // interpolation.
         open(&single(Base::Proof(x)), 0, interpolate_at(input, first.n, zeta)?);
     }
     for (k, &e) in layout.ev_table.iter().enumerate() {
@@ -488,11 +502,29 @@ pub fn claims(
             }
             if sp.m == d {
                 put(Poly::K, Lin::constant(lagrange_kernel(d, ch.r, zeta)?));
-                let d_hat = match sp.ev_d {
-                    Some(e) => ev(e)?,
-                    None => interpolate_at(output, d, zeta)?,
+                let skip = match sp.skip {
+                    None => Fr::zero(),
+                    Some(Source::Input) => interpolate_at(input, d, zeta)?,
+                    Some(Source::Layer(k)) => {
+                        let e = layout.layers.get(k as usize).and_then(|l| l.ev_a_out);
+                        ev(e.ok_or(Error::BadKey("a skip's source has no evaluation"))?)?
+                    }
+                };
+                // An output layer's D is its public values less its skip.
+                let d_hat = match (sp.ev_d, &sp.output) {
+                    (Some(e), _) => ev(e)?,
+                    (None, Some(range)) => {
+                        let y = output.get(range.clone()).ok_or(Error::ProofShape {
+                            what: "output values",
+                            expected: range.end,
+                            found: output.len(),
+                        })?;
+                        interpolate_at(y, d, zeta)? - skip
+                    }
+                    (None, None) => return Err(Error::BadKey("a layer without D or output values")),
                 };
                 put(Poly::D, Lin::constant(d_hat));
+                put(Poly::Skip, Lin::constant(skip));
             }
             (params.inv_n, params.inv_m) = (inv(sp.n)?, inv(sp.m)?);
             let mut list = Vec::new();

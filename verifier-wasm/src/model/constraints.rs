@@ -23,7 +23,7 @@ use crate::Fr;
 /// of its domain).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Poly {
-    /// The layer's input over `H_n` (the previous layer's `A`, or the public input).
+    /// The layer's input over `H_n` (its source layer's `A`, or the public input).
     AIn,
     /// `V = sum_i L_i(r) W_i` over `H_n`.
     V,
@@ -41,6 +41,9 @@ pub enum Poly {
     A,
     H,
     Sigma,
+    /// A hidden layer's skip (residual) input over `H_m`, added to `D` before the activation
+    /// (zero without one); the activation's input is `D + Skip`.
+    Skip,
     /// The lookup inverses: `Phi` of the sign lookup `(H, Sigma)`, `Psi` of the remainder's range
     /// lookup, `Chi` of `L`'s range lookup.
     Phi,
@@ -108,25 +111,31 @@ pub fn l1<A: Algebra>(a: &mut A, p: &Params) -> A::E {
     phi * (u.clone() * p.alpha - h - sigma * p.beta) - u.clone() * u
 }
 
-/// L1 of a tabulated activation on `H_m`: `phi(X) (alpha u - D(X) - beta A(X) - beta^2 tag u) -
-/// u^2`, the lookup of `(q, f(q), tag)` in the activation's table section (minus `Err_L1`).
+/// L1 of a tabulated activation on `H_m`: `phi(X) (alpha u - T(X) - beta A(X) - beta^2 tag u) -
+/// u^2` with `T = D + Skip`, the lookup of `(q, f(q), tag)` in the activation's table section (minus `Err_L1`).
 pub fn l1_table<A: Algebra>(a: &mut A, p: &Params, tag: Fr) -> A::E {
-    let (u, phi, d, x) = (a.slack(), a.poly(Poly::Phi), a.poly(Poly::D), a.poly(Poly::A));
-    phi * (u.clone() * p.alpha - d - x * p.beta - u.clone() * (p.beta * p.beta * tag)) - u.clone() * u
+    let (u, phi, t, x) = (a.slack(), a.poly(Poly::Phi), pre(a), a.poly(Poly::A));
+    phi * (u.clone() * p.alpha - t - x * p.beta - u.clone() * (p.beta * p.beta * tag)) - u.clone() * u
+}
+
+/// The activation's input `D + Skip`.
+fn pre<A: Algebra>(a: &mut A) -> A::E {
+    let (d, skip) = (a.poly(Poly::D), a.poly(Poly::Skip));
+    d + skip
 }
 
 /// L4 on `H_m` (ReLU layers): `chi(X) (alpha u - L(X) - beta^2 u) - u^2` with
-/// `L = D - 2^s H`, the range lookup of the split's low part (minus `Err_L4`).
+/// `L = D + Skip - 2^s H`, the range lookup of the split's low part (minus `Err_L4`).
 pub fn l4<A: Algebra>(a: &mut A, p: &Params) -> A::E {
-    let (u, chi, d, h) = (a.slack(), a.poly(Poly::Chi), a.poly(Poly::D), a.poly(Poly::H));
-    let low = d - h * p.two_s;
+    let (u, chi, t, h) = (a.slack(), a.poly(Poly::Chi), pre(a), a.poly(Poly::H));
+    let low = t - h * p.two_s;
     chi * (u.clone() * p.alpha - low - u.clone() * (p.beta * p.beta)) - u.clone() * u
 }
 
-/// RA on `H_m` (ReLU layers): `u A(X) - Sigma(X) D(X)`, the ReLU output (minus `Err_A`).
+/// RA on `H_m` (ReLU layers): `u A(X) - Sigma(X) (D(X) + Skip(X))`, the ReLU output (minus `Err_A`).
 pub fn ra<A: Algebra>(a: &mut A) -> A::E {
-    let (u, x, sigma, d) = (a.slack(), a.poly(Poly::A), a.poly(Poly::Sigma), a.poly(Poly::D));
-    u * x - sigma * d
+    let (u, x, sigma, t) = (a.slack(), a.poly(Poly::A), a.poly(Poly::Sigma), pre(a));
+    u * x - sigma * t
 }
 
 /// L2 on `H_m`: `psi(X) (alpha u - R(X) - beta^2 u) - u^2` with `R = Z + 2^(s-1) u - 2^s D`, the

@@ -21,16 +21,46 @@ pub const MAX_SIDE: u32 = 1 << 20;
 /// Most layers a key may have (keeps verification time bounded for keys from untrusted sources).
 pub const MAX_LAYERS: usize = 1024;
 
-/// One fully connected layer `z = W a + b`, then `q = round(z / 2^s)`, then an activation unless it
-/// is the last layer (whose `q` is the model output).
+/// Where a layer reads a tensor: the public model input, or an earlier hidden layer's output `A`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Input,
+    Layer(u32),
+}
+
+impl Source {
+    /// Wire code: 0 for the input, `k + 1` for layer `k`.
+    fn code(self) -> u32 {
+        match self {
+            Source::Input => 0,
+            Source::Layer(k) => k.saturating_add(1),
+        }
+    }
+
+    fn from_code(code: u32) -> Source {
+        match code.checked_sub(1) {
+            None => Source::Input,
+            Some(k) => Source::Layer(k),
+        }
+    }
+}
+
+/// One fully connected layer `z = W a + b` on its input `a`, then `q = round(z / 2^s)`, then
+/// `t = q + skip` when the layer has a skip (a residual connection), then its activation; an
+/// output layer (no activation) publishes `t` (`docs/protocols/mlp.md`, "Statement").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerKey {
     /// Output size (rows of `W`).
     pub rows: u32,
     /// Input size (columns of `W`).
     pub cols: u32,
-    /// What follows the rescaling ([`Activation::None`] exactly on the last layer).
+    /// What follows the rescaling: an activation on hidden layers, [`Activation::None`] on the
+    /// output layers (which come last).
     pub act: Activation,
+    /// The layer's input: the model input or an earlier hidden layer's output.
+    pub input: Source,
+    /// A tensor added after the rescaling (a residual connection), of `rows` values.
+    pub skip: Option<Source>,
     /// Hiding commitments to the weight rows `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, one per row:
     /// the verifier combines them into the matmul's `V = sum_i L_i(r) W_i` itself
     /// (`docs/protocols/mlp.md`, "Setup"). Sent uncompressed: a key has one per row, and
@@ -45,21 +75,25 @@ impl Encode for LayerKey {
         w.u32(self.rows);
         w.u32(self.cols);
         w.u8(self.act.code());
+        w.u32(self.input.code());
+        w.u32(self.skip.map_or(0, |s| s.code().saturating_add(1)));
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
         w.put(&self.bias);
     }
 }
 
 impl Decode for LayerKey {
-    const MIN_SIZE: usize = 9 + 4 + G1_BYTES;
+    const MIN_SIZE: usize = 9 + 8 + 4 + G1_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
         let code = r.u8(what)?;
         let act = Activation::from_code(code)
             .ok_or(DecodeError::InvalidValue { what: "layer activation", value: u64::from(code) })?;
+        let input = Source::from_code(r.u32(what)?);
+        let skip = r.u32(what)?.checked_sub(1).map(Source::from_code);
         let weights = r.vec::<G1Uncompressed>("vk weight rows")?.into_iter().map(|p| p.0).collect();
-        Ok(Self { rows, cols, act, weights, bias: r.get(what)? })
+        Ok(Self { rows, cols, act, input, skip, weights, bias: r.get(what)? })
     }
 }
 
@@ -173,14 +207,19 @@ impl ModelVerifyingKey {
         Ok(vk)
     }
 
-    /// Number of model inputs (the first layer's columns).
+    /// Number of model inputs (the first layer's columns; the first layer reads the input).
     pub fn input_len(&self) -> usize {
         self.layers.first().map_or(0, |l| l.cols as usize)
     }
 
-    /// Number of model outputs (the last layer's rows).
+    /// Number of model outputs: the rows of every output layer, in layer order.
     pub fn output_len(&self) -> usize {
-        self.layers.last().map_or(0, |l| l.rows as usize)
+        self.layers.iter().filter(|l| !l.act.hidden()).map(|l| l.rows as usize).sum()
+    }
+
+    /// The output layers' indices, in the order their values appear in the output.
+    pub fn output_layers(&self) -> Vec<usize> {
+        self.layers.iter().enumerate().filter(|(_, l)| !l.act.hidden()).map(|(i, _)| i).collect()
     }
 
     /// `N`: rows of the lookup table (sign rows, range rows, one section per tabulated activation
@@ -194,7 +233,8 @@ impl ModelVerifyingKey {
         table_sections(self.layers.iter().map(|l| l.act))
     }
 
-    /// Structural checks: a chain of layers whose sizes fit the key's SRS.
+    /// Structural checks: a graph of layers (sources, skips, output layers last) whose sizes fit the
+    /// key's SRS.
     pub fn validate(&self) -> Result<(), Error> {
         self.kzg.validate()?;
         self.params.degree.validate(&self.kzg)?;
@@ -208,17 +248,45 @@ impl ModelVerifyingKey {
         if self.table_size() > d {
             return Err(Error::BadKey("table larger than the SRS"));
         }
-        let last = self.layers.len() - 1;
-        let mut prev_rows = None;
+        let mut used = alloc::vec![false; self.layers.len()];
+        let input_len = self.input_len();
         for (i, l) in self.layers.iter().enumerate() {
             if l.rows == 0 || l.cols == 0 || l.rows > MAX_SIDE || l.cols > MAX_SIDE {
                 return Err(Error::BadKey("layer size out of range"));
             }
-            if prev_rows.is_some_and(|r| r != l.cols) {
-                return Err(Error::BadKey("layer input size differs from the previous layer's output size"));
+            // A source is the input or an earlier hidden layer; its size must fit.
+            let size = |src: Source, used: &mut [bool]| -> Result<usize, Error> {
+                match src {
+                    Source::Input => Ok(input_len),
+                    Source::Layer(k) => {
+                        let k = k as usize;
+                        let src =
+                            self.layers.get(k).filter(|_| k < i).ok_or(Error::BadKey("a layer reads a later layer"))?;
+                        if !src.act.hidden() {
+                            return Err(Error::BadKey("a layer reads an output layer"));
+                        }
+                        if let Some(u) = used.get_mut(k) {
+                            *u = true;
+                        }
+                        Ok(src.rows as usize)
+                    }
+                }
+            };
+            if i == 0 && l.input != Source::Input {
+                return Err(Error::BadKey("the first layer must read the model input"));
             }
-            if l.act.hidden() != (i != last) {
-                return Err(Error::BadKey("every layer but the last must end in an activation"));
+            if size(l.input, &mut used)? != l.cols as usize {
+                return Err(Error::BadKey("layer input size differs from its source's size"));
+            }
+            if let Some(skip) = l.skip {
+                if size(skip, &mut used)? != l.rows as usize {
+                    return Err(Error::BadKey("a skip's size differs from its layer's output size"));
+                }
+            }
+            // Output layers (no activation) come after every hidden layer.
+            let later_hidden = self.layers.get(i + 1..).is_some_and(|rest| rest.iter().any(|x| x.act.hidden()));
+            if !l.act.hidden() && later_hidden {
+                return Err(Error::BadKey("every layer but the output layers must end in an activation"));
             }
             if l.weights.len() != l.rows as usize {
                 return Err(Error::BadKey("a layer does not have one weight commitment per row"));
@@ -226,7 +294,28 @@ impl ModelVerifyingKey {
             if pow2(l.cols).max(pow2(l.rows)) > d {
                 return Err(Error::BadKey("layer larger than the SRS"));
             }
-            prev_rows = Some(l.rows);
+        }
+        if self.layers.last().is_some_and(|l| l.act.hidden()) {
+            return Err(Error::BadKey("every layer but the output layers must end in an activation"));
+        }
+        if self.layers.iter().zip(&used).any(|(l, &u)| l.act.hidden() && !u) {
+            return Err(Error::BadKey("a hidden layer's output is not used"));
+        }
+        // A skip's source must be zero on padded rows, where every `q` is 0: the input, or a
+        // layer whose activation maps 0 to 0 (not Sigmoid) and whose own skip is such a source.
+        // (An output layer publishes only its real rows, so its padded `t = q + skip` must be 0.)
+        let mut zero_padded = alloc::vec![true; self.layers.len()];
+        for (i, l) in self.layers.iter().enumerate() {
+            let skip_zero = match l.skip {
+                None | Some(Source::Input) => true,
+                Some(Source::Layer(k)) => zero_padded.get(k as usize).copied().unwrap_or(false),
+            };
+            if !skip_zero {
+                return Err(Error::BadKey("a skip's source is not zero on padded rows (a Sigmoid layer)"));
+            }
+            if let Some(z) = zero_padded.get_mut(i) {
+                *z = l.act != Activation::Sigmoid;
+            }
         }
         self.meta.validate(self.input_len(), self.output_len())?;
         // After the size checks, which bound the layout's arithmetic.

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::activation::Activation;
 use super::constraints::ERRORS;
-use super::key::{pow2, ModelVerifyingKey};
+use super::key::{pow2, ModelVerifyingKey, Source};
 
 /// How the hidden layers of a proof are proven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,9 @@ pub struct LayerLayout {
     /// Padded output size: the accumulator and lookup domain `H_m`.
     pub m: usize,
     pub act: Activation,
+    /// Where the layer reads its input and its skip (`LayerKey::input`, `LayerKey::skip`).
+    pub input: Source,
+    pub skip: Option<Source>,
     // Round 1: the accumulator z = W a + b, the rescaled q, the ReLU output, the split's high
     // part H and the sign Sigma (ReLU layers). For a folded layer `z`, `d`, `h` and `sigma` all
     // name its packed commitment (`round1_widths`).
@@ -265,14 +268,15 @@ pub struct Layout {
 }
 
 /// Layers that fold: ReLU layers whose shape `(n, m)` is shared by another ReLU layer and
-/// whose packed witness fits the SRS. (A folded first layer reads the public input through the
-/// commitment `Layout::input`.)
+/// whose packed witness fits the SRS, without a skip. (A folded layer that reads the public input
+/// reads it through the commitment `Layout::input`.)
 fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, Activation)]) -> Vec<ClassLayout> {
     let d = vk.srs_powers as usize;
     let mut classes: Vec<ClassLayout> = Vec::new();
     for (i, &(n, m, act)) in dims.iter().enumerate() {
         let packed = witness_widths(n, m).iter().fold(0usize, |acc, &w| acc.saturating_add(w));
-        if act != Activation::Relu || packed > d {
+        let skip = vk.layers.get(i).is_some_and(|l| l.skip.is_some());
+        if act != Activation::Relu || skip || packed > d {
             continue;
         }
         match classes.iter_mut().find(|c| (c.n, c.m) == (n, m)) {
@@ -329,6 +333,8 @@ impl Layout {
                 n,
                 m,
                 act,
+                input: key.input,
+                skip: key.skip,
                 z,
                 d,
                 a_out,
@@ -342,7 +348,7 @@ impl Layout {
             })
             .collect();
         let mu = c.take();
-        let input = layers.first().and_then(|l| l.class).map(|_| c.take());
+        let input = layers.iter().any(|l| l.class.is_some() && l.input == Source::Input).then(|| c.take());
         let round1 = c.0;
 
         let mut slots = Vec::new();
@@ -444,9 +450,14 @@ impl Layout {
                 }
             }
         }
-        // Folded layers whose output feeds a layer checked on its own.
-        let feeds_own: Vec<bool> =
-            (0..layers.len()).map(|i| layers.get(i + 1).is_some_and(|next| next.class.is_none())).collect();
+        // Folded layers whose output feeds a layer checked on its own, or any layer's skip.
+        let feeds_own: Vec<bool> = (0..layers.len())
+            .map(|k| {
+                // Layer counts are validated below 1024, so `k` fits a `u32`.
+                let Some(src) = u32::try_from(k).ok().map(Source::Layer) else { return false };
+                layers.iter().any(|j| (j.class.is_none() && j.input == src) || j.skip == Some(src))
+            })
+            .collect();
         for (l, feeds) in layers.iter_mut().zip(feeds_own) {
             if l.class.is_some() && feeds {
                 l.ev_a_out = Some(ev.take());

@@ -13,6 +13,6 @@ pub mod layout;
 pub mod proof;
 pub mod verify;
 
-pub use key::{LayerKey, ModelMeta, ModelVerifyingKey};
+pub use key::{LayerKey, ModelMeta, ModelVerifyingKey, Source};
 pub use proof::{Int, ModelProof};
 pub use verify::{verify_model, verify_model_bytes, ModelVerdict};
