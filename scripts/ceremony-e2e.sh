@@ -47,6 +47,11 @@ for SAMPLE in "$@"; do
   ! grep -q "warning" <<<"$native" || fail "a ceremony key drew a warning: $native"
   node=$(node scripts/node-verify.mjs "$VK" "$PROOF" "$DIGEST") || fail "Node verification of $SAMPLE: $node"
   grep -q '"srs":"ceremony"' <<<"$node" || fail "Node does not report the ceremony: $node"
+  # One output list per model output, as in the reference file.
+  node -e '
+    const [got, want] = [JSON.parse(process.argv[1]).outputs, JSON.parse(require("fs").readFileSync(process.argv[2])).output_data];
+    if (got.length !== want.length || got.some((o, k) => o.length !== want[k].length)) process.exit(1);
+  ' "$node" "$MODELS/$SAMPLE.expected.json" || fail "Node's outputs do not have the model's output lists: $node"
   browser=$(bash scripts/browser-verify.sh "$VK" "$PROOF" "$DIGEST") || fail "Chromium verification of $SAMPLE: $browser"
   grep -q "srs:.*ceremony" <<<"$browser" || fail "the page does not report the ceremony: $browser"
   node -e '

@@ -192,7 +192,7 @@ fn model_result(vk: &[u8], proof: &[u8], expected_digest: Option<&str>) -> Resul
             labels: Some(v.labels.clone()),
             input_shape: Some(v.input_shape.clone()),
             inputs: Some(vec![v.dequantise(&v.input)]),
-            outputs: Some(vec![v.dequantise(&v.output)]),
+            outputs: Some(v.outputs().iter().map(|o| v.dequantise(o)).collect()),
             pairings: Some(v.pairings),
             srs: Some(v.srs_source.name()),
             ..Default::default()

@@ -26,7 +26,11 @@ pub struct ModelVerdict {
     pub model_digest: Digest,
     pub scale_bits: u32,
     pub input: Vec<i32>,
+    /// Every output layer's values, concatenated in layer order ([`ModelVerdict::outputs`]
+    /// splits them).
     pub output: Vec<i32>,
+    /// The number of values of each output layer, in order.
+    pub output_sizes: Vec<usize>,
     /// Miller loops in the final multi-pairing.
     pub pairings: usize,
     /// Where the key's SRS came from: proofs under a `Dev` SRS convince nobody who did not make it.
@@ -44,6 +48,19 @@ impl ModelVerdict {
     pub fn dequantise(&self, values: &[i32]) -> Vec<f64> {
         let scale = f64::from(1u32 << self.scale_bits.min(30));
         values.iter().map(|&v| f64::from(v) / scale).collect()
+    }
+
+    /// The output values split into the model's outputs, one list per output layer.
+    pub fn outputs(&self) -> Vec<Vec<i32>> {
+        let mut rest = self.output.as_slice();
+        self.output_sizes
+            .iter()
+            .map(|&n| {
+                let (head, tail) = rest.split_at(n.min(rest.len()));
+                rest = tail;
+                head.to_vec()
+            })
+            .collect()
     }
 }
 
@@ -190,6 +207,7 @@ pub fn verify_model(
         scale_bits: vk.scale_bits,
         input: proof.input.iter().map(|v| v.0).collect(),
         output: proof.output.iter().map(|v| v.0).collect(),
+        output_sizes: vk.output_layers().iter().filter_map(|&i| vk.layers.get(i)).map(|l| l.rows as usize).collect(),
         pairings,
         srs_source: vk.params.source,
         name: vk.meta.name.clone(),
