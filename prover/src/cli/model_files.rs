@@ -48,9 +48,8 @@ impl Names {
 pub fn split_outputs(values: &[f32], vk: &ModelVerifyingKey) -> Vec<Vec<f32>> {
     let mut rest = values;
     let mut out = Vec::new();
-    for i in vk.output_layers() {
-        let n = (vk.layers[i].rows as usize).min(rest.len());
-        let (head, tail) = rest.split_at(n);
+    for n in vk.output_sizes() {
+        let (head, tail) = rest.split_at(n.min(rest.len()));
         out.push(head.to_vec());
         rest = tail;
     }

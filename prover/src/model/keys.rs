@@ -118,23 +118,6 @@ pub fn table_columns(scale_bits: u32, table_bits: u32, sections: &[Activation]) 
     [t_in, t_out, t_tag]
 }
 
-/// A proving key's source code: 0 none, 1 the input, `k + 2` layer `k`.
-fn source_code(s: Option<Source>) -> u32 {
-    match s {
-        None => 0,
-        Some(Source::Input) => 1,
-        Some(Source::Layer(k)) => k.saturating_add(2),
-    }
-}
-
-fn source_from(code: u32) -> Option<Source> {
-    match code {
-        0 => None,
-        1 => Some(Source::Input),
-        k => Some(Source::Layer(k - 2)),
-    }
-}
-
 /// The split of a ReLU input `q = 2^s h + l` with `0 <= l < 2^s`, and its sign `[h >= 0]`
 /// (`= [q >= 0]`).
 pub fn split(q: i64, scale_bits: u32) -> (i64, i64, i64) {
@@ -279,8 +262,9 @@ impl ModelProvingKey {
             w.u32(l.rows as u32);
             w.u32(l.cols as u32);
             w.u8(l.act.code());
-            w.u32(source_code(Some(l.input)));
-            w.u32(source_code(l.skip));
+            // The skip's encoding for both (the input is never none).
+            w.u32(Source::optional_code(Some(l.input)));
+            w.u32(Source::optional_code(l.skip));
             for v in l.weight.iter().chain(&l.bias) {
                 w.u64(*v as u64);
             }
@@ -332,8 +316,8 @@ impl ModelProvingKey {
             let code = r.u8("pk layer activation")?;
             let act = Activation::from_code(code)
                 .ok_or(DecodeError::InvalidValue { what: "pk layer activation", value: u64::from(code) })?;
-            let input = source_from(r.u32("pk layer input")?).unwrap_or(Source::Input);
-            let skip = source_from(r.u32("pk layer skip")?);
+            let input = Source::from_optional_code(r.u32("pk layer input")?).unwrap_or(Source::Input);
+            let skip = Source::from_optional_code(r.u32("pk layer skip")?);
             let total = rows
                 .checked_mul(cols)
                 .and_then(|x| x.checked_add(rows))

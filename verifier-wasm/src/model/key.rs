@@ -43,6 +43,15 @@ impl Source {
             Some(k) => Source::Layer(k),
         }
     }
+
+    /// Wire code of an optional source (a skip): 0 for none, then [`Source::code`] plus one.
+    pub fn optional_code(s: Option<Source>) -> u32 {
+        s.map_or(0, |s| s.code().saturating_add(1))
+    }
+
+    pub fn from_optional_code(code: u32) -> Option<Source> {
+        code.checked_sub(1).map(Source::from_code)
+    }
 }
 
 /// One fully connected layer `z = W a + b` on its input `a`, then `q = round(z / 2^s)`, then
@@ -76,7 +85,7 @@ impl Encode for LayerKey {
         w.u32(self.cols);
         w.u8(self.act.code());
         w.u32(self.input.code());
-        w.u32(self.skip.map_or(0, |s| s.code().saturating_add(1)));
+        w.u32(Source::optional_code(self.skip));
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
         w.put(&self.bias);
     }
@@ -91,7 +100,7 @@ impl Decode for LayerKey {
         let act = Activation::from_code(code)
             .ok_or(DecodeError::InvalidValue { what: "layer activation", value: u64::from(code) })?;
         let input = Source::from_code(r.u32(what)?);
-        let skip = r.u32(what)?.checked_sub(1).map(Source::from_code);
+        let skip = Source::from_optional_code(r.u32(what)?);
         let weights = r.vec::<G1Uncompressed>("vk weight rows")?.into_iter().map(|p| p.0).collect();
         Ok(Self { rows, cols, act, input, skip, weights, bias: r.get(what)? })
     }
@@ -215,6 +224,11 @@ impl ModelVerifyingKey {
     /// Number of model outputs: the rows of every output layer, in layer order.
     pub fn output_len(&self) -> usize {
         self.layers.iter().filter(|l| !l.act.hidden()).map(|l| l.rows as usize).sum()
+    }
+
+    /// The number of values of each output layer, in the order they appear in the output.
+    pub fn output_sizes(&self) -> Vec<usize> {
+        self.layers.iter().filter(|l| !l.act.hidden()).map(|l| l.rows as usize).collect()
     }
 
     /// The output layers' indices, in the order their values appear in the output.

@@ -207,7 +207,7 @@ pub fn verify_model(
         scale_bits: vk.scale_bits,
         input: proof.input.iter().map(|v| v.0).collect(),
         output: proof.output.iter().map(|v| v.0).collect(),
-        output_sizes: vk.output_layers().iter().filter_map(|&i| vk.layers.get(i)).map(|l| l.rows as usize).collect(),
+        output_sizes: vk.output_sizes(),
         pairings,
         srs_source: vk.params.source,
         name: vk.meta.name.clone(),
