@@ -1,0 +1,120 @@
+//! The evaluations at `zeta` (and at `omega zeta` for running sums) and the one batch opening
+//! of every claim (`docs/protocols/mlp.md`, "Verifier checks"; the claims are the verifier's own,
+//! `zkml_verifier::model::claims`).
+
+use ark_bn254::Fr;
+use ark_ff::Zero;
+use ark_poly::univariate::DensePolynomial;
+use ark_poly::Polynomial;
+use rand::RngCore;
+use zkml_verifier::kzg::BatchOpeningProof;
+use zkml_verifier::model::claims::{claims, Base, Challenges};
+use zkml_verifier::transcript::Transcript;
+
+use super::super::poly::poly;
+use super::super::quotient::SlotView;
+use super::round2::Round2Out;
+use super::state::State;
+use super::Ctx;
+use crate::error::ProverError;
+use crate::kzg::{add_scaled, open_batch, Blinded};
+
+/// Every evaluation the proof carries, in layout order, at the evaluation points `pts`.
+pub(super) fn evaluations<R: RngCore>(
+    cx: &Ctx<'_>,
+    st: &State<'_, R>,
+    views: &[SlotView<'_>],
+    table_polys: &[Vec<Fr>],
+    pts: &[Fr],
+    zeta: Fr,
+) -> Result<Vec<Fr>, ProverError> {
+    let layout = cx.layout;
+    let shifted = |d: usize| pts[layout.shifted_point(d).unwrap_or(0)];
+    let at = |p: &[Fr], x: Fr| poly(p.to_vec()).evaluate(&x);
+    let mut evals = vec![Fr::zero(); layout.evals];
+    for (slot, sv) in layout.slots.iter().zip(views) {
+        let [s1, s2, s3] = [sv.comps[1], sv.comps[2], sv.comps[6]];
+        evals[slot.ev_s1] = at(s1, zeta);
+        evals[slot.ev_s1_next] = at(s1, shifted(sv.n));
+        evals[slot.ev_s2] = at(s2, zeta);
+        evals[slot.ev_s2_next] = at(s2, shifted(sv.m));
+        evals[slot.ev_s3] = at(s3, zeta);
+        evals[slot.ev_s3_next] = at(s3, shifted(sv.m));
+        evals[slot.ev_z] = at(sv.z, zeta);
+        if let Some(e) = slot.ev_d {
+            evals[e] = at(sv.d, zeta);
+        }
+        for (e, p) in [(slot.ev_h, sv.h), (slot.ev_sigma, sv.sigma)] {
+            if let (Some(e), Some(p)) = (e, p) {
+                evals[e] = at(p, zeta);
+            }
+        }
+        if let (Some(e), Some(a)) = (slot.ev_a, sv.a) {
+            evals[e] = at(a, zeta);
+        }
+        if let Some(e) = slot.ev_a_in {
+            evals[e] = at(sv.a_in, zeta);
+        }
+    }
+    for l in &layout.layers {
+        if let (Some(a), Some(e)) = (l.a_out, l.ev_a_out) {
+            evals[e] = at(st.coeffs(a)?, zeta);
+        }
+    }
+    for (k, &e) in layout.ev_table.iter().enumerate() {
+        evals[e] = at(&table_polys[k], zeta);
+    }
+    evals[layout.ev_st] = at(st.coeffs(layout.s_t)?, zeta);
+    evals[layout.ev_st_next] = at(st.coeffs(layout.s_t)?, shifted(layout.table_n));
+    Ok(evals)
+}
+
+/// The claims (the verifier's list), each a combination of committed polynomials, opened in one
+/// batch at their points.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn open<R: RngCore>(
+    cx: &Ctx<'_>,
+    st: &State<'_, R>,
+    t: &mut Transcript,
+    ch: &Challenges,
+    evals: &[Fr],
+    pts: &[Fr],
+    (input, output): (&[Fr], &[Fr]),
+    r2: &Round2Out,
+    table_polys: &[Vec<Fr>],
+) -> Result<BatchOpeningProof, ProverError> {
+    let list =
+        claims(&cx.pk.vk, cx.layout, ch, evals, input, output).map_err(|e| ProverError::Internal(e.to_string()))?;
+    let tables: Vec<Blinded> = table_polys
+        .iter()
+        .map(|c| Blinded { poly: poly(c.clone()), blind: DensePolynomial { coeffs: vec![] } })
+        .collect();
+    let mut combos = Vec::with_capacity(list.len());
+    for (ci, c) in list.iter().enumerate() {
+        let (mut f, mut g) = (Vec::new(), Vec::new());
+        for (base, sc) in &c.terms {
+            let p = match *base {
+                Base::Proof(i) => st.get(i)?,
+                Base::Weight(i, k) => r2
+                    .weights
+                    .get(i)
+                    .and_then(|rows: &Vec<Blinded>| rows.get(k))
+                    .ok_or_else(|| ProverError::Internal(format!("weight row {k} of layer {i} missing")))?,
+                Base::Bias(i) => r2.biases.get(i).ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))?,
+                Base::Table(i) => tables.get(i).ok_or_else(|| ProverError::Internal("table index".into()))?,
+            };
+            add_scaled(&mut f, &p.poly.coeffs, *sc);
+            add_scaled(&mut g, &p.blind.coeffs, *sc);
+        }
+        let combo = Blinded { poly: poly(f), blind: poly(g) };
+        let point = pts[c.point as usize];
+        if cx.opts.strict && combo.poly.evaluate(&point) != c.value {
+            return Err(ProverError::Internal(format!("claim {ci} does not hold")));
+        }
+        combos.push(combo);
+    }
+    let refs: Vec<&Blinded> = combos.iter().collect();
+    let queries: Vec<(u32, u32)> = list.iter().enumerate().map(|(i, c)| (i as u32, c.point)).collect();
+    let (_, opening) = open_batch(&cx.pk.srs, t, &refs, pts, &queries)?;
+    Ok(opening)
+}
