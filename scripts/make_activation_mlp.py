@@ -20,7 +20,11 @@ Writes, into tests/fixtures/models/:
   Mul(x, Mul(0.5, Add(1, Erf(Mul(0.70710678, x))))), which tract does not fuse itself;
 - gelu_opset20.onnx: Linear 4->3 then the ONNX Gelu op (opset 20);
 - gelu_tanh.onnx: the same with Gelu(approximate="tanh"), which is not the exact GELU;
-- for the two MLPs, a sample input (`<name>.input.json`, 16 or 4 values in [-2, 2] drawn from the
+- hard_mlp.onnx: input [1, 8] -> Linear 8->8, ReLU6 -> Linear, LeakyReLU(0.1) -> Linear,
+  Hardsigmoid -> Linear, Hardswish -> Linear, Hardtanh -> Linear 8->3 (RandomState(13)), as torch
+  exports them with opset 17: nn.ReLU6 and nn.Hardtanh as Clip with Constant bounds, the others as
+  the ONNX ops LeakyRelu (alpha 0.1), HardSigmoid (alpha 1/6) and HardSwish;
+- for the three MLPs, a sample input (`<name>.input.json`, 16 or 4 values in [-2, 2] drawn from the
   same generator after the parameters) and the output onnx.reference.ReferenceEvaluator computes
   on it (`<name>.expected.json`, like the other fixtures).
 
@@ -135,6 +139,31 @@ def activation_mlp(name, dims, seed):
     print(f"wrote {name}.onnx, output {y[0]}")
 
 
+def hard_mlp(name, seed):
+    """The piecewise-linear activations torch exports as Clip, LeakyRelu, HardSigmoid, HardSwish."""
+    rng = np.random.RandomState(seed)
+    b = Builder()
+    x = "input"
+    clip = lambda m, x, lo, hi: b.node(m, "Clip", [x, b.constant(m, lo), b.constant(m, hi)])
+    acts = [
+        lambda m, x: clip(m, x, 0.0, 6.0),
+        lambda m, x: b.node(m, "LeakyRelu", [x], alpha=0.1),
+        lambda m, x: b.node(m, "HardSigmoid", [x], alpha=1.0 / 6.0),
+        lambda m, x: b.node(m, "HardSwish", [x]),
+        lambda m, x: clip(m, x, -1.0, 1.0),
+    ]
+    for i, act in enumerate(acts):
+        x = act(2 * i + 1, b.linear(2 * i, x, *torch_linear_init(rng, 8, 8)))
+    b.linear(2 * len(acts), x, *torch_linear_init(rng, 8, 3))
+    model = b.model(name, [1, 8], "output", [1, 3])
+    onnx.save(model, os.path.join(OUT_DIR, f"{name}.onnx"))
+    sample = rng.uniform(-3.0, 3.0, (1, 8)).astype(np.float32)
+    (y,) = ReferenceEvaluator(model).run(None, {"input": sample})
+    write_json(os.path.join(OUT_DIR, f"{name}.input.json"), "input_data", sample[0])
+    write_json(os.path.join(OUT_DIR, f"{name}.expected.json"), "output_data", y[0])
+    print(f"wrote {name}.onnx, output {y[0]}")
+
+
 def gelu_shared_erf():
     """A GELU expansion whose Erf also feeds the output: not an activation of its own."""
     rng = np.random.RandomState(9)
@@ -167,6 +196,7 @@ def reordered(b, x):
 
 activation_mlp("activation_mlp", [16, 12, 10, 8, 4], 7)
 activation_mlp("activation_mlp_tiny", [4, 3, 3, 3, 2], 8)
+hard_mlp("hard_mlp", 13)
 gelu_shared_erf()
 gelu_variant("gelu_reordered", 10, reordered)
 gelu_variant("gelu_opset20", 11, lambda b, x: b.node(1, "Gelu", [x]), opset=20)

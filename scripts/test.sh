@@ -40,8 +40,8 @@ step "web page served alone: verdict, labels, input image, phone layout, load er
 step "prover binary for the end-to-end runs" cargo build --profile test --locked -p zkml-prover --bin prove
 step "ceremony end to end: deep_mlp.onnx on a 2^15 ceremony" bash scripts/ceremony-e2e.sh deep_mlp 15 deep_mlp
 step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^15 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 15 mnist_mlp mnist_mlp.1 mnist_mlp.2
-step "ceremony end to end: activation_mlp.onnx (Sigmoid, Tanh, GELU), 10-bit tables, on a 2^15 ceremony" \
-  env SETUP_FLAGS="--table-bits 10" bash scripts/ceremony-e2e.sh activation_mlp 15 activation_mlp
+step "ceremony end to end: activation_mlp.onnx (Sigmoid, Tanh, GELU) and hard_mlp.onnx (ReLU6, LeakyRelu, HardSigmoid, HardSwish, Hardtanh), 10-bit tables, on a 2^15 ceremony" \
+  env SETUP_FLAGS="--table-bits 10" bash -c 'bash scripts/ceremony-e2e.sh activation_mlp 15 activation_mlp && bash scripts/ceremony-e2e.sh hard_mlp 15 hard_mlp'
 step "ceremony end to end: residual.onnx (a residual Add) and two_heads.onnx (two outputs), on a 2^15 ceremony" \
   bash -c 'bash scripts/ceremony-e2e.sh residual 15 residual && bash scripts/ceremony-e2e.sh two_heads 15 two_heads'
 # ONNX's own node tests (scripts/onnx_node_tests.py; the full run is docs/onnx-node-tests.md): the

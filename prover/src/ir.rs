@@ -92,15 +92,10 @@ pub enum Op {
     /// The input and output tensors may have any shapes with those element counts (e.g. a
     /// `[1, 1, 28, 28]` image feeding a `784`-column weight: a flatten folded into the layer).
     Linear { weight: Matrix, bias: Option<Vec<f32>> },
-    /// `max(x, 0)`, element-wise; output shape = input shape.
-    Relu,
-    /// The logistic function `1 / (1 + e^-x)`, element-wise; output shape = input shape.
-    Sigmoid,
-    /// `tanh x`, element-wise; output shape = input shape.
-    Tanh,
-    /// The exact GELU `x (1 + erf(x / √2)) / 2` (not the tanh approximation), element-wise;
+    /// An element-wise activation (ReLU, Sigmoid, Tanh, the exact GELU, Clip, LeakyRelu,
+    /// HardSigmoid, HardSwish: the proof's closed set, `Activation`, never `Activation::None`);
     /// output shape = input shape.
-    Gelu,
+    Act(Activation),
     /// Same elements in the same row-major order, new shape (`Flatten`, `Reshape`, `Squeeze`,
     /// `Unsqueeze`, transposes of size-1 axes).
     Reshape { shape: Vec<usize> },
@@ -113,23 +108,16 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::Linear { .. } => "Linear",
-            Op::Relu => "Relu",
-            Op::Sigmoid => "Sigmoid",
-            Op::Tanh => "Tanh",
-            Op::Gelu => "Gelu",
+            Op::Act(a) => a.name(),
             Op::Reshape { .. } => "Reshape",
             Op::Add => "Add",
         }
     }
 
-    /// The activation an element-wise op applies (`Relu`, `Sigmoid`, `Tanh`, `Gelu`); `None` for
-    /// the other ops.
+    /// The activation an element-wise op applies; `None` for the other ops.
     pub fn activation(&self) -> Option<Activation> {
         match self {
-            Op::Relu => Some(Activation::Relu),
-            Op::Sigmoid => Some(Activation::Sigmoid),
-            Op::Tanh => Some(Activation::Tanh),
-            Op::Gelu => Some(Activation::Gelu),
+            Op::Act(a) => Some(*a),
             Op::Linear { .. } | Op::Reshape { .. } | Op::Add => None,
         }
     }
@@ -258,7 +246,7 @@ impl Graph {
                         }
                     }
                 }
-                Op::Relu | Op::Sigmoid | Op::Tanh | Op::Gelu => {
+                Op::Act(_) => {
                     if inp.shape != out.shape {
                         return Err(ctx("output shape differs from input shape"));
                     }
@@ -331,11 +319,7 @@ impl Graph {
                     }
                     y
                 }
-                Op::Relu => x.iter().map(|&v| v.max(0.0)).collect(),
-                Op::Sigmoid | Op::Tanh | Op::Gelu => {
-                    let act = node.op.activation().expect("an activation");
-                    x.iter().map(|&v| apply_f32(act, v)).collect()
-                }
+                Op::Act(act) => x.iter().map(|&v| apply_f32(*act, v)).collect(),
                 Op::Reshape { .. } => x.clone(),
                 Op::Add => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a + b).collect(),
             };
@@ -399,7 +383,12 @@ pub fn random_mlp<R: rand::Rng>(dims: &[usize], rng: &mut R) -> Graph {
         });
         if i + 2 < dims.len() {
             g.tensors.push(TensorInfo { name: format!("relu{i}"), shape: vec![1, rows] });
-            g.nodes.push(Node { name: format!("relu{i}"), op: Op::Relu, inputs: vec![input + 1], output: input + 2 });
+            g.nodes.push(Node {
+                name: format!("relu{i}"),
+                op: Op::Act(Activation::Relu),
+                inputs: vec![input + 1],
+                output: input + 2,
+            });
         }
     }
     g.outputs.push(g.tensors.len() - 1);

@@ -7,9 +7,9 @@
 //!   integer accumulator `z = W x + b` has scale `2^(2s)`; it is brought back to `2^s` by
 //!   [`rescale`]: `y = floor((z + 2^(s-1)) / 2^s)` (round half up), i.e. `z = y * 2^s + r` with
 //!   `-2^(s-1) <= r < 2^(s-1)`;
-//! - [`Op::Relu`] is `max(v, 0)` on integers; [`Op::Sigmoid`], [`Op::Tanh`] and [`Op::Gelu`] map
-//!   `v` to `round(2^s f(v / 2^s))` ([`crate::model::activation::apply`], the values their tables
-//!   hold); [`Op::Reshape`] moves nothing; [`Op::Add`] adds (both operands have scale `2^s`).
+//! - [`Op::Act`] with ReLU is `max(v, 0)` on integers; every other activation (Sigmoid, Tanh,
+//!   GELU, Clip, LeakyRelu, HardSigmoid, HardSwish) maps `v` to `round(2^s f(v / 2^s))`
+//!   ([`crate::model::activation::apply`], the values their tables hold); [`Op::Reshape`] moves nothing; [`Op::Add`] adds (both operands have scale `2^s`).
 //!
 //! Every value that a lookup table will later prove must lie in the table: with table bit-width
 //! `B`, each rescaled value satisfies `|v| < 2^B`, each activation input (ReLU, Sigmoid, Tanh,
@@ -19,8 +19,6 @@
 //!
 //! [`QuantizedModel::calibrate`] picks the largest `s` in a range for which the calibration inputs
 //! respect every bound.
-
-use zkml_verifier::model::activation::Activation;
 
 use crate::ir::{Graph, IrError, Op};
 use crate::model::activation::apply;
@@ -414,7 +412,7 @@ impl QuantizedModel {
                         high: t - 1,
                     });
                 }
-                Op::Relu | Op::Sigmoid | Op::Tanh | Op::Gelu => {
+                Op::Act(_) => {
                     let (lo, hi) = extremes(&w.tensors[node.inputs[0]]);
                     out.push(NodeRange {
                         node: node.name.clone(),
@@ -478,7 +476,7 @@ impl QuantizedModel {
                     accumulators[i] = Some(z_all);
                     y
                 }
-                (op @ (Op::Relu | Op::Sigmoid | Op::Tanh | Op::Gelu), _) => {
+                (Op::Act(act), _) => {
                     // The proof's activation inputs lie in [relu_min, 2^B) = [-2^B, 2^B).
                     let relu_min = self.relu_min();
                     let outside = |v: i64| (v as i128) >= table || v < relu_min;
@@ -488,8 +486,7 @@ impl QuantizedModel {
                         return Err(out_of_range(input_name.clone(), index, v as i128, bound));
                     }
                     // `apply` is `max(v, 0)` for ReLU and the tabulated `round(2^s f(v / 2^s))` else.
-                    let act = op.activation().unwrap_or(Activation::Relu);
-                    x.iter().map(|&v| apply(act, v, s)).collect()
+                    x.iter().map(|&v| apply(*act, v, s)).collect()
                 }
                 (Op::Reshape { .. }, _) => x.clone(),
                 (Op::Add, _) => {

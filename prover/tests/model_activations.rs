@@ -1,6 +1,7 @@
-//! Tabulated activations (Sigmoid, Tanh, exact GELU) end to end: completeness alone and mixed
-//! with folded ReLU layers, a wrong or borrowed activation value rejected, a tamper sweep over
-//! every proof field, Fiat–Shamir binding, keys that misuse activations, and the ONNX fixture
+//! Tabulated activations (Sigmoid, Tanh, exact GELU, and the piecewise-linear Clip, LeakyRelu,
+//! HardSigmoid, HardSwish) end to end: completeness alone and mixed with folded ReLU layers, a
+//! wrong or borrowed activation value rejected, a tamper sweep over every proof field,
+//! Fiat–Shamir binding, keys that misuse activations, and the ONNX fixtures
 //! (`docs/protocols/mlp.md`, "Tabulated activations").
 
 mod common;
@@ -16,7 +17,7 @@ use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::envelope::Artifact;
 use zkml_verifier::error::DecodeError;
-use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::activation::{Activation, Param};
 use zkml_verifier::model::layout::Mode;
 use zkml_verifier::model::{verify_model, ModelMeta, ModelProof, ModelVerifyingKey};
 use zkml_verifier::Error;
@@ -36,13 +37,8 @@ fn fixture(dims: &[usize], acts: &[Activation], seed: u64) -> Fixture {
     let mut g = random_mlp(dims, &mut rng);
     let mut acts = acts.iter();
     for node in &mut g.nodes {
-        if node.op == Op::Relu {
-            node.op = match acts.next() {
-                Some(Activation::Sigmoid) => Op::Sigmoid,
-                Some(Activation::Tanh) => Op::Tanh,
-                Some(Activation::Gelu) => Op::Gelu,
-                _ => Op::Relu,
-            };
+        if node.op == Op::Act(Activation::Relu) {
+            node.op = Op::Act(*acts.next().unwrap_or(&Activation::Relu));
         }
     }
     from_graph(g, seed)
@@ -55,7 +51,8 @@ fn from_graph(g: Graph, seed: u64) -> Fixture {
     let input: Vec<f32> = (0..n).map(|_| rng.gen_range(-1.5..1.5)).collect();
     let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 6, table_bits: 8, headroom_bits: 0 };
     let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
-    let srs = Srs::insecure_dev(12, &mut rng);
+    // 2^13 powers: up to five table sections of 512 rows.
+    let srs = Srs::insecure_dev(13, &mut rng);
     let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
     let input = model.quantise_inputs(&[input]).unwrap().remove(0);
     Fixture { pk, model, input }
@@ -121,8 +118,8 @@ fn the_audit_recomputes_the_activation_sections() {
     let mut rng = ChaCha20Rng::seed_from_u64(24);
     let mut g = random_mlp(&[5, 4, 4, 3], &mut rng);
     for node in &mut g.nodes {
-        if node.op == Op::Relu {
-            node.op = Op::Tanh;
+        if node.op == Op::Act(Activation::Relu) {
+            node.op = Op::Act(Activation::Tanh);
         }
     }
     let input: Vec<f32> = vec![0.5, -0.25, 1.0, 0.0, -1.0];
@@ -268,4 +265,180 @@ fn the_onnx_fixture_proves_its_reference_argmax() {
     eprintln!("activation_mlp_tiny: output {got:?}, reference {:?}, max abs error {err:.4}", want[0]);
     assert_eq!(argmax(&got), argmax(&want[0]));
     assert!(err < 0.05, "max abs error {err}");
+}
+
+fn clip(lo: f32, hi: f32) -> Activation {
+    Activation::Clip { lo: Param::new(lo), hi: Param::new(hi) }
+}
+
+/// Every piecewise-linear activation, two Clips with different bounds among them.
+fn piecewise() -> [Activation; 5] {
+    [
+        clip(0.0, 1.0),
+        Activation::LeakyRelu { alpha: Param::new(0.1) },
+        Activation::HardSigmoid { alpha: Param::new(1.0 / 6.0), beta: Param::new(0.5) },
+        Activation::HardSwish,
+        clip(-0.5, 0.5),
+    ]
+}
+
+#[test]
+fn piecewise_activations_prove_and_verify() {
+    let acts = piecewise();
+    let f = fixture(&[6, 5, 5, 5, 5, 5, 3], &acts, 30);
+    // One section per distinct activation, parameters included, in the key's order; tags 2, 3, ...
+    let sections = f.pk.vk.table_sections();
+    assert_eq!(sections.len(), 5);
+    assert!(sections.windows(2).all(|w| w[0] < w[1]));
+    for a in acts {
+        assert!(a.tag(&sections).is_some_and(|t| t >= 2), "{a:?}");
+    }
+    for mode in [Mode::Accumulated, Mode::PerLayer] {
+        let proof = prove_mode(&f.pk, &f.input, mode, &mut ChaCha20Rng::seed_from_u64(31)).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().output, expected_output(&f), "{mode:?}");
+    }
+    // The fixed-point values: clip(q) is exact, LeakyRelu rounds alpha q, HardSwish at 0 is 0.
+    let s = 4;
+    assert_eq!(apply(clip(0.0, 1.0), 40, s), 16);
+    assert_eq!(apply(clip(0.0, 1.0), -3, s), 0);
+    assert_eq!(apply(clip(-0.5, 0.5), -40, s), -8);
+    assert_eq!(apply(Activation::LeakyRelu { alpha: Param::new(0.1) }, -25, s), -3);
+    assert_eq!(apply(Activation::HardSigmoid { alpha: Param::new(1.0 / 6.0), beta: Param::new(0.5) }, 0, s), 8);
+    assert_eq!(apply(Activation::HardSwish, 0, s), 0);
+    assert_eq!(apply(Activation::HardSwish, 64, s), 64); // x >= 3: x
+}
+
+#[test]
+fn wrong_piecewise_values_are_rejected() {
+    let f = fixture(&[6, 5, 5, 5, 5, 5, 3], &piecewise(), 32);
+    let s = f.pk.vk.scale_bits;
+    let cases: Vec<(&str, Hook)> = vec![
+        // The first Clip not clipping: its input passed through.
+        (
+            "unclipped",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 0 {
+                    w.out = w.q.clone()
+                }
+            }),
+        ),
+        // The last Clip computed with the first Clip's bounds: values of another section.
+        (
+            "another clip's bounds",
+            Box::new(move |l, w: &mut LayerWitness| {
+                if l == 4 {
+                    for (o, &q) in w.out.iter_mut().zip(&w.q) {
+                        *o = apply(clip(0.0, 1.0), q, s);
+                    }
+                }
+            }),
+        ),
+        // LeakyRelu with a slope of 1 on negative inputs.
+        (
+            "leaky slope",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 1 {
+                    w.out = w.q.clone()
+                }
+            }),
+        ),
+        // A HardSwish output off by one.
+        (
+            "hardswish value",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 3 {
+                    w.out[0] += 1
+                }
+            }),
+        ),
+    ];
+    for (what, hook) in &cases {
+        let wit = witness_with(&f.pk, &f.input, hook.as_ref()).unwrap();
+        let honest = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
+        assert!(wit.iter().zip(&honest).any(|(a, b)| a.out != b.out), "{what}: the hook changed nothing");
+        assert!(prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(33), true).is_err(), "{what}");
+        let proof = prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(33), false).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+}
+
+#[test]
+fn piecewise_proofs_resist_tampering_and_mixing() {
+    let f = fixture(&[5, 4, 4, 3], &[clip(0.0, 6.0), Activation::HardSwish], 34);
+    let a = prove(&f.pk, &f.input, &mut ChaCha20Rng::seed_from_u64(35)).unwrap();
+    let b = prove(&f.pk, &f.input, &mut ChaCha20Rng::seed_from_u64(36)).unwrap();
+    verify_model(&f.pk.vk, &a, None).unwrap();
+    for (what, p) in tampered_fields(&a) {
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+    for (what, p) in [
+        ("round 1", ModelProof { round1: b.round1.clone(), ..a.clone() }),
+        ("round 2", ModelProof { round2: b.round2.clone(), ..a.clone() }),
+        ("evaluations", ModelProof { evals: b.evals.clone(), ..a.clone() }),
+    ] {
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+    // Other bounds than the key was made for: its table commitments no longer fit.
+    let mut vk = f.pk.vk.clone();
+    vk.layers[0].act = clip(0.0, 5.0);
+    assert!(verify_model(&vk, &a, None).is_err());
+}
+
+#[test]
+fn keys_with_bad_piecewise_parameters_are_refused() {
+    let f = fixture(&[5, 4, 4, 3], &[clip(0.0, 6.0), Activation::HardSwish], 37);
+    // Clip bounds that cross, and a NaN bound, fail decoding with the exact error.
+    let vk_bytes = |vk: &ModelVerifyingKey| vk.to_artifact_bytes();
+    let mut vk = f.pk.vk.clone();
+    vk.layers[0].act = clip(1.0, 0.0);
+    assert!(matches!(
+        ModelVerifyingKey::from_bytes(&vk_bytes(&vk)),
+        Err(Error::Decode(DecodeError::InvalidValue { what: "clip bounds (lo above hi)", .. }))
+    ));
+    vk.layers[0].act = Activation::Clip { lo: Param(f32::NAN.to_bits()), hi: Param::new(1.0) };
+    assert!(matches!(
+        ModelVerifyingKey::from_bytes(&vk_bytes(&vk)),
+        Err(Error::Decode(DecodeError::InvalidValue { what: "activation parameter", .. }))
+    ));
+    // A skip read from a layer whose activation maps 0 elsewhere (its padded rows are not 0).
+    let mut vk = f.pk.vk.clone();
+    vk.layers[0].act = Activation::HardSigmoid { alpha: Param::new(0.2), beta: Param::new(0.5) };
+    vk.layers[1].skip = Some(zkml_verifier::model::Source::Layer(0));
+    assert_eq!(
+        vk.validate(),
+        Err(Error::BadKey("a skip's source is not zero on padded rows (its activation maps 0 elsewhere)"))
+    );
+}
+
+#[test]
+fn the_piecewise_onnx_fixture_imports_and_proves_its_reference_argmax() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models");
+    let g = zkml_prover::onnx::import(dir.join("hard_mlp.onnx")).unwrap();
+    // ReLU6 and Hardtanh arrive as tract's Max and Min pair, merged into one Clip each.
+    let acts: Vec<Activation> = g.nodes.iter().filter_map(|n| n.op.activation()).collect();
+    let want_acts = [
+        clip(0.0, 6.0),
+        Activation::LeakyRelu { alpha: Param::new(0.1) },
+        Activation::HardSigmoid { alpha: Param::new(1.0 / 6.0), beta: Param::new(0.5) },
+        Activation::HardSwish,
+        clip(-1.0, 1.0),
+    ];
+    assert_eq!(acts, want_acts);
+    let sig = g.input_signature();
+    let input = zkml_prover::io_json::read_input(dir.join("hard_mlp.input.json"), &sig).unwrap();
+    let want = zkml_prover::io_json::read_output(dir.join("hard_mlp.expected.json")).unwrap();
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 8, table_bits: 9, headroom_bits: 1 };
+    let model = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(38);
+    let pk = setup(&Srs::insecure_dev(14, &mut rng), &model, ModelMeta::default(), &mut rng).unwrap();
+    let q = model.quantise_inputs(&input).unwrap().remove(0);
+    let proof = prove(&pk, &q, &mut rng).unwrap();
+    let got: Vec<f32> = model.dequantise(
+        &verify_model(&pk.vk, &proof, None).unwrap().output.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(),
+    );
+    let argmax = |v: &[f32]| v.iter().enumerate().fold(0, |b, (i, &x)| if x > v[b] { i } else { b });
+    let err = got.iter().zip(&want[0]).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    eprintln!("hard_mlp: output {got:?}, reference {:?}, max abs error {err:.4}", want[0]);
+    assert_eq!(argmax(&got), argmax(&want[0]));
+    assert!(err < 0.1, "max abs error {err}");
 }

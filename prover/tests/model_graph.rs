@@ -13,6 +13,7 @@ use zkml_prover::model::{compile, prove_mode, prove_witness, setup, witness_with
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_prover::ProverError;
+use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::{verify_model, ModelMeta, ModelProof, Source};
 use zkml_verifier::Error;
@@ -93,7 +94,7 @@ fn expected(f: &Fixture) -> Vec<i32> {
 fn residual_into_output(seed: u64) -> Graph {
     let mut b = Builder::new(6, seed);
     let h = b.linear(0, 5);
-    let a = b.unary(Op::Relu, h);
+    let a = b.unary(Op::Act(Activation::Relu), h);
     let z = b.linear(a, 5);
     let y = b.add(z, a);
     b.finish(&[y])
@@ -105,10 +106,10 @@ fn residuals_before_activations(seed: u64) -> Graph {
     let mut b = Builder::new(5, seed);
     let h = b.linear(0, 5);
     let t = b.add(0, h);
-    let a0 = b.unary(Op::Tanh, t);
+    let a0 = b.unary(Op::Act(Activation::Tanh), t);
     let h1 = b.linear(a0, 5);
     let t1 = b.add(h1, a0);
-    let a1 = b.unary(Op::Relu, t1);
+    let a1 = b.unary(Op::Act(Activation::Relu), t1);
     let y = b.linear(a1, 3);
     b.finish(&[y])
 }
@@ -121,7 +122,7 @@ fn heads_and_fan_out(seed: u64) -> Graph {
     let mut first = 0;
     for k in 0..3 {
         let h = b.linear(a, 5);
-        a = b.unary(Op::Relu, h);
+        a = b.unary(Op::Act(Activation::Relu), h);
         if k == 0 {
             first = a;
         }
@@ -154,9 +155,9 @@ fn residual_from_a_later_node(seed: u64) -> Graph {
     let mut b = Builder::new(4, seed);
     let ha = b.linear(0, 3);
     let hb = b.linear(0, 3);
-    let ab = b.unary(Op::Relu, hb);
+    let ab = b.unary(Op::Act(Activation::Relu), hb);
     let t = b.add(ha, ab);
-    let a = b.unary(Op::Relu, t);
+    let a = b.unary(Op::Act(Activation::Relu), t);
     let y = b.linear(a, 2);
     b.finish(&[y])
 }
@@ -304,7 +305,7 @@ fn a_skip_must_be_zero_on_padded_rows() {
     // layer hold f(0) = 2^(s-1), which an output layer could not publish.
     let mut b = Builder::new(6, 30);
     let h = b.linear(0, 5);
-    let a = b.unary(Op::Sigmoid, h);
+    let a = b.unary(Op::Act(Activation::Sigmoid), h);
     let y = b.linear(a, 5);
     let f = fixture(b.finish(&[y]), 31);
     let mut vk = f.pk.vk.clone();
@@ -312,7 +313,7 @@ fn a_skip_must_be_zero_on_padded_rows() {
     assert_eq!(vk.validate(), Err(Error::BadKey("a skip's source is not zero on padded rows (a Sigmoid layer)")));
     let mut b = Builder::new(6, 32);
     let h = b.linear(0, 5);
-    let a = b.unary(Op::Sigmoid, h);
+    let a = b.unary(Op::Act(Activation::Sigmoid), h);
     let z = b.linear(a, 5);
     let y = b.add(z, a);
     let g = b.finish(&[y]);
@@ -342,19 +343,19 @@ fn graphs_the_compiler_refuses() {
     // An output that is an activation's.
     let mut b = Builder::new(4, 28);
     let h = b.linear(0, 3);
-    let a = b.unary(Op::Relu, h);
+    let a = b.unary(Op::Act(Activation::Relu), h);
     assert!(refused(b.finish(&[a])).contains("is not a Linear layer's output"));
     // A layer's pre-activation value used twice: two activations, or an activation beside a
     // residual of the same value.
     let mut b = Builder::new(4, 33);
     let h = b.linear(0, 3);
-    let (a1, a2) = (b.unary(Op::Relu, h), b.unary(Op::Sigmoid, h));
+    let (a1, a2) = (b.unary(Op::Act(Activation::Relu), h), b.unary(Op::Act(Activation::Sigmoid), h));
     let (y1, y2) = (b.linear(a1, 2), b.linear(a2, 2));
     assert!(refused(b.finish(&[y1, y2])).contains("its value is used twice"));
     let mut b = Builder::new(3, 34);
     let h = b.linear(0, 3);
     let t = b.add(h, 0);
-    let a = b.unary(Op::Relu, h);
+    let a = b.unary(Op::Act(Activation::Relu), h);
     let (y1, y2) = (b.linear(t, 2), b.linear(a, 2));
     assert!(refused(b.finish(&[y1, y2])).contains("its value is used twice"));
     // An output listed twice.

@@ -103,7 +103,7 @@ fn mnist_mlp_quantised_eval_keeps_the_argmax() {
                         assert!(-(1 << (q.scale_bits - 1)) <= r && r < 1 << (q.scale_bits - 1));
                     }
                 }
-                Op::Relu => {
+                Op::Act(Activation::Relu) => {
                     let x = &witness.tensors[node.inputs[0]];
                     assert!(x.iter().zip(y).all(|(&x, &y)| y == x.max(0)));
                 }
@@ -333,7 +333,7 @@ fn activation_mlp_imports_as_sigmoid_tanh_gelu_layers() {
     assert_eq!(names, ["/1/Sigmoid", "/3/Tanh", "/5/Erf"]);
     let acts: Vec<Activation> = g.nodes.iter().filter_map(|n| n.op.activation()).collect();
     assert_eq!(acts, [Activation::Sigmoid, Activation::Tanh, Activation::Gelu]);
-    assert_eq!(Op::Relu.activation(), Some(Activation::Relu));
+    assert_eq!(Op::Act(Activation::Relu).activation(), Some(Activation::Relu));
     assert_eq!(Op::Add.activation(), None);
 
     let tiny = OnnxModel::load(fixture("activation_mlp_tiny.onnx")).unwrap();
@@ -394,7 +394,9 @@ fn activation_mlp_quantised_eval_follows_the_tables() {
 /// Sigmoid, Tanh and GELU inputs are held to ReLU's range `[-2^B, 2^B)`, with the same errors.
 #[test]
 fn activation_inputs_are_range_checked_like_relu() {
-    for op in [Op::Relu, Op::Sigmoid, Op::Tanh, Op::Gelu] {
+    for op in
+        [Op::Act(Activation::Relu), Op::Act(Activation::Sigmoid), Op::Act(Activation::Tanh), Op::Act(Activation::Gelu)]
+    {
         let graph = Graph {
             tensors: vec![
                 TensorInfo { name: "x".into(), shape: vec![1, 4] },
@@ -426,7 +428,7 @@ fn activation_inputs_are_range_checked_like_relu() {
         tensors: vec![TensorInfo { name: "x".into(), shape: vec![3] }, TensorInfo { name: "y".into(), shape: vec![3] }],
         inputs: vec![0],
         outputs: vec![1],
-        nodes: vec![Node { name: "gelu".into(), op: Op::Gelu, inputs: vec![0], output: 1 }],
+        nodes: vec![Node { name: "gelu".into(), op: Op::Act(Activation::Gelu), inputs: vec![0], output: 1 }],
     };
     let y = g.eval_f32(&[vec![-1.0, 0.0, 1.0]]).unwrap();
     assert!(quant::max_abs_error(&y, &[vec![-0.158_655_26, 0.0, 0.841_344_7]]) < 1e-6, "{y:?}");

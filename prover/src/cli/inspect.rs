@@ -234,11 +234,14 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                     .push(format!("relu: sign lookup of q / 2^{s}, range lookup of q mod 2^{s}, output = sign * q")),
                 act => blocks.push(format!("{}: lookup of (q, f(q)) in its table section", act.name())),
             }
+            let params: serde_json::Map<String, Value> =
+                k.act.params().into_iter().map(|(n, v)| (n.to_string(), json!(v))).collect();
             json!({
                 "rows": k.rows,
                 "cols": k.cols,
                 "relu": k.act == Activation::Relu,
                 "activation": k.act.name(),
+                "activation_params": params,
                 "input": source_name(Some(k.input)),
                 "skip": source_name(k.skip),
                 "blocks": blocks,

@@ -11,29 +11,39 @@ use zkml_verifier::model::activation::Activation;
 /// the key's commitments to it, is reproducible from `s`, `B` and the layers' activations; a test
 /// pins the values.
 pub fn apply(act: Activation, q: i64, scale_bits: u32) -> i64 {
-    let scale = (1u64 << scale_bits) as f64;
-    let x = q as f64 / scale;
-    let y = match act {
-        Activation::None => return q,
-        Activation::Relu => return q.max(0),
-        Activation::Sigmoid => 1.0 / (1.0 + libm::exp(-x)),
-        Activation::Tanh => libm::tanh(x),
-        Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x / core::f64::consts::SQRT_2)),
-    };
-    libm::round(y * scale) as i64
+    match act {
+        Activation::None => q,
+        Activation::Relu => q.max(0),
+        _ => {
+            let scale = (1u64 << scale_bits) as f64;
+            libm::round(real(act, q as f64 / scale) * scale) as i64
+        }
+    }
 }
 
 /// The same function on floats (the reference evaluation of a graph).
 pub fn apply_f32(act: Activation, x: f32) -> f32 {
-    let x = f64::from(x);
-    let y = match act {
+    real(act, f64::from(x)) as f32
+}
+
+/// `f(x)` in doubles; parameters are the model's `f32` values, widened exactly.
+fn real(act: Activation, x: f64) -> f64 {
+    let hard = |v: f64| v.clamp(0.0, 1.0);
+    match act {
         Activation::None => x,
         Activation::Relu => x.max(0.0),
         Activation::Sigmoid => 1.0 / (1.0 + libm::exp(-x)),
         Activation::Tanh => libm::tanh(x),
         Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x / core::f64::consts::SQRT_2)),
-    };
-    y as f32
+        // `lo <= hi` and both finite: the key's decoder and the importer check it.
+        Activation::Clip { lo, hi } => x.max(f64::from(lo.get())).min(f64::from(hi.get())),
+        Activation::LeakyRelu { alpha } => match x >= 0.0 {
+            true => x,
+            false => f64::from(alpha.get()) * x,
+        },
+        Activation::HardSigmoid { alpha, beta } => hard(f64::from(alpha.get()) * x + f64::from(beta.get())),
+        Activation::HardSwish => x * hard(x / 6.0 + 0.5),
+    }
 }
 
 #[cfg(test)]

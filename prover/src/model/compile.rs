@@ -104,11 +104,12 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                 };
                 let src = match other {
                     Value::Input => Source::Input,
-                    Value::Done(k) if layers[k].act == Activation::Sigmoid => {
+                    Value::Done(k) if !layers[k].act.keeps_zero() => {
                         return unsupported(format!(
-                            "{}: a residual from a Sigmoid layer (its padded rows are 2^(s-1), not 0) is not \
-                             supported",
-                            name()
+                            "{}: a residual from a {} layer (its activation maps 0 elsewhere, so its padded \
+                             rows are not 0) is not supported",
+                            name(),
+                            layers[k].act.name()
                         ))
                     }
                     Value::Done(k) => Source::Layer(k as u32),

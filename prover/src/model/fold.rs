@@ -145,8 +145,9 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
     let mut filled = [false; ERRORS];
     let n_side = constraints::on_n(&mut on_n, &params).into_iter().map(|(e, k)| (on_n.cross(e), k, n));
     let n_side: Vec<_> = n_side.collect();
-    let m_side =
-        constraints::on_m(&mut on_m, &params, Activation::Relu, true).into_iter().map(|(e, k)| (on_m.cross(e), k, m));
+    let m_side = constraints::on_m(&mut on_m, &params, Activation::Relu, Fr::zero(), true)
+        .into_iter()
+        .map(|(e, k)| (on_m.cross(e), k, m));
     for (t, k, size) in n_side.into_iter().chain(m_side.collect::<Vec<_>>()) {
         let k = k.ok_or_else(|| ProverError::Internal("a linear constraint has no cross term".into()))?;
         let slot = out.get_mut(k).ok_or_else(|| ProverError::Internal(format!("error component {k}")))?;

@@ -102,12 +102,14 @@ pub fn table_columns(scale_bits: u32, table_bits: u32, sections: &[Activation]) 
         t_out.push(Fr::zero());
         t_tag.push(Fr::from(1u64));
     }
-    for &act in sections {
+    for (k, &act) in sections.iter().enumerate() {
+        // The section's tag, `Activation::tag`: 2 plus its index.
+        let tag = Fr::from(k as u64 + 2);
         let bound = 1i64 << table_bits;
         for x in -bound..bound {
             t_in.push(Fr::from(x));
             t_out.push(Fr::from(apply(act, x, scale_bits)));
-            t_tag.push(Fr::from(act.tag()));
+            t_tag.push(tag);
         }
     }
     while t_in.len() < n {
@@ -261,7 +263,7 @@ impl ModelProvingKey {
             blob(&mut w, l.name.as_bytes());
             w.u32(l.rows as u32);
             w.u32(l.cols as u32);
-            w.u8(l.act.code());
+            l.act.encode(&mut w);
             // The skip's encoding for both (the input is never none).
             w.u32(Source::optional_code(Some(l.input)));
             w.u32(Source::optional_code(l.skip));
@@ -313,9 +315,7 @@ impl ModelProvingKey {
             let name = String::from_utf8_lossy(blob(&mut r, "pk layer name")?).into_owned();
             let rows = r.u32("pk layer rows")? as usize;
             let cols = r.u32("pk layer cols")? as usize;
-            let code = r.u8("pk layer activation")?;
-            let act = Activation::from_code(code)
-                .ok_or(DecodeError::InvalidValue { what: "pk layer activation", value: u64::from(code) })?;
+            let act = Activation::decode(&mut r)?;
             let input = Source::from_optional_code(r.u32("pk layer input")?).unwrap_or(Source::Input);
             let skip = Source::from_optional_code(r.u32("pk layer skip")?);
             let total = rows
@@ -390,7 +390,7 @@ mod tests {
             for (k, &act) in sections.iter().enumerate() {
                 let start = 16 + 64 * k;
                 for (j, x) in (-32..32).enumerate() {
-                    assert_eq!(row(&t, start + j), triple(x, apply(act, x, s), act.tag()));
+                    assert_eq!(row(&t, start + j), triple(x, apply(act, x, s), act.tag(&sections).unwrap()));
                 }
             }
             // Padding: copies of the range row (0, 0, 1), never a zero row.

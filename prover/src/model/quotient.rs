@@ -16,8 +16,10 @@ pub(super) struct SlotView<'a> {
     pub n: usize,
     pub m: usize,
     pub u: Fr,
-    /// The layer's activation (ReLU for a fold class).
+    /// The layer's activation (ReLU for a fold class) and its table section's tag
+    /// (`claims::section_tag`).
     pub act: Activation,
+    pub tag: Fr,
     pub a_in: &'a [Fr],
     pub z: &'a [Fr],
     pub d: &'a [Fr],
@@ -196,7 +198,7 @@ pub(super) fn quotient(
             if let (Some(h), Some(sigma)) = (sv.h, sv.sigma) {
                 alg.polys.extend([(Poly::H, ev(h)?), (Poly::Sigma, ev(sigma)?), (Poly::Chi, ev(chi)?)]);
             }
-            let on_m = constraints::on_m(&mut alg, &p, sv.act, false);
+            let on_m = constraints::on_m(&mut alg, &p, sv.act, sv.tag, false);
             list.extend(on_m.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
         }
         for item in list {

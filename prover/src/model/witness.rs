@@ -133,9 +133,10 @@ impl LayerWitness {
         self.q.iter().zip(self.skip.iter().chain(core::iter::repeat(&0))).map(|(&q, &k)| Fr::from(q) + Fr::from(k))
     }
 
-    /// The layer's lookups for activation `act` at scale `2^s`, computed from the witness as it
-    /// stands (a wrong witness gives triples the table may not hold).
-    pub fn lookups(&self, act: Activation, scale_bits: u32) -> Lookups {
+    /// The layer's lookups for activation `act` at scale `2^s` (a tabulated one in the table
+    /// section tagged `tag`), computed from the witness as it stands (a wrong witness gives
+    /// triples the table may not hold).
+    pub fn lookups(&self, act: Activation, tag: Fr, scale_bits: u32) -> Lookups {
         let (zero, one, two_s) = (Fr::from(0u64), Fr::from(1u64), Fr::from(1u64 << scale_bits));
         let psi = self.rem.iter().map(|&r| [Fr::from(r), zero, one]).collect();
         let (phi, chi) = match act {
@@ -145,10 +146,7 @@ impl LayerWitness {
                 let chi = self.pre().zip(&self.high).map(|(t, &h)| [t - two_s * Fr::from(h), zero, one]);
                 (phi, chi.collect())
             }
-            Activation::Sigmoid | Activation::Tanh | Activation::Gelu => {
-                let tag = Fr::from(act.tag());
-                (self.pre().zip(&self.out).map(|(t, &o)| [t, Fr::from(o), tag]).collect(), Vec::new())
-            }
+            _ => (self.pre().zip(&self.out).map(|(t, &o)| [t, Fr::from(o), tag]).collect(), Vec::new()),
         };
         Lookups { phi, psi, chi }
     }

@@ -9,6 +9,7 @@
 //! Errors are one line and name the file. A model using operations the IR does not cover fails
 //! with a single [`ImportError::Unsupported`] listing every such operation with its node name.
 
+mod fused;
 mod translate;
 
 use std::collections::HashMap;
@@ -41,8 +42,9 @@ pub enum ImportError {
 
 /// What the prover proves today, for the unsupported-operation message.
 pub const SUPPORTED_OPS: &str = "Gemm or MatMul with a constant operand (with bias), each hidden one followed by \
-    Relu, Sigmoid, Tanh or the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
-    intermediates feed nothing else), reading the input or any earlier layer, with residual Adds (after a \
+    Relu, Sigmoid, Tanh, the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
+    intermediates feed nothing else), Clip (ReLU6, Hardtanh, or a Max/Min by a constant), LeakyRelu, \
+    HardSigmoid or HardSwish, reading the input or any earlier layer, with residual Adds (after a \
     layer's Gemm, of the input or an earlier layer's output), several outputs, and Flatten/Reshape; \
     convolutions, pooling, other activations (Erf on its own, the tanh approximation of GELU, ...), \
     element-wise products and normalisations are not proven yet";

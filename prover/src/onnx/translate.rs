@@ -5,13 +5,13 @@
 //!   `Const`, e.g. `k,nk->n`, followed by a `TypedBinOp(Add)` with a constant bias. A `Flatten` in
 //!   front of the first layer is folded into the weight (`mbak,nak->n` with a `128x28x28` weight).
 //!   Such an `EinSum` becomes [`Op::Linear`] and the `Add` is folded into its bias.
-//! - ONNX `Relu` becomes `TypedBinOp(Max)` with a constant 0: [`Op::Relu`].
+//! - ONNX `Relu` becomes `TypedBinOp(Max)` with a constant 0: [`Op::Act`] with `Activation::Relu`.
 //! - ONNX `Sigmoid` and `Tanh` become `ElementWiseOp`s with the mini-ops `nn::Sigmoid` and
-//!   `math::Tanh`: [`Op::Sigmoid`], [`Op::Tanh`].
+//!   `math::Tanh`: `Activation::Sigmoid`, `Activation::Tanh`.
 //! - The exact GELU, as PyTorch exports `nn.GELU()` with opset < 20 (`Mul(Mul(x, Add(Erf(Div(x,
 //!   1.4142135)), 1)), 0.5)`) or as the ONNX `Gelu` op of opset 20 expands it: tract turns the
 //!   `Div` into a `Mul` by `0.70710677` and fuses the chain into one `ElementWiseOp(GeluExact)`
-//!   named after the `Erf` (`/5/Erf.gelu_exact`), which becomes [`Op::Gelu`]. Chains tract leaves
+//!   named after the `Erf` (`/5/Erf.gelu_exact`), which becomes `Activation::Gelu`. Chains tract leaves
 //!   unfused (other operand orders, `0.5` applied to the `1 + erf` factor) are matched here, anchored
 //!   on the `ElementWiseOp(Erf)` ([`find_gelu`]), when every intermediate feeds only the next step.
 //!   `Gelu` with `approximate="tanh"` (`GeluApproximate`) and any other `Erf` stay unsupported.
@@ -26,10 +26,12 @@ use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
-use tract_onnx::tract_core::ops::math::{Erf, Tanh};
-use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, Sigmoid};
+use tract_onnx::tract_core::ops::math::Tanh;
+use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid};
 use tract_onnx::tract_core::ops::source::TypedSource;
+use zkml_verifier::model::activation::{Activation, Param};
 
+use super::fused::{find_gelu, find_hard_sigmoid};
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
 
 /// What a tract outlet is in the IR.
@@ -53,13 +55,13 @@ pub(super) fn translate(
         values: HashMap::new(),
         unsupported: Vec::new(),
         names: HashSet::new(),
-        gelu: HashMap::new(),
+        chains: HashMap::new(),
         fused: HashSet::new(),
     };
     for node in model.nodes() {
-        if let Some(m) = find_gelu(model, node)? {
+        if let Some(m) = find_gelu(model, node)?.or(find_hard_sigmoid(model, node)?) {
             t.fused.extend(m.interior);
-            t.gelu.insert(m.last, (m.x, node.name.clone()));
+            t.chains.insert(m.last, (m.x, node.name.clone(), m.act));
         }
     }
     for &outlet in model.input_outlets()? {
@@ -136,8 +138,9 @@ struct Translator<'a> {
     graph: Graph,
     values: HashMap<OutletId, Value>,
     unsupported: Vec<(String, String)>,
-    /// Unfused GELU chains ([`find_gelu`]), by their last node: `x` and the `Erf` node's name.
-    gelu: HashMap<usize, (OutletId, String)>,
+    /// Activations left as chains (`fused.rs`), by their last node: `x`, the name of the
+    /// chain's anchor (the `Erf`, the first node of a HardSigmoid) and the activation.
+    chains: HashMap<usize, (OutletId, String, Activation)>,
     /// The other nodes of those chains, which only feed the chain.
     fused: HashSet<usize>,
 }
@@ -195,11 +198,11 @@ impl Translator<'_> {
         if self.fused.contains(&id) {
             return Ok(None);
         }
-        if let Some((x, erf_name)) = self.gelu.get(&id).cloned() {
+        if let Some((x, anchor, act)) = self.chains.get(&id).cloned() {
             return match self.values.get(&x).cloned() {
                 Some(Value::Tensor(x)) => {
                     let t = self.new_tensor(out)?;
-                    self.push(erf_name, Op::Gelu, vec![x], t);
+                    self.push(anchor, Op::Act(act), vec![x], t);
                     self.values.insert(out, Value::Tensor(t));
                     Ok(None)
                 }
@@ -227,7 +230,7 @@ impl Translator<'_> {
             let one_const = inputs.iter().filter(|v| matches!(v, Value::Const(_))).count() == 1;
             let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none() && one_const)
                 || node.op_as::<AxisOp>().is_some()
-                || node.op_as::<TypedBinOp>().is_some_and(|b| matches!(b.0.name(), "Add" | "Max"))
+                || node.op_as::<TypedBinOp>().is_some_and(|b| matches!(b.0.name(), "Add" | "Max" | "Min"))
                 || node.op_as::<ElementWiseOp>().is_some_and(|e| activation(e).is_some());
             return Ok((!maybe).then(|| match node.op_as::<EinSum>() {
                 Some(e) => format!("EinSum({}) of two variable operands", e.axes),
@@ -287,26 +290,42 @@ impl Translator<'_> {
                     let x_outlet = node.inputs[if matches!(inputs[0], Value::Tensor(_)) { 0 } else { 1 }];
                     match self.fold_bias(*x, x_outlet, c, &out_shape)? {
                         Ok(()) => {
-                            let x = *x;
                             // The Linear now produces the Add's value: take the Add's name and shape.
-                            let old = std::mem::take(&mut self.graph.tensors[x].name);
-                            self.names.remove(&old);
-                            let name = self.outlet_name(out);
-                            self.graph.tensors[x] = TensorInfo { name, shape: out_shape };
-                            self.values.insert(out, Value::Tensor(x));
+                            self.rename(*x, out)?;
                             Ok(None)
                         }
                         Err(reason) => unsupported(self, format!("Add with a constant ({reason})")),
                     }
                 }
-                ("Max", [Value::Tensor(x), Value::Const(c)] | [Value::Const(c), Value::Tensor(x)]) => {
-                    let zero = c.cast_to::<f32>()?.to_plain_array_view::<f32>()?.iter().all(|&v| v == 0.0);
-                    if !zero || self.graph.tensors[*x].shape != out_shape {
-                        return unsupported(self, "Max with a constant other than 0".into());
+                ("Max" | "Min", [Value::Tensor(x), Value::Const(c)] | [Value::Const(c), Value::Tensor(x)]) => {
+                    // A bound: Max(x, 0) is a ReLU; other bounds are (half of) a Clip, merged
+                    // with the ReLU or Clip producing `x` when `x` is used only here.
+                    let x_outlet = node.inputs[if matches!(inputs[0], Value::Tensor(_)) { 0 } else { 1 }];
+                    let Some(c) = uniform(c)? else {
+                        return unsupported(self, format!("{name} with a constant that is not one value"));
+                    };
+                    if self.graph.tensors[*x].shape != out_shape {
+                        return unsupported(self, format!("{name} (broadcasting)"));
                     }
                     let x = *x;
+                    let (lo, hi) = if name == "Max" { (Some(c), None) } else { (None, Some(c)) };
+                    match self.merge_clip(x, x_outlet, lo, hi)? {
+                        Some(Ok(())) => {
+                            self.rename(x, out)?;
+                            return Ok(None);
+                        }
+                        Some(Err(reason)) => return unsupported(self, reason),
+                        None => {}
+                    }
+                    let act = match (lo, hi) {
+                        (Some(0.0), _) => Activation::Relu,
+                        _ => Activation::Clip {
+                            lo: Param::new(lo.unwrap_or(f32::MIN)),
+                            hi: Param::new(hi.unwrap_or(f32::MAX)),
+                        },
+                    };
                     let t = self.new_tensor(out)?;
-                    self.push(node.name.clone(), Op::Relu, vec![x], t);
+                    self.push(node.name.clone(), Op::Act(act), vec![x], t);
                     self.values.insert(out, Value::Tensor(t));
                     Ok(None)
                 }
@@ -357,6 +376,45 @@ impl Translator<'_> {
         unsupported(self, node.op.name().to_string())
     }
 
+    /// Narrows the ReLU or Clip producing `x` to `[lo, hi]` when `x` is used only by this bound:
+    /// `Min(Relu(x), 6)` is one `Clip(0, 6)`. `None` when it does not apply (a new node is
+    /// needed); `Some(Err)` when the bounds cross.
+    fn merge_clip(
+        &mut self,
+        x: TensorId,
+        x_outlet: OutletId,
+        lo: Option<f32>,
+        hi: Option<f32>,
+    ) -> TractResult<Option<Result<(), String>>> {
+        if !self.single_use(x_outlet)? {
+            return Ok(None);
+        }
+        let Some(node) = self.graph.nodes.iter_mut().rev().find(|n| n.output == x) else { return Ok(None) };
+        let (old_lo, old_hi) = match node.op {
+            Op::Act(Activation::Relu) => (0.0, f32::MAX),
+            Op::Act(Activation::Clip { lo, hi }) => (lo.get(), hi.get()),
+            _ => return Ok(None),
+        };
+        let (new_lo, new_hi) = (lo.map_or(old_lo, |l| l.max(old_lo)), hi.map_or(old_hi, |h| h.min(old_hi)));
+        if new_lo > new_hi {
+            return Ok(Some(Err(format!("Clip with bounds {new_lo} > {new_hi} (a constant output)"))));
+        }
+        node.op = Op::Act(Activation::Clip { lo: Param::new(new_lo), hi: Param::new(new_hi) });
+        Ok(Some(Ok(())))
+    }
+
+    /// The IR tensor `x` now holds the value of tract's `out` (an op merged into the node that
+    /// produces `x`): it takes `out`'s name and shape.
+    fn rename(&mut self, x: TensorId, out: OutletId) -> TractResult<()> {
+        let shape = self.shape(out)?;
+        let old = std::mem::take(&mut self.graph.tensors[x].name);
+        self.names.remove(&old);
+        let name = self.outlet_name(out);
+        self.graph.tensors[x] = TensorInfo { name, shape };
+        self.values.insert(out, Value::Tensor(x));
+        Ok(())
+    }
+
     fn push(&mut self, tract_name: String, op: Op, inputs: Vec<TensorId>, output: TensorId) {
         let name = self.node_name(&tract_name);
         self.graph.nodes.push(IrNode { name, op, inputs, output });
@@ -403,120 +461,31 @@ impl Translator<'_> {
 
 /// The IR op of an element-wise activation tract keeps as one node.
 fn activation(op: &ElementWiseOp) -> Option<Op> {
-    if op.0.is::<Sigmoid>() {
-        Some(Op::Sigmoid)
+    let act = if op.0.is::<Sigmoid>() {
+        Activation::Sigmoid
     } else if op.0.is::<Tanh>() {
-        Some(Op::Tanh)
+        Activation::Tanh
     } else if op.0.is::<GeluExact>() {
-        Some(Op::Gelu)
+        Activation::Gelu
+    } else if op.0.is::<HardSwish>() {
+        Activation::HardSwish
+    } else if let Some(l) = op.0.downcast_ref::<LeakyRelu>().filter(|l| l.alpha.is_finite()) {
+        Activation::LeakyRelu { alpha: Param::new(l.alpha) }
     } else {
-        None
-    }
+        return None;
+    };
+    Some(Op::Act(act))
 }
 
-/// An exact GELU `x (1 + erf(x / √2)) / 2` that tract left as a chain of nodes.
-struct GeluChain {
-    x: OutletId,
-    /// The node producing the GELU.
-    last: usize,
-    /// The other nodes of the chain (the scaling, the `Erf`, `+ 1`, one product).
-    interior: Vec<usize>,
-}
-
-/// Matches the chain ending an `ElementWiseOp(Erf)` node `erf` as an exact GELU:
-///
-/// `s = x * (1/√2)` (or `x / √2`), `e = erf(s)`, `a = e + 1`, then one of
-/// `(x * a) * 0.5`, `(x * 0.5) * a`, `(a * 0.5) * x` (either operand order of each binary op).
-///
-/// `s`, `e`, `a` and the inner product must each feed only the next step of the chain (and not be a
-/// model output), every value must have `x`'s shape, and the constants must be uniform. `None`
-/// when the chain differs in any way: its nodes are then translated (and rejected) one by one.
-fn find_gelu(model: &TypedModel, erf: &TypedNode) -> TractResult<Option<GeluChain>> {
-    let is_erf = erf.op_as::<ElementWiseOp>().is_some_and(|e| e.0.is::<Erf>());
-    if !is_erf || erf.inputs.len() != 1 || erf.outputs.len() != 1 {
-        return Ok(None);
-    }
-    let outputs = model.output_outlets()?;
-    // The one node reading a node's output, when it is not a model output.
-    let next = |id: usize| -> Option<&TypedNode> {
-        let n = model.node(id);
-        let succ = &n.outputs.first()?.successors;
-        (n.outputs.len() == 1 && succ.len() == 1 && !outputs.contains(&OutletId::new(id, 0)))
-            .then(|| model.node(succ[0].node))
-    };
-    // The two operands of a binary op named `name`.
-    let bin = |n: &TypedNode, name: &str| -> Option<[OutletId; 2]> {
-        let b = n.op_as::<TypedBinOp>()?;
-        (b.0.name() == name && n.inputs.len() == 2 && n.outputs.len() == 1).then(|| [n.inputs[0], n.inputs[1]])
-    };
-    let konst = |o: OutletId| -> Option<f32> {
-        let k = model.outlet_fact(o).ok()?.konst.clone()?;
-        let k = k.cast_to::<f32>().ok()?;
-        let v = k.to_plain_array_view::<f32>().ok()?;
-        let first = *v.iter().next()?;
-        v.iter().all(|&e| e == first).then_some(first)
-    };
-    let near = |v: Option<f32>, want: f64| v.is_some_and(|v| (v as f64 - want).abs() <= 1e-6 * want.abs());
-    // `n = a op k` with `k` a constant near `want` (either order): the variable operand.
-    let with_const = |n: &TypedNode, name: &str, want: f64| -> Option<OutletId> {
-        let [p, q] = bin(n, name)?;
-        if near(konst(q), want) && konst(p).is_none() {
-            Some(p)
-        } else if name != "Div" && near(konst(p), want) && konst(q).is_none() {
-            Some(q)
-        } else {
-            None
-        }
-    };
-    let sqrt2 = std::f64::consts::SQRT_2;
-
-    let scale = model.node(erf.inputs[0].node);
-    let Some(x) = with_const(scale, "Mul", 1.0 / sqrt2).or_else(|| with_const(scale, "Div", sqrt2)) else {
-        return Ok(None);
-    };
-    let chain_next = |n: &TypedNode| next(n.id).filter(|succ| succ.inputs.contains(&OutletId::new(n.id, 0)));
-    if chain_next(scale).map(|n| n.id) != Some(erf.id) {
-        return Ok(None);
-    }
-    let Some(add) = chain_next(erf).filter(|a| with_const(a, "Add", 1.0) == Some(OutletId::new(erf.id, 0))) else {
-        return Ok(None);
-    };
-    let Some(m1) = chain_next(add) else { return Ok(None) };
-    let Some([p, q]) = bin(m1, "Mul") else { return Ok(None) };
-    let a_out = OutletId::new(add.id, 0);
-    let other = if p == a_out { q } else { p };
-    let (last, inner) = if other == x {
-        // (x * a) * 0.5
-        let Some(m2) = chain_next(m1).filter(|m| with_const(m, "Mul", 0.5) == Some(OutletId::new(m1.id, 0))) else {
-            return Ok(None);
-        };
-        (m2.id, m1.id)
-    } else if near(konst(other), 0.5) {
-        // (a * 0.5) * x
-        let Some(m2) = chain_next(m1).filter(|m| {
-            bin(m, "Mul")
-                .is_some_and(|[p, q]| (p, q) == (x, OutletId::new(m1.id, 0)) || (q, p) == (x, OutletId::new(m1.id, 0)))
-        }) else {
-            return Ok(None);
-        };
-        (m2.id, m1.id)
-    } else {
-        // (x * 0.5) * a
-        let half = model.node(other.node);
-        if with_const(half, "Mul", 0.5) != Some(x) || chain_next(half).map(|n| n.id) != Some(m1.id) {
-            return Ok(None);
-        }
-        (m1.id, half.id)
-    };
-    // No broadcast: every value of the chain has x's shape and type.
-    let x_fact = model.outlet_fact(x)?;
-    for id in [scale.id, erf.id, add.id, inner, last] {
-        let f = model.outlet_fact(OutletId::new(id, 0))?;
-        if f.shape != x_fact.shape || f.datum_type != f32::datum_type() || x_fact.datum_type != f32::datum_type() {
-            return Ok(None);
-        }
-    }
-    Ok(Some(GeluChain { x, last, interior: vec![scale.id, erf.id, add.id, inner] }))
+/// The single value of a constant (a scalar, or a tensor with every element equal), or `None`.
+fn uniform(c: &Tensor) -> TractResult<Option<f32>> {
+    let c = c.cast_to::<f32>()?;
+    let mut values = c.to_plain_array_view::<f32>()?.iter().copied().collect::<Vec<_>>();
+    values.dedup();
+    Ok(match values[..] {
+        [v] if v.is_finite() => Some(v),
+        _ => None,
+    })
 }
 
 /// Numpy broadcast of row-major `data` of shape `shape` to `target`; `None` when incompatible.

@@ -175,6 +175,16 @@ struct SlotPolys {
     split: Option<(Lc, [Lc; 2])>,
 }
 
+/// The tag of `act`'s table section (`Activation::tag`), as the constraints take it; zero for
+/// activations without a section, which do not read it.
+pub fn section_tag(sections: &[Activation], act: Activation) -> Result<Fr, Error> {
+    match (act.tabulated(), act.tag(sections)) {
+        (false, _) => Ok(Fr::zero()),
+        (true, Some(t)) => Ok(Fr::from(t)),
+        (true, None) => Err(Error::BadKey("a tabulated activation without its table section")),
+    }
+}
+
 fn single(b: Base) -> Lc {
     vec![(b, Fr::one())]
 }
@@ -312,6 +322,7 @@ pub fn claims(
     let zeta = ch.zeta;
     let s = vk.scale_bits;
     let big_d = vk.params.degree.bound as usize;
+    let sections = vk.table_sections();
     let slots = (0..layout.slots.len()).map(|i| slot_polys(layout, ch, i)).collect::<Result<Vec<_>, Error>>()?;
     let mut out = Vec::new();
     let mut open = |terms: &Lc, point: u32, value: Fr| out.push(Claim { terms: terms.clone(), point, value });
@@ -532,7 +543,7 @@ pub fn claims(
                 list.extend(constraints::on_n(&mut lin, &params));
             }
             if sp.m == d {
-                list.extend(constraints::on_m(&mut lin, &params, sp.act, false));
+                list.extend(constraints::on_m(&mut lin, &params, sp.act, section_tag(&sections, sp.act)?, false));
             }
             for (e, k) in list {
                 push(checked(e)? - k.map_or_else(|| Lin::constant(Fr::zero()), &err));

@@ -157,7 +157,7 @@ pub fn l3<A: Algebra>(a: &mut A, p: &Params, act: Activation) -> A::E {
             let (phi, chi) = (a.poly(Poly::Phi), a.poly(Poly::Chi));
             out - phi - chi
         }
-        Activation::Sigmoid | Activation::Tanh | Activation::Gelu => {
+        _ => {
             let phi = a.poly(Poly::Phi);
             out - phi
         }
@@ -180,9 +180,16 @@ pub fn on_n<A: Algebra>(a: &mut A, p: &Params) -> Vec<(A::E, Option<usize>)> {
 
 /// The constraints on `H_m`, in their `lambda` order, each with the index of its error component
 /// (`None`: linear, no error), for a layer ending in `act`: ReLU adds the sign and split lookups
-/// and the ReLU output, a tabulated activation its lookup. `quadratic_only` keeps only the
-/// constraints with an error (the fold's cross terms).
-pub fn on_m<A: Algebra>(a: &mut A, p: &Params, act: Activation, quadratic_only: bool) -> Vec<(A::E, Option<usize>)> {
+/// and the ReLU output, a tabulated activation its lookup in the table section tagged `tag`
+/// (`Activation::tag`; unused otherwise). `quadratic_only` keeps only the constraints with an
+/// error (the fold's cross terms).
+pub fn on_m<A: Algebra>(
+    a: &mut A,
+    p: &Params,
+    act: Activation,
+    tag: Fr,
+    quadratic_only: bool,
+) -> Vec<(A::E, Option<usize>)> {
     let mut out = Vec::new();
     if !quadratic_only {
         out.push((m2(a, p), None));
@@ -194,9 +201,7 @@ pub fn on_m<A: Algebra>(a: &mut A, p: &Params, act: Activation, quadratic_only: 
             out.push((l4(a, p), Some(ERR_L4)));
             out.push((ra(a), Some(ERR_A)));
         }
-        Activation::Sigmoid | Activation::Tanh | Activation::Gelu => {
-            out.push((l1_table(a, p, Fr::from(act.tag())), Some(ERR_L1)));
-        }
+        _ => out.push((l1_table(a, p, tag), Some(ERR_L1))),
     }
     out.push((l2(a, p), Some(ERR_L2)));
     if !quadratic_only {

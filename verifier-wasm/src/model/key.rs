@@ -13,8 +13,8 @@ use crate::G1;
 
 pub use super::activation::Activation;
 
-/// Largest table index width accepted (tables have fewer than `2^(B+3)` rows: sign and range rows,
-/// and up to three activation sections of `2^(B+1)`).
+/// Largest table index width accepted (tables have sign and range rows and one section of
+/// `2^(B+1)` rows per distinct tabulated activation, all within the key's SRS).
 pub const MAX_TABLE_BITS: u32 = 20;
 /// Largest padded layer side accepted (keeps verifier allocations bounded).
 pub const MAX_SIDE: u32 = 1 << 20;
@@ -83,7 +83,7 @@ impl Encode for LayerKey {
     fn encode(&self, w: &mut Writer) {
         w.u32(self.rows);
         w.u32(self.cols);
-        w.u8(self.act.code());
+        self.act.encode(w);
         w.u32(self.input.code());
         w.u32(Source::optional_code(self.skip));
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
@@ -96,9 +96,7 @@ impl Decode for LayerKey {
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
-        let code = r.u8(what)?;
-        let act = Activation::from_code(code)
-            .ok_or(DecodeError::InvalidValue { what: "layer activation", value: u64::from(code) })?;
+        let act = Activation::decode(r)?;
         let input = Source::from_code(r.u32(what)?);
         let skip = Source::from_optional_code(r.u32(what)?);
         let weights = r.vec::<G1Uncompressed>("vk weight rows")?.into_iter().map(|p| p.0).collect();
@@ -316,7 +314,8 @@ impl ModelVerifyingKey {
             return Err(Error::BadKey("a hidden layer's output is not used"));
         }
         // A skip's source must be zero on padded rows, where every `q` is 0: the input, or a
-        // layer whose activation maps 0 to 0 (not Sigmoid) and whose own skip is such a source.
+        // layer whose activation maps 0 to 0 (`Activation::keeps_zero`) and whose own skip is
+        // such a source.
         // (An output layer publishes only its real rows, so its padded `t = q + skip` must be 0.)
         let mut zero_padded = alloc::vec![true; self.layers.len()];
         for (i, l) in self.layers.iter().enumerate() {
@@ -325,10 +324,12 @@ impl ModelVerifyingKey {
                 Some(Source::Layer(k)) => zero_padded.get(k as usize).copied().unwrap_or(false),
             };
             if !skip_zero {
-                return Err(Error::BadKey("a skip's source is not zero on padded rows (a Sigmoid layer)"));
+                return Err(Error::BadKey(
+                    "a skip's source is not zero on padded rows (its activation maps 0 elsewhere)",
+                ));
             }
             if let Some(z) = zero_padded.get_mut(i) {
-                *z = l.act != Activation::Sigmoid;
+                *z = l.act.keeps_zero();
             }
         }
         self.meta.validate(self.input_len(), self.output_len())?;
@@ -346,10 +347,13 @@ pub fn pow2(x: u32) -> usize {
     usize::try_from(x).unwrap_or(usize::MAX).max(2).checked_next_power_of_two().unwrap_or(usize::MAX)
 }
 
-/// The tabulated activations among `acts`, once each, in the order of their table sections.
+/// The tabulated activations among `acts`, once each, in the order of their table sections
+/// (ascending: by code, then by parameters).
 pub fn table_sections(acts: impl IntoIterator<Item = Activation>) -> Vec<Activation> {
-    let used: Vec<Activation> = acts.into_iter().collect();
-    Activation::TABULATED.into_iter().filter(|a| used.contains(a)).collect()
+    let mut used: Vec<Activation> = acts.into_iter().filter(|a| a.tabulated()).collect();
+    used.sort_unstable();
+    used.dedup();
+    used
 }
 
 /// Table rows `N` for scale `s <= B`, bound `B` and `sections` tabulated activations: the sign

@@ -11,7 +11,8 @@ mod state;
 
 use ark_bn254::Fr;
 use rand::RngCore;
-use zkml_verifier::model::claims::{points, start_transcript, Challenges};
+use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::claims::{points, section_tag, start_transcript, Challenges};
 use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::verify::{
     decider_challenges, round1_challenges, round2_absorb, round2_challenges, round3_challenge,
@@ -33,6 +34,15 @@ pub(super) struct Ctx<'a> {
     pub wit: &'a [LayerWitness],
     pub input: &'a [i64],
     pub opts: &'a ProveOptions,
+    /// The key's tabulated activations, in table order (`Activation::tag`).
+    pub sections: Vec<Activation>,
+}
+
+impl Ctx<'_> {
+    /// The tag of `act`'s table section, as the constraints take it.
+    fn tag(&self, act: Activation) -> Result<Fr, ProverError> {
+        section_tag(&self.sections, act).map_err(|e| ProverError::Internal(e.to_string()))
+    }
 }
 
 /// The lookup table's three columns `T_in, T_out, T_tag` (values over `H_N`).
@@ -95,7 +105,7 @@ pub fn prove_witness_with<R: RngCore>(
         )));
     }
     stages.mark("witness");
-    let cx = Ctx { pk, layout: &layout, wit, input, opts };
+    let cx = Ctx { pk, layout: &layout, wit, input, opts, sections: vk.table_sections() };
     // The public output: every output layer's values, in layer order.
     let outputs: Vec<i64> =
         vk.output_layers().iter().flat_map(|&i| wit[i].out[..layout.layers[i].rows].to_vec()).collect();
@@ -106,7 +116,8 @@ pub fn prove_witness_with<R: RngCore>(
     let mut st = state::State::new(pk, rng, layout.commitments());
 
     let table: TableColumns = table_columns(vk.scale_bits, vk.table_bits, &vk.table_sections());
-    let lookups: Vec<Lookups> = layout.layers.iter().zip(wit).map(|(l, w)| w.lookups(l.act, vk.scale_bits)).collect();
+    let lookups = layout.layers.iter().zip(wit).map(|(l, w)| Ok(w.lookups(l.act, cx.tag(l.act)?, vk.scale_bits)));
+    let lookups: Vec<Lookups> = lookups.collect::<Result<_, ProverError>>()?;
     let mult = round1::multiplicities(&cx, &table, &lookups)?;
     let member_r1 = round1::commit(&cx, &mut st, &mult)?;
     let round1 = st.coms[..layout.round1].to_vec();
@@ -135,7 +146,7 @@ pub fn prove_witness_with<R: RngCore>(
 
     let table_polys: Vec<Vec<Fr>> = table.iter().map(|c| interpolate(c, layout.table_n)).collect::<Result<_, _>>()?;
     let owned = round3::slot_polys(&cx, &st)?;
-    let views = round3::views(&cx, &owned, &r2, &roots);
+    let views = round3::views(&cx, &owned, &r2, &roots)?;
     round3::commit_quotients(&cx, &mut st, &views, &table_polys, r2.table_total, (r, alpha, beta, lambda))?;
     let degree = round3::commit_shift(&cx, &mut st, &views, kappa)?;
     let quotients = st.coms[layout.round3_start()..].to_vec();

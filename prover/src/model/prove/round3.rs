@@ -71,7 +71,7 @@ pub(super) fn views<'a>(
     owned: &'a [SlotPolys],
     r2: &'a Round2Out,
     roots: &'a [fold::Instance],
-) -> Vec<SlotView<'a>> {
+) -> Result<Vec<SlotView<'a>>, ProverError> {
     let layout = cx.layout;
     let mut views = Vec::with_capacity(layout.slots.len());
     for (slot, six) in layout.slots.iter().zip(owned) {
@@ -88,6 +88,7 @@ pub(super) fn views<'a>(
                     z: &six[1],
                     d: &six[2],
                     act: l.act,
+                    tag: cx.tag(l.act)?,
                     a: l.act.hidden().then_some(six[3].as_slice()),
                     h: l.h.map(|_| six[4].as_slice()),
                     sigma: l.sigma.map(|_| six[5].as_slice()),
@@ -107,6 +108,7 @@ pub(super) fn views<'a>(
                     m: slot.m,
                     u: acc.u,
                     act: slot.act,
+                    tag: cx.tag(slot.act)?,
                     a_in: &acc.a_in.poly.coeffs,
                     z: &z.poly.coeffs,
                     d: &d.poly.coeffs,
@@ -124,7 +126,7 @@ pub(super) fn views<'a>(
         };
         views.push(view);
     }
-    views
+    Ok(views)
 }
 
 /// Commits one quotient per domain of the constraints combined with powers of `lambda`.
