@@ -108,7 +108,17 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::Linear { .. } => "Linear",
-            Op::Act(a) => a.name(),
+            Op::Act(a) => match a {
+                Activation::None => "Identity",
+                Activation::Relu => "Relu",
+                Activation::Sigmoid => "Sigmoid",
+                Activation::Tanh => "Tanh",
+                Activation::Gelu => "Gelu",
+                Activation::Clip { .. } => "Clip",
+                Activation::LeakyRelu { .. } => "LeakyRelu",
+                Activation::HardSigmoid { .. } => "HardSigmoid",
+                Activation::HardSwish => "HardSwish",
+            },
             Op::Reshape { .. } => "Reshape",
             Op::Add => "Add",
         }

@@ -400,6 +400,12 @@ fn keys_with_bad_piecewise_parameters_are_refused() {
         ModelVerifyingKey::from_bytes(&vk_bytes(&vk)),
         Err(Error::Decode(DecodeError::InvalidValue { what: "activation parameter", .. }))
     ));
+    // A parameter beyond 2^20 (outputs too large for the next layer's integer bounds).
+    let mut vk = f.pk.vk.clone();
+    vk.layers[0].act = Activation::LeakyRelu { alpha: Param::new(1e7) };
+    assert_eq!(vk.validate(), Err(Error::BadKey("activation parameters out of range (|p| <= 2^20, finite, lo <= hi)")));
+    // -0.0 is written as 0.0: one key per model.
+    assert_eq!(clip(-0.0, 1.0), clip(0.0, 1.0));
     // A skip read from a layer whose activation maps 0 elsewhere (its padded rows are not 0).
     let mut vk = f.pk.vk.clone();
     vk.layers[0].act = Activation::HardSigmoid { alpha: Param::new(0.2), beta: Param::new(0.5) };

@@ -170,19 +170,15 @@ pub(super) fn find_hard_sigmoid(model: &TypedModel, mul: &TypedNode) -> TractRes
     };
     let Some(b1) = w.chain_next(add) else { return Ok(None) };
     let Some(b2) = w.chain_next(b1) else { return Ok(None) };
-    let bound = |n: &TypedNode, name: &str, want: f64, from: usize| {
-        w.with_const(n, name, want).is_some_and(|o| o == OutletId::new(from, 0))
+    // The bounds are exactly 0 and 1.
+    let bound = |n: &TypedNode, name: &str, want: f32, from: usize| {
+        w.with_any_const(n, name).is_some_and(|(o, k)| k == want && o == OutletId::new(from, 0))
     };
     let in_order = bound(b1, "Min", 1.0, add.id) && bound(b2, "Max", 0.0, b1.id);
     let reversed = bound(b1, "Max", 0.0, add.id) && bound(b2, "Min", 1.0, b1.id);
-    // `near(_, 0)` holds for an exact zero only.
-    if !(in_order || reversed)
-        || !alpha.is_finite()
-        || !beta.is_finite()
-        || !w.same_shape(x, &[mul.id, add.id, b1.id, b2.id])?
-    {
+    let act = Activation::HardSigmoid { alpha: Param::new(alpha), beta: Param::new(beta) };
+    if !(in_order || reversed) || !act.params_valid() || !w.same_shape(x, &[mul.id, add.id, b1.id, b2.id])? {
         return Ok(None);
     }
-    let act = Activation::HardSigmoid { alpha: Param::new(alpha), beta: Param::new(beta) };
     Ok(Some(Chain { act, x, last: b2.id, interior: vec![mul.id, add.id, b1.id] }))
 }

@@ -60,6 +60,12 @@ pub(super) fn translate(
     };
     for node in model.nodes() {
         if let Some(m) = find_gelu(model, node)?.or(find_hard_sigmoid(model, node)?) {
+            // Chains never overlap: no node of this one is already in another, and its input is
+            // not the inside of another (the output of another is fine).
+            let taken = |id: usize| t.fused.contains(&id) || t.chains.contains_key(&id);
+            if m.interior.iter().chain([&m.last]).any(|&id| taken(id)) || t.fused.contains(&m.x.node) {
+                continue;
+            }
             t.fused.extend(m.interior);
             t.chains.insert(m.last, (m.x, node.name.clone(), m.act));
         }
@@ -304,6 +310,9 @@ impl Translator<'_> {
                     let Some(c) = uniform(c)? else {
                         return unsupported(self, format!("{name} with a constant that is not one value"));
                     };
+                    if c.abs() > Activation::MAX_PARAM {
+                        return unsupported(self, format!("{name} with a bound beyond ±2^20"));
+                    }
                     if self.graph.tensors[*x].shape != out_shape {
                         return unsupported(self, format!("{name} (broadcasting)"));
                     }
@@ -319,9 +328,10 @@ impl Translator<'_> {
                     }
                     let act = match (lo, hi) {
                         (Some(0.0), _) => Activation::Relu,
+                        // An open side at ±2^20: beyond every activation input (|x| < 2^(B-s)).
                         _ => Activation::Clip {
-                            lo: Param::new(lo.unwrap_or(f32::MIN)),
-                            hi: Param::new(hi.unwrap_or(f32::MAX)),
+                            lo: Param::new(lo.unwrap_or(-Activation::MAX_PARAM)),
+                            hi: Param::new(hi.unwrap_or(Activation::MAX_PARAM)),
                         },
                     };
                     let t = self.new_tensor(out)?;
@@ -391,7 +401,7 @@ impl Translator<'_> {
         }
         let Some(node) = self.graph.nodes.iter_mut().rev().find(|n| n.output == x) else { return Ok(None) };
         let (old_lo, old_hi) = match node.op {
-            Op::Act(Activation::Relu) => (0.0, f32::MAX),
+            Op::Act(Activation::Relu) => (0.0, Activation::MAX_PARAM),
             Op::Act(Activation::Clip { lo, hi }) => (lo.get(), hi.get()),
             _ => return Ok(None),
         };
@@ -399,7 +409,11 @@ impl Translator<'_> {
         if new_lo > new_hi {
             return Ok(Some(Err(format!("Clip with bounds {new_lo} > {new_hi} (a constant output)"))));
         }
-        node.op = Op::Act(Activation::Clip { lo: Param::new(new_lo), hi: Param::new(new_hi) });
+        node.op = Op::Act(match (new_lo, new_hi) {
+            // Still a ReLU (`Max(Relu(x), c <= 0)`, `Relu(Relu(x))`): keep its split.
+            (0.0, Activation::MAX_PARAM) => Activation::Relu,
+            _ => Activation::Clip { lo: Param::new(new_lo), hi: Param::new(new_hi) },
+        });
         Ok(Some(Ok(())))
     }
 
@@ -469,7 +483,9 @@ fn activation(op: &ElementWiseOp) -> Option<Op> {
         Activation::Gelu
     } else if op.0.is::<HardSwish>() {
         Activation::HardSwish
-    } else if let Some(l) = op.0.downcast_ref::<LeakyRelu>().filter(|l| l.alpha.is_finite()) {
+    } else if let Some(l) =
+        op.0.downcast_ref::<LeakyRelu>().filter(|l| Activation::LeakyRelu { alpha: Param::new(l.alpha) }.params_valid())
+    {
         Activation::LeakyRelu { alpha: Param::new(l.alpha) }
     } else {
         return None;

@@ -12,8 +12,9 @@ use crate::error::DecodeError;
 pub struct Param(pub u32);
 
 impl Param {
+    /// The parameter `v`, with `-0.0` written as `0.0` (one encoding per value).
     pub fn new(v: f32) -> Param {
-        Param(v.to_bits())
+        Param((v + 0.0).to_bits())
     }
 
     pub fn get(self) -> f32 {
@@ -95,7 +96,8 @@ impl Activation {
         let code = r.u8("layer activation")?;
         let mut param = || -> Result<Param, DecodeError> {
             let bits = r.u32("activation parameter")?;
-            match f32::from_bits(bits).is_finite() {
+            // Finite, and `0.0` never written as `-0.0`: one encoding per key.
+            match f32::from_bits(bits).is_finite() && bits != 0x8000_0000 {
                 true => Ok(Param(bits)),
                 false => Err(DecodeError::InvalidValue { what: "activation parameter", value: u64::from(bits) }),
             }
@@ -144,6 +146,23 @@ impl Activation {
             Activation::HardSigmoid { alpha, beta } => alloc::vec![("alpha", alpha.get()), ("beta", beta.get())],
             _ => Vec::new(),
         }
+    }
+
+    /// Largest parameter magnitude a key may hold: bounds an activation's outputs by
+    /// `2^20 · 2^(B+s)` so that the next layer's integers stay small (`docs/protocols/mlp.md`,
+    /// "Soundness").
+    pub const MAX_PARAM: f32 = 1_048_576.0;
+
+    /// Whether the parameters are a key's: finite, at most [`Activation::MAX_PARAM`] in
+    /// magnitude, not `-0.0`, and `lo <= hi` for a Clip.
+    pub fn params_valid(self) -> bool {
+        let ok = self.params().iter().all(|&(_, v)| v.is_finite() && v.abs() <= Self::MAX_PARAM);
+        let canonical = self.params().iter().all(|&(_, v)| v.to_bits() != 0x8000_0000);
+        let ordered = match self {
+            Activation::Clip { lo, hi } => lo.get() <= hi.get(),
+            _ => true,
+        };
+        ok && canonical && ordered
     }
 
     /// Whether the layer has an activation (every layer but the last).

@@ -300,6 +300,9 @@ impl ModelVerifyingKey {
             if !l.act.hidden() && later_hidden {
                 return Err(Error::BadKey("every layer but the output layers must end in an activation"));
             }
+            if !l.act.params_valid() {
+                return Err(Error::BadKey("activation parameters out of range (|p| <= 2^20, finite, lo <= hi)"));
+            }
             if l.weights.len() != l.rows as usize {
                 return Err(Error::BadKey("a layer does not have one weight commitment per row"));
             }
