@@ -213,7 +213,7 @@ fn a_wrong_residual_is_rejected() {
                 if l == 1 {
                     w.skip[0] += 1;
                     let t = w.q[0] + w.skip[0];
-                    let (h, _, sign) = zkml_prover::model::keys::split(t, s);
+                    let (h, _, sign) = zkml_prover::model::blocks::relu::split(t, s);
                     (w.high[0], w.sign[0], w.out[0]) = (h, sign, t.max(0));
                 }
             }),

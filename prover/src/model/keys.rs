@@ -120,13 +120,6 @@ pub fn table_columns(scale_bits: u32, table_bits: u32, sections: &[Activation]) 
     [t_in, t_out, t_tag]
 }
 
-/// The split of a ReLU input `q = 2^s h + l` with `0 <= l < 2^s`, and its sign `[h >= 0]`
-/// (`= [q >= 0]`).
-pub fn split(q: i64, scale_bits: u32) -> (i64, i64, i64) {
-    let h = q.div_euclid(1i64 << scale_bits);
-    (h, q.rem_euclid(1i64 << scale_bits), i64::from(h >= 0))
-}
-
 /// Number of G1 powers the model needs (`D`).
 pub fn powers_needed(layers: &[Layer], scale_bits: u32, table_bits: u32) -> usize {
     let sections = table_sections(layers.iter().map(|l| l.act));
@@ -398,19 +391,5 @@ mod tests {
                 assert_eq!(row(&t, k), triple(0, 0, 1));
             }
         }
-    }
-
-    #[test]
-    fn the_split_of_a_relu_input() {
-        let s = 3;
-        assert_eq!(split(-1, s), (-1, 7, 0));
-        assert_eq!(split(-8, s), (-1, 0, 0));
-        assert_eq!(split(0, s), (0, 0, 1));
-        assert_eq!(split(13, s), (1, 5, 1));
-        // The table's extremes for B = 5: q = -2^B and q = 2^B - 1 split onto the first and last
-        // sign rows.
-        assert_eq!(split(-32, s).0, -4);
-        assert_eq!(split(31, s).0, 3);
-        assert_eq!(relu_min(5), -32);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod audit;
+pub mod blocks;
 pub mod compile;
 pub mod fold;
 pub mod keys;

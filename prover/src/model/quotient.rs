@@ -5,6 +5,7 @@
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
 use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::blocks::lookup;
 use zkml_verifier::model::constraints::{self, Algebra, Params, Poly, ERRORS};
 use zkml_verifier::model::layout::WITNESS;
 
@@ -222,9 +223,9 @@ pub(super) fn quotient(
             (Poly::TTag, ev(t.columns[2])?),
             (Poly::ESum, Evals(vec![t.total; size])),
         ]);
-        let t1 = constraints::t1(&mut alg, params);
+        let t1 = lookup::t1(&mut alg, params);
         push(alg.done(t1)?);
-        let t2 = constraints::t2(&mut alg, params);
+        let t2 = lookup::t2(&mut alg, params);
         push(alg.done(t2)?);
     }
     let zinv = cs.vanishing_inv()?;

@@ -5,9 +5,9 @@ use ark_bn254::Fr;
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::key::Source;
 
+use super::blocks;
 use super::keys::ModelProvingKey;
 use crate::error::ProverError;
-use crate::quant::rescale;
 
 /// The integer witness of one layer (padded to the domain sizes).
 #[derive(Debug, Clone)]
@@ -70,19 +70,14 @@ pub fn witness_with(
         let (mut z, mut q, mut rem, mut o) = (vec![0; m], vec![0; m], vec![0; m], vec![0; m]);
         let (mut high, mut sg) = (vec![0; m], vec![0; m]);
         for i in 0..m {
-            let acc: i128 = if i < l.rows {
-                let row = &l.weight[i * l.cols..(i + 1) * l.cols];
-                row.iter().zip(&a).map(|(&w, &x)| w as i128 * x as i128).sum::<i128>() + l.bias[i] as i128
-            } else {
-                0
-            };
+            // The layer's blocks in order (`blocks::*`): matmul, rescale, the activation.
+            let acc: i128 = if i < l.rows { blocks::matmul::row(&l.weight, &l.bias, l.cols, i, &a) } else { 0 };
             let bound = 1i128 << 62;
             if acc.abs() >= bound {
                 return Err(range_error(&l.name, "accumulator", i, acc, bound));
             }
             z[i] = acc as i64;
-            q[i] = rescale(z[i], s);
-            rem[i] = z[i] + (1 << (s - 1)) - (q[i] << s);
+            (q[i], rem[i]) = blocks::rescale::apply(z[i], s);
             // The activation's input: q plus the skip (a residual connection).
             let t =
                 q[i].checked_add(skip[i]).ok_or_else(|| range_error(&l.name, "skip sum", i, q[i] as i128, 1 << 63))?;
@@ -92,7 +87,7 @@ pub fn witness_with(
                 return Err(range_error(&l.name, "rescaled output (activation input)", i, t as i128, bound as i128));
             }
             if l.act == Activation::Relu {
-                let (h, _, sign) = super::keys::split(t, s);
+                let (h, _, sign) = blocks::relu::split(t, s);
                 (high[i], sg[i]) = (h, sign);
             }
             o[i] = super::activation::apply(l.act, t, s);
@@ -137,16 +132,11 @@ impl LayerWitness {
     /// section tagged `tag`), computed from the witness as it stands (a wrong witness gives
     /// triples the table may not hold).
     pub fn lookups(&self, act: Activation, tag: Fr, scale_bits: u32) -> Lookups {
-        let (zero, one, two_s) = (Fr::from(0u64), Fr::from(1u64), Fr::from(1u64 << scale_bits));
-        let psi = self.rem.iter().map(|&r| [Fr::from(r), zero, one]).collect();
+        let psi = blocks::rescale::lookups(&self.rem);
         let (phi, chi) = match act {
             Activation::None => (Vec::new(), Vec::new()),
-            Activation::Relu => {
-                let phi = self.high.iter().zip(&self.sign).map(|(&h, &sg)| [Fr::from(h), Fr::from(sg), zero]).collect();
-                let chi = self.pre().zip(&self.high).map(|(t, &h)| [t - two_s * Fr::from(h), zero, one]);
-                (phi, chi.collect())
-            }
-            _ => (self.pre().zip(&self.out).map(|(t, &o)| [t, Fr::from(o), tag]).collect(), Vec::new()),
+            Activation::Relu => blocks::relu::lookups(self.pre(), &self.high, &self.sign, scale_bits),
+            _ => (blocks::tabulated::lookups(self.pre(), &self.out, tag), Vec::new()),
         };
         Lookups { phi, psi, chi }
     }

@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
 use super::activation::Activation;
+use super::blocks::lookup;
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
@@ -568,8 +569,8 @@ pub fn claims(
                 (Poly::STNext, Lin::constant(ev(layout.ev_st_next)?)),
                 (Poly::ESum, Lin::of(&e_all, Fr::one())),
             ]);
-            push(checked(constraints::t1(&mut lin, &params))?);
-            push(checked(constraints::t2(&mut lin, &params))?);
+            push(checked(lookup::t1(&mut lin, &params))?);
+            push(checked(lookup::t2(&mut lin, &params))?);
         }
         let quotient = layout.quotient(d).ok_or(Error::BadKey("domain missing from the layout"))?;
         let mut terms = total.lc;
@@ -670,6 +671,7 @@ impl Algebra for Linearise {
 
 #[cfg(test)]
 mod tests {
+    use super::super::blocks::matmul;
     use super::*;
 
     fn params() -> Params {
@@ -689,7 +691,7 @@ mod tests {
             (Poly::V, Lin::of(&v, Fr::one())),
             (Poly::AIn, Lin::constant(Fr::from(4u64))),
         ]);
-        let e = checked(constraints::m1(&mut lin, &params())).unwrap();
+        let e = checked(matmul::m1(&mut lin, &params())).unwrap();
         // u (S1n - S1 + C/n) = 2 (11 - 5 + 6 * 3) = 48; - V * 4.
         assert_eq!(e.c, Fr::from(48u64));
         assert_eq!(e.lc, vec![(Base::Proof(7), -Fr::from(4u64))]);
@@ -706,8 +708,8 @@ mod tests {
             (Poly::V, Lin::of(&single(Base::Proof(1)), Fr::one())),
             (Poly::AIn, Lin::of(&single(Base::Proof(2)), Fr::one())),
         ]);
-        assert_eq!(checked(constraints::m1(&mut lin, &params())).map(|e| e.c), not_linear);
+        assert_eq!(checked(matmul::m1(&mut lin, &params())).map(|e| e.c), not_linear);
         lin.polys.retain(|(p, _)| *p != Poly::AIn);
-        assert_eq!(checked(constraints::m1(&mut lin, &params())).map(|e| e.c), not_linear);
+        assert_eq!(checked(matmul::m1(&mut lin, &params())).map(|e| e.c), not_linear);
     }
 }

@@ -5,6 +5,7 @@
 //! same protocol.
 
 pub mod activation;
+pub mod blocks;
 pub mod claims;
 pub mod constraints;
 pub mod domain;

@@ -1,0 +1,81 @@
+//! The blocks a layer is lowered to, each a closed enum variant with its constraints in a file of
+//! its own and a spec page in `docs/protocols/blocks/`; the prover mirrors each file in
+//! `zkml_prover::model::blocks`. A layer is `Matmul`, then its activation's block (none on an
+//! output layer), then `Rescale`, in the `lambda` order of their constraints on `H_m`, and the
+//! lookup argument ([`lookup`]) closes every block's lookups.
+
+pub mod lookup;
+pub mod matmul;
+pub mod relu;
+pub mod rescale;
+pub mod tabulated;
+
+use alloc::vec::Vec;
+
+use super::activation::Activation;
+use super::constraints::{Algebra, Params, Poly, ERR_A, ERR_L1, ERR_L2, ERR_L4, ERR_N};
+use crate::Fr;
+
+/// A block of a layer relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// `z = W a + b` with the weights bound to the key (`matmul.rs`).
+    Matmul,
+    /// `q = round(z / 2^s)`, the remainder range-checked (`rescale.rs`).
+    Rescale,
+    /// `a = ReLU(q + skip)` through the split (`relu.rs`).
+    Relu,
+    /// `a = f(q + skip)` by a lookup in the activation's table section (`tabulated.rs`).
+    Tabulated,
+}
+
+impl Block {
+    /// The blocks a layer ending in `act` is lowered to, in constraint order.
+    pub fn lower(act: Activation) -> Vec<Block> {
+        let activation = match act {
+            Activation::None => None,
+            Activation::Relu => Some(Block::Relu),
+            _ => Some(Block::Tabulated),
+        };
+        [Some(Block::Matmul), activation, Some(Block::Rescale)].into_iter().flatten().collect()
+    }
+
+    /// The block's constraints on `H_n`, each with the index of its error component.
+    pub fn on_n<A: Algebra>(self, a: &mut A, p: &Params) -> Vec<(A::E, Option<usize>)> {
+        match self {
+            Block::Matmul => alloc::vec![(matmul::m1(a, p), Some(ERR_N))],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The block's constraints on `H_m`, each with the index of its error component (`None`:
+    /// linear, no error); `quadratic_only` keeps those with one. `tag` is a tabulated block's
+    /// table section (`Activation::tag`).
+    pub fn on_m<A: Algebra>(self, a: &mut A, p: &Params, tag: Fr, quadratic_only: bool) -> Vec<(A::E, Option<usize>)> {
+        match self {
+            Block::Matmul if quadratic_only => Vec::new(),
+            Block::Matmul => alloc::vec![(matmul::m2(a, p), None)],
+            Block::Rescale => alloc::vec![(rescale::l2(a, p), Some(ERR_L2))],
+            Block::Relu => {
+                alloc::vec![(relu::l1(a, p), Some(ERR_L1)), (relu::l4(a, p), Some(ERR_L4)), (relu::ra(a), Some(ERR_A)),]
+            }
+            Block::Tabulated => alloc::vec![(tabulated::l1_table(a, p, tag), Some(ERR_L1))],
+        }
+    }
+
+    /// The lookup inverses the block adds to its layer's running sum L3, after the rescaling's
+    /// `psi` (which L3 always has).
+    pub fn inverses(self) -> &'static [Poly] {
+        match self {
+            Block::Relu => &[Poly::Phi, Poly::Chi],
+            Block::Tabulated => &[Poly::Phi],
+            Block::Matmul | Block::Rescale => &[],
+        }
+    }
+}
+
+/// The activation's input `D + Skip`.
+fn pre<A: Algebra>(a: &mut A) -> A::E {
+    let (d, skip) = (a.poly(Poly::D), a.poly(Poly::Skip));
+    d + skip
+}
