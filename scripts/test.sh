@@ -42,8 +42,8 @@ step "ceremony end to end: deep_mlp.onnx on a 2^15 ceremony" bash scripts/ceremo
 step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^15 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 15 mnist_mlp mnist_mlp.1 mnist_mlp.2
 step "ceremony end to end: activation_mlp.onnx (Sigmoid, Tanh, GELU) and hard_mlp.onnx (ReLU6, LeakyRelu, HardSigmoid, HardSwish, Hardtanh), 10-bit tables, on a 2^15 ceremony" \
   env SETUP_FLAGS="--table-bits 10" bash -c 'bash scripts/ceremony-e2e.sh activation_mlp 15 activation_mlp && bash scripts/ceremony-e2e.sh hard_mlp 15 hard_mlp'
-step "ceremony end to end: residual.onnx (a residual Add) and two_heads.onnx (two outputs), on a 2^15 ceremony" \
-  bash -c 'bash scripts/ceremony-e2e.sh residual 15 residual && bash scripts/ceremony-e2e.sh two_heads 15 two_heads'
+step "ceremony end to end: residual.onnx (a residual Add), two_heads.onnx (two outputs) and bn_mlp.onnx (BatchNormalization, Mul/Sub/Div by constants), on a 2^15 ceremony" \
+  bash -c 'bash scripts/ceremony-e2e.sh residual 15 residual && bash scripts/ceremony-e2e.sh two_heads 15 two_heads && bash scripts/ceremony-e2e.sh bn_mlp 15 bn_mlp'
 # ONNX's own node tests (scripts/onnx_node_tests.py; the full run is docs/onnx-node-tests.md): the
 # ones that pass today must keep passing; the others run too and report why they fail.
 step "ONNX backend node tests (regression subset)" "${ZKML_PY_VENV:-$HOME/.cache/zkml/py-venv}/bin/python" \

@@ -477,3 +477,27 @@ fn linear_layers(g: &Graph) -> Vec<(usize, usize, bool)> {
         })
         .collect()
 }
+
+#[test]
+fn batch_norm_and_constant_scalings_fold_into_the_linear_layers() {
+    // Linear -> BatchNormalization -> ReLU -> Linear -> * 0.5 -> - c -> / 2: every per-output
+    // constant folds into the Linear before it.
+    let model = OnnxModel::load(fixture("bn_mlp.onnx")).unwrap();
+    let g = model.graph();
+    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert_eq!(ops, ["Linear", "Relu", "Linear"]);
+    assert_eq!(linear_layers(g), [(10, 8, true), (8, 4, true)]);
+    let (input, expected) = sample(g, "bn_mlp");
+    let ir = g.eval_f32(&input).unwrap();
+    let tract = model.run_reference(&input).unwrap();
+    assert!(quant::max_abs_error(&ir, &tract) < 1e-5, "{ir:?} vs {tract:?}");
+    assert!(quant::max_abs_error(&ir, &expected) < 1e-5, "{ir:?} vs {expected:?}");
+}
+
+#[test]
+fn constants_that_do_not_fold_are_named() {
+    // `c - h` (a tensor subtracted from a constant) and `h * c` with `h` also read elsewhere.
+    let err = OnnxModel::load(fixture("affine_unfoldable.onnx")).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("Sub [Sub (of a tensor from a constant)] (node '/Sub')"), "{err}");
+    assert!(err.contains("Mul [Mul with a constant (operand used elsewhere)] (node '/Mul')"), "{err}");
+}

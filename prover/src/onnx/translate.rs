@@ -236,7 +236,9 @@ impl Translator<'_> {
             let one_const = inputs.iter().filter(|v| matches!(v, Value::Const(_))).count() == 1;
             let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none() && one_const)
                 || node.op_as::<AxisOp>().is_some()
-                || node.op_as::<TypedBinOp>().is_some_and(|b| matches!(b.0.name(), "Add" | "Max" | "Min"))
+                || node
+                    .op_as::<TypedBinOp>()
+                    .is_some_and(|b| matches!(b.0.name(), "Add" | "Sub" | "Mul" | "Div" | "Max" | "Min"))
                 || node.op_as::<ElementWiseOp>().is_some_and(|e| activation(e).is_some());
             return Ok((!maybe).then(|| match node.op_as::<EinSum>() {
                 Some(e) => format!("EinSum({}) of two variable operands", e.axes),
@@ -292,15 +294,24 @@ impl Translator<'_> {
                     self.values.insert(out, Value::Tensor(t));
                     Ok(None)
                 }
-                ("Add", [Value::Tensor(x), Value::Const(c)] | [Value::Const(c), Value::Tensor(x)]) => {
-                    let x_outlet = node.inputs[if matches!(inputs[0], Value::Tensor(_)) { 0 } else { 1 }];
-                    match self.fold_bias(*x, x_outlet, c, &out_shape)? {
+                (
+                    "Add" | "Sub" | "Mul" | "Div",
+                    [Value::Tensor(x), Value::Const(c)] | [Value::Const(c), Value::Tensor(x)],
+                ) => {
+                    // A per-output affine constant after a Linear (its bias, a BatchNormalization's
+                    // slope and intercept, a scaling): folded into the Linear's weights and bias.
+                    let x_first = matches!(inputs[0], Value::Tensor(_));
+                    if !x_first && matches!(name.as_str(), "Sub" | "Div") {
+                        return unsupported(self, format!("{name} (of a tensor from a constant)"));
+                    }
+                    let x_outlet = node.inputs[if x_first { 0 } else { 1 }];
+                    match self.fold_affine(*x, x_outlet, &name, c, &out_shape)? {
                         Ok(()) => {
-                            // The Linear now produces the Add's value: take the Add's name and shape.
+                            // The Linear now produces this node's value: take its name and shape.
                             self.rename(*x, out)?;
                             Ok(None)
                         }
-                        Err(reason) => unsupported(self, format!("Add with a constant ({reason})")),
+                        Err(reason) => unsupported(self, format!("{name} with a constant ({reason})")),
                     }
                 }
                 ("Max" | "Min", [Value::Tensor(x), Value::Const(c)] | [Value::Const(c), Value::Tensor(x)]) => {
@@ -434,12 +445,16 @@ impl Translator<'_> {
         self.graph.nodes.push(IrNode { name, op, inputs, output });
     }
 
-    /// Folds `x + c` into the bias of the Linear node producing `x`, when `x` is used only there
-    /// and `c` is the same vector on every row. `Err(reason)` when it does not apply.
-    fn fold_bias(
+    /// Folds `x op c` (`op` one of Add, Sub, Mul, Div) into the Linear node producing `x`, when
+    /// `x` is used only there and `c` is one value per output (the same on every row): `+ c` and
+    /// `- c` go into the bias, `* c` and `/ c` scale each output's weight row and bias. Exact in
+    /// the reals; in `f32` it rounds as the model's own float evaluation of the two nodes would,
+    /// within an `f32` ulp. `Err(reason)` when it does not apply.
+    fn fold_affine(
         &mut self,
         x: TensorId,
         x_outlet: OutletId,
+        op: &str,
         c: &Tensor,
         out_shape: &[usize],
     ) -> TractResult<Result<(), String>> {
@@ -452,23 +467,42 @@ impl Translator<'_> {
         let Some(IrNode { op: Op::Linear { weight, bias }, .. }) =
             self.graph.nodes.iter_mut().rev().find(|n| n.output == x)
         else {
-            return Ok(Err("not the bias of a linear layer".into()));
+            return Ok(Err("not after a linear layer".into()));
         };
-        if bias.is_some() {
-            return Ok(Err("linear layer already has a bias".into()));
-        }
         let c = c.cast_to::<f32>()?;
         let Some(full) =
             broadcast(&c.to_plain_array_view::<f32>()?.iter().copied().collect::<Vec<_>>(), c.shape(), out_shape)
         else {
             return Ok(Err(format!("shape {:?} does not broadcast to {out_shape:?}", c.shape())));
         };
-        let out = weight.rows();
-        let b = full[..out].to_vec();
-        if full.chunks_exact(out).any(|row| row != b.as_slice()) {
+        let (out, cols) = (weight.rows(), weight.cols());
+        let v = full[..out].to_vec();
+        if full.chunks_exact(out).any(|row| row != v.as_slice()) {
             return Ok(Err("not the same on every row".into()));
         }
-        *bias = Some(b);
+        if v.iter().any(|x| !x.is_finite()) || (op == "Div" && v.contains(&0.0)) {
+            return Ok(Err("not finite (or a division by zero)".into()));
+        }
+        let b = bias.get_or_insert_with(|| vec![0.0; out]);
+        match op {
+            "Add" => b.iter_mut().zip(&v).for_each(|(b, c)| *b += c),
+            "Sub" => b.iter_mut().zip(&v).for_each(|(b, c)| *b -= c),
+            _ => {
+                let scale: Vec<f32> = match op {
+                    "Div" => v.iter().map(|c| 1.0 / c).collect(),
+                    _ => v,
+                };
+                let mut data = weight.data().to_vec();
+                for (row, k) in data.chunks_exact_mut(cols.max(1)).zip(&scale) {
+                    row.iter_mut().for_each(|w| *w *= k);
+                }
+                b.iter_mut().zip(&scale).for_each(|(b, k)| *b *= k);
+                match Matrix::new(out, cols, data) {
+                    Some(m) => *weight = m,
+                    None => return Ok(Err("weight shape".into())),
+                }
+            }
+        }
         Ok(Ok(()))
     }
 }
