@@ -12,8 +12,8 @@
 //!   ([`crate::model::activation::apply`], the values their tables hold); [`Op::Reshape`] moves nothing; [`Op::Add`] adds (both operands have scale `2^s`).
 //!
 //! Every value that a lookup table will later prove must lie in the table: with table bit-width
-//! `B`, each rescaled value satisfies `|v| < 2^B`, each activation input (ReLU, Sigmoid, Tanh,
-//! GELU) `-2^B <= v < 2^B`, and each accumulator `|z| < 2^(s+B)` (so that its quotient `y` is in
+//! `B`, each rescaled value satisfies `|v| < 2^B`, each activation input (every
+//! activation) `-2^B <= v < 2^B`, and each accumulator `|z| < 2^(s+B)` (so that its quotient `y` is in
 //! the table and `r` in a `2^s` range table).
 //! [`QuantizedModel::eval`] checks this and fails with [`QuantError::OutOfRange`] naming the node.
 //!
@@ -322,7 +322,7 @@ impl QuantizedModel {
         1 << self.table_bits
     }
 
-    /// The smallest activation input (ReLU, Sigmoid, Tanh, GELU) the proof's tables hold
+    /// The smallest activation input (of any activation) the proof's tables hold
     /// (`model::keys::relu_min`).
     pub fn relu_min(&self) -> i64 {
         crate::model::keys::relu_min(self.table_bits)

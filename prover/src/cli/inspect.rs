@@ -235,7 +235,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                 act => blocks.push(format!("{}: lookup of (q, f(q)) in its table section", act.name())),
             }
             let params: serde_json::Map<String, Value> =
-                k.act.params().into_iter().map(|(n, v)| (n.to_string(), json!(v))).collect();
+                k.act.params().into_iter().map(|(n, v)| (n.to_string(), json!(shortest(v)))).collect();
             json!({
                 "rows": k.rows,
                 "cols": k.cols,
@@ -250,7 +250,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         .collect();
     let relu_layers = vk.layers.iter().filter(|l| l.act == Activation::Relu).count();
     let tabulated_layers = vk.layers.iter().filter(|l| l.act.tabulated()).count();
-    let sections: Vec<&str> = vk.table_sections().iter().map(|a| a.name()).collect();
+    // Each section by name and parameters (two Clips with other bounds are two sections).
+    let sections: Vec<String> = vk.table_sections().iter().map(|a| label(*a)).collect();
     let points = layout.domains.len() + 1;
     json!({
         "digest": vk.digest().to_hex(),
@@ -416,4 +417,18 @@ fn source_name(s: Option<zkml_verifier::model::Source>) -> Value {
         Some(zkml_verifier::model::Source::Input) => json!("input"),
         Some(zkml_verifier::model::Source::Layer(k)) => json!(format!("layer {k}")),
     }
+}
+
+/// An activation with its parameters, e.g. `clip(lo=0, hi=6)`.
+fn label(a: Activation) -> String {
+    let params: Vec<String> = a.params().iter().map(|(n, v)| format!("{n}={v}")).collect();
+    match params.is_empty() {
+        true => a.name().to_string(),
+        false => format!("{}({})", a.name(), params.join(", ")),
+    }
+}
+
+/// An `f32` as the double with its shortest decimal form (`0.1`, not `0.10000000149011612`).
+fn shortest(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
 }

@@ -49,6 +49,7 @@ fn real(act: Activation, x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zkml_verifier::model::activation::Param;
 
     /// The digest of every activation's values on `[-2^10, 2^10)` at `s = 7`: a different `libm`,
     /// or a change to the rounding, would change every key's table commitments, so it is pinned.
@@ -58,6 +59,19 @@ mod tests {
             (Activation::Sigmoid, "5d06b3894a5f4a37a4cb618556404f86795bd96600abae2291a950cf085afb46"),
             (Activation::Tanh, "af3b997474db3a352a48093e0914c4226725602333382f1490a32d32b03def3f"),
             (Activation::Gelu, "7b99e78982a3f6bed8eb7e9275d892f0f948e693941f5d974e3915b78ee76a40"),
+            (
+                Activation::Clip { lo: Param::new(0.0), hi: Param::new(6.0) },
+                "4143a565e1b554ec6fcae3a5e59f7dd278ca08054928169927402d8bda98f64b",
+            ),
+            (
+                Activation::LeakyRelu { alpha: Param::new(0.1) },
+                "f925cf1f659231565956a83e5df4591f6a177e3f5152847a119664f5de529994",
+            ),
+            (
+                Activation::HardSigmoid { alpha: Param::new(1.0 / 6.0), beta: Param::new(0.5) },
+                "452dc3f2cca36bdaf2536a66cac4d0c79e269caab376eaa36db7c0abadaad41d",
+            ),
+            (Activation::HardSwish, "c7fa6797096a063344249a9681525b9b91f28cd2dfd5b1d27ab6814678c181bf"),
         ] {
             let bytes: Vec<u8> = (-1024i64..1024).flat_map(|x| apply(act, x, 7).to_le_bytes()).collect();
             assert_eq!(zkml_verifier::transcript::digest(&bytes).to_hex(), want, "{act:?}");

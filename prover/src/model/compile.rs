@@ -1,5 +1,5 @@
 //! Lowers a quantised graph to the layers the MLP protocol proves: fully connected layers, each
-//! followed by an activation (ReLU, Sigmoid, Tanh or GELU) unless it is an output, reading the
+//! followed by an activation (the closed set of `Activation`) unless it is an output, reading the
 //! model input or any earlier layer's output (fan-out), with an optional residual `Add` of the
 //! input or an earlier layer's output after the rescaling; reshapes (flattens) are allowed
 //! anywhere (`docs/protocols/mlp.md`, "Statement").

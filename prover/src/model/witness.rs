@@ -3,6 +3,7 @@
 
 use ark_bn254::Fr;
 use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::blocks::Block;
 use zkml_verifier::model::key::Source;
 
 use super::blocks;
@@ -132,12 +133,16 @@ impl LayerWitness {
     /// section tagged `tag`), computed from the witness as it stands (a wrong witness gives
     /// triples the table may not hold).
     pub fn lookups(&self, act: Activation, tag: Fr, scale_bits: u32) -> Lookups {
-        let psi = blocks::rescale::lookups(&self.rem);
-        let (phi, chi) = match act {
-            Activation::None => (Vec::new(), Vec::new()),
-            Activation::Relu => blocks::relu::lookups(self.pre(), &self.high, &self.sign, scale_bits),
-            _ => (blocks::tabulated::lookups(self.pre(), &self.out, tag), Vec::new()),
-        };
-        Lookups { phi, psi, chi }
+        // Each block of the layer adds its own (`Block::lower`, the verifier's lowering).
+        let mut lk = Lookups::default();
+        for b in Block::lower(act) {
+            match b {
+                Block::Matmul => {}
+                Block::Rescale => lk.psi = blocks::rescale::lookups(&self.rem),
+                Block::Relu => (lk.phi, lk.chi) = blocks::relu::lookups(self.pre(), &self.high, &self.sign, scale_bits),
+                Block::Tabulated => lk.phi = blocks::tabulated::lookups(self.pre(), &self.out, tag),
+            }
+        }
+        lk
     }
 }

@@ -351,7 +351,8 @@ pub fn pow2(x: u32) -> usize {
 }
 
 /// The tabulated activations among `acts`, once each, in the order of their table sections
-/// (ascending: by code, then by parameters).
+/// (ascending in the derived order: by code, then by the parameters' `f32` bits as unsigned
+/// integers, so not numerically for negative values; any fixed order serves).
 pub fn table_sections(acts: impl IntoIterator<Item = Activation>) -> Vec<Activation> {
     let mut used: Vec<Activation> = acts.into_iter().filter(|a| a.tabulated()).collect();
     used.sort_unstable();

@@ -32,10 +32,17 @@ pub enum Block {
 impl Block {
     /// The blocks a layer ending in `act` is lowered to, in constraint order.
     pub fn lower(act: Activation) -> Vec<Block> {
+        // Exhaustive: a new activation chooses its block here.
         let activation = match act {
             Activation::None => None,
             Activation::Relu => Some(Block::Relu),
-            _ => Some(Block::Tabulated),
+            Activation::Sigmoid
+            | Activation::Tanh
+            | Activation::Gelu
+            | Activation::Clip { .. }
+            | Activation::LeakyRelu { .. }
+            | Activation::HardSigmoid { .. }
+            | Activation::HardSwish => Some(Block::Tabulated),
         };
         [Some(Block::Matmul), activation, Some(Block::Rescale)].into_iter().flatten().collect()
     }
