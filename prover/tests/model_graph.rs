@@ -371,3 +371,51 @@ fn graphs_the_compiler_refuses() {
     let y = b.linear(0, 2);
     assert!(refused(b.finish(&[y])).contains("without an activation is not an output"));
 }
+
+/// `x[3, 4] -> Linear(4 -> 5) -> relu -> Linear(5 -> 2) -> y[3, 2]`: a Linear applied to each of
+/// three rows, as one layer with a block-diagonal weight.
+fn batched(seed: u64) -> Graph {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut g = Graph::default();
+    let tensor = |g: &mut Graph, shape: Vec<usize>| {
+        g.tensors.push(TensorInfo { name: format!("t{}", g.tensors.len()), shape });
+        g.tensors.len() - 1
+    };
+    let x = tensor(&mut g, vec![3, 4]);
+    g.inputs.push(x);
+    let mut linear = |g: &mut Graph, input: TensorId, rows: usize, cols: usize| {
+        let data: Vec<f32> = (0..rows * cols).map(|_| rng.gen_range(-1.0..1.0) / (cols as f32).sqrt()).collect();
+        let bias: Vec<f32> = (0..rows).map(|_| rng.gen_range(-0.1..0.1)).collect();
+        let out = tensor(g, vec![3, rows]);
+        let op = Op::Linear { weight: Matrix::new(rows, cols, data).unwrap(), bias: Some(bias) };
+        g.nodes.push(Node { name: format!("linear{out}"), op, inputs: vec![input], output: out });
+        out
+    };
+    let h = linear(&mut g, x, 5, 4);
+    let a = tensor(&mut g, vec![3, 5]);
+    g.nodes.push(Node { name: "relu".into(), op: Op::Act(Activation::Relu), inputs: vec![h], output: a });
+    let y = linear(&mut g, a, 2, 5);
+    g.outputs.push(y);
+    g
+}
+
+#[test]
+fn a_batched_linear_proves_every_row() {
+    let f = fixture(batched(40), 41);
+    // One layer per Linear, with the rows of all three inputs.
+    let shape: Vec<(u32, u32)> = f.pk.vk.layers.iter().map(|l| (l.rows, l.cols)).collect();
+    assert_eq!(shape, [(15, 12), (6, 15)]);
+    for mode in [Mode::Accumulated, Mode::PerLayer] {
+        let proof = prove_mode(&f.pk, &f.input, mode, &mut ChaCha20Rng::seed_from_u64(42)).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().output, expected(&f), "{mode:?}");
+    }
+    // One value of the second row's hidden activations changed: rejected.
+    let hook = |l: usize, w: &mut LayerWitness| {
+        if l == 0 {
+            w.out[7] += 1;
+        }
+    };
+    let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
+    let proof = prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(43), false).unwrap();
+    assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed));
+}

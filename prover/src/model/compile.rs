@@ -72,19 +72,26 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     None => return unsupported(format!("{}: reads a tensor the prover cannot follow", name())),
                 };
                 let len = node.inputs.first().map_or(0, |&t| g.tensor(t).len());
-                if len != p.cols {
+                let bias = p.bias.clone().unwrap_or_else(|| vec![0; p.rows]);
+                // Several input rows (a batch, or a sequence): one layer whose weight is the
+                // block-diagonal repetition of `W`, one block per row.
+                let batch = len / p.cols.max(1);
+                let entries = (batch * p.rows).checked_mul(batch * p.cols);
+                if len % p.cols.max(1) != 0 || batch == 0 || entries.is_none_or(|e| e > MAX_BATCHED_ENTRIES) {
                     return unsupported(format!(
-                        "{}: batched Linear ({len} inputs for {} columns) is not supported",
+                        "{}: batched Linear ({len} inputs for {} columns; at most 2^24 weight entries once \
+                         repeated per row) is not supported",
                         name(),
                         p.cols
                     ));
                 }
+                let (weight, bias) = block_diagonal(&p.weight, &bias, p.rows, p.cols, batch);
                 layers.push(Layer {
                     name: node.name.clone(),
-                    rows: p.rows,
-                    cols: p.cols,
-                    weight: p.weight.clone(),
-                    bias: p.bias.clone().unwrap_or_else(|| vec![0; p.rows]),
+                    rows: batch * p.rows,
+                    cols: batch * p.cols,
+                    weight,
+                    bias,
                     act: Activation::None,
                     input,
                     skip: None,
@@ -220,4 +227,26 @@ fn outputs_last(layers: Vec<Layer>, outputs: &[usize]) -> Vec<Layer> {
         .filter_map(|&old| slots[old].take())
         .map(|l| Layer { input: renumber(l.input), skip: l.skip.map(renumber), ..l })
         .collect()
+}
+
+/// Most weight entries a batched Linear may have once repeated per row ([`block_diagonal`]).
+const MAX_BATCHED_ENTRIES: usize = 1 << 24;
+
+/// The `batch`-fold block-diagonal repetition of a `rows x cols` weight and its bias: input row
+/// `r` (values `r cols .. (r + 1) cols` of the flattened `[batch, cols]` input) maps to outputs
+/// `r rows .. (r + 1) rows`, so the layer computes `x_r W^T + b` for every row, in the row-major
+/// order of the `[batch, rows]` output.
+fn block_diagonal(weight: &[i64], bias: &[i64], rows: usize, cols: usize, batch: usize) -> (Vec<i64>, Vec<i64>) {
+    if batch == 1 {
+        return (weight.to_vec(), bias.to_vec());
+    }
+    let (big_rows, big_cols) = (batch * rows, batch * cols);
+    let mut w = vec![0; big_rows * big_cols];
+    for r in 0..batch {
+        for o in 0..rows {
+            let at = (r * rows + o) * big_cols + r * cols;
+            w[at..at + cols].copy_from_slice(&weight[o * cols..(o + 1) * cols]);
+        }
+    }
+    (w, bias.repeat(batch))
 }

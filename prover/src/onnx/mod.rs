@@ -41,7 +41,8 @@ pub enum ImportError {
 }
 
 /// What the prover proves today, for the unsupported-operation message.
-pub const SUPPORTED_OPS: &str = "Gemm or MatMul with a constant operand (with bias; a BatchNormalization, or an \
+pub const SUPPORTED_OPS: &str =
+    "Gemm or MatMul with a constant operand, on one input row or a few (with bias; a BatchNormalization, or an \
     Add, Sub, Mul or Div by one constant per output, right after it is folded in), each hidden one followed by \
     Relu, Sigmoid, Tanh, the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
     intermediates feed nothing else), Clip (ReLU6, Hardtanh, or a Max/Min by a constant), LeakyRelu, \
