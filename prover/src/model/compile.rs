@@ -6,6 +6,7 @@
 
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::key::Source;
+use zkml_verifier::model::key::MAX_SIDE;
 
 use crate::error::ProverError;
 use crate::ir::Op;
@@ -76,11 +77,16 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                 // Several input rows (a batch, or a sequence): one layer whose weight is the
                 // block-diagonal repetition of `W`, one block per row.
                 let batch = len / p.cols.max(1);
-                let entries = (batch * p.rows).checked_mul(batch * p.cols);
-                if len % p.cols.max(1) != 0 || batch == 0 || entries.is_none_or(|e| e > MAX_BATCHED_ENTRIES) {
+                // Only a repeated weight is capped (one row keeps the key's own limits).
+                let sides = batch.checked_mul(p.rows).zip(batch.checked_mul(p.cols));
+                let entries = sides.and_then(|(r, c)| r.checked_mul(c));
+                let too_big = batch > 1
+                    && (entries.is_none_or(|e| e > MAX_BATCHED_ENTRIES)
+                        || sides.is_none_or(|(r, c)| r.max(c) > MAX_SIDE as usize));
+                if len % p.cols.max(1) != 0 || batch == 0 || too_big {
                     return unsupported(format!(
-                        "{}: batched Linear ({len} inputs for {} columns; at most 2^24 weight entries once \
-                         repeated per row) is not supported",
+                        "{}: batched Linear ({len} inputs for {} columns; at most 2^24 weight entries and \
+                         2^20 rows or columns once repeated per row) is not supported",
                         name(),
                         p.cols
                     ));

@@ -447,9 +447,9 @@ impl Translator<'_> {
 
     /// Folds `x op c` (`op` one of Add, Sub, Mul, Div) into the Linear node producing `x`, when
     /// `x` is used only there and `c` is one value per output (the same on every row): `+ c` and
-    /// `- c` go into the bias, `* c` and `/ c` scale each output's weight row and bias. Exact in
-    /// the reals; in `f32` it rounds as the model's own float evaluation of the two nodes would,
-    /// within an `f32` ulp. `Err(reason)` when it does not apply.
+    /// `- c` go into the bias, `* c` and `/ c` scale each output's weight row and bias. Equal in
+    /// the reals; the `f32` rounding differs from the model's two steps (each weight is scaled
+    /// before the sum), far below the quantisation step. `Err(reason)` when it does not apply.
     fn fold_affine(
         &mut self,
         x: TensorId,
@@ -483,7 +483,9 @@ impl Translator<'_> {
         if v.iter().any(|x| !x.is_finite()) || (op == "Div" && v.contains(&0.0)) {
             return Ok(Err("not finite (or a division by zero)".into()));
         }
-        let b = bias.get_or_insert_with(|| vec![0.0; out]);
+        // The new weight and bias, checked before the node changes.
+        let mut b = bias.clone().unwrap_or_else(|| vec![0.0; out]);
+        let mut data = weight.data().to_vec();
         match op {
             "Add" => b.iter_mut().zip(&v).for_each(|(b, c)| *b += c),
             "Sub" => b.iter_mut().zip(&v).for_each(|(b, c)| *b -= c),
@@ -492,17 +494,18 @@ impl Translator<'_> {
                     "Div" => v.iter().map(|c| 1.0 / c).collect(),
                     _ => v,
                 };
-                let mut data = weight.data().to_vec();
                 for (row, k) in data.chunks_exact_mut(cols.max(1)).zip(&scale) {
                     row.iter_mut().for_each(|w| *w *= k);
                 }
                 b.iter_mut().zip(&scale).for_each(|(b, k)| *b *= k);
-                match Matrix::new(out, cols, data) {
-                    Some(m) => *weight = m,
-                    None => return Ok(Err("weight shape".into())),
-                }
             }
         }
+        if data.iter().chain(&b).any(|x| !x.is_finite()) {
+            return Ok(Err("the folded weights or bias are not finite".into()));
+        }
+        let Some(m) = Matrix::new(out, cols, data) else { return Ok(Err("weight shape".into())) };
+        *weight = m;
+        *bias = Some(b);
         Ok(Ok(()))
     }
 }

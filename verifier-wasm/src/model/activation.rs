@@ -173,7 +173,7 @@ impl Activation {
     /// Whether the activation is a lookup of `(q, f(q), tag)` in a table section of its own
     /// (its block is `Block::Tabulated`).
     pub fn tabulated(self) -> bool {
-        super::blocks::Block::lower(self).contains(&super::blocks::Block::Tabulated)
+        super::blocks::Block::of(self) == Some(super::blocks::Block::Tabulated)
     }
 
     /// Whether `f(0) = 0`, so that a layer's padded rows (where `q = 0`) stay zero: false for

@@ -32,8 +32,13 @@ pub enum Block {
 impl Block {
     /// The blocks a layer ending in `act` is lowered to, in constraint order.
     pub fn lower(act: Activation) -> Vec<Block> {
+        [Some(Block::Matmul), Block::of(act), Some(Block::Rescale)].into_iter().flatten().collect()
+    }
+
+    /// The block that proves activation `act` (none for [`Activation::None`]).
+    pub fn of(act: Activation) -> Option<Block> {
         // Exhaustive: a new activation chooses its block here.
-        let activation = match act {
+        match act {
             Activation::None => None,
             Activation::Relu => Some(Block::Relu),
             Activation::Sigmoid
@@ -43,8 +48,7 @@ impl Block {
             | Activation::LeakyRelu { .. }
             | Activation::HardSigmoid { .. }
             | Activation::HardSwish => Some(Block::Tabulated),
-        };
-        [Some(Block::Matmul), activation, Some(Block::Rescale)].into_iter().flatten().collect()
+        }
     }
 
     /// The block's constraints on `H_n`, each with the index of its error component.
