@@ -10,6 +10,10 @@ A test passes when every step succeeds and the largest absolute error is within 
 (`--rtol`, relative to the largest expected magnitude, default 2%, at least `--atol` = 0.02):
 the quantised model rounds every value to `2^-s`.
 
+An element-wise activation (WRAPPED below) is proven where the prover takes one: between two
+identity MatMuls (`x @ I`, the activation, `@ I`, over the last axis), since every activation reads
+a Linear layer's output and every model output is one; the identities add only their rounding.
+
     python3 scripts/onnx_node_tests.py --prove target/release/prove                 # every op below
     python3 scripts/onnx_node_tests.py --prove P --ops Gemm,Relu                      # some ops
     python3 scripts/onnx_node_tests.py --prove P --tests test_gemm_default_no_bias    # named tests
@@ -66,8 +70,29 @@ def collect(ops: set[str] | None, names: set[str] | None):
     return cases
 
 
+# Element-wise activations, proven between two identity MatMuls (see the module docs).
+WRAPPED = {"Relu", "Sigmoid", "Tanh", "Gelu", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish", "Erf"}
+
+
+def wrap_in_identities(graph, x_name: str, d: int) -> None:
+    """Puts `@ I` (d x d) before the graph's one node (on input `x_name`) and after its output."""
+    import numpy as np  # noqa: PLC0415
+    from onnx import helper, numpy_helper  # noqa: PLC0415
+
+    node = graph.node[0]
+    out = node.output[0]
+    graph.initializer.append(numpy_helper.from_array(np.eye(d, dtype=np.float32), "wrap_identity"))
+    node.input[list(node.input).index(x_name)] = "wrap_in"
+    node.output[0] = "wrap_out"
+    before = helper.make_node("MatMul", [x_name, "wrap_identity"], ["wrap_in"], name="wrap_before")
+    after = helper.make_node("MatMul", ["wrap_out", "wrap_identity"], [out], name="wrap_after")
+    graph.node.insert(0, before)
+    graph.node.append(after)
+
+
 def as_model(case):
-    """The test's model with its first float input kept and the other inputs as initializers."""
+    """The test's model with its first float input kept and the other inputs as initializers
+    (an element-wise activation between identity MatMuls)."""
     import numpy as np  # noqa: PLC0415
     from onnx import TensorProto, numpy_helper  # noqa: PLC0415
 
@@ -99,6 +124,8 @@ def as_model(case):
         graph.initializer.append(numpy_helper.from_array(arr, vi.name))
     del graph.input[:]
     graph.input.extend(new_inputs)
+    if graph.node[0].op_type in WRAPPED and x.ndim >= 1 and x.shape[-1] > 0:
+        wrap_in_identities(graph, graph.input[0].name, int(x.shape[-1]))
     expected = np.asarray(outputs[0])
     return model, x, expected, None
 

@@ -48,8 +48,7 @@ step "ceremony end to end: residual.onnx (a residual Add), two_heads.onnx (two o
 # ones that pass today must keep passing; the others run too and report why they fail.
 step "ONNX backend node tests (regression subset)" "${ZKML_PY_VENV:-$HOME/.cache/zkml/py-venv}/bin/python" \
   scripts/onnx_node_tests.py --prove target/debug/prove \
-  --require test_matmul_1d_3d,test_matmul_2d,test_gemm_default_no_bias,test_gemm_default_vector_bias,test_gemm_transposeB \
-  --tests test_matmul_1d_3d,test_matmul_2d,test_gemm_default_no_bias,test_gemm_default_vector_bias,test_gemm_transposeB,test_relu
+  --require test_matmul_1d_3d,test_matmul_2d,test_gemm_default_no_bias,test_gemm_default_vector_bias,test_gemm_transposeB,test_relu,test_sigmoid,test_tanh,test_gelu_default_1,test_clip,test_leakyrelu,test_hardsigmoid,test_hardswish
 step "fuzz smoke run (decoders and verify)" bash scripts/fuzz.sh smoke
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
 step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12
