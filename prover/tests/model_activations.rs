@@ -143,6 +143,19 @@ fn the_audit_recomputes_the_activation_sections() {
 
 type Hook = Box<dyn Fn(usize, &mut LayerWitness)>;
 
+/// Each case's wrong witness (which must differ from the honest one) fails the strict prover, and
+/// its proof, made with the checks off, fails verification.
+fn assert_cheats_rejected(f: &Fixture, cases: &[(&str, Hook)], seed: u64) {
+    for (what, hook) in cases {
+        let wit = witness_with(&f.pk, &f.input, hook.as_ref()).unwrap();
+        let honest = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
+        assert!(wit.iter().zip(&honest).any(|(a, b)| a.out != b.out), "{what}: the hook changed nothing");
+        assert!(prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(seed), true).is_err(), "{what}");
+        let proof = prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(seed), false).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+}
+
 #[test]
 fn wrong_activation_values_are_rejected() {
     let f = fixture(&[6, 5, 5, 5, 3], &ALL, 5);
@@ -178,14 +191,7 @@ fn wrong_activation_values_are_rejected() {
             }),
         ),
     ];
-    for (what, hook) in &cases {
-        let wit = witness_with(&f.pk, &f.input, hook.as_ref()).unwrap();
-        let honest = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
-        assert!(wit.iter().zip(&honest).any(|(a, b)| a.out != b.out), "{what}: the hook changed nothing");
-        assert!(prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(6), true).is_err(), "{what}");
-        let proof = prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(6), false).unwrap();
-        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "{what}");
-    }
+    assert_cheats_rejected(&f, &cases, 6);
 }
 
 #[test]
@@ -352,14 +358,7 @@ fn wrong_piecewise_values_are_rejected() {
             }),
         ),
     ];
-    for (what, hook) in &cases {
-        let wit = witness_with(&f.pk, &f.input, hook.as_ref()).unwrap();
-        let honest = witness_with(&f.pk, &f.input, &|_, _| {}).unwrap();
-        assert!(wit.iter().zip(&honest).any(|(a, b)| a.out != b.out), "{what}: the hook changed nothing");
-        assert!(prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(33), true).is_err(), "{what}");
-        let proof = prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(33), false).unwrap();
-        assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "{what}");
-    }
+    assert_cheats_rejected(&f, &cases, 33);
 }
 
 #[test]

@@ -111,11 +111,7 @@ impl<'m> Walk<'m> {
 
     /// The single value of a uniform constant outlet.
     fn konst(&self, o: OutletId) -> Option<f32> {
-        let k = self.model.outlet_fact(o).ok()?.konst.clone()?;
-        let k = k.cast_to::<f32>().ok()?;
-        let v = k.to_plain_array_view::<f32>().ok()?;
-        let first = *v.iter().next()?;
-        v.iter().all(|&e| e == first).then_some(first)
+        uniform(self.model.outlet_fact(o).ok()?.konst.as_ref()?)
     }
 
     /// `n = a op k` with `k` a constant near `want` (either order, but `Div` only as `a / k`):
@@ -150,6 +146,14 @@ impl<'m> Walk<'m> {
         }
         Ok(true)
     }
+}
+
+/// The single value of a constant (a scalar, or a tensor with every element equal), when finite.
+pub(super) fn uniform(c: &Tensor) -> Option<f32> {
+    let c = c.cast_to::<f32>().ok()?;
+    let v = c.to_plain_array_view::<f32>().ok()?;
+    let first = *v.iter().next()?;
+    (first.is_finite() && v.iter().all(|&e| e == first)).then_some(first)
 }
 
 fn near(v: Option<f32>, want: f64) -> bool {

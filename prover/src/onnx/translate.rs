@@ -31,7 +31,7 @@ use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, Lea
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
-use super::fused::{find_gelu, find_hard_sigmoid};
+use super::fused::{find_gelu, find_hard_sigmoid, uniform};
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
 
 /// What a tract outlet is in the IR.
@@ -318,7 +318,7 @@ impl Translator<'_> {
                     // A bound: Max(x, 0) is a ReLU; other bounds are (half of) a Clip, merged
                     // with the ReLU or Clip producing `x` when `x` is used only here.
                     let x_outlet = node.inputs[if matches!(inputs[0], Value::Tensor(_)) { 0 } else { 1 }];
-                    let Some(c) = uniform(c)? else {
+                    let Some(c) = uniform(c) else {
                         return unsupported(self, format!("{name} with a constant that is not one value"));
                     };
                     if c.abs() > Activation::MAX_PARAM {
@@ -528,17 +528,6 @@ fn activation(op: &ElementWiseOp) -> Option<Op> {
         return None;
     };
     Some(Op::Act(act))
-}
-
-/// The single value of a constant (a scalar, or a tensor with every element equal), or `None`.
-fn uniform(c: &Tensor) -> TractResult<Option<f32>> {
-    let c = c.cast_to::<f32>()?;
-    let mut values = c.to_plain_array_view::<f32>()?.iter().copied().collect::<Vec<_>>();
-    values.dedup();
-    Ok(match values[..] {
-        [v] if v.is_finite() => Some(v),
-        _ => None,
-    })
 }
 
 /// Numpy broadcast of row-major `data` of shape `shape` to `target`; `None` when incompatible.
