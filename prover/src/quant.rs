@@ -20,7 +20,7 @@
 //! [`QuantizedModel::calibrate`] picks the largest `s` in a range for which the calibration inputs
 //! respect every bound.
 
-use crate::ir::{Graph, IrError, Op};
+use crate::ir::{Graph, IrError, Op, Sparse};
 use crate::model::activation::apply;
 
 /// Smallest scale exponent tried by default.
@@ -165,7 +165,7 @@ pub fn max_abs_error(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
 pub struct QuantLinear {
     pub rows: usize,
     pub cols: usize,
-    pub weight: Vec<i64>,
+    pub weight: Sparse<i64>,
     pub bias: Option<Vec<i64>>,
 }
 
@@ -232,24 +232,22 @@ impl QuantizedModel {
         for node in &graph.nodes {
             linear.push(match &node.op {
                 Op::Linear { weight, bias } => {
-                    let q = |values: &[f32], bits: u32, what: &'static str| -> Result<Vec<i64>, QuantError> {
-                        values
-                            .iter()
-                            .map(|&v| {
-                                quantise(v as f64, bits).ok_or_else(|| QuantError::ParameterOutOfRange {
-                                    node: node.name.clone(),
-                                    what,
-                                    value: v,
-                                    scale_bits: bits,
-                                })
-                            })
-                            .collect()
+                    let q1 = |v: f32, bits: u32, what: &'static str| {
+                        quantise(v as f64, bits).ok_or_else(|| QuantError::ParameterOutOfRange {
+                            node: node.name.clone(),
+                            what,
+                            value: v,
+                            scale_bits: bits,
+                        })
                     };
                     Some(QuantLinear {
                         rows: weight.rows(),
                         cols: weight.cols(),
-                        weight: q(weight.data(), scale_bits, "weight")?,
-                        bias: bias.as_deref().map(|b| q(b, 2 * scale_bits, "bias")).transpose()?,
+                        weight: weight.try_map(|v| q1(v, scale_bits, "weight"))?,
+                        bias: bias
+                            .as_deref()
+                            .map(|b| b.iter().map(|&v| q1(v, 2 * scale_bits, "bias")).collect::<Result<Vec<_>, _>>())
+                            .transpose()?,
                     })
                 }
                 _ => None,
@@ -455,10 +453,9 @@ impl QuantizedModel {
                     let mut y = Vec::with_capacity(z_all.capacity());
                     for row in x.chunks_exact(p.cols) {
                         for o in 0..p.rows {
-                            let w = &p.weight[o * p.cols..(o + 1) * p.cols];
                             let mut z: i128 = p.bias.as_ref().map_or(0, |b| b[o] as i128);
-                            for (&a, &b) in w.iter().zip(row) {
-                                z = z.saturating_add(a as i128 * b as i128);
+                            for (c, w) in p.weight.entries(o) {
+                                z = z.saturating_add(w as i128 * row[c] as i128);
                             }
                             let index = z_all.len();
                             if strict && z.unsigned_abs() >= acc_bound as u128 {

@@ -99,7 +99,7 @@ fn a_proof_with_other_weights_fails() {
     let f = fixture(&[6, 5, 3], 8);
     for layer in 0..2 {
         let mut pk = f.pk.clone();
-        pk.layers[layer].weight[3] += 1;
+        pk.layers[layer].weight.values_mut()[3] += 1;
         let q = f.model.quantise_inputs(std::slice::from_ref(&f.input)).unwrap();
         let proof = prove(&pk, &q[0], &mut ChaCha20Rng::seed_from_u64(9)).unwrap();
         assert_eq!(verify_model(&f.pk.vk, &proof, None), Err(Error::PairingCheckFailed), "layer {layer}");

@@ -53,7 +53,7 @@ fn make() -> Setup {
     eprintln!("setup: {:.2?}", t.elapsed());
     // Another model: the same network with its first weight changed.
     let mut other = model.clone();
-    other.linear.iter_mut().flatten().next().unwrap().weight[0] += 1;
+    other.linear.iter_mut().flatten().next().unwrap().weight.values_mut()[0] += 1;
     let other_pk = setup(&srs, &other, ModelMeta::default(), &mut ChaCha20Rng::seed_from_u64(SETUP_SEED)).unwrap();
     Setup { model, pk, other_vk: other_pk.vk.to_artifact_bytes() }
 }
@@ -101,7 +101,7 @@ fn mnist_mlp_proves_verifies_and_rejects() {
     let wrong = Digest([0xab; 32]);
     assert!(matches!(verify_model_bytes(&vk, &proof, Some(&wrong)), Err(Error::DigestMismatch { .. })));
     let mut pk = s.pk.clone();
-    pk.layers[0].weight[100] += 1;
+    pk.layers[0].weight.values_mut()[100] += 1;
     let wrong_weight = prove_sample(&pk, &s.model, "mnist_mlp").to_artifact_bytes();
     assert_eq!(verify_model_bytes(&vk, &wrong_weight, None).unwrap_err(), Error::PairingCheckFailed);
     assert_eq!(

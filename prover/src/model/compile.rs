@@ -9,7 +9,7 @@ use zkml_verifier::model::key::Source;
 use zkml_verifier::model::key::MAX_SIDE;
 
 use crate::error::ProverError;
-use crate::ir::Op;
+use crate::ir::{Op, Sparse};
 use crate::quant::QuantizedModel;
 
 /// One proven layer: `z = W a + b`, `q = round(z / 2^s)`, `t = q + skip`, then an activation unless
@@ -20,8 +20,8 @@ pub struct Layer {
     pub name: String,
     pub rows: usize,
     pub cols: usize,
-    /// Row-major `rows x cols`, scale `2^s`.
-    pub weight: Vec<i64>,
+    /// `rows x cols`, scale `2^s` (only the listed entries: a convolution's rows hold its kernel).
+    pub weight: Sparse<i64>,
     /// Length `rows`, scale `2^(2s)` (zeros when the node has no bias).
     pub bias: Vec<i64>,
     /// What follows the rescaling ([`Activation::None`] on the output layers).
@@ -79,19 +79,22 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                 let batch = len / p.cols.max(1);
                 // Only a repeated weight is capped (one row keeps the key's own limits).
                 let sides = batch.checked_mul(p.rows).zip(batch.checked_mul(p.cols));
-                let entries = sides.and_then(|(r, c)| r.checked_mul(c));
+                let entries = batch.checked_mul(p.weight.nnz());
                 let too_big = batch > 1
                     && (entries.is_none_or(|e| e > MAX_BATCHED_ENTRIES)
                         || sides.is_none_or(|(r, c)| r.max(c) > MAX_SIDE as usize));
                 if len % p.cols.max(1) != 0 || batch == 0 || too_big {
                     return unsupported(format!(
-                        "{}: batched Linear ({len} inputs for {} columns; at most 2^24 weight entries and \
+                        "{}: batched Linear ({len} inputs for {} columns; at most 2^24 stored weights and \
                          2^20 rows or columns once repeated per row) is not supported",
                         name(),
                         p.cols
                     ));
                 }
-                let (weight, bias) = block_diagonal(&p.weight, &bias, p.rows, p.cols, batch);
+                // Several input rows: the block-diagonal repetition of `W`, one block per row, so
+                // that the layer computes `x_r W^T + b` for every row `r` of the `[batch, cols]`
+                // input, in the row-major order of the `[batch, rows]` output.
+                let (weight, bias) = (p.weight.block_diagonal(batch), bias.repeat(batch));
                 layers.push(Layer {
                     name: node.name.clone(),
                     rows: batch * p.rows,
@@ -235,24 +238,5 @@ fn outputs_last(layers: Vec<Layer>, outputs: &[usize]) -> Vec<Layer> {
         .collect()
 }
 
-/// Most weight entries a batched Linear may have once repeated per row ([`block_diagonal`]).
+/// Most stored weights a batched Linear may have once repeated per row.
 const MAX_BATCHED_ENTRIES: usize = 1 << 24;
-
-/// The `batch`-fold block-diagonal repetition of a `rows x cols` weight and its bias: input row
-/// `r` (values `r cols .. (r + 1) cols` of the flattened `[batch, cols]` input) maps to outputs
-/// `r rows .. (r + 1) rows`, so the layer computes `x_r W^T + b` for every row, in the row-major
-/// order of the `[batch, rows]` output.
-fn block_diagonal(weight: &[i64], bias: &[i64], rows: usize, cols: usize, batch: usize) -> (Vec<i64>, Vec<i64>) {
-    if batch == 1 {
-        return (weight.to_vec(), bias.to_vec());
-    }
-    let (big_rows, big_cols) = (batch * rows, batch * cols);
-    let mut w = vec![0; big_rows * big_cols];
-    for r in 0..batch {
-        for o in 0..rows {
-            let at = (r * rows + o) * big_cols + r * cols;
-            w[at..at + cols].copy_from_slice(&weight[o * cols..(o + 1) * cols]);
-        }
-    }
-    (w, bias.repeat(batch))
-}

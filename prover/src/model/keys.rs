@@ -1,7 +1,7 @@
 //! Model setup: compile, commit the weights, biases and lookup table, and write the keys
 //! (`docs/protocols/mlp.md`, "Keys").
 
-use ark_bn254::{Fr, G1Affine};
+use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::Zero;
 use ark_std::UniformRand;
@@ -21,6 +21,7 @@ use super::compile::{compile, Layer};
 use super::poly::{domain, interpolate};
 use super::prove::PROOF_HIDING;
 use crate::error::ProverError;
+use crate::ir::Sparse;
 use crate::kzg::{commit_with_blind, msm, Blinded, DegreeProvingKey};
 use crate::quant::QuantizedModel;
 use crate::srs::{Srs, SrsOrigin};
@@ -44,21 +45,48 @@ pub struct ModelProvingKey {
     pub bias_blinds: Vec<Vec<Fr>>,
 }
 
-/// Coefficients of the weight rows `W_i(X) = sum_j W_ij L_j^{(n)}(X)` over `H_n`, one per row.
-pub fn weight_rows(layer: &Layer) -> Result<Vec<Vec<Fr>>, ProverError> {
-    let n = pow2(layer.cols as u32);
-    let dn = domain(n)?;
-    Ok(layer
-        .weight
-        .chunks(layer.cols.max(1))
-        .take(layer.rows)
-        .map(|row| {
-            let mut c: Vec<Fr> = row.iter().map(|&w| Fr::from(w)).collect();
-            c.resize(n, Fr::zero());
-            dn.ifft_in_place(&mut c);
-            c
+/// The commitments `[L_j(tau)]_1` to the Lagrange polynomials of `H_n`: the inverse FFT of the
+/// first `n` G1 powers. A weight row `W_i(X) = sum_j W_ij L_j(X)` is then committed by an MSM
+/// over its stored entries only.
+pub fn lagrange_basis(srs: &Srs, n: usize) -> Result<Vec<G1Affine>, ProverError> {
+    let powers = srs.powers_g1.get(..n).ok_or(ProverError::DegreeTooLarge { degree: n - 1, max: srs.max_degree() })?;
+    let mut proj: Vec<G1Projective> = powers.iter().map(|p| p.into_group()).collect();
+    domain(n)?.ifft_in_place(&mut proj);
+    Ok(G1Projective::normalize_batch(&proj))
+}
+
+/// `[W_i(tau) + gamma r_i(tau)]_1` for every row `i` of `layer`, with the blinds `r_i` of `blinds`
+/// ([`row_blind`]), from the Lagrange basis of `H_n` ([`lagrange_basis`]).
+pub fn commit_rows(srs: &Srs, lagrange: &[G1Affine], layer: &Layer, blinds: &[Fr]) -> Vec<G1Affine> {
+    let rows: Vec<G1Projective> = (0..layer.rows)
+        .map(|i| {
+            let (cols, vals) = layer.weight.row(i);
+            let bases: Vec<G1Affine> = cols.iter().map(|&c| lagrange[c as usize]).collect();
+            let scalars: Vec<Fr> = vals.iter().map(|&w| Fr::from(w)).collect();
+            msm(&bases, &scalars) + msm(&srs.gamma_g1, row_blind(blinds, i))
         })
-        .collect())
+        .collect();
+    G1Projective::normalize_batch(&rows)
+}
+
+/// `sum_k c_k (W_k(X), r_k(X))` over `terms = [(k, c_k)]`: a combination of weight rows and their
+/// blinds, formed on the values over `H_n` (one inverse FFT, whatever the number of rows).
+pub fn weight_combination(layer: &Layer, blinds: &[Fr], terms: &[(usize, Fr)]) -> Result<Blinded, ProverError> {
+    let n = pow2(layer.cols as u32);
+    let mut values = vec![Fr::zero(); n];
+    let mut blind = vec![Fr::zero(); KEY_HIDING_DEGREE + 1];
+    for &(k, c) in terms {
+        if k >= layer.rows {
+            return Err(ProverError::Internal(format!("weight row {k} of layer '{}' missing", layer.name)));
+        }
+        for (col, w) in layer.weight.entries(k) {
+            values[col] += c * Fr::from(w);
+        }
+        for (b, r) in blind.iter_mut().zip(row_blind(blinds, k)) {
+            *b += c * r;
+        }
+    }
+    Ok(Blinded { poly: super::poly::poly(interpolate(&values, n)?), blind: super::poly::poly(blind) })
 }
 
 /// The blind of row `i`'s commitment, from a layer's concatenated row blinds.
@@ -174,19 +202,18 @@ pub fn setup<R: RngCore>(
     keep.powers_g1.truncate(d);
     keep.powers_g2.truncate(2);
     let mut keys = Vec::with_capacity(layers.len());
+    // The Lagrange basis of each input domain, computed once.
+    let mut lagrange: std::collections::HashMap<usize, Vec<G1Affine>> = std::collections::HashMap::new();
     let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());
     for l in &layers {
         let wb: Vec<Fr> = (0..l.rows * (KEY_HIDING_DEGREE + 1)).map(|_| Fr::rand(rng)).collect();
         let bb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
-        let weights = weight_rows(l)?
-            .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let row =
-                    Blinded { poly: super::poly::poly(row), blind: super::poly::poly(row_blind(&wb, i).to_vec()) };
-                commit_with_blind(&keep, &row)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let n = pow2(l.cols as u32);
+        let basis = match lagrange.entry(n) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(lagrange_basis(&keep, n)?),
+        };
+        let weights = commit_rows(&keep, basis, l, &wb);
         let bias = commit_with_blind(
             &keep,
             &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
@@ -260,7 +287,16 @@ impl ModelProvingKey {
             // The skip's encoding for both (the input is never none).
             w.u32(Source::optional_code(Some(l.input)));
             w.u32(Source::optional_code(l.skip));
-            for v in l.weight.iter().chain(&l.bias) {
+            // The weights row by row as (entry count, then column and value per entry), then the bias.
+            for i in 0..l.rows {
+                let (cols, vals) = l.weight.row(i);
+                w.u32(cols.len() as u32);
+                for (&c, &v) in cols.iter().zip(vals) {
+                    w.u32(c);
+                    w.u64(v as u64);
+                }
+            }
+            for v in &l.bias {
                 w.u64(*v as u64);
             }
             w.put(wb);
@@ -311,21 +347,37 @@ impl ModelProvingKey {
             let act = Activation::decode(&mut r)?;
             let input = Source::from_optional_code(r.u32("pk layer input")?).unwrap_or(Source::Input);
             let skip = Source::from_optional_code(r.u32("pk layer skip")?);
-            let total = rows
-                .checked_mul(cols)
-                .and_then(|x| x.checked_add(rows))
-                .filter(|&t| t.checked_mul(8).is_some_and(|b| b <= r.remaining()))
-                .ok_or(DecodeError::LengthTooLarge {
-                    what: "pk layer",
-                    len: (rows as u64) * (cols as u64),
-                    max: r.remaining() as u64,
-                })?;
-            let mut vals = Vec::with_capacity(total);
-            for _ in 0..total {
-                vals.push(r.u64("pk layer values")? as i64);
+            // Each row costs at least its 4-byte count and each bias value 8 bytes: bound `rows`
+            // by what is left before allocating.
+            if rows.saturating_mul(12) > r.remaining() {
+                return Err(DecodeError::LengthTooLarge {
+                    what: "pk layer rows",
+                    len: rows as u64,
+                    max: (r.remaining() / 12) as u64,
+                });
             }
-            let bias = vals.split_off(rows * cols);
-            layers.push(Layer { name, rows, cols, weight: vals, bias, act, input, skip });
+            let mut weight_rows = Vec::with_capacity(rows);
+            for _ in 0..rows {
+                let count = r.u32("pk weight row length")? as usize;
+                if count > cols || count.saturating_mul(12) > r.remaining() {
+                    return Err(DecodeError::Invalid {
+                        what: "pk weight row",
+                        reason: "more entries than columns or bytes",
+                    });
+                }
+                let mut row = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let c = r.u32("pk weight column")? as usize;
+                    row.push((c, r.u64("pk weight value")? as i64));
+                }
+                weight_rows.push(row);
+            }
+            let weight = Sparse::from_rows(cols, weight_rows).ok_or(DecodeError::Invalid {
+                what: "pk weight row",
+                reason: "columns out of range or not increasing",
+            })?;
+            let bias = (0..rows).map(|_| r.u64("pk layer bias").map(|v| v as i64)).collect::<Result<Vec<_>, _>>()?;
+            layers.push(Layer { name, rows, cols, weight, bias, act, input, skip });
             weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
             bias_blinds.push(r.vec::<Fr>("pk bias blind")?);
         }

@@ -72,7 +72,7 @@ pub fn witness_with(
         let (mut high, mut sg) = (vec![0; m], vec![0; m]);
         for i in 0..m {
             // The layer's blocks in order (`blocks::*`): matmul, rescale, the activation.
-            let acc: i128 = if i < l.rows { blocks::matmul::row(&l.weight, &l.bias, l.cols, i, &a) } else { 0 };
+            let acc: i128 = if i < l.rows { blocks::matmul::row(&l.weight, &l.bias, i, &a) } else { 0 };
             let bound = 1i128 << 62;
             if acc.abs() >= bound {
                 return Err(range_error(&l.name, "accumulator", i, acc, bound));

@@ -9,6 +9,7 @@
 //! Errors are one line and name the file. A model using operations the IR does not cover fails
 //! with a single [`ImportError::Unsupported`] listing every such operation with its node name.
 
+mod cnn;
 mod fused;
 mod translate;
 
@@ -114,9 +115,10 @@ impl OnnxModel {
         let typed = model.into_typed().map_err(tract_err("type inference"))?;
         let decluttered = typed.into_decluttered().map_err(tract_err("decluttering"))?;
 
-        let graph = translate::translate(&decluttered, &onnx_ops)
+        let mut graph = translate::translate(&decluttered, &onnx_ops)
             .map_err(tract_err("translation"))?
             .map_err(|ops| ImportError::Unsupported { path: path.clone(), ops })?;
+        crate::ir::compose::compose_linear(&mut graph);
         graph.validate().map_err(|source| ImportError::Ir { path: path.clone(), source })?;
 
         let mut input_shapes = Vec::new();

@@ -31,6 +31,7 @@ use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, Lea
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
+use super::cnn;
 use super::fused::{find_gelu, find_hard_sigmoid, uniform};
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
 
@@ -236,6 +237,7 @@ impl Translator<'_> {
             let one_const = inputs.iter().filter(|v| matches!(v, Value::Const(_))).count() == 1;
             let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none() && one_const)
                 || node.op_as::<AxisOp>().is_some()
+                || cnn::maybe_linear(node)
                 || node
                     .op_as::<TypedBinOp>()
                     .is_some_and(|b| matches!(b.0.name(), "Add" | "Sub" | "Mul" | "Div" | "Max" | "Min"))
@@ -269,7 +271,14 @@ impl Translator<'_> {
                 _ => return unsupported(self, format!("EinSum({}) of two variable operands", einsum.axes)),
             };
             let x_shape = self.graph.tensors[x].shape.clone();
-            return match einsum_as_linear(einsum, x_slot, &x_shape, &w, &out_shape)? {
+            // A matrix product on leading row axes keeps the compact weight (several rows share
+            // it); any other product with a constant (a 1x1 convolution's `NIHW,OI->OHW`) is one
+            // row's linear map.
+            let linear = match einsum_as_linear(einsum, x_slot, &x_shape, &w, &out_shape)? {
+                Err(_) => einsum_as_map(einsum, x_slot, &x_shape, &w, &out_shape)?,
+                ok => ok,
+            };
+            return match linear {
                 Ok(weight) => {
                     let t = self.new_tensor(out)?;
                     self.push(node.name.clone(), Op::Linear { weight, bias: None }, vec![x], t);
@@ -278,6 +287,24 @@ impl Translator<'_> {
                 }
                 Err(reason) => unsupported(self, format!("EinSum({}): {reason}", einsum.axes)),
             };
+        }
+
+        if let [Value::Tensor(x), rest @ ..] = &inputs[..] {
+            let consts: Option<Vec<Arc<Tensor>>> =
+                rest.iter().map(|v| if let Value::Const(c) = v { Some(c.clone()) } else { None }).collect();
+            let x = *x;
+            let x_shape = self.graph.tensors[x].shape.clone();
+            if let Some(lowered) = consts.map(|c| cnn::lower(node, &x_shape, &c, &out_shape)).transpose()?.flatten() {
+                return match lowered {
+                    Ok((weight, bias)) => {
+                        let t = self.new_tensor(out)?;
+                        self.push(node.name.clone(), Op::Linear { weight, bias }, vec![x], t);
+                        self.values.insert(out, Value::Tensor(t));
+                        Ok(None)
+                    }
+                    Err(reason) => unsupported(self, format!("{} ({reason})", node.op.name())),
+                };
+            }
         }
 
         if let Some(bin) = node.op_as::<TypedBinOp>() {
@@ -475,7 +502,7 @@ impl Translator<'_> {
         else {
             return Ok(Err(format!("shape {:?} does not broadcast to {out_shape:?}", c.shape())));
         };
-        let (out, cols) = (weight.rows(), weight.cols());
+        let out = weight.rows();
         let v = full[..out].to_vec();
         if full.chunks_exact(out).any(|row| row != v.as_slice()) {
             return Ok(Err("not the same on every row".into()));
@@ -485,7 +512,7 @@ impl Translator<'_> {
         }
         // The new weight and bias, checked before the node changes.
         let mut b = bias.clone().unwrap_or_else(|| vec![0.0; out]);
-        let mut data = weight.data().to_vec();
+        let mut w = weight.clone();
         match op {
             "Add" => b.iter_mut().zip(&v).for_each(|(b, c)| *b += c),
             "Sub" => b.iter_mut().zip(&v).for_each(|(b, c)| *b -= c),
@@ -494,17 +521,16 @@ impl Translator<'_> {
                     "Div" => v.iter().map(|c| 1.0 / c).collect(),
                     _ => v,
                 };
-                for (row, k) in data.chunks_exact_mut(cols.max(1)).zip(&scale) {
-                    row.iter_mut().for_each(|w| *w *= k);
+                for (r, k) in scale.iter().enumerate() {
+                    w.row_values_mut(r).iter_mut().for_each(|w| *w *= k);
                 }
                 b.iter_mut().zip(&scale).for_each(|(b, k)| *b *= k);
             }
         }
-        if data.iter().chain(&b).any(|x| !x.is_finite()) {
+        if w.values().iter().chain(&b).any(|x| !x.is_finite()) {
             return Ok(Err("the folded weights or bias are not finite".into()));
         }
-        let Some(m) = Matrix::new(out, cols, data) else { return Ok(Err("weight shape".into())) };
-        *weight = m;
+        *weight = w;
         *bias = Some(b);
         Ok(Ok(()))
     }
@@ -650,4 +676,68 @@ fn einsum_as_linear(
         Some(m) => Ok(Ok(m)),
         None => Err(TractError::msg(format!("weight matrix {n_out}x{n_in}: wrong number of entries"))),
     }
+}
+
+/// Most index combinations [`einsum_as_map`] walks.
+const MAX_EINSUM_TERMS: usize = 1 << 24;
+
+/// The einsum `y = x (.) w` with a constant `w`, as the one-row linear map from all of `x` to all
+/// of `y`: `y[o] = sum w[k] x[i]` over every combination of axis values, each axis at most once
+/// per operand.
+fn einsum_as_map(
+    op: &EinSum,
+    x_slot: usize,
+    x_shape: &[usize],
+    w: &Tensor,
+    out_shape: &[usize],
+) -> TractResult<Result<Matrix, String>> {
+    let w_slot = 1 - x_slot;
+    let w_shape = w.shape().to_vec();
+    let strides = |shape: &[usize]| -> Vec<usize> {
+        let mut st = vec![0; shape.len()];
+        let mut s = 1;
+        for a in (0..shape.len()).rev() {
+            st[a] = s;
+            s *= shape[a];
+        }
+        st
+    };
+    let (xs, ws, os) = (strides(x_shape), strides(&w_shape), strides(out_shape));
+    // Per axis: its size and its stride in x, w and the output (0 where absent).
+    let mut axes: Vec<(usize, [usize; 3])> = Vec::new();
+    for axis in op.axes.iter_all_axes() {
+        let (xi, wi, oi) = (&axis.inputs[x_slot], &axis.inputs[w_slot], &axis.outputs[0]);
+        if xi.len() > 1 || wi.len() > 1 || oi.len() > 1 {
+            return Ok(Err(format!("axis '{}' repeated in one operand", axis.repr)));
+        }
+        let size = xi
+            .first()
+            .map(|&p| x_shape[p])
+            .or_else(|| wi.first().map(|&p| w_shape[p]))
+            .or_else(|| oi.first().map(|&p| out_shape[p]))
+            .unwrap_or(1);
+        let at = |pos: Option<&usize>, st: &[usize]| pos.map_or(0, |&p| st[p]);
+        axes.push((size, [at(xi.first(), &xs), at(wi.first(), &ws), at(oi.first(), &os)]));
+    }
+    let terms = axes.iter().try_fold(1usize, |acc, a| acc.checked_mul(a.0));
+    if terms.is_none_or(|t| t > MAX_EINSUM_TERMS) {
+        return Ok(Err("too large to expand".into()));
+    }
+    let w = w.cast_to::<f32>()?;
+    let wdata: Vec<f32> = w.to_plain_array_view::<f32>()?.iter().copied().collect();
+    let (n_in, n_out) = (x_shape.iter().product::<usize>(), out_shape.iter().product::<usize>());
+    let mut rows: Vec<std::collections::BTreeMap<usize, f64>> = vec![Default::default(); n_out];
+    for mut t in 0..terms.unwrap_or(0) {
+        let mut at = [0usize; 3];
+        for &(size, st) in axes.iter().rev() {
+            let v = t % size;
+            t /= size;
+            for k in 0..3 {
+                at[k] += v * st[k];
+            }
+        }
+        *rows[at[2]].entry(at[0]).or_default() += wdata[at[1]] as f64;
+    }
+    let rows = rows.into_iter().map(|r| r.into_iter().filter(|e| e.1 != 0.0).map(|(c, v)| (c, v as f32)).collect());
+    Ok(Matrix::from_rows(n_in, rows).ok_or_else(|| "weight shape".to_string()))
 }

@@ -1,8 +1,10 @@
 //! The fixed-weight matmul block's values (`zkml_verifier::model::blocks::matmul`;
 //! `docs/protocols/blocks/matmul.md`). Its round-2 running sums are built in `prove/round2.rs`.
 
-/// `z_i = sum_j W_ij a_j + b_i` for row `i` of a `rows x cols` row-major `weight`, in `i128`.
-pub fn row(weight: &[i64], bias: &[i64], cols: usize, i: usize, a: &[i64]) -> i128 {
-    let w = &weight[i * cols..(i + 1) * cols];
-    w.iter().zip(a).map(|(&w, &x)| w as i128 * x as i128).sum::<i128>() + bias[i] as i128
+use crate::ir::Sparse;
+
+/// `z_i = sum_j W_ij a_j + b_i` for row `i` of `weight`, in `i128` (a column beyond `a` reads 0).
+pub fn row(weight: &Sparse<i64>, bias: &[i64], i: usize, a: &[i64]) -> i128 {
+    let dot: i128 = weight.entries(i).map(|(c, w)| w as i128 * a.get(c).copied().unwrap_or(0) as i128).sum();
+    dot + bias[i] as i128
 }

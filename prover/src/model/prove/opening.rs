@@ -2,8 +2,10 @@
 //! of every claim (`docs/protocols/mlp.md`, "Verifier checks"; the claims are the verifier's own,
 //! `zkml_verifier::model::claims`).
 
+use std::collections::BTreeMap;
+
 use ark_bn254::Fr;
-use ark_ff::Zero;
+use ark_ff::{One, Zero};
 use ark_poly::univariate::DensePolynomial;
 use ark_poly::Polynomial;
 use rand::RngCore;
@@ -11,6 +13,7 @@ use zkml_verifier::kzg::BatchOpeningProof;
 use zkml_verifier::model::claims::{claims, Base, Challenges};
 use zkml_verifier::transcript::Transcript;
 
+use super::super::keys::weight_combination;
 use super::super::poly::poly;
 use super::super::quotient::SlotView;
 use super::round2::Round2Out;
@@ -92,19 +95,31 @@ pub(super) fn open<R: RngCore>(
     let mut combos = Vec::with_capacity(list.len());
     for (ci, c) in list.iter().enumerate() {
         let (mut f, mut g) = (Vec::new(), Vec::new());
+        // Weight rows are combined per layer on their values (one inverse FFT per layer).
+        let mut rows: BTreeMap<usize, Vec<(usize, Fr)>> = BTreeMap::new();
         for (base, sc) in &c.terms {
             let p = match *base {
                 Base::Proof(i) => st.get(i)?,
-                Base::Weight(i, k) => r2
-                    .weights
-                    .get(i)
-                    .and_then(|rows: &Vec<Blinded>| rows.get(k))
-                    .ok_or_else(|| ProverError::Internal(format!("weight row {k} of layer {i} missing")))?,
+                Base::Weight(i, k) => {
+                    rows.entry(i).or_default().push((k, *sc));
+                    continue;
+                }
                 Base::Bias(i) => r2.biases.get(i).ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))?,
                 Base::Table(i) => tables.get(i).ok_or_else(|| ProverError::Internal("table index".into()))?,
             };
             add_scaled(&mut f, &p.poly.coeffs, *sc);
             add_scaled(&mut g, &p.blind.coeffs, *sc);
+        }
+        for (i, terms) in rows {
+            let (layer, blinds) = cx
+                .pk
+                .layers
+                .get(i)
+                .zip(cx.pk.weight_blinds.get(i))
+                .ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))?;
+            let p = weight_combination(layer, blinds, &terms)?;
+            add_scaled(&mut f, &p.poly.coeffs, Fr::one());
+            add_scaled(&mut g, &p.blind.coeffs, Fr::one());
         }
         let combo = Blinded { poly: poly(f), blind: poly(g) };
         let point = pts[c.point as usize];

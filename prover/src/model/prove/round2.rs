@@ -8,7 +8,7 @@ use rand::RngCore;
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
 
 use super::super::fold;
-use super::super::keys::{bias_coeffs, row_blind, weight_rows};
+use super::super::keys::bias_coeffs;
 use super::super::poly::{interpolate, lagrange_at, poly};
 use super::super::witness::Lookups;
 use super::state::State;
@@ -29,8 +29,8 @@ pub(super) struct Round2 {
 /// Round 2 of every layer, and what the opening needs of the key.
 pub(super) struct Round2Out {
     pub layers: Vec<Round2>,
-    /// Every layer's weight rows and bias with their blinds (the key's commitments).
-    pub weights: Vec<Vec<Blinded>>,
+    /// Every layer's bias with its blind (the key's commitment; the weight rows are combined on
+    /// demand, `keys::weight_combination`).
     pub biases: Vec<Blinded>,
     /// The sum of the layers' lookup totals, and what the table side closes on (the same, but
     /// for a cheating prover).
@@ -66,21 +66,19 @@ pub(super) fn commit<R: RngCore>(
     let (layout, opts, pk) = (cx.layout, cx.opts, cx.pk);
     let strict = opts.strict;
     let beta2 = beta * beta;
-    let mut weights = Vec::with_capacity(cx.wit.len());
     let mut biases = Vec::with_capacity(cx.wit.len());
     let mut r2s: Vec<Round2> = Vec::with_capacity(cx.wit.len());
     let mut e_total = Fr::zero();
     for (i, (l, w)) in layout.layers.iter().zip(cx.wit).enumerate() {
         let (n, m) = (l.n, l.m);
         let layer = &pk.layers[i];
-        let rows = weight_rows(layer)?;
         let bc = bias_coeffs(layer)?;
         let lag = lagrange_at(m, r)?;
         // V's values on H_n: v_j = sum_i L_i(r) W_ij.
         let mut v_vals = vec![Fr::zero(); n];
-        for (row, l_i) in layer.weight.chunks(layer.cols.max(1)).zip(&lag) {
-            for (x, &wij) in v_vals.iter_mut().zip(row) {
-                *x += *l_i * Fr::from(wij);
+        for (k, l_k) in lag.iter().enumerate().take(layer.rows) {
+            for (j, w) in layer.weight.entries(k) {
+                v_vals[j] += *l_k * Fr::from(w);
             }
         }
         let v = interpolate(&v_vals, n)?;
@@ -165,10 +163,6 @@ pub(super) fn commit<R: RngCore>(
             let parts: Vec<&[Fr]> = comps.iter().map(Vec::as_slice).collect();
             st.commit(k, fold::pack(&parts, &witness_widths(n, m))?)?;
         }
-        let blinds = &pk.weight_blinds[i];
-        let rows = rows.into_iter().enumerate();
-        weights
-            .push(rows.map(|(k, p)| Blinded { poly: poly(p), blind: poly(row_blind(blinds, k).to_vec()) }).collect());
         biases.push(Blinded { poly: poly(bc), blind: poly(pk.bias_blinds[i].clone()) });
         r2s.push(Round2 { v, comps, e });
     }
@@ -188,5 +182,5 @@ pub(super) fn commit<R: RngCore>(
         None => e_total,
     };
     st.commit_values(layout.s_t, &running_sum(strict, &phi_t, table_total, n_table)?, n_table, true)?;
-    Ok(Round2Out { layers: r2s, weights, biases, e_total, table_total })
+    Ok(Round2Out { layers: r2s, biases, e_total, table_total })
 }

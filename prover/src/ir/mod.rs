@@ -14,6 +14,12 @@
 
 use std::fmt;
 
+pub mod compose;
+pub mod conv;
+pub mod sparse;
+
+pub use sparse::{Matrix, Sparse};
+
 use zkml_verifier::model::activation::Activation;
 
 use crate::model::activation::apply_f32;
@@ -37,49 +43,6 @@ impl TensorInfo {
     /// Whether the tensor holds no element (some axis has size 0).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// A dense row-major `rows x cols` matrix of `f32`.
-#[derive(Clone, PartialEq)]
-pub struct Matrix {
-    rows: usize,
-    cols: usize,
-    data: Vec<f32>,
-}
-
-impl Matrix {
-    /// A matrix from its row-major entries; `None` when `data.len() != rows * cols`.
-    pub fn new(rows: usize, cols: usize, data: Vec<f32>) -> Option<Matrix> {
-        (rows.checked_mul(cols) == Some(data.len())).then_some(Matrix { rows, cols, data })
-    }
-
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-
-    /// Row-major entries.
-    pub fn data(&self) -> &[f32] {
-        &self.data
-    }
-
-    /// Row `r` (panics when `r >= rows`).
-    pub fn row(&self, r: usize) -> &[f32] {
-        &self.data[r * self.cols..(r + 1) * self.cols]
-    }
-
-    pub fn get(&self, r: usize, c: usize) -> f32 {
-        self.data[r * self.cols + c]
-    }
-}
-
-impl fmt::Debug for Matrix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Matrix({}x{})", self.rows, self.cols)
     }
 }
 
@@ -322,7 +285,7 @@ impl Graph {
                     let mut y = Vec::with_capacity(x.len() / cols * out);
                     for row in x.chunks_exact(cols) {
                         for o in 0..out {
-                            let acc: f64 = weight.row(o).iter().zip(row).map(|(&w, &v)| w as f64 * v as f64).sum();
+                            let acc: f64 = weight.entries(o).map(|(c, w)| w as f64 * row[c] as f64).sum();
                             let b = bias.as_ref().map_or(0.0, |b| b[o] as f64);
                             y.push((acc + b) as f32);
                         }
@@ -353,10 +316,15 @@ impl fmt::Display for Graph {
             let names: Vec<&str> = node.inputs.iter().map(|&t| self.tensors[t].name.as_str()).collect();
             let detail = match &node.op {
                 Op::Linear { weight, bias } => format!(
-                    "Linear {} -> {}{}",
+                    "Linear {} -> {}{}{}",
                     weight.cols(),
                     weight.rows(),
-                    if bias.is_some() { " (+bias)" } else { "" }
+                    if bias.is_some() { " (+bias)" } else { "" },
+                    if weight.nnz() < weight.rows() * weight.cols() {
+                        format!(" ({} weights)", weight.nnz())
+                    } else {
+                        String::new()
+                    }
                 ),
                 Op::Reshape { shape } => format!("Reshape {shape:?}"),
                 op => op.name().to_string(),

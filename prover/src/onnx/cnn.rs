@@ -1,0 +1,130 @@
+//! Convolutions, poolings and sums as Linear nodes with sparse weights (`crate::ir::conv`).
+//!
+//! What tract produces (tract 0.23, checked on `mnist_lenet.onnx` and `tiny_resnet.onnx`):
+//! - ONNX `Conv` becomes `cnn::Conv` (`NCHW` data, `OIHW` kernel) reading the data, the kernel
+//!   and the bias as constants: a Linear whose rows are the output positions.
+//! - `AveragePool` becomes `cnn::SumPool` with `normalize` (divided by the window): a Linear with
+//!   weights `1/k`, composed with the next Linear (`crate::ir::compose`).
+//! - `GlobalAveragePool` becomes a `Reduce<Sum>` over the spatial axes and a `Mul` by `1/(H W)`:
+//!   a Linear of ones, into which the `Mul` is folded.
+//! - `MaxPool` becomes `cnn::MaxPool`: not proven yet (a maximum is not linear).
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PoolSpec, SumPool};
+use tract_onnx::tract_core::ops::nn::{DataFormat, Reduce, Reducer};
+
+use crate::ir::conv::{conv_matrix, pool_matrix, reduce_sum_matrix, Window};
+use crate::ir::Matrix;
+
+/// A Linear's weight and bias, or why the node cannot be one.
+type Linear = Result<(Matrix, Option<Vec<f32>>), String>;
+
+/// A node as a Linear; `None` for other ops.
+pub(super) type Lowered = Option<Linear>;
+
+/// Lowers a `Conv`, `SumPool` or `Reduce<Sum>` node reading `x_shape` into `out_shape`; `consts`
+/// are its constant inputs after the data (a convolution's kernel and bias).
+pub(super) fn lower(
+    node: &TypedNode,
+    x_shape: &[usize],
+    consts: &[Arc<Tensor>],
+    out_shape: &[usize],
+) -> TractResult<Lowered> {
+    if let Some(conv) = node.op_as::<Conv>() {
+        return Ok(Some(lower_conv(conv, x_shape, consts, out_shape)?));
+    }
+    if let Some(pool) = node.op_as::<SumPool>() {
+        let lowered = window(&pool.pool_spec, x_shape, out_shape).and_then(|(w, c, _)| {
+            pool_matrix(&w, c, pool.normalize, pool.count_include_pad).ok_or_else(|| "pooling geometry".to_string())
+        });
+        return Ok(Some(lowered.map(|m| (m, None))));
+    }
+    if let Some(reduce) = node.op_as::<Reduce>() {
+        return Ok(Some(match reduce.reducer {
+            Reducer::Sum => reduce_sum_matrix(x_shape, &reduce.axes)
+                .map(|m| (m, None))
+                .ok_or_else(|| "reduced axes out of range".to_string()),
+            r => Err(format!("Reduce<{r:?}>")),
+        }));
+    }
+    Ok(None)
+}
+
+/// Whether the node is one [`lower`] may turn into a Linear (for error reports downstream of an
+/// unsupported node).
+pub(super) fn maybe_linear(node: &TypedNode) -> bool {
+    node.op_as::<Conv>().is_some()
+        || node.op_as::<SumPool>().is_some()
+        || node.op_as::<Reduce>().is_some_and(|r| r.reducer == Reducer::Sum)
+}
+
+/// The window of a pooling or convolution on an `NCHW` (or `CHW`) input: the geometry, the
+/// input channels and the output channels.
+fn window(spec: &PoolSpec, x_shape: &[usize], out_shape: &[usize]) -> Result<(Window, usize, usize), String> {
+    let skip = match spec.data_format {
+        DataFormat::NCHW => 2,
+        DataFormat::CHW => 1,
+        f => return Err(format!("data format {f:?} (channels last)")),
+    };
+    if x_shape.len() <= skip || out_shape.len() != x_shape.len() {
+        return Err(format!("input shape {x_shape:?}"));
+    }
+    let input = x_shape[skip..].to_vec();
+    let padded = spec.computed_padding(&input);
+    let w = Window {
+        output: padded.iter().map(|p| p.convoluted).collect(),
+        pad_before: padded.iter().map(|p| p.pad_before).collect(),
+        kernel: spec.kernel_shape.to_vec(),
+        strides: spec.strides().to_vec(),
+        dilations: spec.dilations().to_vec(),
+        input,
+    };
+    if w.output[..] != out_shape[skip..] {
+        return Err(format!("output shape {out_shape:?} (computed {:?})", w.output));
+    }
+    Ok((w, x_shape[skip - 1], out_shape[skip - 1]))
+}
+
+fn lower_conv(conv: &Conv, x_shape: &[usize], consts: &[Arc<Tensor>], out_shape: &[usize]) -> TractResult<Linear> {
+    if conv.q_params.is_some() {
+        return Ok(Err("quantised Conv".into()));
+    }
+    if conv.kernel_fmt != KernelFormat::OIHW {
+        return Ok(Err(format!("kernel format {:?}", conv.kernel_fmt)));
+    }
+    let (w, c_in, c_out) = match window(&conv.pool_spec, x_shape, out_shape) {
+        Ok(x) => x,
+        Err(e) => return Ok(Err(e)),
+    };
+    let [kernel, rest @ ..] = consts else { return Ok(Err("a kernel that is not a constant".into())) };
+    let kernel = kernel.cast_to::<f32>()?;
+    let kernel: Vec<f32> = kernel.to_plain_array_view::<f32>()?.iter().copied().collect();
+    if kernel.iter().any(|v| !v.is_finite()) {
+        return Ok(Err("a kernel that is not finite".into()));
+    }
+    let Some(m) = conv_matrix(&w, c_in, c_out, conv.group, &kernel) else {
+        return Ok(Err(format!("kernel of {} values for {c_in} -> {c_out} channels", kernel.len())));
+    };
+    let positions: usize = w.output.iter().product();
+    let bias = match rest.first() {
+        None => None,
+        Some(b) => {
+            let b = b.cast_to::<f32>()?;
+            let b: Vec<f32> = b.to_plain_array_view::<f32>()?.iter().copied().collect();
+            let per_channel = match b.len() {
+                1 => vec![b[0]; c_out],
+                n if n == c_out => b,
+                n => return Ok(Err(format!("bias of {n} values for {c_out} channels"))),
+            };
+            if per_channel.iter().any(|v| !v.is_finite()) {
+                return Ok(Err("a bias that is not finite".into()));
+            }
+            // Zero biases add nothing: keep the node without one.
+            per_channel
+                .iter()
+                .any(|&v| v != 0.0)
+                .then(|| per_channel.iter().flat_map(|&v| std::iter::repeat_n(v, positions)).collect())
+        }
+    };
+    Ok(Ok((m, bias)))
+}
