@@ -10,6 +10,7 @@
 #     MODEL  an ONNX file (default tests/fixtures/models/mnist_mlp.onnx)
 #     INPUT  EZKL-style {"input_data": [[...]]} JSON (default: MODEL's .input.json beside it)
 #     POWER  the ceremony's power of two for this prover (default 15)
+# SETUP_FLAGS adds flags to this prover's setup (e.g. `--table-bits 18` for mnist_lenet).
 #
 # EZKL is installed with pip into a virtual environment (EZKL_VENV, default
 # ~/.cache/zkml/ezkl-venv) when missing. Nothing here is part of the test suite: it takes minutes.
@@ -82,7 +83,7 @@ EZKL_PROOF_BYTES=$(wc -c <"$E/proof.json")
 Z=$OUT/zkml
 PTAU=$(bash scripts/ceremony.sh "$POWER")
 timed zkml srs_import "$PROVE" srs import "$PTAU" -o "$Z/ceremony.srs"
-timed zkml setup "$PROVE" setup "$MODEL" --srs "$Z/ceremony.srs" -o "$Z/keys" --calibration "$INPUT"
+timed zkml setup "$PROVE" setup "$MODEL" --srs "$Z/ceremony.srs" -o "$Z/keys" --calibration "$INPUT" ${SETUP_FLAGS:-}
 timed zkml prove "$PROVE" prove --pk "$Z/keys/model.pk" --input "$INPUT" -o "$Z/model.proof"
 timed zkml verify "$PROVE" verify --vk "$Z/keys/model.vk" --proof "$Z/model.proof"
 ZKML_PROOF_BYTES=$(wc -c <"$Z/model.proof")

@@ -46,11 +46,13 @@ step "ceremony end to end: residual.onnx (a residual Add), two_heads.onnx (two o
   bash -c 'bash scripts/ceremony-e2e.sh residual 15 residual && bash scripts/ceremony-e2e.sh two_heads 15 two_heads && bash scripts/ceremony-e2e.sh bn_mlp 15 bn_mlp'
 step "ceremony end to end: mnist_lenet.onnx (Conv, AveragePool), 3 samples, and conv_mix.onnx (strided, padded, depthwise dilated and 1x1 Conv, AveragePool, GlobalAveragePool), 18-bit tables, on a 2^15 ceremony" \
   env SETUP_FLAGS="--table-bits 18" bash -c 'bash scripts/ceremony-e2e.sh mnist_lenet 15 mnist_lenet mnist_lenet.1 mnist_lenet.2 && bash scripts/ceremony-e2e.sh conv_mix 15 conv_mix'
+step "ceremony end to end: tiny_resnet.onnx (Conv, MaxPool, a residual Add, GlobalAveragePool), 2 samples, and normalized_conv.onnx (Sub, Div on the input), 18-bit tables, on a 2^15 ceremony" \
+  env SETUP_FLAGS="--table-bits 18" bash -c 'bash scripts/ceremony-e2e.sh tiny_resnet 15 tiny_resnet tiny_resnet.1 && bash scripts/ceremony-e2e.sh normalized_conv 15 normalized_conv'
 # ONNX's own node tests (scripts/onnx_node_tests.py; the full run is docs/onnx-node-tests.md): the
 # ones that pass today must keep passing; the others run too and report why they fail.
 step "ONNX backend node tests (regression subset)" "${ZKML_PY_VENV:-$HOME/.cache/zkml/py-venv}/bin/python" \
   scripts/onnx_node_tests.py --prove target/debug/prove \
-  --require test_matmul_1d_3d,test_matmul_2d,test_matmul_3d,test_basic_conv_with_padding,test_conv_with_strides_and_asymmetric_padding,test_conv_with_autopad_same,test_averagepool_2d_pads_count_include_pad,test_averagepool_2d_ceil,test_averagepool_2d_dilations,test_globalaveragepool,test_reduce_sum_keepdims_random,test_reduce_mean_keepdims_random,test_gemm_default_no_bias,test_gemm_default_vector_bias,test_gemm_transposeB,test_relu,test_sigmoid,test_tanh,test_gelu_default_1,test_clip,test_leakyrelu,test_hardsigmoid,test_hardswish
+  --require test_matmul_1d_3d,test_matmul_2d,test_matmul_3d,test_basic_conv_with_padding,test_conv_with_strides_and_asymmetric_padding,test_conv_with_autopad_same,test_averagepool_2d_pads_count_include_pad,test_averagepool_2d_ceil,test_averagepool_2d_dilations,test_globalaveragepool,test_reduce_sum_keepdims_random,test_reduce_mean_keepdims_random,test_maxpool_2d_pads,test_maxpool_2d_ceil,test_maxpool_2d_dilations,test_batchnorm_example,test_add_bcast,test_sub_bcast,test_mul_bcast,test_div_bcast,test_gemm_default_no_bias,test_gemm_default_vector_bias,test_gemm_transposeB,test_relu,test_sigmoid,test_tanh,test_gelu_default_1,test_clip,test_leakyrelu,test_hardsigmoid,test_hardswish
 step "fuzz smoke run (decoders and verify)" bash scripts/fuzz.sh smoke
 # The bench binary runs under the test profile (dependencies optimised): a smoke run, not a measurement.
 step "benchmark smoke run (KZG)" cargo test -p zkml-prover --bench kzg --locked -- --quick --max-log 12

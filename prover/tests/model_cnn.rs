@@ -1,10 +1,13 @@
 //! Convolutional models, lowered to fixed-weight matmuls with sparse weights (`docs/quantisation.md`,
 //! "Convolutions and pooling"): the lowering against ONNX's own reference outputs (strides,
 //! padding, dilation, groups, average pooling with and without padded cells, global average
-//! pooling, a 1x1 convolution), LeNet's pooling composed into the layers after it, completeness
+//! pooling, a 1x1 convolution), LeNet's pooling and an input normalisation composed into the
+//! layers after them, completeness
 //! in both proof modes, a convolution with one weight changed (a stored one, or one outside its
 //! kernel) rejected, a tamper sweep and Fiat–Shamir binding on a convolution's proof, proving
-//! keys with sparse rows round-tripped and checked, and MaxPool named as unsupported.
+//! keys with sparse rows round-tripped and checked; a max pooling as ReLU layers, a pooled value
+//! that is not its window's maximum rejected, on signed values too, and a signed maximum feeding
+//! two nodes refused.
 
 mod common;
 
@@ -14,7 +17,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::io_json;
 use zkml_prover::ir::{Op, Sparse};
-use zkml_prover::model::{prove, prove_mode, setup, ModelProvingKey};
+use zkml_prover::model::{prove, prove_mode, prove_witness, setup, witness_with, LayerWitness, ModelProvingKey};
 use zkml_prover::onnx::{ImportError, OnnxModel};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
@@ -66,8 +69,9 @@ fn convolutions_and_poolings_match_the_onnx_reference() {
             _ => None,
         })
         .collect();
-    // The pooling is composed into the 1x1 convolution, the global pooling into the Gemm.
-    assert_eq!(linear.len(), 4, "{g}");
+    // Both poolings read ReLU outputs and would spread over the next layer's weights: each stays
+    // a layer of its own (behind a ReLU that changes nothing).
+    assert_eq!(linear.len(), 6, "{g}");
     // The first convolution: 4 x 6 x 6 outputs of 3 x 12 x 12 inputs, at most 27 weights a row.
     assert_eq!((linear[0].rows(), linear[0].cols()), (144, 432));
     assert!((0..144).all(|r| linear[0].row(r).0.len() <= 27));
@@ -76,7 +80,7 @@ fn convolutions_and_poolings_match_the_onnx_reference() {
 }
 
 #[test]
-fn lenet_pools_compose_into_the_next_layers() {
+fn lenet_pools_are_layers_of_their_own() {
     let model = OnnxModel::load(fixture("mnist_lenet.onnx")).unwrap();
     let err = float_error(&model, &["mnist_lenet", "mnist_lenet.1", "mnist_lenet.2"]);
     assert!(err < 1e-3, "float IR differs from onnxruntime by {err}");
@@ -89,16 +93,120 @@ fn lenet_pools_compose_into_the_next_layers() {
             _ => None,
         })
         .collect();
-    // conv1; pool1 then conv2; pool2, flatten, then fc1; fc2; fc3.
-    assert_eq!(shapes, [(4704, 784), (1600, 4704), (120, 1600), (84, 120), (10, 84)], "{g}");
+    // conv1, pool1, conv2, pool2, (flatten) fc1, fc2, fc3: composing a pooling into the next
+    // layer would round its weights divided by 4 against four times the inputs.
+    assert_eq!(shapes, [(4704, 784), (1176, 4704), (1600, 1176), (400, 1600), (120, 400), (84, 120), (10, 84)], "{g}");
+    assert!(g.nodes.iter().filter(|n| n.op.name() == "Relu").count() == 6, "{g}");
 }
 
 #[test]
-fn maxpool_is_named_as_unsupported() {
-    let err = OnnxModel::load(fixture("maxpool.onnx")).unwrap_err();
+fn an_input_normalisation_composes_into_the_convolution() {
+    // Sub(mean) and Div(std) per channel on the input are diagonal Linear nodes, composed into the
+    // convolution (the product has no more weights than the convolution); the global pooling
+    // stays a layer.
+    let model = OnnxModel::load(fixture("normalized_conv.onnx")).unwrap();
+    let err = float_error(&model, &["normalized_conv"]);
+    assert!(err < 1e-4, "float IR differs from the ONNX reference by {err}");
+    let g = model.graph();
+    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert_eq!(ops, ["Linear", "Relu", "Linear", "Relu", "Linear"], "{g}");
+    // And it proves: the folded normalisation is part of the committed weights.
+    let input = io_json::read_input(fixture("normalized_conv.input.json"), &g.input_signature()).unwrap();
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
+    let q = QuantizedModel::calibrate(g.clone(), std::slice::from_ref(&input), &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(41);
+    let srs = Srs::insecure_dev(12, &mut rng);
+    let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
+    let x = q.quantise_inputs(&input).unwrap().remove(0);
+    let verdict = verify_model(&pk.vk, &prove(&pk, &x, &mut rng).unwrap(), None).unwrap();
+    let (witness, _) = q.run(&input).unwrap();
+    let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
+    assert_eq!(verdict.output, want);
+}
+
+#[test]
+fn a_max_pooling_is_a_tournament_of_relu_layers() {
+    let model = OnnxModel::load(fixture("maxpool.onnx")).unwrap();
+    let err = float_error(&model, &["maxpool"]);
+    assert!(err < 1e-5, "float IR differs from the ONNX reference by {err}");
+    let g = model.graph();
+    // conv, ReLU, two tournament layers with their ReLUs, the last (the maxima) composed into
+    // the Gemm: a selection adds no weights.
+    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert_eq!(ops, ["Linear", "Relu", "Linear", "Relu", "Linear", "Relu", "Linear"], "{g}");
+    // On values that may be negative each carried candidate takes two rows, a and -a.
+    let signed = OnnxModel::load(fixture("maxpool_signed.onnx")).unwrap();
+    let g = signed.graph();
+    let input = io_json::read_input(fixture("maxpool.input.json"), &g.input_signature()).unwrap();
+    let want = io_json::read_output(fixture("maxpool_signed.expected.json")).unwrap();
+    let got = g.eval_f32(&input).unwrap();
+    assert!(got[0].iter().zip(&want[0]).all(|(a, b)| (a - b).abs() < 1e-5), "{got:?} vs {want:?}");
+    let rows: Vec<usize> = g
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Linear { weight, .. } => Some(weight.rows()),
+            _ => None,
+        })
+        .collect();
+    // Round 1 (8 windows x 2 pairs x 3 rows, the convolution before it composed in: nothing
+    // non-linear between them), round 2 (8 x 3), and the Gemm (the maxima composed in).
+    assert_eq!(rows, [48, 24, 3], "{g}");
+    // A signed maximum that feeds two nodes would need to be a layer's output without a ReLU:
+    // refused, naming the node.
+    let err = OnnxModel::load(fixture("maxpool_signed_shared.onnx")).unwrap_err();
     let ImportError::Unsupported { ops, .. } = &err else { panic!("unexpected {err}") };
     assert_eq!(ops.len(), 1, "{ops:?}");
-    assert!(ops[0].1.starts_with("MaxPool"), "{ops:?}");
+    assert!(ops[0].1.starts_with("MaxPool (of values that may be negative, feeding several nodes)"), "{ops:?}");
+}
+
+#[test]
+fn a_pooled_value_that_is_not_the_maximum_is_rejected() {
+    // (model, the tournament's first layer, rows per pair and the offset of the `b - a` row):
+    // after a ReLU the pair's rows are (a, b - a); on signed values (a, -a, b - a), with the
+    // convolution composed into the first round.
+    for (name, layer, step, diff) in [("maxpool", 1, 2, 1), ("maxpool_signed", 0, 3, 2)] {
+        let model = OnnxModel::load(fixture(&format!("{name}.onnx"))).unwrap();
+        let g = model.into_graph();
+        let input = io_json::read_input(fixture("maxpool.input.json"), &g.input_signature()).unwrap();
+        let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
+        let q = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(51);
+        let srs = Srs::insecure_dev(11, &mut rng);
+        let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
+        let x = q.quantise_inputs(&input).unwrap().remove(0);
+        for mode in [Mode::PerLayer, Mode::Accumulated] {
+            let p = prove_mode(&pk, &x, mode, &mut ChaCha20Rng::seed_from_u64(52)).unwrap();
+            verify_model(&pk.vk, &p, None).unwrap();
+        }
+        // A cheating prover claims the smaller candidate of a pair is the larger (ReLU(b - a) = 0
+        // for b > a), or a value above both (ReLU(b - a) + 1).
+        type Hook = Box<dyn Fn(usize, &mut LayerWitness)>;
+        let cheats: Vec<(&str, Hook)> = vec![
+            (
+                "the smaller candidate",
+                Box::new(move |l, w: &mut LayerWitness| {
+                    if let (true, Some(i)) = (l == layer, (diff..w.q.len()).step_by(step).find(|&i| w.q[i] > 0)) {
+                        w.out[i] = 0;
+                    }
+                }),
+            ),
+            (
+                "above every candidate",
+                Box::new(move |l, w: &mut LayerWitness| {
+                    if l == layer {
+                        w.out[diff] += 1;
+                    }
+                }),
+            ),
+        ];
+        for (what, hook) in cheats {
+            let wit = witness_with(&pk, &x, &*hook).unwrap();
+            assert!(prove_witness(&pk, &x, &wit, &mut ChaCha20Rng::seed_from_u64(53), true).is_err(), "{name}: {what}");
+            let proof = prove_witness(&pk, &x, &wit, &mut ChaCha20Rng::seed_from_u64(53), false).unwrap();
+            assert!(verify_model(&pk.vk, &proof, None).is_err(), "{name}: {what}: a wrong maximum verified");
+        }
+    }
 }
 
 struct Fixture {

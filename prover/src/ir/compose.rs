@@ -1,12 +1,17 @@
 //! Composition of Linear nodes with nothing non-linear between them: `W2 (W1 x + b1) + b2` becomes
 //! one Linear `(W2 W1) x + (W2 b1 + b2)`. An average pooling before a convolution or a Gemm, a
 //! global average pooling before the classifier, or two Gemms in a row become one fixed-weight
-//! matmul, proven with one rounding instead of two (`docs/quantisation.md`, "Composed layers").
+//! matmul, proven with one rounding instead of two (`docs/quantisation.md`, "Composed layers"),
+//! unless the first has fractional weights, the product would round more weights than the second
+//! has, and the first's output is non-negative: then a ReLU (the identity there) keeps the first
+//! a layer of its own.
 
 use std::collections::HashMap;
 
+use zkml_verifier::model::activation::Activation;
+
 use super::sparse::Matrix;
-use super::{Graph, Node, Op, TensorId};
+use super::{non_negative, Graph, Node, Op, TensorId, TensorInfo};
 
 /// Most entries a composed weight may have; a chain whose product is larger stays as it is (and
 /// the compiler then reports two Linear layers in a row).
@@ -23,6 +28,16 @@ pub fn compose_linear(g: &mut Graph) -> Vec<String> {
         else {
             break;
         };
+        // A product with more stored weights than `W2` whose factor `W1` has fractions (a
+        // pooling's 1/k) rounds each of `W2`'s weights divided, against more inputs: when the
+        // first Linear's output is non-negative, it stays a layer of its own, behind a ReLU that
+        // changes nothing (docs/quantisation.md, "Composed layers"). Integer factors (sums,
+        // selections) compose.
+        let fractional = w1.values().iter().any(|v| v.fract() != 0.0);
+        if fractional && product_size(w2, w1) > w2.nnz() && non_negative_linear(g, first) {
+            separate(g, first, chain.last().copied().unwrap_or(last));
+            continue;
+        }
         let Some(weight) = product(w2, w1) else { break };
         let mut bias: Vec<f64> =
             b2.as_ref().map_or_else(|| vec![0.0; w2.rows()], |b| b.iter().map(|&v| v as f64).collect());
@@ -48,6 +63,38 @@ pub fn compose_linear(g: &mut Graph) -> Vec<String> {
         prune_tensors(g);
     }
     merged
+}
+
+/// Whether the Linear node `k` outputs only non-negative values: non-negative weights and bias
+/// on an input that an activation with non-negative outputs produces (through reshapes).
+fn non_negative_linear(g: &Graph, k: usize) -> bool {
+    let Op::Linear { weight, bias } = &g.nodes[k].op else { return false };
+    if weight.values().iter().chain(bias.iter().flatten()).any(|&v| v < 0.0) {
+        return false;
+    }
+    let mut t = g.nodes[k].inputs[0];
+    loop {
+        match g.nodes.iter().find(|n| n.output == t).map(|n| (&n.op, n.inputs[0])) {
+            Some((Op::Reshape { .. }, src)) => t = src,
+            Some((Op::Act(a), _)) => return non_negative(*a),
+            _ => return false,
+        }
+    }
+}
+
+/// Puts a ReLU after the Linear node `k`, read by node `next` instead of `k`'s output.
+fn separate(g: &mut Graph, k: usize, next: usize) {
+    let out = g.nodes[k].output;
+    let info = g.tensors[out].clone();
+    g.tensors.push(TensorInfo { name: format!("{}.relu", info.name), shape: info.shape });
+    let relu = g.tensors.len() - 1;
+    for t in &mut g.nodes[next].inputs {
+        if *t == out {
+            *t = relu;
+        }
+    }
+    let name = g.nodes[k].name.clone();
+    g.nodes.insert(k + 1, Node { name, op: Op::Act(Activation::Relu), inputs: vec![out], output: relu });
 }
 
 /// `(first Linear, reshapes between, second Linear)` of the first composable chain.

@@ -1,4 +1,5 @@
-//! Convolutions, poolings and sums as sparse Linear weights over the flattened channel-first
+//! Convolutions, poolings and sums as sparse Linear weights (and a max pooling as Linear and ReLU
+//! layers) over the flattened channel-first
 //! (`[C, spatial...]`) tensors: one row per output element, holding only the kernel's (or
 //! window's) entries that fall inside the input. A `[N, C, ...]` batch is the Linear's rows.
 //! Padding positions read zeros, so they have no entry.
@@ -125,6 +126,77 @@ pub fn pool_matrix(w: &Window, channels: usize, normalize: bool, count_include_p
     Matrix::from_rows(channels * in_len, rows)
 }
 
+/// A linear combination of the previous layer's outputs: `(index, coefficient)`, sorted, merged.
+type Combo = Vec<(usize, f32)>;
+
+fn combine(a: &Combo, b: &Combo, k: f32) -> Combo {
+    let mut out: Combo = a.clone();
+    for &(i, v) in b {
+        match out.binary_search_by_key(&i, |e| e.0) {
+            Ok(at) => out[at].1 += k * v,
+            Err(at) => out.insert(at, (i, k * v)),
+        }
+    }
+    out.retain(|e| e.1 != 0.0);
+    out
+}
+
+/// The layers of a max pooling over `channels` channels, each a Linear followed by a ReLU but the
+/// last: a tournament in which a pair `(a, b)` becomes `max(a, b) = a + ReLU(b - a)`. Each layer
+/// emits, per pair, the row `b - a` and the rows carrying `a` through the ReLU: `a` itself when
+/// every value is non-negative, else `a` and `-a` (`a = ReLU(a) - ReLU(-a)`); unpaired values are
+/// carried the same way. The last layer emits each window's maximum, as a combination of the
+/// previous layer's outputs, in `[C, spatial...]` order. Padding cells hold no candidate. Exact on
+/// integers: `docs/quantisation.md`, "MaxPool". `None` for an empty window or inconsistent
+/// geometry.
+pub fn max_pool_layers(w: &Window, channels: usize, signed: bool) -> Option<Vec<Matrix>> {
+    if !w.consistent() {
+        return None;
+    }
+    let offsets: Vec<Vec<usize>> = Window::positions(&w.kernel).collect();
+    let in_len = w.input_len();
+    let mut windows: Vec<Vec<Combo>> = Vec::with_capacity(channels * w.output_len());
+    for c in 0..channels {
+        for out in Window::positions(&w.output) {
+            let mut cells: Vec<usize> = offsets.iter().filter_map(|k| w.source(&out, k)).collect();
+            cells.sort_unstable();
+            cells.dedup();
+            if cells.is_empty() {
+                return None;
+            }
+            windows.push(cells.into_iter().map(|at| vec![(c * in_len + at, 1.0)]).collect());
+        }
+    }
+    let mut layers = Vec::new();
+    let mut cols = channels * in_len;
+    while windows.iter().any(|v| v.len() > 1) {
+        let mut rows: Vec<Combo> = Vec::new();
+        for values in &mut windows {
+            let mut next = Vec::with_capacity(values.len().div_ceil(2));
+            for pair in values.chunks(2) {
+                // Carry `a`: its rows and its value as a combination of them.
+                let mut value: Combo = vec![(rows.len(), 1.0)];
+                rows.push(pair[0].clone());
+                if signed {
+                    value.push((rows.len(), -1.0));
+                    rows.push(combine(&Vec::new(), &pair[0], -1.0));
+                }
+                if let [a, b] = pair {
+                    value.push((rows.len(), 1.0));
+                    rows.push(combine(b, a, -1.0));
+                }
+                next.push(value);
+            }
+            *values = next;
+        }
+        layers.push(Matrix::from_rows(cols, rows.iter().cloned())?);
+        cols = rows.len();
+    }
+    let last = windows.iter().map(|v| v.first().cloned().unwrap_or_default());
+    layers.push(Matrix::from_rows(cols, last)?);
+    Some(layers)
+}
+
 /// The matrix summing a tensor of `shape` over `axes` (the output keeps the other axes, in order).
 pub fn reduce_sum_matrix(shape: &[usize], axes: &[usize]) -> Option<Matrix> {
     if axes.iter().any(|&a| a >= shape.len()) {
@@ -171,6 +243,46 @@ mod tests {
         let w = window(&[2, 2], &[1, 1], 1, 0, &[2, 2]);
         let m = conv_matrix(&w, 2, 2, 2, &[2.0, 3.0]).unwrap();
         assert_eq!(m.entries(5).collect::<Vec<_>>(), vec![(5, 3.0)]);
+    }
+
+    #[test]
+    fn a_max_pooling_tournament_computes_the_maximum() {
+        // 2 channels: 4x4 with 2x2 windows of stride 2, 4x4 with 3x3 windows of stride 2 and
+        // padding 1, 5x5 with overlapping 3x3 windows; non-negative values, then signed ones.
+        for (input, kernel, stride, pad, output) in [(4, 2, 2, 0, 2), (4, 3, 2, 1, 2), (5, 3, 1, 0, 3)] {
+            let w = window(&[input, input], &[kernel, kernel], stride, pad, &[output, output]);
+            for signed in [false, true] {
+                let layers = max_pool_layers(&w, 2, signed).unwrap();
+                let shift = if signed { 11.0 } else { 0.0 };
+                let x: Vec<f32> = (0..2 * input * input).map(|i| ((i * 7919) % 23) as f32 - shift).collect();
+                let mut v = x.clone();
+                for (k, m) in layers.iter().enumerate() {
+                    let y: Vec<f32> = (0..m.rows()).map(|r| m.entries(r).map(|(c, w)| w * v[c]).sum()).collect();
+                    // Every layer but the last is followed by a ReLU, which must not change anything
+                    // but the differences.
+                    v = if k + 1 < layers.len() { y.iter().map(|&t| t.max(0.0)).collect() } else { y };
+                }
+                for c in 0..2 {
+                    for oy in 0..output {
+                        for ox in 0..output {
+                            let mut want = f32::MIN;
+                            for ky in 0..kernel {
+                                for kx in 0..kernel {
+                                    let (iy, ix) = (
+                                        (oy * stride + ky) as isize - pad as isize,
+                                        (ox * stride + kx) as isize - pad as isize,
+                                    );
+                                    if (0..input as isize).contains(&iy) && (0..input as isize).contains(&ix) {
+                                        want = want.max(x[c * input * input + iy as usize * input + ix as usize]);
+                                    }
+                                }
+                            }
+                            assert_eq!(v[(c * output + oy) * output + ox], want, "{input} {kernel} {stride} {pad}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -104,6 +104,16 @@ impl Op {
     }
 }
 
+/// Whether every output of `act` is non-negative (after quantisation too): ReLU, Sigmoid,
+/// HardSigmoid and a Clip with `lo >= 0`.
+pub fn non_negative(act: Activation) -> bool {
+    match act {
+        Activation::Relu | Activation::Sigmoid | Activation::HardSigmoid { .. } => true,
+        Activation::Clip { lo, .. } => lo.get() >= 0.0,
+        _ => false,
+    }
+}
+
 /// One operation applied to tensors of the graph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {

@@ -9,7 +9,7 @@ pub use degree::DegreeProvingKey;
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{UniformRand, Zero};
+use ark_ff::{AdditiveGroup, UniformRand, Zero};
 use ark_poly::univariate::DensePolynomial;
 use ark_poly::DenseUVPolynomial;
 use rand::RngCore;
@@ -30,6 +30,45 @@ pub struct Blinded {
 pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
     let n = scalars.len().min(bases.len());
     G1Projective::msm(&bases[..n], &scalars[..n]).expect("lengths are equal by construction")
+}
+
+/// `sum_i scalars_i * bases_i` for small signed integers (quantised weights): a bucket method over
+/// the bits the largest `|scalar|` has, not the field's 254, with a negative scalar adding the
+/// negated base. Equal to [`msm`] on the scalars as field elements.
+pub fn msm_small(bases: &[G1Affine], scalars: &[i64]) -> G1Projective {
+    let n = scalars.len().min(bases.len());
+    let (bases, scalars) = (&bases[..n], &scalars[..n]);
+    let bits = scalars.iter().map(|s| 64 - s.unsigned_abs().leading_zeros() as usize).max().unwrap_or(0);
+    if bits == 0 {
+        return G1Projective::zero();
+    }
+    // Window width: about log2(n), at most the scalars' width.
+    let c = (usize::BITS - n.leading_zeros()).clamp(1, 16) as usize;
+    let c = c.min(bits);
+    let mut total = G1Projective::zero();
+    for w in (0..bits.div_ceil(c)).rev() {
+        for _ in 0..c {
+            total.double_in_place();
+        }
+        let mut buckets = vec![G1Projective::zero(); 1 << c];
+        for (b, &s) in bases.iter().zip(scalars) {
+            let digit = ((s.unsigned_abs() >> (w * c)) & ((1u64 << c) - 1)) as usize;
+            if digit != 0 {
+                if s < 0 {
+                    buckets[digit] -= b;
+                } else {
+                    buckets[digit] += b;
+                }
+            }
+        }
+        let (mut running, mut sum) = (G1Projective::zero(), G1Projective::zero());
+        for b in buckets.iter().skip(1).rev() {
+            running += b;
+            sum += running;
+        }
+        total += sum;
+    }
+    total
 }
 
 /// `[p(tau) + gamma * r(tau)]_1`.
@@ -107,6 +146,22 @@ mod tests {
         let back = &(&DensePolynomial::from_coefficients_vec(q) * &x_minus_z)
             + &DensePolynomial::from_coefficients_vec(vec![v]);
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn small_scalar_msm_matches_the_field_msm() {
+        use rand::Rng;
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let bases: Vec<G1Affine> = (0..40).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+        for range in [1i64, 7, 300, 1 << 20, i64::MAX] {
+            let scalars: Vec<i64> = (0..40).map(|_| rng.gen_range(-range..=range)).collect();
+            let field: Vec<Fr> = scalars.iter().map(|&s| Fr::from(s)).collect();
+            assert_eq!(msm_small(&bases, &scalars), msm(&bases, &field), "range {range}");
+        }
+        let extremes = [i64::MIN, i64::MAX, 0, -1, 1];
+        let field: Vec<Fr> = extremes.iter().map(|&s| Fr::from(s)).collect();
+        assert_eq!(msm_small(&bases, &extremes), msm(&bases, &field));
+        assert_eq!(msm_small(&bases, &[0; 3]), G1Projective::zero());
     }
 
     #[test]

@@ -22,10 +22,13 @@ use super::poly::{domain, interpolate};
 use super::prove::PROOF_HIDING;
 use crate::error::ProverError;
 use crate::ir::Sparse;
-use crate::kzg::{commit_with_blind, msm, Blinded, DegreeProvingKey};
+use crate::kzg::{commit_with_blind, msm, msm_small, Blinded, DegreeProvingKey};
 use crate::quant::QuantizedModel;
 use crate::srs::{Srs, SrsOrigin};
 use ark_poly::EvaluationDomain;
+use ark_std::cfg_into_iter;
+#[cfg(feature = "parallel")]
+use rayon::prelude::*;
 
 /// Degree of the blinding polynomials of the weight and bias commitments.
 pub const KEY_HIDING_DEGREE: usize = 2;
@@ -58,12 +61,11 @@ pub fn lagrange_basis(srs: &Srs, n: usize) -> Result<Vec<G1Affine>, ProverError>
 /// `[W_i(tau) + gamma r_i(tau)]_1` for every row `i` of `layer`, with the blinds `r_i` of `blinds`
 /// ([`row_blind`]), from the Lagrange basis of `H_n` ([`lagrange_basis`]).
 pub fn commit_rows(srs: &Srs, lagrange: &[G1Affine], layer: &Layer, blinds: &[Fr]) -> Vec<G1Affine> {
-    let rows: Vec<G1Projective> = (0..layer.rows)
+    let rows: Vec<G1Projective> = cfg_into_iter!(0..layer.rows)
         .map(|i| {
             let (cols, vals) = layer.weight.row(i);
             let bases: Vec<G1Affine> = cols.iter().map(|&c| lagrange[c as usize]).collect();
-            let scalars: Vec<Fr> = vals.iter().map(|&w| Fr::from(w)).collect();
-            msm(&bases, &scalars) + msm(&srs.gamma_g1, row_blind(blinds, i))
+            msm_small(&bases, vals) + msm(&srs.gamma_g1, row_blind(blinds, i))
         })
         .collect();
     G1Projective::normalize_batch(&rows)

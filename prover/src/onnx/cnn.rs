@@ -7,13 +7,15 @@
 //!   weights `1/k`, composed with the next Linear (`crate::ir::compose`).
 //! - `GlobalAveragePool` becomes a `Reduce<Sum>` over the spatial axes and a `Mul` by `1/(H W)`:
 //!   a Linear of ones, into which the `Mul` is folded.
-//! - `MaxPool` becomes `cnn::MaxPool`: not proven yet (a maximum is not linear).
+//! - `MaxPool` becomes `cnn::MaxPool`: Linear and ReLU layers computing each window's maximum by a
+//!   tournament (`crate::ir::conv::max_pool_layers`), cheaper on a non-negative tensor (after a
+//!   ReLU, Clip with `lo >= 0`, Sigmoid or HardSigmoid).
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PoolSpec, SumPool};
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PoolSpec, SumPool};
 use tract_onnx::tract_core::ops::nn::{DataFormat, Reduce, Reducer};
 
-use crate::ir::conv::{conv_matrix, pool_matrix, reduce_sum_matrix, Window};
+use crate::ir::conv::{conv_matrix, max_pool_layers, pool_matrix, reduce_sum_matrix, Window};
 use crate::ir::Matrix;
 
 /// A Linear's weight and bias, or why the node cannot be one.
@@ -50,11 +52,30 @@ pub(super) fn lower(
     Ok(None)
 }
 
+/// A `MaxPool` node as Linear layers (each but the last followed by a ReLU), or why it cannot be;
+/// `None` for other ops. `signed`: the input may hold negative values.
+pub(super) fn lower_max_pool(
+    node: &TypedNode,
+    x_shape: &[usize],
+    out_shape: &[usize],
+    signed: bool,
+) -> Option<Result<Vec<Matrix>, String>> {
+    let pool = node.op_as::<MaxPool>()?;
+    if pool.with_index_outputs.is_some() {
+        return Some(Err("with an index output".into()));
+    }
+    Some(
+        window(&pool.pool_spec, x_shape, out_shape)
+            .and_then(|(w, c, _)| max_pool_layers(&w, c, signed).ok_or_else(|| "a window without a cell".to_string())),
+    )
+}
+
 /// Whether the node is one [`lower`] may turn into a Linear (for error reports downstream of an
 /// unsupported node).
 pub(super) fn maybe_linear(node: &TypedNode) -> bool {
     node.op_as::<Conv>().is_some()
         || node.op_as::<SumPool>().is_some()
+        || node.op_as::<MaxPool>().is_some()
         || node.op_as::<Reduce>().is_some_and(|r| r.reducer == Reducer::Sum)
 }
 

@@ -289,6 +289,30 @@ impl Translator<'_> {
             };
         }
 
+        if let [Value::Tensor(x)] = inputs[..] {
+            let x_shape = self.graph.tensors[x].shape.clone();
+            let signed = !self.non_negative(x);
+            if let Some(layers) = cnn::lower_max_pool(node, &x_shape, &out_shape, signed) {
+                // Read by several nodes, or by a node and as a model output: it must be a layer's
+                // output (behind a ReLU). Read once, or only a model output, it need not.
+                let readers =
+                    node.outputs[0].successors.len() + usize::from(self.model.output_outlets()?.contains(&out));
+                let shared = readers > 1;
+                let layers = layers.and_then(|l| match signed && shared {
+                    true => Err("of values that may be negative, feeding several nodes".to_string()),
+                    false => Ok(l),
+                });
+                return match layers {
+                    Ok(layers) => {
+                        let last = self.push_max_pool(node, out, x, layers, shared)?;
+                        self.values.insert(out, Value::Tensor(last));
+                        Ok(None)
+                    }
+                    Err(reason) => unsupported(self, format!("{} ({reason})", node.op.name())),
+                };
+            }
+        }
+
         if let [Value::Tensor(x), rest @ ..] = &inputs[..] {
             let consts: Option<Vec<Arc<Tensor>>> =
                 rest.iter().map(|v| if let Value::Const(c) = v { Some(c.clone()) } else { None }).collect();
@@ -327,15 +351,29 @@ impl Translator<'_> {
                 ) => {
                     // A per-output affine constant after a Linear (its bias, a BatchNormalization's
                     // slope and intercept, a scaling): folded into the Linear's weights and bias.
+                    // Anywhere else (an input's normalisation, a scaling between activations)
+                    // it is a diagonal Linear, which `ir::compose` merges into a neighbouring
+                    // Linear when it can.
                     let x_first = matches!(inputs[0], Value::Tensor(_));
-                    if !x_first && matches!(name.as_str(), "Sub" | "Div") {
-                        return unsupported(self, format!("{name} (of a tensor from a constant)"));
+                    if !x_first && name == "Div" {
+                        return unsupported(self, format!("{name} (of a constant by a tensor)"));
                     }
                     let x_outlet = node.inputs[if x_first { 0 } else { 1 }];
-                    match self.fold_affine(*x, x_outlet, &name, c, &out_shape)? {
-                        Ok(()) => {
-                            // The Linear now produces this node's value: take its name and shape.
-                            self.rename(*x, out)?;
+                    let folded = match x_first || name != "Sub" {
+                        true => self.fold_affine(*x, x_outlet, &name, c, &out_shape)?,
+                        false => Err(String::new()),
+                    };
+                    if folded.is_ok() {
+                        // The Linear now produces this node's value: take its name and shape.
+                        self.rename(*x, out)?;
+                        return Ok(None);
+                    }
+                    let x = *x;
+                    match diagonal(&name, x_first, c, &self.graph.tensors[x].shape, &out_shape)? {
+                        Ok((weight, bias)) => {
+                            let t = self.new_tensor(out)?;
+                            self.push(node.name.clone(), Op::Linear { weight, bias: Some(bias) }, vec![x], t);
+                            self.values.insert(out, Value::Tensor(t));
                             Ok(None)
                         }
                         Err(reason) => unsupported(self, format!("{name} with a constant ({reason})")),
@@ -422,6 +460,64 @@ impl Translator<'_> {
         }
 
         unsupported(self, node.op.name().to_string())
+    }
+
+    /// Whether every value of `x` is non-negative: it is the output of a ReLU, a Clip with
+    /// `lo >= 0`, a Sigmoid or a HardSigmoid (through reshapes).
+    fn non_negative(&self, x: TensorId) -> bool {
+        let mut t = x;
+        loop {
+            match self.graph.nodes.iter().rev().find(|n| n.output == t).map(|n| (&n.op, n.inputs.first())) {
+                Some((Op::Reshape { .. }, Some(&src))) => t = src,
+                Some((Op::Act(a), _)) => return crate::ir::non_negative(*a),
+                _ => return false,
+            }
+        }
+    }
+
+    /// Pushes a max pooling's layers (`cnn::lower_max_pool`): each but the last a Linear and a
+    /// ReLU on tensors of its own; the last a Linear writing `out`, followed by a ReLU (the
+    /// identity on non-negative maxima) when `out` is `shared` by several nodes, so that it is a
+    /// layer's output; alone otherwise, for `ir::compose` to merge into the Linear after it.
+    /// Returns the tensor holding `out`.
+    fn push_max_pool(
+        &mut self,
+        node: &TypedNode,
+        out: OutletId,
+        x: TensorId,
+        layers: Vec<Matrix>,
+        shared: bool,
+    ) -> TractResult<TensorId> {
+        let count = layers.len();
+        let mut src = x;
+        for (k, weight) in layers.into_iter().enumerate() {
+            let last = k + 1 == count;
+            let rows = weight.rows();
+            let linear = if last && !shared {
+                self.new_tensor(out)?
+            } else {
+                // The last layer's values keep the pooled shape (its ReLU writes `out`).
+                let shape = if last { self.shape(out)? } else { vec![rows] };
+                self.graph.tensors.push(TensorInfo { name: format!("{}.max{k}", node.name), shape });
+                self.graph.tensors.len() - 1
+            };
+            self.push(node.name.clone(), Op::Linear { weight, bias: None }, vec![src], linear);
+            src = if last && !shared {
+                linear
+            } else {
+                let relu = if last {
+                    self.new_tensor(out)?
+                } else {
+                    self.graph
+                        .tensors
+                        .push(TensorInfo { name: format!("{}.max{k}.relu", node.name), shape: vec![rows] });
+                    self.graph.tensors.len() - 1
+                };
+                self.push(node.name.clone(), Op::Act(Activation::Relu), vec![linear], relu);
+                relu
+            };
+        }
+        Ok(src)
     }
 
     /// Narrows the ReLU or Clip producing `x` to `[lo, hi]` when `x` is used only by this bound:
@@ -584,6 +680,40 @@ fn broadcast(data: &[f32], shape: &[usize], target: &[usize]) -> Option<Vec<f32>
         out.push(data[off]);
     }
     Some(out)
+}
+
+/// `x op c` (`c op x` for `Sub`), element-wise with a constant broadcast to `x`'s shape, as a
+/// diagonal Linear: `y = s x + t` with `(s, t)` = `(1, c)`, `(1, -c)`, `(-1, c)` for `c - x`,
+/// `(c, 0)`, `(1/c, 0)`.
+fn diagonal(
+    op: &str,
+    x_first: bool,
+    c: &Tensor,
+    x_shape: &[usize],
+    out_shape: &[usize],
+) -> TractResult<Result<(Matrix, Vec<f32>), String>> {
+    if x_shape != out_shape {
+        return Ok(Err("broadcast enlarges the tensor".into()));
+    }
+    let c = c.cast_to::<f32>()?;
+    let data: Vec<f32> = c.to_plain_array_view::<f32>()?.iter().copied().collect();
+    let Some(c) = broadcast(&data, c.shape(), out_shape) else {
+        return Ok(Err(format!("shape {:?} does not broadcast to {out_shape:?}", c.shape())));
+    };
+    let n = c.len();
+    let (scale, shift): (Vec<f32>, Vec<f32>) = match (op, x_first) {
+        ("Add", _) => (vec![1.0; n], c),
+        ("Sub", true) => (vec![1.0; n], c.iter().map(|v| -v).collect()),
+        ("Sub", false) => (vec![-1.0; n], c),
+        ("Mul", _) => (c, vec![0.0; n]),
+        ("Div", true) if !c.contains(&0.0) => (c.iter().map(|v| 1.0 / v).collect(), vec![0.0; n]),
+        _ => return Ok(Err("a division by zero".into())),
+    };
+    if scale.iter().chain(&shift).any(|v| !v.is_finite()) {
+        return Ok(Err("not finite".into()));
+    }
+    let rows = scale.iter().enumerate().map(|(i, &s)| if s == 0.0 { vec![] } else { vec![(i, s)] });
+    Ok(Matrix::from_rows(n, rows.collect::<Vec<_>>()).map(|m| (m, shift)).ok_or_else(|| "shape".to_string()))
 }
 
 /// Recognises an `EinSum` of a variable `x` (input slot `x_slot`) and a constant `w` as a linear
