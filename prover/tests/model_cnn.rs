@@ -80,6 +80,19 @@ fn convolutions_and_poolings_match_the_onnx_reference() {
 }
 
 #[test]
+fn a_product_with_a_broadcast_constant_expands_exactly() {
+    // MatMul of x [2, 3, 4] by a constant [1, 4, 5]: the constant is broadcast over the first
+    // axis (a one-row map), equal to the ONNX reference.
+    let model = OnnxModel::load(fixture("matmul_broadcast.onnx")).unwrap();
+    let g = model.graph();
+    let input = io_json::read_input(fixture("matmul_broadcast.input.json"), &g.input_signature()).unwrap();
+    let want = io_json::read_output(fixture("matmul_broadcast.expected.json")).unwrap();
+    let got = g.eval_f32(&input).unwrap();
+    assert_eq!(got[0].len(), want[0].len());
+    assert!(got[0].iter().zip(&want[0]).all(|(a, b)| (a - b).abs() < 1e-5), "{got:?} vs {want:?}");
+}
+
+#[test]
 fn lenet_pools_are_layers_of_their_own() {
     let model = OnnxModel::load(fixture("mnist_lenet.onnx")).unwrap();
     let err = float_error(&model, &["mnist_lenet", "mnist_lenet.1", "mnist_lenet.2"]);
@@ -115,6 +128,38 @@ fn an_input_normalisation_composes_into_the_convolution() {
     let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
     let q = QuantizedModel::calibrate(g.clone(), std::slice::from_ref(&input), &config).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(41);
+    let srs = Srs::insecure_dev(12, &mut rng);
+    let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
+    let x = q.quantise_inputs(&input).unwrap().remove(0);
+    let verdict = verify_model(&pk.vk, &prove(&pk, &x, &mut rng).unwrap(), None).unwrap();
+    let (witness, _) = q.run(&input).unwrap();
+    let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
+    assert_eq!(verdict.output, want);
+}
+
+#[test]
+fn a_downsampling_residual_block_merges_its_branches() {
+    // conv(stride 2) -> ReLU -> conv, plus a 1x1 stride-2 convolution of the block's input: the
+    // first convolution also carries the input through its ReLU, and one Linear reads both.
+    let model = OnnxModel::load(fixture("resnet_block.onnx")).unwrap();
+    let err = float_error(&model, &["resnet_block"]);
+    assert!(err < 1e-4, "float IR differs from the ONNX reference by {err}");
+    let g = model.graph();
+    let shapes: Vec<(usize, usize)> = g
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Linear { weight, .. } => Some((weight.rows(), weight.cols())),
+            _ => None,
+        })
+        .collect();
+    // stem 8x8x8; block conv 16x4x4 plus the 8x8x8 input carried; the merged 16x4x4 from both;
+    // the global pooling; the classifier.
+    assert_eq!(shapes, [(512, 192), (256 + 512, 512), (256, 768), (16, 256), (4, 16)], "{g}");
+    let input = io_json::read_input(fixture("resnet_block.input.json"), &g.input_signature()).unwrap();
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
+    let q = QuantizedModel::calibrate(g.clone(), std::slice::from_ref(&input), &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(61);
     let srs = Srs::insecure_dev(12, &mut rng);
     let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
     let x = q.quantise_inputs(&input).unwrap().remove(0);

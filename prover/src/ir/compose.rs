@@ -169,7 +169,7 @@ fn product(a: &Matrix, b: &Matrix) -> Option<Matrix> {
 
 /// Drops the tensors no node reads or writes and that are not graph inputs or outputs,
 /// renumbering the rest.
-fn prune_tensors(g: &mut Graph) {
+pub(super) fn prune_tensors(g: &mut Graph) {
     let mut used = vec![false; g.tensors.len()];
     let all = g.inputs.iter().chain(&g.outputs).chain(g.nodes.iter().flat_map(|n| n.inputs.iter().chain([&n.output])));
     for &t in all {

@@ -16,9 +16,15 @@ pub struct Window {
     pub kernel: Vec<usize>,
     pub strides: Vec<usize>,
     pub dilations: Vec<usize>,
-    /// Zero padding before each axis (after-padding only bounds the output shape).
+    /// Zero padding before and after each axis. A window reaching past the padding after (a ceil
+    /// mode's last window) reads nothing there, not even padding.
     pub pad_before: Vec<usize>,
+    pub pad_after: Vec<usize>,
 }
+
+/// Most rows, or stored weights, a lowered convolution, pooling or sum may have: a few-byte ONNX
+/// file declaring a huge input must be refused before anything that size is built.
+pub const MAX_LOWERED: usize = 1 << 26;
 
 impl Window {
     fn rank(&self) -> usize {
@@ -27,8 +33,15 @@ impl Window {
 
     fn consistent(&self) -> bool {
         let r = self.rank();
-        [&self.output, &self.kernel, &self.strides, &self.dilations, &self.pad_before].iter().all(|v| v.len() == r)
+        [&self.output, &self.kernel, &self.strides, &self.dilations, &self.pad_before, &self.pad_after]
+            .iter()
+            .all(|v| v.len() == r)
             && self.kernel.iter().chain(&self.strides).chain(&self.dilations).all(|&k| k > 0)
+            && [&self.input, &self.output, &self.kernel].iter().all(|v| fits(v))
+            // Positions, strides, dilations and padding stay far below overflow in `source`.
+            && [&self.strides, &self.dilations, &self.pad_before, &self.pad_after]
+                .iter()
+                .all(|v| v.iter().all(|&x| x <= MAX_LOWERED))
     }
 
     /// Every spatial index of `shape`, row-major.
@@ -41,6 +54,14 @@ impl Window {
                 i /= n;
             }
             idx
+        })
+    }
+
+    /// Whether kernel offset `k` of output position `out` lies inside the padded input (the input
+    /// or its padding): the cells an average pooling with `count_include_pad` divides by.
+    fn inside_padded(&self, out: &[usize], k: &[usize]) -> bool {
+        (0..self.rank()).all(|d| {
+            out[d] * self.strides[d] + k[d] * self.dilations[d] < self.pad_before[d] + self.input[d] + self.pad_after[d]
         })
     }
 
@@ -75,11 +96,11 @@ pub fn conv_matrix(w: &Window, c_in: usize, c_out: usize, group: usize, kernel: 
     }
     let (per_in, per_out) = (c_in / group, c_out / group);
     let taps: usize = w.kernel.iter().product();
-    if kernel.len() != c_out * per_in * taps {
+    let (in_len, out_len) = (w.input_len(), w.output_len());
+    if !fits(&[c_out, out_len, per_in, taps]) || !fits(&[c_in, in_len]) || kernel.len() != c_out * per_in * taps {
         return None;
     }
     let offsets: Vec<Vec<usize>> = Window::positions(&w.kernel).collect();
-    let (in_len, out_len) = (w.input_len(), w.output_len());
     let mut rows = Vec::with_capacity(c_out * out_len);
     for co in 0..c_out {
         let g = co / per_out;
@@ -110,20 +131,35 @@ pub fn pool_matrix(w: &Window, channels: usize, normalize: bool, count_include_p
     }
     let offsets: Vec<Vec<usize>> = Window::positions(&w.kernel).collect();
     let (in_len, out_len) = (w.input_len(), w.output_len());
+    if !fits(&[channels, out_len, offsets.len()]) || !fits(&[channels, in_len]) {
+        return None;
+    }
     let mut rows = Vec::with_capacity(channels * out_len);
     for c in 0..channels {
         for out in Window::positions(&w.output) {
             let mut cells: Vec<usize> = offsets.iter().filter_map(|k| w.source(&out, k)).collect();
             cells.sort_unstable();
+            // ONNX divides by the window's cells inside the input, or inside the padded input
+            // with `count_include_pad` (a ceil mode's last window can reach past both).
             let divisor = match (normalize, count_include_pad) {
                 (false, _) => 1.0,
-                (true, true) => offsets.len() as f64,
+                (true, true) => offsets.iter().filter(|k| w.inside_padded(&out, k)).count().max(1) as f64,
                 (true, false) => cells.len().max(1) as f64,
             };
             rows.push(cells.into_iter().map(|at| (c * in_len + at, (1.0 / divisor) as f32)).collect());
         }
     }
     Matrix::from_rows(channels * in_len, rows)
+}
+
+/// The product of `dims`, when it does not overflow.
+fn product(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |a, &b| a.checked_mul(b))
+}
+
+/// Whether the product of `dims` is at most [`MAX_LOWERED`].
+fn fits(dims: &[usize]) -> bool {
+    product(dims).is_some_and(|n| n <= MAX_LOWERED)
 }
 
 /// A linear combination of the previous layer's outputs: `(index, coefficient)`, sorted, merged.
@@ -155,6 +191,10 @@ pub fn max_pool_layers(w: &Window, channels: usize, signed: bool) -> Option<Vec<
     }
     let offsets: Vec<Vec<usize>> = Window::positions(&w.kernel).collect();
     let in_len = w.input_len();
+    // A signed round emits at most 3 rows per 2 candidates.
+    if !fits(&[channels, w.output_len(), offsets.len(), 2]) || !fits(&[channels, in_len]) {
+        return None;
+    }
     let mut windows: Vec<Vec<Combo>> = Vec::with_capacity(channels * w.output_len());
     for c in 0..channels {
         for out in Window::positions(&w.output) {
@@ -197,9 +237,24 @@ pub fn max_pool_layers(w: &Window, channels: usize, signed: bool) -> Option<Vec<
     Some(layers)
 }
 
+/// The selection of every `stride`-th element along `axis` of a tensor of `shape`, from `modulo`
+/// on (tract's `Downsample`, which a strided 1x1 convolution becomes): one weight 1 per output.
+pub fn downsample_matrix(shape: &[usize], axis: usize, stride: usize, modulo: usize) -> Option<Matrix> {
+    if axis >= shape.len() || stride == 0 || !fits(shape) {
+        return None;
+    }
+    let mut out_shape = shape.to_vec();
+    out_shape[axis] = shape[axis].saturating_sub(modulo).div_ceil(stride);
+    let rows = Window::positions(&out_shape).map(|mut idx| {
+        idx[axis] = idx[axis] * stride + modulo;
+        vec![(idx.iter().zip(shape).fold(0usize, |acc, (&i, &n)| acc * n + i), 1.0)]
+    });
+    Matrix::from_rows(shape.iter().product(), rows.collect::<Vec<_>>())
+}
+
 /// The matrix summing a tensor of `shape` over `axes` (the output keeps the other axes, in order).
 pub fn reduce_sum_matrix(shape: &[usize], axes: &[usize]) -> Option<Matrix> {
-    if axes.iter().any(|&a| a >= shape.len()) {
+    if axes.iter().any(|&a| a >= shape.len()) || !fits(shape) {
         return None;
     }
     let kept: Vec<usize> = (0..shape.len()).filter(|d| !axes.contains(d)).collect();
@@ -225,6 +280,7 @@ mod tests {
             strides: vec![stride; input.len()],
             dilations: vec![1; input.len()],
             pad_before: vec![pad; input.len()],
+            pad_after: vec![pad; input.len()],
         }
     }
 
@@ -290,6 +346,24 @@ mod tests {
         let w = window(&[4], &[2], 2, 0, &[2]);
         let m = pool_matrix(&w, 1, true, true).unwrap();
         assert_eq!(m.entries(1).collect::<Vec<_>>(), vec![(2, 0.5), (3, 0.5)]);
+        // Ceil mode: length 3, kernel 2, stride 2, no padding: the last window holds x[2] alone,
+        // and ONNX divides it by 1 even with count_include_pad.
+        let w = Window { pad_after: vec![0], ..window(&[3], &[2], 2, 0, &[2]) };
+        for include in [true, false] {
+            let m = pool_matrix(&w, 1, true, include).unwrap();
+            assert_eq!(m.entries(1).collect::<Vec<_>>(), vec![(2, 1.0)]);
+        }
+        // With padding 1 after, the padding cell counts with count_include_pad only.
+        let w = Window { pad_after: vec![1], ..window(&[3], &[2], 2, 0, &[2]) };
+        assert_eq!(pool_matrix(&w, 1, true, true).unwrap().entries(1).collect::<Vec<_>>(), vec![(2, 0.5)]);
+        assert_eq!(pool_matrix(&w, 1, true, false).unwrap().entries(1).collect::<Vec<_>>(), vec![(2, 1.0)]);
+        // A declared size beyond the cap is refused, not built.
+        assert!(reduce_sum_matrix(&[1 << 14, 1 << 14], &[1]).is_none());
+        let huge = window(&[1 << 20, 1 << 20], &[2, 2], 2, 0, &[1 << 19, 1 << 19]);
+        assert!(pool_matrix(&huge, 1, true, true).is_none());
+        let d = downsample_matrix(&[2, 5], 1, 2, 1).unwrap();
+        assert_eq!((d.rows(), d.cols()), (4, 10));
+        assert_eq!((0..4).map(|r| d.row(r).0[0]).collect::<Vec<_>>(), vec![1, 3, 6, 8]);
         let s = reduce_sum_matrix(&[2, 3], &[1]).unwrap();
         assert_eq!(s.entries(1).map(|e| e.0).collect::<Vec<_>>(), vec![3, 4, 5]);
     }

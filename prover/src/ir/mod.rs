@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+pub mod branches;
 pub mod compose;
 pub mod conv;
 pub mod sparse;

@@ -7,6 +7,8 @@
 //!   weights `1/k`, composed with the next Linear (`crate::ir::compose`).
 //! - `GlobalAveragePool` becomes a `Reduce<Sum>` over the spatial axes and a `Mul` by `1/(H W)`:
 //!   a Linear of ones, into which the `Mul` is folded.
+//! - A strided 1x1 convolution becomes `Downsample` along each spatial axis (a selection: a Linear
+//!   of ones, composed into the `EinSum` after it) and the `EinSum` of a 1x1 convolution.
 //! - `MaxPool` becomes `cnn::MaxPool`: Linear and ReLU layers computing each window's maximum by a
 //!   tournament (`crate::ir::conv::max_pool_layers`), cheaper on a non-negative tensor (after a
 //!   ReLU, Clip with `lo >= 0`, Sigmoid or HardSigmoid).
@@ -14,8 +16,9 @@
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PoolSpec, SumPool};
 use tract_onnx::tract_core::ops::nn::{DataFormat, Reduce, Reducer};
+use tract_onnx::tract_core::ops::Downsample;
 
-use crate::ir::conv::{conv_matrix, max_pool_layers, pool_matrix, reduce_sum_matrix, Window};
+use crate::ir::conv::{conv_matrix, downsample_matrix, max_pool_layers, pool_matrix, reduce_sum_matrix, Window};
 use crate::ir::Matrix;
 
 /// A Linear's weight and bias, or why the node cannot be one.
@@ -41,6 +44,13 @@ pub(super) fn lower(
         });
         return Ok(Some(lowered.map(|m| (m, None))));
     }
+    if let Some(ds) = node.op_as::<Downsample>() {
+        let stride = usize::try_from(ds.stride).ok().filter(|&s| s > 0);
+        return Ok(Some(match stride.and_then(|s| downsample_matrix(x_shape, ds.axis, s, ds.modulo)) {
+            Some(m) if m.rows() == out_shape.iter().product::<usize>() => Ok((m, None)),
+            _ => Err(format!("stride {} from {} along axis {}", ds.stride, ds.modulo, ds.axis)),
+        }));
+    }
     if let Some(reduce) = node.op_as::<Reduce>() {
         return Ok(Some(match reduce.reducer {
             Reducer::Sum => reduce_sum_matrix(x_shape, &reduce.axes)
@@ -64,6 +74,10 @@ pub(super) fn lower_max_pool(
     if pool.with_index_outputs.is_some() {
         return Some(Err("with an index output".into()));
     }
+    // The layers' tensors are one image's; a batch would repeat them (not done yet).
+    if pool.pool_spec.data_format == DataFormat::NCHW && x_shape.first().is_some_and(|&n| n != 1) {
+        return Some(Err(format!("on a batch of {}", x_shape[0])));
+    }
     Some(
         window(&pool.pool_spec, x_shape, out_shape)
             .and_then(|(w, c, _)| max_pool_layers(&w, c, signed).ok_or_else(|| "a window without a cell".to_string())),
@@ -76,6 +90,7 @@ pub(super) fn maybe_linear(node: &TypedNode) -> bool {
     node.op_as::<Conv>().is_some()
         || node.op_as::<SumPool>().is_some()
         || node.op_as::<MaxPool>().is_some()
+        || node.op_as::<Downsample>().is_some()
         || node.op_as::<Reduce>().is_some_and(|r| r.reducer == Reducer::Sum)
 }
 
@@ -95,6 +110,7 @@ fn window(spec: &PoolSpec, x_shape: &[usize], out_shape: &[usize]) -> Result<(Wi
     let w = Window {
         output: padded.iter().map(|p| p.convoluted).collect(),
         pad_before: padded.iter().map(|p| p.pad_before).collect(),
+        pad_after: padded.iter().map(|p| p.pad_after).collect(),
         kernel: spec.kernel_shape.to_vec(),
         strides: spec.strides().to_vec(),
         dilations: spec.dilations().to_vec(),

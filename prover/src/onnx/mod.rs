@@ -43,14 +43,15 @@ pub enum ImportError {
 
 /// What the prover proves today, for the unsupported-operation message.
 pub const SUPPORTED_OPS: &str =
-    "Gemm or MatMul with a constant operand, on one input row or a few (with bias; a BatchNormalization, or an \
-    Add, Sub, Mul or Div by one constant per output, right after it is folded in), each hidden one followed by \
-    Relu, Sigmoid, Tanh, the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
-    intermediates feed nothing else), Clip (ReLU6, Hardtanh, or a Max/Min by a constant), LeakyRelu, \
-    HardSigmoid or HardSwish, reading the input or any earlier layer, with residual Adds (after a \
-    layer's Gemm, of the input or an earlier layer's output), several outputs, and Flatten/Reshape; \
-    convolutions, pooling, other activations (Erf on its own, the tanh approximation of GELU, ...), \
-    element-wise products and normalisations are not proven yet";
+    "Gemm or MatMul with a constant operand, on one input row or a few, Conv (strides, padding, dilations, \
+    groups), AveragePool, GlobalAveragePool, MaxPool, ReduceSum/ReduceMean, BatchNormalization and Add, Sub, \
+    Mul or Div by constants, each hidden layer followed by Relu, Sigmoid, Tanh, the exact GELU (Gelu, or the \
+    Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose intermediates feed nothing else), Clip (ReLU6, \
+    Hardtanh, or a Max/Min by a constant), LeakyRelu, HardSigmoid or HardSwish, reading the input or any \
+    earlier layer, with residual Adds (of the input or an earlier layer's output, or of two convolution \
+    branches as in ResNet), several outputs, and Flatten/Reshape; Softmax, LayerNormalization, Gather, \
+    Concat, Pad, ConvTranspose, other activations (Erf on its own, the tanh approximation of GELU, ...) \
+    and element-wise products of two tensors are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")
@@ -118,7 +119,12 @@ impl OnnxModel {
         let mut graph = translate::translate(&decluttered, &onnx_ops)
             .map_err(tract_err("translation"))?
             .map_err(|ops| ImportError::Unsupported { path: path.clone(), ops })?;
+        // Chains first (a strided 1x1 convolution's selections into its product), then the
+        // branches they leave, then the chains the merged branches form.
         crate::ir::compose::compose_linear(&mut graph);
+        if !crate::ir::branches::merge_branches(&mut graph).is_empty() {
+            crate::ir::compose::compose_linear(&mut graph);
+        }
         graph.validate().map_err(|source| ImportError::Ir { path: path.clone(), source })?;
 
         let mut input_shapes = Vec::new();

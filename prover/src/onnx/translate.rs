@@ -329,6 +329,36 @@ impl Translator<'_> {
                     Err(reason) => unsupported(self, format!("{} ({reason})", node.op.name())),
                 };
             }
+            // A convolution whose bias is a tensor: tract fuses a residual `conv(x) + y` so. The
+            // convolution, then an Add of the tensor (of the output's size).
+            if let [Value::Const(kernel), Value::Tensor(y)] = rest {
+                let y = *y;
+                let out_len: usize = out_shape.iter().product();
+                if let Some(lowered) = cnn::lower(node, &x_shape, std::slice::from_ref(kernel), &out_shape)? {
+                    return match lowered {
+                        Ok(_) if self.graph.tensors[y].len() != out_len => {
+                            unsupported(self, format!("{} (a broadcast tensor bias)", node.op.name()))
+                        }
+                        Ok((weight, _)) => {
+                            let shape = out_shape.clone();
+                            let conv = self.scratch(&node.name, "conv", shape.clone());
+                            self.push(node.name.clone(), Op::Linear { weight, bias: None }, vec![x], conv);
+                            let y = if self.graph.tensors[y].shape == shape {
+                                y
+                            } else {
+                                let r = self.scratch(&node.name, "bias", shape.clone());
+                                self.push(node.name.clone(), Op::Reshape { shape }, vec![y], r);
+                                r
+                            };
+                            let t = self.new_tensor(out)?;
+                            self.push(node.name.clone(), Op::Add, vec![conv, y], t);
+                            self.values.insert(out, Value::Tensor(t));
+                            Ok(None)
+                        }
+                        Err(reason) => unsupported(self, format!("{} ({reason})", node.op.name())),
+                    };
+                }
+            }
         }
 
         if let Some(bin) = node.op_as::<TypedBinOp>() {
@@ -460,6 +490,12 @@ impl Translator<'_> {
         }
 
         unsupported(self, node.op.name().to_string())
+    }
+
+    /// A new IR tensor of the node `node`, named after it and `what`.
+    fn scratch(&mut self, node: &str, what: &str, shape: Vec<usize>) -> TensorId {
+        self.graph.tensors.push(TensorInfo { name: format!("{node}.{what}"), shape });
+        self.graph.tensors.len() - 1
     }
 
     /// Whether every value of `x` is non-negative: it is the output of a ReLU, a Clip with
@@ -840,14 +876,19 @@ fn einsum_as_map(
         if xi.len() > 1 || wi.len() > 1 || oi.len() > 1 {
             return Ok(Err(format!("axis '{}' repeated in one operand", axis.repr)));
         }
-        let size = xi
-            .first()
-            .map(|&p| x_shape[p])
-            .or_else(|| wi.first().map(|&p| w_shape[p]))
-            .or_else(|| oi.first().map(|&p| out_shape[p]))
-            .unwrap_or(1);
-        let at = |pos: Option<&usize>, st: &[usize]| pos.map_or(0, |&p| st[p]);
-        axes.push((size, [at(xi.first(), &xs), at(wi.first(), &ws), at(oi.first(), &os)]));
+        // The axis' size: its operands' sizes agree, or are 1 (broadcast: stride 0 there).
+        let sizes = [(xi.first(), x_shape, &xs), (wi.first(), &w_shape[..], &ws), (oi.first(), out_shape, &os)];
+        let size = sizes.iter().filter_map(|(p, shape, _)| p.map(|&p| shape[p])).max().unwrap_or(1);
+        if sizes.iter().any(|(p, shape, _)| p.is_some_and(|&p| shape[p] != 1 && shape[p] != size)) {
+            return Ok(Err(format!("axis '{}' has sizes that do not broadcast", axis.repr)));
+        }
+        if oi.first().is_some_and(|&p| out_shape[p] != size) {
+            return Ok(Err(format!("axis '{}' is broadcast in the output", axis.repr)));
+        }
+        let at = |(p, shape, st): &(Option<&usize>, &[usize], &Vec<usize>)| {
+            p.map_or(0, |&p| if shape[p] == 1 { 0 } else { st[p] })
+        };
+        axes.push((size, [at(&sizes[0]), at(&sizes[1]), at(&sizes[2])]));
     }
     let terms = axes.iter().try_fold(1usize, |acc, a| acc.checked_mul(a.0));
     if terms.is_none_or(|t| t > MAX_EINSUM_TERMS) {

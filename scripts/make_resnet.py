@@ -1,0 +1,108 @@
+"""ResNet-style ONNX models with random weights, built with onnx.helper (no torch needed), and a
+sample input with the ONNX reference evaluator's output.
+
+    python3 scripts/make_resnet.py resnet18 OUT_DIR      # torchvision's ResNet-18 at 3x32x32:
+        # 7x7/2 stem (64), 3x3/2 max pooling, four stages of two basic blocks (64, 128, 256, 512;
+        # stages 2-4 start with a stride-2 block whose shortcut is a 1x1/2 convolution), global
+        # average pooling, a 512 -> 10 classifier; BatchNormalization folded into the convolutions
+        # (random biases), as an export of a trained model in eval mode has it.
+    python3 scripts/make_resnet.py block OUT_DIR         # the test fixture resnet_block.onnx: a
+        # 3x3 stem (8) and one stride-2 basic block with a 1x1/2 shortcut (16), on 1x3x8x8.
+
+Writes OUT_DIR/NAME.onnx, NAME.input.json, NAME.expected.json. Needs onnx and numpy (the
+project's venv: ~/.cache/zkml/py-venv).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
+
+
+class Builder:
+    def __init__(self, seed):
+        self.rng = np.random.RandomState(seed)
+        self.nodes, self.inits, self.count = [], [], 0
+
+    def name(self, kind):
+        self.count += 1
+        return f"{kind}{self.count}"
+
+    def conv(self, x, c_in, c_out, k, stride, pad, relu):
+        # He-style weights scaled down (a trained, BN-folded net keeps activations of order 1).
+        w, b, y = self.name("w"), self.name("b"), self.name("conv")
+        std = 0.8 * np.sqrt(2.0 / (c_in * k * k))
+        self.inits.append(numpy_helper.from_array(self.rng.normal(0, std, (c_out, c_in, k, k)).astype(np.float32), w))
+        self.inits.append(numpy_helper.from_array(self.rng.uniform(-0.05, 0.05, c_out).astype(np.float32), b))
+        self.nodes.append(helper.make_node("Conv", [x, w, b], [y], kernel_shape=[k, k], strides=[stride, stride],
+                                           pads=[pad] * 4, name=y))
+        return self.relu(y) if relu else y
+
+    def relu(self, x):
+        y = self.name("relu")
+        self.nodes.append(helper.make_node("Relu", [x], [y], name=y))
+        return y
+
+    def block(self, x, c_in, c_out, stride):
+        h = self.conv(x, c_in, c_out, 3, stride, 1, True)
+        h = self.conv(h, c_out, c_out, 3, 1, 1, False)
+        short = x if (stride == 1 and c_in == c_out) else self.conv(x, c_in, c_out, 1, stride, 0, False)
+        s = self.name("add")
+        self.nodes.append(helper.make_node("Add", [h, short], [s], name=s))
+        return self.relu(s)
+
+    def head(self, x, c, classes):
+        g, f, w, b = self.name("gap"), self.name("flatten"), self.name("fc_w"), self.name("fc_b")
+        self.nodes.append(helper.make_node("GlobalAveragePool", [x], [g], name=g))
+        self.nodes.append(helper.make_node("Flatten", [g], [f], name=f))
+        self.inits.append(numpy_helper.from_array(self.rng.normal(0, 1 / np.sqrt(c), (classes, c)).astype(np.float32), w))
+        self.inits.append(numpy_helper.from_array(self.rng.uniform(-0.05, 0.05, classes).astype(np.float32), b))
+        self.nodes.append(helper.make_node("Gemm", [f, w, b], ["logits"], transB=1, name="fc"))
+
+
+def resnet18(b):
+    x = b.conv("input", 3, 64, 7, 2, 3, True)
+    p = b.name("maxpool")
+    b.nodes.append(helper.make_node("MaxPool", [x], [p], kernel_shape=[3, 3], strides=[2, 2], pads=[1] * 4, name=p))
+    x, c = p, 64
+    for stage, width in enumerate([64, 128, 256, 512]):
+        x = b.block(x, c, width, 1 if stage == 0 else 2)
+        x = b.block(x, width, width, 1)
+        c = width
+    b.head(x, c, 10)
+    return [1, 3, 32, 32]
+
+
+def block(b):
+    x = b.conv("input", 3, 8, 3, 1, 1, True)
+    x = b.block(x, 8, 16, 2)
+    b.head(x, 16, 4)
+    return [1, 3, 8, 8]
+
+
+def main():
+    kind, out = sys.argv[1], sys.argv[2]
+    name = {"resnet18": "resnet18", "block": "resnet_block"}[kind]
+    b = Builder(18 if kind == "resnet18" else 7)
+    shape = {"resnet18": resnet18, "block": block}[kind](b)
+    graph = helper.make_graph(b.nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10 if kind == "resnet18" else 4])], b.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    os.makedirs(out, exist_ok=True)
+    onnx.save(model, os.path.join(out, f"{name}.onnx"))
+    x = np.random.RandomState(3).uniform(0, 1, shape).astype(np.float32)
+    (y,) = ReferenceEvaluator(model).run(None, {"input": x})
+    for suffix, key, arr in [("input", "input_data", x), ("expected", "output_data", y)]:
+        with open(os.path.join(out, f"{name}.{suffix}.json"), "w") as f:
+            json.dump({key: [np.asarray(arr, dtype=np.float64).ravel().tolist()]}, f)
+            f.write("\n")
+    params = sum(int(np.prod(t.dims)) for t in b.inits)
+    print(f"wrote {name}.onnx ({params} parameters), {name}.input.json, {name}.expected.json in {out}")
+
+
+if __name__ == "__main__":
+    main()
