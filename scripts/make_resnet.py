@@ -8,6 +8,10 @@ sample input with the ONNX reference evaluator's output.
         # (random biases), as an export of a trained model in eval mode has it.
     python3 scripts/make_resnet.py block OUT_DIR         # the test fixture resnet_block.onnx: a
         # 3x3 stem (8) and one stride-2 basic block with a 1x1/2 shortcut (16), on 1x3x8x8.
+    python3 scripts/make_resnet.py mobilenet OUT_DIR     # mobilenet_v2.onnx: a MobileNetV2-style
+        # network at 3x32x32 (depthwise convolutions, ReLU6, inverted residuals). Not proven yet:
+        # a linear bottleneck (a projection without activation) read by the next block and by its
+        # residual Add is a Linear output used twice, which the layer compiler cannot commit.
 
 Writes OUT_DIR/NAME.onnx, NAME.input.json, NAME.expected.json. Needs onnx and numpy (the
 project's venv: ~/.cache/zkml/py-venv).
@@ -76,6 +80,46 @@ def resnet18(b):
     return [1, 3, 32, 32]
 
 
+def mobilenet(b):
+    # MobileNetV2-style: a 3x3/2 stem (16) with ReLU6, then inverted residual blocks (1x1 expand
+    # with ReLU6, 3x3 depthwise with ReLU6, 1x1 project without activation; a residual Add when
+    # the stride is 1 and the widths match), a 1x1 head (64) with ReLU6, global pooling, 10 classes.
+    def relu6(x):
+        y = b.name("relu6")
+        lo, hi = b.name("lo"), b.name("hi")
+        b.inits.append(numpy_helper.from_array(np.array(0.0, dtype=np.float32), lo))
+        b.inits.append(numpy_helper.from_array(np.array(6.0, dtype=np.float32), hi))
+        b.nodes.append(helper.make_node("Clip", [x, lo, hi], [y], name=y))
+        return y
+
+    def conv(x, c_in, c_out, k, stride, group=1):
+        w, bias, y = b.name("w"), b.name("b"), b.name("conv")
+        std = 0.8 * np.sqrt(2.0 / (c_in // group * k * k))
+        b.inits.append(numpy_helper.from_array(b.rng.normal(0, std, (c_out, c_in // group, k, k)).astype(np.float32), w))
+        b.inits.append(numpy_helper.from_array(b.rng.uniform(-0.05, 0.05, c_out).astype(np.float32), bias))
+        b.nodes.append(helper.make_node("Conv", [x, w, bias], [y], kernel_shape=[k, k], strides=[stride, stride],
+                                        pads=[k // 2] * 4, group=group, name=y))
+        return y
+
+    def inverted(x, c_in, c_out, stride, expand=4):
+        hidden = c_in * expand
+        h = relu6(conv(x, c_in, hidden, 1, 1))
+        h = relu6(conv(h, hidden, hidden, 3, stride, group=hidden))
+        h = conv(h, hidden, c_out, 1, 1)
+        if stride == 1 and c_in == c_out:
+            s = b.name("add")
+            b.nodes.append(helper.make_node("Add", [h, x], [s], name=s))
+            return s
+        return h
+
+    x = relu6(conv("input", 3, 16, 3, 2))
+    for c_in, c_out, stride in [(16, 16, 1), (16, 24, 2), (24, 24, 1), (24, 32, 2), (32, 32, 1)]:
+        x = inverted(x, c_in, c_out, stride)
+    x = relu6(conv(x, 32, 64, 1, 1))
+    b.head(x, 64, 10)
+    return [1, 3, 32, 32]
+
+
 def block(b):
     x = b.conv("input", 3, 8, 3, 1, 1, True)
     x = b.block(x, 8, 16, 2)
@@ -85,11 +129,11 @@ def block(b):
 
 def main():
     kind, out = sys.argv[1], sys.argv[2]
-    name = {"resnet18": "resnet18", "block": "resnet_block"}[kind]
-    b = Builder(18 if kind == "resnet18" else 7)
-    shape = {"resnet18": resnet18, "block": block}[kind](b)
+    name = {"resnet18": "resnet18", "block": "resnet_block", "mobilenet": "mobilenet_v2"}[kind]
+    b = Builder({"resnet18": 18, "block": 7, "mobilenet": 2}[kind])
+    shape = {"resnet18": resnet18, "block": block, "mobilenet": mobilenet}[kind](b)
     graph = helper.make_graph(b.nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10 if kind == "resnet18" else 4])], b.inits)
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 4 if kind == "block" else 10])], b.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.checker.check_model(model)
     os.makedirs(out, exist_ok=True)
