@@ -5,7 +5,8 @@
 //! layers after them, completeness
 //! in both proof modes, a convolution with one weight changed (a stored one, or one outside its
 //! kernel) rejected, a tamper sweep and Fiat–Shamir binding on a convolution's proof, proving
-//! keys with sparse rows round-tripped and checked; a max pooling as ReLU layers, a pooled value
+//! keys with sparse rows round-tripped and checked; a pooled value with a wrong remainder
+//! rejected; a max pooling as ReLU layers, a pooled value
 //! that is not its window's maximum rejected, on signed values too, and a signed maximum feeding
 //! two nodes refused.
 
@@ -320,6 +321,31 @@ fn a_convolution_proof_rejects_every_tampered_field_and_mixed_messages() {
     ];
     for (what, p) in mixes {
         assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+}
+
+#[test]
+fn a_pooled_value_with_a_wrong_remainder_is_rejected() {
+    // conv_mix's layer 2 is its average pooling (a layer of its own): z = sum (2^s/k) x, and
+    // q = round(z / 2^s) with z + 2^(s-1) = 2^s q + rem, rem in [0, 2^s). A cheating prover
+    // claims q + 1 with rem - 2^s (the identity still holds; the range does not), or q - 1 with
+    // rem + 2^s.
+    let f = conv_fixture();
+    assert_eq!(f.pk.layers[2].name, "p");
+    let s = f.pk.vk.scale_bits;
+    for delta in [1i64, -1] {
+        let hook = move |l: usize, w: &mut LayerWitness| {
+            if l == 2 {
+                w.q[0] += delta;
+                w.rem[0] -= delta << s;
+                w.out[0] = w.q[0].max(0);
+                (w.high[0], w.sign[0]) = (w.q[0].div_euclid(1 << s), i64::from(w.q[0] >= 0));
+            }
+        };
+        let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
+        assert!(prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(38), true).is_err());
+        let p = prove_witness(&f.pk, &f.input, &wit, &mut ChaCha20Rng::seed_from_u64(38), false).unwrap();
+        assert!(verify_model(&f.pk.vk, &p, None).is_err(), "a pooled value off by {delta} verified");
     }
 }
 
