@@ -126,7 +126,10 @@ fn rewrite(g: &mut Graph, k: usize) -> bool {
             continue;
         }
         let Some((wc, bc, vc)) = one_row(g, lc) else { continue };
-        if vc != v || g.nodes.iter().filter(|n| n.inputs.contains(&u)).count() != 1 || g.outputs.contains(&u) {
+        // A reads the ReLU's output itself (its shape changes), and nothing else does.
+        let direct = g.nodes[la].inputs[0] == u;
+        if !direct || vc != v || g.nodes.iter().filter(|n| n.inputs.contains(&u)).count() != 1 || g.outputs.contains(&u)
+        {
             continue;
         }
         let (rc, nv) = (wc.rows(), g.tensor(v).len());
