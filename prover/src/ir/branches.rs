@@ -7,7 +7,7 @@
 //!   `[ReLU(C v); v]`.
 
 use super::sparse::Matrix;
-use super::{non_negative, Graph, Op, TensorId};
+use super::{Graph, Op, TensorId};
 use zkml_verifier::model::activation::Activation;
 
 /// Rewrites every such Add (both Linear branches feeding only the Add, on one input row). Returns
@@ -118,7 +118,7 @@ fn rewrite(g: &mut Graph, k: usize) -> bool {
         }
         // `u = ReLU(C v)`: the ReLU and C feed nothing else, `v` is non-negative.
         let Some(relu) = g.nodes.iter().position(|n| n.output == u) else { continue };
-        if g.nodes[relu].op != Op::Act(Activation::Relu) || !non_negative_tensor(g, v) {
+        if g.nodes[relu].op != Op::Act(Activation::Relu) || !g.non_negative(v) {
             continue;
         }
         let Some((lc, rc_reshapes)) = private_linear(g, g.nodes[relu].inputs[0]) else { continue };
@@ -158,11 +158,6 @@ fn finish(g: &mut Graph, k: usize, mut drop: Vec<usize>, op: Op, input: TensorId
     for d in drop.into_iter().rev() {
         g.nodes.remove(d);
     }
-}
-
-/// Whether every value of `t` is non-negative: an activation with non-negative outputs writes it.
-fn non_negative_tensor(g: &Graph, t: TensorId) -> bool {
-    g.nodes.iter().find(|n| n.output == t).is_some_and(|n| matches!(n.op, Op::Act(a) if non_negative(a)))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use zkml_verifier::model::activation::Activation;
 
 use super::sparse::Matrix;
-use super::{non_negative, Graph, Node, Op, TensorId, TensorInfo};
+use super::{Graph, Node, Op, TensorId, TensorInfo};
 
 /// Most entries a composed weight may have; a chain whose product is larger stays as it is (and
 /// the compiler then reports two Linear layers in a row).
@@ -72,14 +72,7 @@ fn non_negative_linear(g: &Graph, k: usize) -> bool {
     if weight.values().iter().chain(bias.iter().flatten()).any(|&v| v < 0.0) {
         return false;
     }
-    let mut t = g.nodes[k].inputs[0];
-    loop {
-        match g.nodes.iter().find(|n| n.output == t).map(|n| (&n.op, n.inputs[0])) {
-            Some((Op::Reshape { .. }, src)) => t = src,
-            Some((Op::Act(a), _)) => return non_negative(*a),
-            _ => return false,
-        }
-    }
+    g.non_negative(g.nodes[k].inputs[0])
 }
 
 /// Puts a ReLU after the Linear node `k`, read by node `next` instead of `k`'s output.

@@ -165,6 +165,19 @@ impl Graph {
         self.nodes.iter().find(|n| n.output == tensor)
     }
 
+    /// Whether every value of `tensor` is non-negative: an activation with non-negative outputs
+    /// ([`non_negative`]) writes it, through reshapes.
+    pub fn non_negative(&self, tensor: TensorId) -> bool {
+        let mut t = tensor;
+        loop {
+            match self.producer(t).map(|n| (&n.op, n.inputs.first())) {
+                Some((Op::Reshape { .. }, Some(&src))) => t = src,
+                Some((Op::Act(a), _)) => return non_negative(*a),
+                _ => return false,
+            }
+        }
+    }
+
     /// Checks the structural invariants: ids in range, every tensor written once (inputs by the
     /// caller, the others by exactly one node), topological order, arities and shapes consistent
     /// with each op, outputs defined.

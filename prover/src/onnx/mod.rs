@@ -10,6 +10,7 @@
 //! with a single [`ImportError::Unsupported`] listing every such operation with its node name.
 
 mod cnn;
+mod einsum;
 mod fused;
 mod translate;
 
