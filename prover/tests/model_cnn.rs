@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::io_json;
-use zkml_prover::ir::{Op, Sparse};
+use zkml_prover::ir::{Graph, Op, Sparse};
 use zkml_prover::model::{prove, prove_mode, prove_witness, setup, witness_with, LayerWitness, ModelProvingKey};
 use zkml_prover::onnx::{ImportError, OnnxModel};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
@@ -53,6 +53,51 @@ fn float_error(model: &OnnxModel, samples: &[&str]) -> f32 {
     worst
 }
 
+/// The weights of the graph's Linear nodes, in order.
+fn linear_weights(g: &Graph) -> Vec<&Sparse<f32>> {
+    g.nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Linear { weight, .. } => Some(weight),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `(rows, cols)` of the graph's Linear nodes, in order.
+fn linear_shapes(g: &Graph) -> Vec<(usize, usize)> {
+    linear_weights(g).iter().map(|w| (w.rows(), w.cols())).collect()
+}
+
+/// `g` calibrated on `input` (10-bit tables) and set up on a dev SRS of `2^log` powers drawn from
+/// `seed`: the proving key, the quantised model, the quantised input and the generator (for the
+/// proof).
+fn dev_setup(
+    g: Graph,
+    input: &[Vec<f32>],
+    log: u32,
+    seed: u64,
+) -> (ModelProvingKey, QuantizedModel, Vec<i64>, ChaCha20Rng) {
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
+    let q = QuantizedModel::calibrate(g, std::slice::from_ref(&input.to_vec()), &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let srs = Srs::insecure_dev(log, &mut rng);
+    let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
+    let x = q.quantise_inputs(input).unwrap().remove(0);
+    (pk, q, x, rng)
+}
+
+/// Sets the fixture `name` up (`dev_setup`), proves its sample and checks that the proven output
+/// is the quantised model's.
+fn assert_proves_its_output(g: &Graph, name: &str, seed: u64) {
+    let input = io_json::read_input(fixture(&format!("{name}.input.json")), &g.input_signature()).unwrap();
+    let (pk, q, x, mut rng) = dev_setup(g.clone(), &input, 12, seed);
+    let verdict = verify_model(&pk.vk, &prove(&pk, &x, &mut rng).unwrap(), None).unwrap();
+    let (witness, _) = q.run(&input).unwrap();
+    let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
+    assert_eq!(verdict.output, want);
+}
+
 #[test]
 fn convolutions_and_poolings_match_the_onnx_reference() {
     // Strided and padded, depthwise dilated, 1x1, average pooling without padded cells, global
@@ -62,14 +107,7 @@ fn convolutions_and_poolings_match_the_onnx_reference() {
     assert!(err < 1e-4, "float IR differs from the ONNX reference by {err}");
     let g = model.graph();
     eprintln!("{g}");
-    let linear: Vec<&Sparse<f32>> = g
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            Op::Linear { weight, .. } => Some(weight),
-            _ => None,
-        })
-        .collect();
+    let linear = linear_weights(g);
     // Both poolings read ReLU outputs and would spread over the next layer's weights: each stays
     // a layer of its own (behind a ReLU that changes nothing).
     assert_eq!(linear.len(), 6, "{g}");
@@ -99,14 +137,7 @@ fn lenet_pools_are_layers_of_their_own() {
     let err = float_error(&model, &["mnist_lenet", "mnist_lenet.1", "mnist_lenet.2"]);
     assert!(err < 1e-3, "float IR differs from onnxruntime by {err}");
     let g = model.graph();
-    let shapes: Vec<(usize, usize)> = g
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            Op::Linear { weight, .. } => Some((weight.rows(), weight.cols())),
-            _ => None,
-        })
-        .collect();
+    let shapes = linear_shapes(g);
     // conv1, pool1, conv2, pool2, (flatten) fc1, fc2, fc3: composing a pooling into the next
     // layer would round its weights divided by 4 against four times the inputs.
     assert_eq!(shapes, [(4704, 784), (1176, 4704), (1600, 1176), (400, 1600), (120, 400), (84, 120), (10, 84)], "{g}");
@@ -125,17 +156,7 @@ fn an_input_normalisation_composes_into_the_convolution() {
     let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
     assert_eq!(ops, ["Linear", "Relu", "Linear", "Relu", "Linear"], "{g}");
     // And it proves: the folded normalisation is part of the committed weights.
-    let input = io_json::read_input(fixture("normalized_conv.input.json"), &g.input_signature()).unwrap();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
-    let q = QuantizedModel::calibrate(g.clone(), std::slice::from_ref(&input), &config).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(41);
-    let srs = Srs::insecure_dev(12, &mut rng);
-    let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
-    let x = q.quantise_inputs(&input).unwrap().remove(0);
-    let verdict = verify_model(&pk.vk, &prove(&pk, &x, &mut rng).unwrap(), None).unwrap();
-    let (witness, _) = q.run(&input).unwrap();
-    let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
-    assert_eq!(verdict.output, want);
+    assert_proves_its_output(g, "normalized_conv", 41);
 }
 
 #[test]
@@ -146,28 +167,11 @@ fn a_downsampling_residual_block_merges_its_branches() {
     let err = float_error(&model, &["resnet_block"]);
     assert!(err < 1e-4, "float IR differs from the ONNX reference by {err}");
     let g = model.graph();
-    let shapes: Vec<(usize, usize)> = g
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            Op::Linear { weight, .. } => Some((weight.rows(), weight.cols())),
-            _ => None,
-        })
-        .collect();
+    let shapes = linear_shapes(g);
     // stem 8x8x8; block conv 16x4x4 plus the 8x8x8 input carried; the merged 16x4x4 from both;
     // the global pooling; the classifier.
     assert_eq!(shapes, [(512, 192), (256 + 512, 512), (256, 768), (16, 256), (4, 16)], "{g}");
-    let input = io_json::read_input(fixture("resnet_block.input.json"), &g.input_signature()).unwrap();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
-    let q = QuantizedModel::calibrate(g.clone(), std::slice::from_ref(&input), &config).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(61);
-    let srs = Srs::insecure_dev(12, &mut rng);
-    let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
-    let x = q.quantise_inputs(&input).unwrap().remove(0);
-    let verdict = verify_model(&pk.vk, &prove(&pk, &x, &mut rng).unwrap(), None).unwrap();
-    let (witness, _) = q.run(&input).unwrap();
-    let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
-    assert_eq!(verdict.output, want);
+    assert_proves_its_output(g, "resnet_block", 61);
 }
 
 #[test]
@@ -187,14 +191,7 @@ fn a_max_pooling_is_a_tournament_of_relu_layers() {
     let want = io_json::read_output(fixture("maxpool_signed.expected.json")).unwrap();
     let got = g.eval_f32(&input).unwrap();
     assert!(got[0].iter().zip(&want[0]).all(|(a, b)| (a - b).abs() < 1e-5), "{got:?} vs {want:?}");
-    let rows: Vec<usize> = g
-        .nodes
-        .iter()
-        .filter_map(|n| match &n.op {
-            Op::Linear { weight, .. } => Some(weight.rows()),
-            _ => None,
-        })
-        .collect();
+    let rows: Vec<usize> = linear_shapes(g).iter().map(|s| s.0).collect();
     // Round 1 (8 windows x 2 pairs x 3 rows, the convolution before it composed in: nothing
     // non-linear between them), round 2 (8 x 3), and the Gemm (the maxima composed in).
     assert_eq!(rows, [48, 24, 3], "{g}");
@@ -215,12 +212,7 @@ fn a_pooled_value_that_is_not_the_maximum_is_rejected() {
         let model = OnnxModel::load(fixture(&format!("{name}.onnx"))).unwrap();
         let g = model.into_graph();
         let input = io_json::read_input(fixture("maxpool.input.json"), &g.input_signature()).unwrap();
-        let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
-        let q = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
-        let mut rng = ChaCha20Rng::seed_from_u64(51);
-        let srs = Srs::insecure_dev(11, &mut rng);
-        let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
-        let x = q.quantise_inputs(&input).unwrap().remove(0);
+        let (pk, _, x, _) = dev_setup(g, &input, 11, 51);
         for mode in [Mode::PerLayer, Mode::Accumulated] {
             let p = prove_mode(&pk, &x, mode, &mut ChaCha20Rng::seed_from_u64(52)).unwrap();
             verify_model(&pk.vk, &p, None).unwrap();
@@ -265,12 +257,7 @@ fn conv_fixture() -> Fixture {
     let model = OnnxModel::load(fixture("conv_mix.onnx")).unwrap();
     let g = model.into_graph();
     let input = io_json::read_input(fixture("conv_mix.input.json"), &g.input_signature()).unwrap();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 10, headroom_bits: 1 };
-    let q = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(31);
-    let srs = Srs::insecure_dev(12, &mut rng);
-    let pk = setup(&srs, &q, ModelMeta::default(), &mut rng).unwrap();
-    let input = q.quantise_inputs(&input).unwrap().remove(0);
+    let (pk, _, input, _) = dev_setup(g, &input, 12, 31);
     Fixture { pk, input }
 }
 
