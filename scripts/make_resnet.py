@@ -9,9 +9,11 @@ sample input with the ONNX reference evaluator's output.
     python3 scripts/make_resnet.py block OUT_DIR         # the test fixture resnet_block.onnx: a
         # 3x3 stem (8) and one stride-2 basic block with a 1x1/2 shortcut (16), on 1x3x8x8.
     python3 scripts/make_resnet.py mobilenet OUT_DIR     # mobilenet_v2.onnx: a MobileNetV2-style
-        # network at 3x32x32 (depthwise convolutions, ReLU6, inverted residuals). Not proven yet:
-        # a linear bottleneck (a projection without activation) read by the next block and by its
-        # residual Add is a Linear output used twice, which the layer compiler cannot commit.
+        # network at 3x32x32 (depthwise convolutions, ReLU6, inverted residuals whose linear
+        # bottleneck, a projection without activation, is read by the next block and by its
+        # residual Add), the graph torch.onnx.export writes for it (Clip with constant bounds).
+    python3 scripts/make_resnet.py mobilenet_tiny OUT_DIR  # the test fixture mobilenet_tiny.onnx:
+        # the same blocks at 3x8x8 (a stem, two inverted residuals of width 8, one strided), 4 classes.
 
 Writes OUT_DIR/NAME.onnx, NAME.input.json, NAME.expected.json. Needs onnx and numpy (the
 project's venv: ~/.cache/zkml/py-venv).
@@ -80,7 +82,7 @@ def resnet18(b):
     return [1, 3, 32, 32]
 
 
-def mobilenet(b):
+def mobilenet(b, blocks=None, stem=16, head=64, shape=None, classes=10):
     # MobileNetV2-style: a 3x3/2 stem (16) with ReLU6, then inverted residual blocks (1x1 expand
     # with ReLU6, 3x3 depthwise with ReLU6, 1x1 project without activation; a residual Add when
     # the stride is 1 and the widths match), a 1x1 head (64) with ReLU6, global pooling, 10 classes.
@@ -112,12 +114,17 @@ def mobilenet(b):
             return s
         return h
 
-    x = relu6(conv("input", 3, 16, 3, 2))
-    for c_in, c_out, stride in [(16, 16, 1), (16, 24, 2), (24, 24, 1), (24, 32, 2), (32, 32, 1)]:
+    blocks = blocks or [(16, 16, 1), (16, 24, 2), (24, 24, 1), (24, 32, 2), (32, 32, 1)]
+    x = relu6(conv("input", 3, stem, 3, 2 if shape is None else 1))
+    for c_in, c_out, stride in blocks:
         x = inverted(x, c_in, c_out, stride)
-    x = relu6(conv(x, 32, 64, 1, 1))
-    b.head(x, 64, 10)
-    return [1, 3, 32, 32]
+    x = relu6(conv(x, blocks[-1][1], head, 1, 1))
+    b.head(x, head, classes)
+    return shape or [1, 3, 32, 32]
+
+
+def mobilenet_tiny(b):
+    return mobilenet(b, blocks=[(8, 8, 1), (8, 8, 1), (8, 12, 2)], stem=8, head=16, shape=[1, 3, 8, 8], classes=4)
 
 
 def block(b):
@@ -129,23 +136,29 @@ def block(b):
 
 def main():
     kind, out = sys.argv[1], sys.argv[2]
-    name = {"resnet18": "resnet18", "block": "resnet_block", "mobilenet": "mobilenet_v2"}[kind]
-    b = Builder({"resnet18": 18, "block": 7, "mobilenet": 2}[kind])
-    shape = {"resnet18": resnet18, "block": block, "mobilenet": mobilenet}[kind](b)
+    name = {"resnet18": "resnet18", "block": "resnet_block", "mobilenet": "mobilenet_v2",
+            "mobilenet_tiny": "mobilenet_tiny"}[kind]
+    b = Builder({"resnet18": 18, "block": 7, "mobilenet": 2, "mobilenet_tiny": 5}[kind])
+    shape = {"resnet18": resnet18, "block": block, "mobilenet": mobilenet, "mobilenet_tiny": mobilenet_tiny}[kind](b)
+    classes = {"block": 4, "mobilenet_tiny": 4}.get(kind, 10)
     graph = helper.make_graph(b.nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 4 if kind == "block" else 10])], b.inits)
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])], b.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.checker.check_model(model)
     os.makedirs(out, exist_ok=True)
     onnx.save(model, os.path.join(out, f"{name}.onnx"))
-    x = np.random.RandomState(3).uniform(0, 1, shape).astype(np.float32)
-    (y,) = ReferenceEvaluator(model).run(None, {"input": x})
-    for suffix, key, arr in [("input", "input_data", x), ("expected", "output_data", y)]:
-        with open(os.path.join(out, f"{name}.{suffix}.json"), "w") as f:
-            json.dump({key: [np.asarray(arr, dtype=np.float64).ravel().tolist()]}, f)
-            f.write("\n")
+    # A second sample (NAME.1.*) for mobilenet_v2, whose end-to-end run proves two.
+    samples = [("", 3), (".1", 4)] if kind == "mobilenet" else [("", 3)]
+    for sample, seed in samples:
+        x = np.random.RandomState(seed).uniform(0, 1, shape).astype(np.float32)
+        (y,) = ReferenceEvaluator(model).run(None, {"input": x})
+        for suffix, key, arr in [("input", "input_data", x), ("expected", "output_data", y)]:
+            with open(os.path.join(out, f"{name}{sample}.{suffix}.json"), "w") as f:
+                json.dump({key: [np.asarray(arr, dtype=np.float64).ravel().tolist()]}, f)
+                f.write("\n")
     params = sum(int(np.prod(t.dims)) for t in b.inits)
-    print(f"wrote {name}.onnx ({params} parameters), {name}.input.json, {name}.expected.json in {out}")
+    print(f"wrote {name}.onnx ({params} parameters) and {len(samples)} sample(s) ({name}.input.json, "
+          f"{name}.expected.json, ...) in {out}")
 
 
 if __name__ == "__main__":

@@ -421,6 +421,17 @@ impl QuantizedModel {
                         high: self.table_bound() - 1,
                     });
                 }
+                Op::Add if self.graph.read_as_value(node.output) => {
+                    let (lo, hi) = extremes(&w.tensors[node.output]);
+                    out.push(NodeRange {
+                        node: node.name.clone(),
+                        tensor: name(node.output),
+                        min: lo,
+                        max: hi,
+                        low: relu_min,
+                        high: self.table_bound() - 1,
+                    });
+                }
                 Op::Reshape { .. } | Op::Add => {}
             }
         }
@@ -488,9 +499,16 @@ impl QuantizedModel {
                 (Op::Reshape { .. }, _) => x.clone(),
                 (Op::Add, _) => {
                     let b = &tensors[node.inputs[1]];
+                    // A sum read as a value (a linear bottleneck) goes through the identity's table.
+                    let kept = strict && self.graph.read_as_value(node.output);
+                    let relu_min = self.relu_min();
                     let mut y = Vec::with_capacity(x.len());
                     for (index, (&p, &q)) in x.iter().zip(b).enumerate() {
                         match p.checked_add(q) {
+                            Some(v) if kept && ((v as i128) >= table || v < relu_min) => {
+                                let bound = if v < 0 { -(relu_min as i128) } else { table };
+                                return Err(out_of_range(out_name.clone(), index, v as i128, bound));
+                            }
                             Some(v) => y.push(v),
                             None => {
                                 return Err(out_of_range(out_name.clone(), index, p as i128 + q as i128, 1i128 << 63))

@@ -242,10 +242,10 @@ fn keys_that_misuse_activations_are_refused() {
     // An unknown activation code.
     let mut bytes = f.pk.vk.to_artifact_bytes();
     let at = bytes.windows(9).position(|w| w[..8] == [4, 0, 0, 0, 5, 0, 0, 0] && w[8] == 2).unwrap() + 8;
-    bytes[at] = 9;
+    bytes[at] = 10;
     assert!(matches!(
         ModelVerifyingKey::from_bytes(&bytes),
-        Err(Error::Decode(DecodeError::InvalidValue { what: "layer activation", value: 9 }))
+        Err(Error::Decode(DecodeError::InvalidValue { what: "layer activation", value: 10 }))
     ));
 }
 
@@ -446,4 +446,44 @@ fn the_piecewise_onnx_fixture_imports_and_proves_its_reference_argmax() {
     eprintln!("hard_mlp: output {got:?}, reference {:?}, max abs error {err:.4}", want[0]);
     assert_eq!(argmax(&got), argmax(&want[0]));
     assert!(err < 0.1, "max abs error {err}");
+}
+
+/// The identity on a hidden layer (a linear bottleneck read as a value): complete in both modes
+/// beside folded ReLU layers, with its own table section; an output that is not its input is rejected;
+/// a tamper sweep and mixed messages fail.
+#[test]
+fn identity_layers_prove_and_reject_a_changed_value() {
+    let f = fixture(&[6, 5, 5, 5, 5, 3], &[Activation::Identity, Activation::Relu, Activation::Relu], 40);
+    assert_eq!(f.pk.vk.layers[0].act, Activation::Identity);
+    assert_eq!(f.pk.vk.table_sections(), vec![Activation::Identity]);
+    for mode in [Mode::Accumulated, Mode::PerLayer] {
+        let proof = prove_mode(&f.pk, &f.input, mode, &mut ChaCha20Rng::seed_from_u64(41)).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().output, expected_output(&f), "{mode:?}");
+    }
+    let cases: Vec<(&str, Hook)> = vec![
+        (
+            "identity output off by one",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 0 {
+                    w.out[2] += 1
+                }
+            }),
+        ),
+        (
+            "identity output negated",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 0 {
+                    w.out[0] = -w.out[0] - 1
+                }
+            }),
+        ),
+    ];
+    assert_cheats_rejected(&f, &cases, 42);
+    let proof = prove(&f.pk, &f.input, &mut ChaCha20Rng::seed_from_u64(43)).unwrap();
+    for (what, p) in tampered_fields(&proof) {
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
+    let other = prove(&f.pk, &f.input, &mut ChaCha20Rng::seed_from_u64(44)).unwrap();
+    let mixed = ModelProof { round1: other.round1.clone(), ..proof.clone() };
+    assert_eq!(verify_model(&f.pk.vk, &mixed, None), Err(Error::PairingCheckFailed));
 }

@@ -8,7 +8,7 @@
 //! keys with sparse rows round-tripped and checked; a pooled value with a wrong remainder
 //! rejected; a max pooling as ReLU layers, a pooled value
 //! that is not its window's maximum rejected, on signed values too, and a signed maximum feeding
-//! two nodes refused.
+//! two nodes refused; MobileNet's linear bottlenecks as identity layers, a changed one rejected.
 
 mod common;
 
@@ -22,6 +22,8 @@ use zkml_prover::model::{prove, prove_mode, prove_witness, setup, witness_with, 
 use zkml_prover::onnx::{ImportError, OnnxModel};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
+use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::key::Source;
 use zkml_verifier::model::layout::Mode;
 use zkml_verifier::model::{verify_model, ModelMeta, ModelProof};
 use zkml_verifier::Error;
@@ -172,6 +174,41 @@ fn a_downsampling_residual_block_merges_its_branches() {
     // the global pooling; the classifier.
     assert_eq!(shapes, [(512, 192), (256 + 512, 512), (256, 768), (16, 256), (4, 16)], "{g}");
     assert_proves_its_output(g, "resnet_block", 61);
+}
+
+#[test]
+fn mobilenet_linear_bottlenecks_become_identity_layers() {
+    // Inverted residuals: 1x1 expand, ReLU6; 3x3 depthwise, ReLU6; 1x1 project without an
+    // activation. Each projection read by the next block and by its residual Add is a hidden
+    // layer with the identity; the last one composes into the head's 1x1 convolution.
+    let model = OnnxModel::load(fixture("mobilenet_tiny.onnx")).unwrap();
+    let err = float_error(&model, &["mobilenet_tiny"]);
+    assert!(err < 1e-4, "float IR differs from the ONNX reference by {err}");
+    let g = model.graph();
+    let input = io_json::read_input(fixture("mobilenet_tiny.input.json"), &g.input_signature()).unwrap();
+    let (pk, q, x, mut rng) = dev_setup(g.clone(), &input, 14, 71);
+    let acts: Vec<&str> = pk.vk.layers.iter().map(|l| l.act.name()).collect();
+    assert_eq!(acts.iter().filter(|&&a| a == "identity").count(), 2, "{acts:?}");
+    let identity = pk.vk.layers.iter().position(|l| l.act == Activation::Identity).unwrap() as u32;
+    // The bottleneck feeds the next expansion and is the next residual's skip.
+    assert!(pk.vk.layers.iter().any(|l| l.input == Source::Layer(identity)));
+    assert!(pk.vk.layers.iter().any(|l| l.skip == Some(Source::Layer(identity))));
+    let (witness, _) = q.run(&input).unwrap();
+    let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
+    for mode in [Mode::Accumulated, Mode::PerLayer] {
+        let proof = prove_mode(&pk, &x, mode, &mut rng).unwrap();
+        assert_eq!(verify_model(&pk.vk, &proof, None).unwrap().output, want, "{mode:?}");
+    }
+    // A bottleneck value changed (and read on consistently) is rejected.
+    let layer = identity as usize;
+    let cheat = witness_with(&pk, &x, &|l, w: &mut LayerWitness| {
+        if l == layer {
+            w.out[3] += 1
+        }
+    })
+    .unwrap();
+    let bad = prove_witness(&pk, &x, &cheat, &mut rng, false).unwrap();
+    assert_eq!(verify_model(&pk.vk, &bad, None), Err(Error::PairingCheckFailed));
 }
 
 #[test]

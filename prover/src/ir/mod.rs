@@ -73,7 +73,8 @@ impl Op {
         match self {
             Op::Linear { .. } => "Linear",
             Op::Act(a) => match a {
-                Activation::None => "Identity",
+                Activation::None => "None",
+                Activation::Identity => "Identity",
                 Activation::Relu => "Relu",
                 Activation::Sigmoid => "Sigmoid",
                 Activation::Tanh => "Tanh",
@@ -176,6 +177,17 @@ impl Graph {
                 _ => return false,
             }
         }
+    }
+
+    /// Whether `tensor` is read, directly or through reshapes, by a Linear or an Add node: a
+    /// value the proof keeps without an activation after it (the compiler gives its layer the
+    /// identity, a tabulated activation, so it must lie in the tables' range).
+    pub fn read_as_value(&self, tensor: TensorId) -> bool {
+        self.nodes.iter().filter(|n| n.inputs.contains(&tensor)).any(|n| match n.op {
+            Op::Linear { .. } | Op::Add => true,
+            Op::Reshape { .. } => self.read_as_value(n.output),
+            Op::Act(_) => false,
+        })
     }
 
     /// Checks the structural invariants: ids in range, every tensor written once (inputs by the

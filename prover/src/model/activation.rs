@@ -4,7 +4,8 @@
 use zkml_verifier::model::activation::Activation;
 
 /// `f(q)` for a rescaled value `q` at scale `2^s`, at the same scale: `round(2^s f(q / 2^s))`
-/// (halves away from zero) for the tabulated activations, `max(q, 0)` for ReLU, `q` for none.
+/// (halves away from zero) for the tabulated activations, `max(q, 0)` for ReLU, `q` for none and
+/// the identity.
 ///
 /// The functions are `libm`'s (pinned), a pure-Rust port of musl's: the same bits wherever
 /// doubles are IEEE binary64 with round-to-nearest (x86-64, aarch64, wasm32), so a table, and
@@ -12,7 +13,7 @@ use zkml_verifier::model::activation::Activation;
 /// pins the values.
 pub fn apply(act: Activation, q: i64, scale_bits: u32) -> i64 {
     match act {
-        Activation::None => q,
+        Activation::None | Activation::Identity => q,
         Activation::Relu => q.max(0),
         _ => {
             let scale = (1u64 << scale_bits) as f64;
@@ -30,7 +31,7 @@ pub fn apply_f32(act: Activation, x: f32) -> f32 {
 fn real(act: Activation, x: f64) -> f64 {
     let hard = |v: f64| v.clamp(0.0, 1.0);
     match act {
-        Activation::None => x,
+        Activation::None | Activation::Identity => x,
         Activation::Relu => x.max(0.0),
         Activation::Sigmoid => 1.0 / (1.0 + libm::exp(-x)),
         Activation::Tanh => libm::tanh(x),

@@ -59,6 +59,19 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
     value[g.inputs[0]] = Some(Value::Input);
     let mut layers: Vec<Layer> = Vec::new();
     for (i, node) in g.nodes.iter().enumerate() {
+        // A Linear layer's value (with its residual) read as a value, by a Linear layer or as the
+        // other side of an Add, becomes a hidden layer with the identity activation.
+        let pending = |t: &usize| matches!(value.get(*t).copied().flatten(), Some(Value::Pending(..)));
+        let settle_input = match (&node.op, node.inputs.as_slice()) {
+            (Op::Linear { .. }, [t, ..]) => Some(*t),
+            (Op::Add, [a, b]) if pending(a) && pending(b) => {
+                Some(if matches!(value[*a], Some(Value::Pending(_, false))) { *b } else { *a })
+            }
+            _ => None,
+        };
+        if let Some(t) = settle_input {
+            settle(&mut value, &mut layers, t);
+        }
         let what = |k: usize| node.inputs.get(k).and_then(|&t| value.get(t).copied().flatten());
         let name = || format!("node '{}' ({})", node.name, node.op.name());
         let produced = match (&node.op, &model.linear[i]) {
@@ -197,6 +210,21 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
         return unsupported("the model has no Linear layer".into());
     }
     Ok(outputs_last(layers, &outputs))
+}
+
+/// Makes the value of tensor `t`, when it is a Linear layer's complete value (its residual
+/// included, no activation yet), that layer's output through [`Activation::Identity`]; every
+/// tensor holding that value (reshapes of it) follows.
+fn settle(value: &mut [Option<Value>], layers: &mut [Layer], t: usize) {
+    let Some(Some(Value::Pending(l, with_skip))) = value.get(t).copied() else { return };
+    let layer = &mut layers[l];
+    if layer.act.hidden() || with_skip != layer.skip.is_some() {
+        return;
+    }
+    layer.act = Activation::Identity;
+    for v in value.iter_mut().filter(|v| **v == Some(Value::Pending(l, with_skip))) {
+        *v = Some(Value::Done(l));
+    }
 }
 
 /// The layers in an order where each comes after its sources (hidden layers by their first

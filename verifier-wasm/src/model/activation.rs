@@ -45,17 +45,22 @@ pub enum Activation {
     HardSigmoid { alpha: Param, beta: Param },
     /// `x max(0, min(1, x / 6 + 1/2))` (ONNX `HardSwish`), tabulated.
     HardSwish,
+    /// `x` itself, on a hidden layer: a Linear output that several nodes read (a linear
+    /// bottleneck, MobileNetV2's), committed like any hidden layer's. Tabulated: the lookup of
+    /// `(t, t, tag)` also keeps `t` in the table's range.
+    Identity,
 }
 
 impl Activation {
     /// The activations without parameters, by code.
-    pub const PLAIN: [Activation; 6] = [
+    pub const PLAIN: [Activation; 7] = [
         Activation::None,
         Activation::Relu,
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Gelu,
         Activation::HardSwish,
+        Activation::Identity,
     ];
 
     /// The wire code (the verifying key's byte per layer; 0 and 1 are the former ReLU flag),
@@ -71,6 +76,7 @@ impl Activation {
             Activation::LeakyRelu { .. } => 6,
             Activation::HardSigmoid { .. } => 7,
             Activation::HardSwish => 8,
+            Activation::Identity => 9,
         }
     }
 
@@ -135,6 +141,7 @@ impl Activation {
             Activation::LeakyRelu { .. } => "leaky_relu",
             Activation::HardSigmoid { .. } => "hard_sigmoid",
             Activation::HardSwish => "hard_swish",
+            Activation::Identity => "identity",
         }
     }
 
@@ -218,10 +225,10 @@ mod tests {
             assert_eq!(a.tabulated(), a.code() >= 2);
         }
         let mut w = Writer::new();
-        w.u8(9);
+        w.u8(10);
         assert!(matches!(
             Activation::decode(&mut Reader::new(&w.into_bytes())),
-            Err(DecodeError::InvalidValue { what: "layer activation", value: 9 })
+            Err(DecodeError::InvalidValue { what: "layer activation", value: 10 })
         ));
         let bad_clip = Activation::Clip { lo: Param::new(1.0), hi: Param::new(0.5) };
         assert!(matches!(

@@ -47,7 +47,8 @@ impl Block {
             | Activation::Clip { .. }
             | Activation::LeakyRelu { .. }
             | Activation::HardSigmoid { .. }
-            | Activation::HardSwish => Some(Block::Tabulated),
+            | Activation::HardSwish
+            | Activation::Identity => Some(Block::Tabulated),
         }
     }
 
