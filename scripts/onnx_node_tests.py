@@ -43,7 +43,7 @@ DEFAULT_OPS = [
     "Add", "Sub", "Mul", "Div", "Concat", "Pad", "Transpose", "Clip", "LeakyRelu", "Sigmoid",
     "HardSigmoid", "HardSwish",
     # transformers
-    "Softmax", "LayerNormalization", "Gather", "Where", "Split", "Pow", "Sqrt", "ReduceMean",
+    "Softmax", "LayerNormalization", "Gather", "Where", "Split", "Slice", "Pow", "Sqrt", "ReduceMean",
     "ReduceSum", "Tanh", "Erf", "Gelu",
 ]
 

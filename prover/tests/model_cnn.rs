@@ -8,7 +8,8 @@
 //! keys with sparse rows round-tripped and checked; a pooled value with a wrong remainder
 //! rejected; a max pooling as ReLU layers, a pooled value
 //! that is not its window's maximum rejected, on signed values too, and a signed maximum feeding
-//! two nodes refused; MobileNet's linear bottlenecks as identity layers, a changed one rejected.
+//! two nodes refused; MobileNet's linear bottlenecks as identity layers, a changed one rejected;
+//! Pad, Concat, Slice and Transpose as selections composed into the layers around them.
 
 mod common;
 
@@ -174,6 +175,21 @@ fn a_downsampling_residual_block_merges_its_branches() {
     // the global pooling; the classifier.
     assert_eq!(shapes, [(512, 192), (256 + 512, 512), (256, 768), (16, 256), (4, 16)], "{g}");
     assert_proves_its_output(g, "resnet_block", 61);
+}
+
+#[test]
+fn moves_are_selections_composed_into_their_neighbours() {
+    // A reflect Pad before a Conv, a Concat of two ReLU outputs on the channel axis, a Slice of
+    // channels, a Transpose to NHWC and a constant Pad (0.5) before a Gemm: the pad composes into
+    // the convolution; the Concat of `r1` and `ReLU(C r1)` is the branch merge's (the second
+    // convolution carries `r1` through its ReLU); slice, transpose, pad and Gemm compose into one
+    // Linear whose bias holds the padded cells' 0.5.
+    let model = OnnxModel::load(fixture("moves.onnx")).unwrap();
+    let err = float_error(&model, &["moves"]);
+    assert!(err < 1e-4, "float IR differs from the ONNX reference by {err}");
+    let g = model.graph();
+    assert_eq!(linear_shapes(g), [(144, 108), (72 + 144, 144), (3, 216)], "{g}");
+    assert_proves_its_output(g, "moves", 81);
 }
 
 #[test]

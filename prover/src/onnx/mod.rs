@@ -12,6 +12,7 @@
 mod cnn;
 mod einsum;
 mod fused;
+mod select;
 mod translate;
 
 use std::collections::HashMap;
@@ -48,11 +49,11 @@ pub const SUPPORTED_OPS: &str =
     groups), AveragePool, GlobalAveragePool, MaxPool, ReduceSum/ReduceMean, BatchNormalization and Add, Sub, \
     Mul or Div by constants, each hidden layer followed by Relu, Sigmoid, Tanh, the exact GELU (Gelu, or the \
     Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose intermediates feed nothing else), Clip (ReLU6, \
-    Hardtanh, or a Max/Min by a constant), LeakyRelu, HardSigmoid or HardSwish, reading the input or any \
-    earlier layer, with residual Adds (of the input or an earlier layer's output, or of two convolution \
-    branches as in ResNet), several outputs, and Flatten/Reshape; Softmax, LayerNormalization, Gather, \
-    Concat, Pad, ConvTranspose, other activations (Erf on its own, the tanh approximation of GELU, ...) \
-    and element-wise products of two tensors are not proven yet";
+    Hardtanh, or a Max/Min by a constant), LeakyRelu, HardSigmoid or HardSwish (or by nothing: a linear \
+    bottleneck), reading the input or any earlier layer, with residual Adds, several outputs, \
+    Flatten/Reshape, Transpose, Pad, Slice and Concat; Softmax, LayerNormalization, Gather, ConvTranspose, \
+    other activations (Erf on its own, the tanh approximation of GELU, ...) and element-wise products of \
+    two tensors are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")

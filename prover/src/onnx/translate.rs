@@ -22,6 +22,7 @@
 use std::collections::{HashMap, HashSet};
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::array::{Pad, Slice, TypedConcat};
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
@@ -31,14 +32,14 @@ use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, Lea
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
-use super::cnn;
 use super::einsum::{einsum_as_linear, einsum_as_map};
 use super::fused::{find_gelu, find_hard_sigmoid, uniform};
+use super::{cnn, select};
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
 
 /// What a tract outlet is in the IR.
 #[derive(Clone)]
-enum Value {
+pub(super) enum Value {
     Tensor(TensorId),
     Const(Arc<Tensor>),
     /// Produced by an unsupported node (already reported).
@@ -138,12 +139,12 @@ fn onnx_names(unsupported: Vec<(String, String)>, onnx_ops: &HashMap<String, Str
     out
 }
 
-struct Translator<'a> {
+pub(super) struct Translator<'a> {
     model: &'a TypedModel,
     onnx_ops: &'a HashMap<String, String>,
     /// Tensor names given so far (kept unique).
     names: HashSet<String>,
-    graph: Graph,
+    pub(super) graph: Graph,
     values: HashMap<OutletId, Value>,
     unsupported: Vec<(String, String)>,
     /// Activations left as chains (`fused.rs`), by their last node: `x`, the name of the
@@ -186,7 +187,7 @@ impl Translator<'_> {
         }
     }
 
-    fn new_tensor(&mut self, outlet: OutletId) -> TractResult<TensorId> {
+    pub(super) fn new_tensor(&mut self, outlet: OutletId) -> TractResult<TensorId> {
         let shape = self.shape(outlet)?;
         let name = self.outlet_name(outlet);
         self.graph.tensors.push(TensorInfo { name, shape });
@@ -237,7 +238,7 @@ impl Translator<'_> {
             }
             let one_const = inputs.iter().filter(|v| matches!(v, Value::Const(_))).count() == 1;
             let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none() && one_const)
-                || node.op_as::<AxisOp>().is_some()
+                || select::is_move(node)
                 || cnn::maybe_linear(node)
                 || node
                     .op_as::<TypedBinOp>()
@@ -473,28 +474,69 @@ impl Translator<'_> {
 
         if let Some(axis_op) = node.op_as::<AxisOp>() {
             let Value::Tensor(x) = inputs[0] else { return unsupported(self, format!("{axis_op:?}")) };
-            let in_shape = &self.graph.tensors[x].shape;
-            let keeps_order = match axis_op {
-                AxisOp::Add(_) | AxisOp::Rm(_) | AxisOp::Reshape(..) => true,
+            let in_shape = self.graph.tensors[x].shape.clone();
+            let op = match axis_op {
+                AxisOp::Add(_) | AxisOp::Rm(_) | AxisOp::Reshape(..) => Ok(Op::Reshape { shape: out_shape.clone() }),
                 AxisOp::Move(from, to) => {
                     let (lo, hi) = if from < to { (*from, *to) } else { (*to, *from) };
-                    in_shape[*from] == 1 || (lo..=hi).filter(|a| a != from).all(|a| in_shape[a] == 1)
+                    match in_shape[*from] == 1 || (lo..=hi).filter(|a| a != from).all(|a| in_shape[a] == 1) {
+                        true => Ok(Op::Reshape { shape: out_shape.clone() }),
+                        false => select::transpose(*from, *to, &in_shape, &out_shape)
+                            .map(|weight| Op::Linear { weight, bias: None }),
+                    }
                 }
             };
-            if !keeps_order {
-                return unsupported(self, format!("transpose {axis_op:?} of {in_shape:?}"));
+            return match op {
+                Ok(op) => self.push_value(node, out, op, vec![x]),
+                Err(reason) => unsupported(self, format!("transpose {axis_op:?} of {in_shape:?} ({reason})")),
+            };
+        }
+
+        // Padding, slices and concatenations: Linear maps that select (`select.rs`); a
+        // concatenation is the sum of its parts' placements, constant parts in the first's bias.
+        if let [Value::Tensor(x)] = inputs[..] {
+            let in_shape = self.graph.tensors[x].shape.clone();
+            let moved = match (node.op_as::<Pad>(), node.op_as::<Slice>()) {
+                (Some(p), _) => Some(select::pad(p, &in_shape, &out_shape)),
+                (_, Some(s)) => Some(select::slice(s, &in_shape, &out_shape).map(|w| (w, None))),
+                _ => None,
+            };
+            if let Some(moved) = moved {
+                return match moved {
+                    Ok((weight, bias)) => self.push_value(node, out, Op::Linear { weight, bias }, vec![x]),
+                    Err(reason) => unsupported(self, format!("{} ({reason})", node.op.name())),
+                };
             }
-            let t = self.new_tensor(out)?;
-            self.push(node.name.clone(), Op::Reshape { shape: out_shape }, vec![x], t);
-            self.values.insert(out, Value::Tensor(t));
-            return Ok(None);
+        }
+        if let Some(op) = node.op_as::<TypedConcat>() {
+            return match self.push_concat(node, op, &inputs, &out_shape)? {
+                Ok(t) => {
+                    self.values.insert(out, Value::Tensor(t));
+                    Ok(None)
+                }
+                Err(reason) => unsupported(self, format!("Concat ({reason})")),
+            };
         }
 
         unsupported(self, node.op.name().to_string())
     }
 
+    /// Pushes `op` on `inputs` as the node writing `out` (a tensor of its own).
+    fn push_value(
+        &mut self,
+        node: &TypedNode,
+        out: OutletId,
+        op: Op,
+        inputs: Vec<TensorId>,
+    ) -> TractResult<Option<String>> {
+        let t = self.new_tensor(out)?;
+        self.push(node.name.clone(), op, inputs, t);
+        self.values.insert(out, Value::Tensor(t));
+        Ok(None)
+    }
+
     /// A new IR tensor of the node `node`, named after it and `what`.
-    fn scratch(&mut self, node: &str, what: &str, shape: Vec<usize>) -> TensorId {
+    pub(super) fn scratch(&mut self, node: &str, what: &str, shape: Vec<usize>) -> TensorId {
         self.graph.tensors.push(TensorInfo { name: format!("{node}.{what}"), shape });
         self.graph.tensors.len() - 1
     }
@@ -587,7 +629,7 @@ impl Translator<'_> {
         Ok(())
     }
 
-    fn push(&mut self, tract_name: String, op: Op, inputs: Vec<TensorId>, output: TensorId) {
+    pub(super) fn push(&mut self, tract_name: String, op: Op, inputs: Vec<TensorId>, output: TensorId) {
         let name = self.node_name(&tract_name);
         self.graph.nodes.push(IrNode { name, op, inputs, output });
     }
