@@ -36,6 +36,7 @@ pub mod error;
 pub mod hex;
 pub mod kzg;
 pub mod model;
+pub mod msm;
 pub mod pairing;
 pub mod selftest;
 pub mod transcript;
