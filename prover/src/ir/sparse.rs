@@ -101,6 +101,17 @@ impl<T: Copy> Sparse<T> {
             .map(|(k, r)| self.entries(r).map(|(c, v)| (k * self.cols + c, v)).collect());
         Sparse::from_rows(batch * self.cols, rows).expect("columns stay in range and increasing")
     }
+
+    /// The transpose (`cols x rows`); `None` when `rows` does not fit a `u32`.
+    pub fn transpose(&self) -> Option<Self> {
+        let mut rows: Vec<Vec<(usize, T)>> = vec![Vec::new(); self.cols];
+        for r in 0..self.rows {
+            for (c, v) in self.entries(r) {
+                rows[c].push((r, v));
+            }
+        }
+        Sparse::from_rows(self.rows, rows)
+    }
 }
 
 impl<T: Copy + Default + PartialEq> Sparse<T> {
@@ -147,6 +158,11 @@ mod tests {
         assert_eq!(m.get(0, 1), 1.5);
         assert_eq!(m.get(0, 0), 0.0);
         assert!(Sparse::new(2, 3, vec![0.0f32; 5]).is_none());
+        let t = m.transpose().unwrap();
+        assert_eq!((t.rows(), t.cols()), (3, 2));
+        for (r, c) in (0..2).flat_map(|r| (0..3).map(move |c| (r, c))) {
+            assert_eq!(t.get(c, r), m.get(r, c));
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //!   ReLU, Clip with `lo >= 0`, Sigmoid or HardSigmoid).
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PoolSpec, SumPool};
+use tract_onnx::tract_core::ops::cnn::{Conv, Deconv, KernelFormat, MaxPool, PoolSpec, SumPool};
 use tract_onnx::tract_core::ops::nn::{DataFormat, Reduce, Reducer};
 use tract_onnx::tract_core::ops::Downsample;
 
@@ -37,6 +37,9 @@ pub(super) fn lower(
 ) -> TractResult<Lowered> {
     if let Some(conv) = node.op_as::<Conv>() {
         return Ok(Some(lower_conv(conv, x_shape, consts, out_shape)?));
+    }
+    if let Some(deconv) = node.op_as::<Deconv>() {
+        return Ok(Some(lower_deconv(deconv, x_shape, consts, out_shape)?));
     }
     if let Some(pool) = node.op_as::<SumPool>() {
         let lowered = window(&pool.pool_spec, x_shape, out_shape).and_then(|(w, c, _)| {
@@ -88,6 +91,7 @@ pub(super) fn lower_max_pool(
 /// unsupported node).
 pub(super) fn maybe_linear(node: &TypedNode) -> bool {
     node.op_as::<Conv>().is_some()
+        || node.op_as::<Deconv>().is_some()
         || node.op_as::<SumPool>().is_some()
         || node.op_as::<MaxPool>().is_some()
         || node.op_as::<Downsample>().is_some()
@@ -143,25 +147,88 @@ fn lower_conv(conv: &Conv, x_shape: &[usize], consts: &[Arc<Tensor>], out_shape:
         return Ok(Err(format!("kernel of {} values for {c_in} -> {c_out} channels", kernel.len())));
     };
     let positions: usize = w.output.iter().product();
-    let bias = match rest.first() {
-        None => None,
-        Some(b) => {
-            let b = b.cast_to::<f32>()?;
-            let b: Vec<f32> = b.to_plain_array_view::<f32>()?.iter().copied().collect();
-            let per_channel = match b.len() {
-                1 => vec![b[0]; c_out],
-                n if n == c_out => b,
-                n => return Ok(Err(format!("bias of {n} values for {c_out} channels"))),
-            };
-            if per_channel.iter().any(|v| !v.is_finite()) {
-                return Ok(Err("a bias that is not finite".into()));
-            }
-            // Zero biases add nothing: keep the node without one.
-            per_channel
-                .iter()
-                .any(|&v| v != 0.0)
-                .then(|| per_channel.iter().flat_map(|&v| std::iter::repeat_n(v, positions)).collect())
-        }
+    Ok(channel_bias(rest.first(), c_out, positions)?.map(|bias| (m, bias)))
+}
+
+/// A convolution's bias (one value, or one per output channel) repeated over the `positions` of
+/// each channel; `None` inside when every value is 0.
+fn channel_bias(
+    b: Option<&Arc<Tensor>>,
+    c_out: usize,
+    positions: usize,
+) -> TractResult<Result<Option<Vec<f32>>, String>> {
+    let Some(b) = b else { return Ok(Ok(None)) };
+    let b = b.cast_to::<f32>()?;
+    let b: Vec<f32> = b.to_plain_array_view::<f32>()?.iter().copied().collect();
+    let per_channel = match b.len() {
+        1 => vec![b[0]; c_out],
+        n if n == c_out => b,
+        n => return Ok(Err(format!("bias of {n} values for {c_out} channels"))),
     };
-    Ok(Ok((m, bias)))
+    if per_channel.iter().any(|v| !v.is_finite()) {
+        return Ok(Err("a bias that is not finite".into()));
+    }
+    // Zero biases add nothing: keep the node without one.
+    Ok(Ok(per_channel
+        .iter()
+        .any(|&v| v != 0.0)
+        .then(|| per_channel.iter().flat_map(|&v| std::iter::repeat_n(v, positions)).collect())))
+}
+
+/// A transposed convolution (tract's `Deconv`, ONNX `ConvTranspose`) is the transpose of the
+/// convolution from its output to its input with the same kernel, strides, dilations and leading
+/// padding: each input cell spreads over the output cells whose window reads it.
+fn lower_deconv(op: &Deconv, x_shape: &[usize], consts: &[Arc<Tensor>], out_shape: &[usize]) -> TractResult<Linear> {
+    let spec = &op.pool_spec;
+    let skip = match spec.data_format {
+        DataFormat::NCHW if x_shape.first() == Some(&1) => 2,
+        DataFormat::CHW => 1,
+        f => return Ok(Err(format!("data format {f:?} on {x_shape:?}"))),
+    };
+    if op.kernel_format != KernelFormat::OIHW || x_shape.len() <= skip || out_shape.len() != x_shape.len() {
+        return Ok(Err(format!("kernel format {:?} on {x_shape:?}", op.kernel_format)));
+    }
+    let (c_in, c_out, g) = (x_shape[skip - 1], out_shape[skip - 1], op.group);
+    let input = &x_shape[skip..];
+    let (strides, dilations) = (spec.strides().to_vec(), spec.dilations().to_vec());
+    let dims = spec.padding.compute_for_deconv(input, &spec.kernel_shape, &dilations, &strides, &op.adjustments)?;
+    if dims.iter().map(|d| d.deconvoluted).ne(out_shape[skip..].iter().copied()) {
+        return Ok(Err(format!("output shape {out_shape:?}")));
+    }
+    let w = Window {
+        input: out_shape[skip..].to_vec(),
+        output: input.to_vec(),
+        kernel: spec.kernel_shape.to_vec(),
+        strides,
+        dilations,
+        pad_before: dims.iter().map(|d| d.pad_before).collect(),
+        pad_after: dims.iter().map(|d| d.pad_after).collect(),
+    };
+    let [kernel, rest @ ..] = consts else { return Ok(Err("a kernel that is not a constant".into())) };
+    let kernel = kernel.cast_to::<f32>()?;
+    let kernel: Vec<f32> = kernel.to_plain_array_view::<f32>()?.iter().copied().collect();
+    let taps: usize = w.kernel.iter().product();
+    if g == 0 || c_in % g != 0 || c_out % g != 0 || kernel.len() != c_out * (c_in / g) * taps {
+        return Ok(Err(format!("kernel of {} values for {c_in} -> {c_out} channels", kernel.len())));
+    }
+    if kernel.iter().any(|v| !v.is_finite()) {
+        return Ok(Err("a kernel that is not finite".into()));
+    }
+    // tract's kernel is [c_out, c_in / g, taps]; the convolution back is [c_in, c_out / g, taps].
+    let (ci_g, co_g) = (c_in / g, c_out / g);
+    let mut back = vec![0f32; kernel.len()];
+    for (co, i, t) in triples(c_out, ci_g, taps) {
+        let (gi, o) = (co / co_g, co % co_g);
+        back[((gi * ci_g + i) * co_g + o) * taps + t] = kernel[(co * ci_g + i) * taps + t];
+    }
+    let Some(m) = conv_matrix(&w, c_out, c_in, g, &back).and_then(|m| m.transpose()) else {
+        return Ok(Err("geometry".into()));
+    };
+    let positions: usize = w.input.iter().product();
+    Ok(channel_bias(rest.first(), c_out, positions)?.map(|bias| (m, bias)))
+}
+
+/// Every `(a, b, c)` below `(na, nb, nc)`, row-major.
+fn triples(na: usize, nb: usize, nc: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    (0..na).flat_map(move |a| (0..nb).flat_map(move |b| (0..nc).map(move |c| (a, b, c))))
 }

@@ -9,6 +9,9 @@ use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::math::Erf;
 use zkml_verifier::model::activation::{Activation, Param};
 
+use super::translate::Translator;
+use crate::ir::{Op, TensorId};
+
 /// An activation that tract left as a chain of nodes.
 pub(super) struct Chain {
     /// What the chain computes.
@@ -185,4 +188,33 @@ pub(super) fn find_hard_sigmoid(model: &TypedModel, mul: &TypedNode) -> TractRes
         return Ok(None);
     }
     Ok(Some(Chain { act, x, last: b2.id, interior: vec![mul.id, add.id, b1.id] }))
+}
+
+impl Translator<'_> {
+    /// `x * HardSigmoid(x)` with `alpha = 1/6`, `beta = 1/2` (how exporters without the ONNX op
+    /// write `nn.Hardswish`) is one HardSwish: when the IR node writing `h` is that HardSigmoid of
+    /// `x` and `h` feeds only this product, it becomes `Act(HardSwish)` writing `out`. Returns
+    /// whether it did.
+    pub(super) fn fuse_hard_swish(
+        &mut self,
+        x: TensorId,
+        h: TensorId,
+        h_outlet: OutletId,
+        out: OutletId,
+    ) -> TractResult<bool> {
+        if !self.single_use(h_outlet)? {
+            return Ok(false);
+        }
+        let Some(node) = self.graph.nodes.iter_mut().rev().find(|n| n.output == h) else { return Ok(false) };
+        let is_hard_sigmoid = match node.op {
+            Op::Act(Activation::HardSigmoid { alpha, beta }) => near(Some(alpha.get()), 1.0 / 6.0) && beta.get() == 0.5,
+            _ => false,
+        };
+        if !is_hard_sigmoid || node.inputs != [x] {
+            return Ok(false);
+        }
+        node.op = Op::Act(Activation::HardSwish);
+        self.rename(h, out)?;
+        Ok(true)
+    }
 }

@@ -1,7 +1,7 @@
 //! Ops that move values without computing on them: transposes, padding (constant, reflect,
 //! edge), slices and concatenation. Each is a Linear map whose weight rows select one input cell
 //! (a single 1) or none (a constant cell, in the bias), which `ir::compose` merges into the
-//! Linear layers around it (`docs/quantisation.md`, "Moves: transpose, pad, slice, concat").
+//! Linear layers around it (`docs/quantisation.md`, the import table's "`Linear` (moves)").
 
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::array::{Pad, PadMode, Slice, TypedConcat};
@@ -36,9 +36,10 @@ fn selection(
     let mut index = vec![0usize; out_shape.len()];
     let mut rows = Vec::with_capacity(out_len);
     let mut bias = vec![0f32; out_len];
+    let out_strides = strides(out_shape);
     for (o, b) in bias.iter_mut().enumerate() {
         let mut rest = o;
-        for (a, s) in strides(out_shape).iter().enumerate() {
+        for (a, s) in out_strides.iter().enumerate() {
             index[a] = rest / s;
             rest %= s;
         }
@@ -80,8 +81,14 @@ pub(super) fn pad(op: &Pad, in_shape: &[usize], out_shape: &[usize]) -> Result<(
     if op.pads.len() != rank || out_shape.len() != rank {
         return Err("pads of another rank".into());
     }
-    if (0..rank).any(|a| in_shape[a] + op.pads[a].0 + op.pads[a].1 != out_shape[a]) {
+    let padded = |a: usize| in_shape[a].checked_add(op.pads[a].0)?.checked_add(op.pads[a].1);
+    if (0..rank).any(|a| padded(a) != Some(out_shape[a])) {
         return Err(format!("pads {:?} of {in_shape:?} to {out_shape:?}", op.pads));
+    }
+    // Reflect and edge copy cells of the axis: an empty axis has none to copy.
+    let copies = !matches!(op.mode, PadMode::Constant(_));
+    if copies && (0..rank).any(|a| in_shape[a] == 0 && op.pads[a] != (0, 0)) {
+        return Err("a reflection or edge of an empty axis".into());
     }
     let fill = match &op.mode {
         PadMode::Constant(c) => {
@@ -184,7 +191,7 @@ pub(super) fn concat(
         });
         offset += len;
     }
-    if offset != out_shape[axis.min(rank.saturating_sub(1))] {
+    if out_shape.get(axis) != Some(&offset) {
         return Err(format!("concat parts of {offset} along axis {axis} for {out_shape:?}"));
     }
     Ok(out)

@@ -195,7 +195,7 @@ impl Translator<'_> {
     }
 
     /// Is this outlet read by exactly one node and not a model output?
-    fn single_use(&self, outlet: OutletId) -> TractResult<bool> {
+    pub(super) fn single_use(&self, outlet: OutletId) -> TractResult<bool> {
         let succ = &self.model.node(outlet.node).outputs[outlet.slot].successors;
         Ok(succ.len() == 1 && !self.model.output_outlets()?.contains(&outlet))
     }
@@ -447,6 +447,15 @@ impl Translator<'_> {
                     self.values.insert(out, Value::Tensor(t));
                     Ok(None)
                 }
+                ("Mul", [Value::Tensor(a), Value::Tensor(b)]) => {
+                    let (a, b) = (*a, *b);
+                    for (x, h, h_outlet) in [(a, b, node.inputs[1]), (b, a, node.inputs[0])] {
+                        if self.fuse_hard_swish(x, h, h_outlet, out)? {
+                            return Ok(None);
+                        }
+                    }
+                    unsupported(self, "Mul of two tensors".into())
+                }
                 _ => unsupported(self, name),
             };
         }
@@ -477,6 +486,7 @@ impl Translator<'_> {
             let in_shape = self.graph.tensors[x].shape.clone();
             let op = match axis_op {
                 AxisOp::Add(_) | AxisOp::Rm(_) | AxisOp::Reshape(..) => Ok(Op::Reshape { shape: out_shape.clone() }),
+                AxisOp::Move(from, to) if *from.max(to) >= in_shape.len() => Err("an axis out of range".into()),
                 AxisOp::Move(from, to) => {
                     let (lo, hi) = if from < to { (*from, *to) } else { (*to, *from) };
                     match in_shape[*from] == 1 || (lo..=hi).filter(|a| a != from).all(|a| in_shape[a] == 1) {
@@ -619,7 +629,7 @@ impl Translator<'_> {
 
     /// The IR tensor `x` now holds the value of tract's `out` (an op merged into the node that
     /// produces `x`): it takes `out`'s name and shape.
-    fn rename(&mut self, x: TensorId, out: OutletId) -> TractResult<()> {
+    pub(super) fn rename(&mut self, x: TensorId, out: OutletId) -> TractResult<()> {
         let shape = self.shape(out)?;
         let old = std::mem::take(&mut self.graph.tensors[x].name);
         self.names.remove(&old);

@@ -45,9 +45,9 @@ pub enum Activation {
     HardSigmoid { alpha: Param, beta: Param },
     /// `x max(0, min(1, x / 6 + 1/2))` (ONNX `HardSwish`), tabulated.
     HardSwish,
-    /// `x` itself, on a hidden layer: a Linear output that several nodes read (a linear
-    /// bottleneck, MobileNetV2's), committed like any hidden layer's. Tabulated: the lookup of
-    /// `(t, t, tag)` also keeps `t` in the table's range.
+    /// `x` itself, on a hidden layer: a Linear output (with its residual) read as a value, by a
+    /// Linear layer or an Add (a linear bottleneck, MobileNetV2's), committed like any hidden
+    /// layer's. Tabulated: the lookup of `(t, t, tag)` also keeps `t` in the table's range.
     Identity,
 }
 
