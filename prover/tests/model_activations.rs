@@ -242,10 +242,10 @@ fn keys_that_misuse_activations_are_refused() {
     // An unknown activation code.
     let mut bytes = f.pk.vk.to_artifact_bytes();
     let at = bytes.windows(9).position(|w| w[..8] == [4, 0, 0, 0, 5, 0, 0, 0] && w[8] == 2).unwrap() + 8;
-    bytes[at] = 10;
+    bytes[at] = 11;
     assert!(matches!(
         ModelVerifyingKey::from_bytes(&bytes),
-        Err(Error::Decode(DecodeError::InvalidValue { what: "layer activation", value: 10 }))
+        Err(Error::Decode(DecodeError::InvalidValue { what: "layer activation", value: 11 }))
     ));
 }
 
@@ -486,4 +486,43 @@ fn identity_layers_prove_and_reject_a_changed_value() {
     let other = prove(&f.pk, &f.input, &mut ChaCha20Rng::seed_from_u64(44)).unwrap();
     let mixed = ModelProof { round1: other.round1.clone(), ..proof.clone() };
     assert_eq!(verify_model(&f.pk.vk, &mixed, None), Err(Error::PairingCheckFailed));
+}
+
+/// SiLU (`x / (1 + e^-x)`) beside a Sigmoid: complete in both modes with a section each; an output
+/// off by one, or the Sigmoid's value in its place (a row of another section), is rejected; a
+/// tamper sweep fails.
+#[test]
+fn silu_layers_prove_and_reject_wrong_values() {
+    let f = fixture(&[6, 5, 5, 3], &[Activation::Silu, Activation::Sigmoid], 50);
+    assert_eq!(f.pk.vk.table_sections(), vec![Activation::Sigmoid, Activation::Silu]);
+    for mode in [Mode::Accumulated, Mode::PerLayer] {
+        let proof = prove_mode(&f.pk, &f.input, mode, &mut ChaCha20Rng::seed_from_u64(51)).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().output, expected_output(&f), "{mode:?}");
+    }
+    let s = f.pk.vk.scale_bits;
+    let cases: Vec<(&str, Hook)> = vec![
+        (
+            "silu output off by one",
+            Box::new(|l, w: &mut LayerWitness| {
+                if l == 0 {
+                    w.out[1] += 1
+                }
+            }),
+        ),
+        (
+            "the sigmoid's values",
+            Box::new(move |l, w: &mut LayerWitness| {
+                if l == 0 {
+                    for (o, &q) in w.out.iter_mut().zip(&w.q) {
+                        *o = apply(Activation::Sigmoid, q, s);
+                    }
+                }
+            }),
+        ),
+    ];
+    assert_cheats_rejected(&f, &cases, 52);
+    let proof = prove(&f.pk, &f.input, &mut ChaCha20Rng::seed_from_u64(53)).unwrap();
+    for (what, p) in tampered_fields(&proof) {
+        assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
+    }
 }

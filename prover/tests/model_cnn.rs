@@ -10,7 +10,7 @@
 //! that is not its window's maximum rejected, on signed values too, and a signed maximum feeding
 //! two nodes refused; MobileNet's linear bottlenecks as identity layers, a changed one rejected;
 //! Pad, Concat, Slice and Transpose as selections composed into the layers around them; a product
-//! with its own HardSigmoid proven as one HardSwish.
+//! with its own HardSigmoid or Sigmoid proven as one HardSwish or SiLU.
 
 mod common;
 
@@ -194,19 +194,22 @@ fn moves_are_selections_composed_into_their_neighbours() {
 }
 
 #[test]
-fn a_product_with_its_hard_sigmoid_is_one_hard_swish() {
-    // Mul(c, HardSigmoid(c)) with alpha 1/6 and beta 1/2 is HardSwish(c); proven as one.
-    let model = OnnxModel::load(fixture("hardswish_mul.onnx")).unwrap();
-    let err = float_error(&model, &["hardswish_mul"]);
-    assert!(err < 1e-4, "float IR differs from the ONNX reference by {err}");
-    let g = model.graph();
-    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
-    assert_eq!(ops, ["Linear", "HardSwish", "Linear"], "{g}");
-    let input = io_json::read_input(fixture("hardswish_mul.input.json"), &g.input_signature()).unwrap();
-    let (pk, q, x, mut rng) = dev_setup(g.clone(), &input, 13, 91);
-    let (witness, _) = q.run(&input).unwrap();
-    let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
-    assert_eq!(verify_model(&pk.vk, &prove(&pk, &x, &mut rng).unwrap(), None).unwrap().output, want);
+fn a_product_with_its_gate_is_one_activation() {
+    // Mul(c, HardSigmoid(c)) with alpha 1/6 and beta 1/2 is HardSwish(c), Mul(c, Sigmoid(c)) is
+    // SiLU(c); each proven as one tabulated activation.
+    for (name, act) in [("hardswish_mul", "HardSwish"), ("silu_mul", "Silu")] {
+        let model = OnnxModel::load(fixture(&format!("{name}.onnx"))).unwrap();
+        let err = float_error(&model, &[name]);
+        assert!(err < 1e-4, "{name}: float IR differs from the ONNX reference by {err}");
+        let g = model.graph();
+        let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+        assert_eq!(ops, ["Linear", act, "Linear"], "{g}");
+        let input = io_json::read_input(fixture(&format!("{name}.input.json")), &g.input_signature()).unwrap();
+        let (pk, q, x, mut rng) = dev_setup(g.clone(), &input, 13, 91);
+        let (witness, _) = q.run(&input).unwrap();
+        let want: Vec<i32> = witness.tensors[g.outputs[0]].iter().map(|&v| v as i32).collect();
+        assert_eq!(verify_model(&pk.vk, &prove(&pk, &x, &mut rng).unwrap(), None).unwrap().output, want, "{name}");
+    }
 }
 
 #[test]

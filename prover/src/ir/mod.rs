@@ -75,6 +75,7 @@ impl Op {
             Op::Act(a) => match a {
                 Activation::None => "None",
                 Activation::Identity => "Identity",
+                Activation::Silu => "Silu",
                 Activation::Relu => "Relu",
                 Activation::Sigmoid => "Sigmoid",
                 Activation::Tanh => "Tanh",

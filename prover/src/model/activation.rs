@@ -44,6 +44,7 @@ fn real(act: Activation, x: f64) -> f64 {
         },
         Activation::HardSigmoid { alpha, beta } => hard(f64::from(alpha.get()) * x + f64::from(beta.get())),
         Activation::HardSwish => x * hard(x / 6.0 + 0.5),
+        Activation::Silu => x / (1.0 + libm::exp(-x)),
     }
 }
 
@@ -73,6 +74,7 @@ mod tests {
                 "452dc3f2cca36bdaf2536a66cac4d0c79e269caab376eaa36db7c0abadaad41d",
             ),
             (Activation::HardSwish, "c7fa6797096a063344249a9681525b9b91f28cd2dfd5b1d27ab6814678c181bf"),
+            (Activation::Silu, "800d961fa6d55030d8ad31b4c4c487e2b4fd252f5a057808ea95be0a1d9bdfea"),
         ] {
             let bytes: Vec<u8> = (-1024i64..1024).flat_map(|x| apply(act, x, 7).to_le_bytes()).collect();
             assert_eq!(zkml_verifier::transcript::digest(&bytes).to_hex(), want, "{act:?}");
@@ -92,5 +94,8 @@ mod tests {
         assert_eq!(apply(Activation::Relu, -5, 7), 0);
         assert_eq!(apply(Activation::None, -5, 7), -5);
         assert!((apply_f32(Activation::Gelu, 1.0) - 0.841_344_7).abs() < 1e-6);
+        assert_eq!(apply(Activation::Silu, 128, 7), 94); // silu 1 = 0.7311
+        assert_eq!(apply(Activation::Silu, -128, 7), -34); // silu -1 = -0.2689
+        assert_eq!(apply(Activation::Identity, -5, 7), -5);
     }
 }

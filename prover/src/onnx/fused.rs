@@ -191,11 +191,12 @@ pub(super) fn find_hard_sigmoid(model: &TypedModel, mul: &TypedNode) -> TractRes
 }
 
 impl Translator<'_> {
-    /// `x * HardSigmoid(x)` with `alpha = 1/6`, `beta = 1/2` (how exporters without the ONNX op
-    /// write `nn.Hardswish`) is one HardSwish: when the IR node writing `h` is that HardSigmoid of
-    /// `x` and `h` feeds only this product, it becomes `Act(HardSwish)` writing `out`. Returns
-    /// whether it did.
-    pub(super) fn fuse_hard_swish(
+    /// `x * g(x)` for a gate `g` that makes the product an activation of its own: `HardSigmoid`
+    /// with `alpha = 1/6`, `beta = 1/2` gives HardSwish (how exporters without the op write
+    /// `nn.Hardswish`). (tract fuses `x * Sigmoid(x)` into its own `Silu` itself.) When the IR
+    /// node writing `h` is such a gate of `x` and `h` feeds only this product, it becomes that
+    /// activation, writing `out`. Returns whether it did.
+    pub(super) fn fuse_gated(
         &mut self,
         x: TensorId,
         h: TensorId,
@@ -206,14 +207,18 @@ impl Translator<'_> {
             return Ok(false);
         }
         let Some(node) = self.graph.nodes.iter_mut().rev().find(|n| n.output == h) else { return Ok(false) };
-        let is_hard_sigmoid = match node.op {
-            Op::Act(Activation::HardSigmoid { alpha, beta }) => near(Some(alpha.get()), 1.0 / 6.0) && beta.get() == 0.5,
-            _ => false,
+        let fused = match node.op {
+            Op::Act(Activation::HardSigmoid { alpha, beta })
+                if near(Some(alpha.get()), 1.0 / 6.0) && beta.get() == 0.5 =>
+            {
+                Activation::HardSwish
+            }
+            _ => return Ok(false),
         };
-        if !is_hard_sigmoid || node.inputs != [x] {
+        if node.inputs != [x] {
             return Ok(false);
         }
-        node.op = Op::Act(Activation::HardSwish);
+        node.op = Op::Act(fused);
         self.rename(h, out)?;
         Ok(true)
     }

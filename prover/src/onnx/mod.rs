@@ -47,13 +47,14 @@ pub enum ImportError {
 pub const SUPPORTED_OPS: &str =
     "Gemm or MatMul with a constant operand, on one input row or a few, Conv (strides, padding, dilations, \
     groups), ConvTranspose, AveragePool, GlobalAveragePool, MaxPool, ReduceSum/ReduceMean, \
-    BatchNormalization and Add, Sub, Mul or Div by constants, each hidden layer followed by Relu, Sigmoid, Tanh, the exact GELU (Gelu, or the \
-    Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose intermediates feed nothing else), Clip (ReLU6, \
-    Hardtanh, or a Max/Min by a constant), LeakyRelu, HardSigmoid or HardSwish (or Mul(x, HardSigmoid(x)); or by nothing: a linear \
+    BatchNormalization and Add, Sub, Mul or Div by constants, each hidden layer followed by Relu, \
+    Sigmoid, Tanh, the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
+    intermediates feed nothing else), Clip (ReLU6, Hardtanh, or a Max/Min by a constant), LeakyRelu, \
+    HardSigmoid, HardSwish (or Mul(x, HardSigmoid(x))), SiLU (Mul(x, Sigmoid(x))) or nothing (a linear \
     bottleneck), reading the input or any earlier layer, with residual Adds, several outputs, \
-    Flatten/Reshape, Transpose, Pad, Slice and Concat; Softmax, LayerNormalization, Gather, \
-    other activations (Erf on its own, the tanh approximation of GELU, ...) and element-wise products of \
-    two tensors are not proven yet";
+    Flatten/Reshape, Transpose, Pad, Slice and Concat; Softmax, LayerNormalization, Gather, other \
+    activations (Erf on its own, the tanh approximation of GELU, ...) and element-wise products of two \
+    tensors are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")

@@ -28,7 +28,7 @@ use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::math::Tanh;
-use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid};
+use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
@@ -450,7 +450,7 @@ impl Translator<'_> {
                 ("Mul", [Value::Tensor(a), Value::Tensor(b)]) => {
                     let (a, b) = (*a, *b);
                     for (x, h, h_outlet) in [(a, b, node.inputs[1]), (b, a, node.inputs[0])] {
-                        if self.fuse_hard_swish(x, h, h_outlet, out)? {
+                        if self.fuse_gated(x, h, h_outlet, out)? {
                             return Ok(None);
                         }
                     }
@@ -718,6 +718,8 @@ fn activation(op: &ElementWiseOp) -> Option<Op> {
         Activation::Gelu
     } else if op.0.is::<HardSwish>() {
         Activation::HardSwish
+    } else if op.0.is::<Silu>() {
+        Activation::Silu
     } else if let Some(l) =
         op.0.downcast_ref::<LeakyRelu>().filter(|l| Activation::LeakyRelu { alpha: Param::new(l.alpha) }.params_valid())
     {

@@ -49,11 +49,13 @@ pub enum Activation {
     /// Linear layer or an Add (a linear bottleneck, MobileNetV2's), committed like any hidden
     /// layer's. Tabulated: the lookup of `(t, t, tag)` also keeps `t` in the table's range.
     Identity,
+    /// `x / (1 + e^-x)` (SiLU, or Swish: `Mul(x, Sigmoid(x))` in an export), tabulated.
+    Silu,
 }
 
 impl Activation {
     /// The activations without parameters, by code.
-    pub const PLAIN: [Activation; 7] = [
+    pub const PLAIN: [Activation; 8] = [
         Activation::None,
         Activation::Relu,
         Activation::Sigmoid,
@@ -61,6 +63,7 @@ impl Activation {
         Activation::Gelu,
         Activation::HardSwish,
         Activation::Identity,
+        Activation::Silu,
     ];
 
     /// The wire code (the verifying key's byte per layer; 0 and 1 are the former ReLU flag),
@@ -77,6 +80,7 @@ impl Activation {
             Activation::HardSigmoid { .. } => 7,
             Activation::HardSwish => 8,
             Activation::Identity => 9,
+            Activation::Silu => 10,
         }
     }
 
@@ -142,6 +146,7 @@ impl Activation {
             Activation::HardSigmoid { .. } => "hard_sigmoid",
             Activation::HardSwish => "hard_swish",
             Activation::Identity => "identity",
+            Activation::Silu => "silu",
         }
     }
 
@@ -225,10 +230,10 @@ mod tests {
             assert_eq!(a.tabulated(), a.code() >= 2);
         }
         let mut w = Writer::new();
-        w.u8(10);
+        w.u8(11);
         assert!(matches!(
             Activation::decode(&mut Reader::new(&w.into_bytes())),
-            Err(DecodeError::InvalidValue { what: "layer activation", value: 10 })
+            Err(DecodeError::InvalidValue { what: "layer activation", value: 11 })
         ));
         let bad_clip = Activation::Clip { lo: Param::new(1.0), hi: Param::new(0.5) };
         assert!(matches!(

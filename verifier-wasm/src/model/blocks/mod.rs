@@ -48,7 +48,8 @@ impl Block {
             | Activation::LeakyRelu { .. }
             | Activation::HardSigmoid { .. }
             | Activation::HardSwish
-            | Activation::Identity => Some(Block::Tabulated),
+            | Activation::Identity
+            | Activation::Silu => Some(Block::Tabulated),
         }
     }
 
