@@ -26,7 +26,7 @@ pub const CHI: usize = 5;
 /// (errors: of the cross terms).
 #[derive(Debug, Clone)]
 pub struct Instance {
-    /// The matmul's `V = sum_i L_i(r) W_i` (coefficients): the verifier forms its commitment from
+    /// The matmul's `V = sum_i e_i W_i` (coefficients): the verifier forms its commitment from
     /// the key's weight rows, so it is carried but never committed.
     pub v: Vec<Fr>,
     pub bias: Blinded,

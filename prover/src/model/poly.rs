@@ -59,19 +59,6 @@ pub fn running_sum_unchecked(f: &[Fr], total: Fr, n: usize) -> Vec<Fr> {
         .collect()
 }
 
-/// All `L_i(x)` over `H_n` for `x` outside `H_n`.
-pub fn lagrange_at(n: usize, x: Fr) -> Result<Vec<Fr>, ProverError> {
-    let d = domain(n)?;
-    let z = x.pow([n as u64]) - Fr::one();
-    if z.is_zero() {
-        return Err(ProverError::Internal("challenge on the domain".into()));
-    }
-    let mut den: Vec<Fr> = d.elements().map(|w| x - w).collect();
-    batch_inversion(&mut den);
-    let scale = z * d.size_inv;
-    Ok(d.elements().zip(den).map(|(w, inv)| scale * w * inv).collect())
-}
-
 /// Evaluations on the coset `g * H_{4d}` used to compute quotients over `H_d`.
 #[derive(Debug)]
 pub struct Coset {
@@ -149,8 +136,7 @@ mod tests {
         assert_eq!(s[0], Fr::zero());
         assert!(running_sum(&vals, total + Fr::one(), 8).is_err());
         let x = Fr::rand(&mut rng);
-        let l = lagrange_at(8, x).unwrap();
-        let direct: Fr = l.iter().zip(&vals).map(|(a, b)| *a * b).sum();
+        let direct = zkml_verifier::model::domain::interpolate_at(&vals, 8, x).unwrap();
         assert_eq!(direct, poly(interpolate(&vals, 8).unwrap()).evaluate(&x));
     }
 }

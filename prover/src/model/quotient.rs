@@ -7,9 +7,10 @@ use ark_ff::{Field, One, Zero};
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::blocks::lookup;
 use zkml_verifier::model::constraints::{self, Algebra, Params, Poly, ERRORS};
+use zkml_verifier::model::domain::row_weights;
 use zkml_verifier::model::layout::WITNESS;
 
-use super::poly::{interpolate, lagrange_at, Coset};
+use super::poly::{interpolate, Coset};
 use crate::error::ProverError;
 
 /// The polynomials (coefficients) of one slot's relation.
@@ -144,9 +145,10 @@ pub(super) fn quotient(
         acc = std::mem::replace(&mut acc, Evals(Vec::new())) + e * lam;
         lam *= lambda;
     };
-    // K_r depends on the domain and r only: once per domain, shared by its slots.
+    // K (the row weights' interpolation) depends on the domain and r only: once per domain,
+    // shared by its slots.
     let k_r = match views.iter().any(|sv| sv.m == d) {
-        true => Some(ev(&interpolate(&lagrange_at(d, r)?, d)?)?),
+        true => Some(ev(&interpolate(&row_weights(r, d), d)?)?),
         false => None,
     };
     let inv = |k: usize| Fr::from(k as u64).inverse().ok_or_else(|| ProverError::Internal("empty domain".into()));

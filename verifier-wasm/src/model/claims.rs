@@ -16,7 +16,7 @@ use super::activation::Activation;
 use super::blocks::lookup;
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
-use super::domain::{interpolate_at, lagrange_basis, lagrange_kernel, root_of_unity, vanishing};
+use super::domain::{interpolate_at, root_of_unity, row_weights, vanishing};
 use super::key::ModelVerifyingKey;
 use super::key::Source;
 use super::layout::{
@@ -31,8 +31,9 @@ use crate::Fr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base {
     Proof(usize),
-    /// Row `row` of layer `layer`'s weights, `W_row(X)` over `H_n`.
-    Weight(usize, usize),
+    /// Layer `layer`'s weight rows combined by the row weights `e` of the challenge `r`:
+    /// `V(X) = sum_k e_k W_k(X)` over `H_n` (`domain::row_weights`).
+    Rows(usize),
     Bias(usize),
     Table(usize),
 }
@@ -140,7 +141,7 @@ struct SlotPolys {
     /// output their values fill.
     skip: Option<Source>,
     output: Option<core::ops::Range<usize>>,
-    /// The matmul's `V = sum_i L_i(r) W_i` (a folded one for classes), formed from the key's
+    /// The matmul's `V = sum_i e_i W_i` (row weights `e` of `r`; a folded one for classes), from the key's
     /// weight-row commitments: never a prover message.
     v: Lc,
     bias: Lc,
@@ -198,16 +199,10 @@ fn combine(parts: &[(Lc, Fr)]) -> Lc {
     parts.iter().flat_map(|(lc, s)| scaled(lc, *s)).collect()
 }
 
-/// `w * V_i = w * sum_k L_k^{(m)}(r) W_{i,k}`, for layer `i` with its rows' `L_k(r)` in `lag`.
-fn weight_rows(lc: &mut Lc, layer: usize, lag: &[Fr], w: Fr) {
-    lc.extend(lag.iter().enumerate().map(|(k, l)| (Base::Weight(layer, k), w * l)));
-}
-
 fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, Error> {
     let missing = Error::BadKey("layout index out of range");
     let s = layout.slots.get(si).ok_or(missing.clone())?;
     let p = |i: usize| single(Base::Proof(i));
-    let rows = |i: usize| layout.layers.get(i).map(|l| l.rows).ok_or(Error::BadKey("layout index out of range"));
     let common = |relax, ev_in, ev_a, v, bias, [z, d, h, sigma]: [Option<Lc>; 4], a_out| SlotPolys {
         n: s.n,
         m: s.m,
@@ -246,8 +241,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 Source::Layer(k) => Some(layout.layers.get(k as usize).and_then(|p| p.ev_a_out).ok_or(missing)?),
                 Source::Input => None,
             };
-            let mut v = Vec::new();
-            weight_rows(&mut v, i, &lagrange_basis(s.m, rows(i)?, ch.r)?, Fr::one());
+            let v = single(Base::Rows(i));
             let bias = single(Base::Bias(i));
             let round1 = [Some(l.z), l.d, l.h, l.sigma].map(|x| x.map(p));
             let mut sp = common(None, ev_in, l.ev_a_out, v, bias, round1, l.a_out.map(p));
@@ -263,9 +257,6 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
             let mut lcs: [Lc; 5] = Default::default();
             let mut v: Lc = Vec::new();
             let mut packed_sum: Lc = Vec::new();
-            // Every member has `m` = the class's: one basis, as long as the longest member's rows.
-            let most = fw.members.iter().map(|&(i, _)| rows(i)).try_fold(0, |a, r| r.map(|r| a.max(r)))?;
-            let lag = lagrange_basis(s.m, most, ch.r)?;
             for &(i, w) in &fw.members {
                 let l = layout.layers.get(i).ok_or(missing.clone())?;
                 let prev = match l.input {
@@ -279,7 +270,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 for (lc, b) in lcs.iter_mut().zip(bases) {
                     lc.push((b, w));
                 }
-                weight_rows(&mut v, i, lag.get(..l.rows).ok_or(missing.clone())?, w);
+                v.push((Base::Rows(i), w));
                 packed_sum.push((Base::Proof(packed), Fr::one()));
             }
             let [bias, r1_packed, a, a_in, packed] = lcs;
@@ -513,7 +504,7 @@ pub fn claims(
                 put(Poly::AIn, Lin::constant(a_in));
             }
             if sp.m == d {
-                put(Poly::K, Lin::constant(lagrange_kernel(d, ch.r, zeta)?));
+                put(Poly::K, Lin::constant(interpolate_at(&row_weights(ch.r, d), d, zeta)?));
                 let skip = match sp.skip {
                     None => Fr::zero(),
                     Some(Source::Input) => interpolate_at(input, d, zeta)?,

@@ -27,13 +27,13 @@ use crate::Fr;
 pub enum Poly {
     /// The layer's input over `H_n` (its source layer's `A`, or the public input).
     AIn,
-    /// `V = sum_i L_i(r) W_i` over `H_n`.
+    /// `V = sum_i e_i W_i` over `H_n` (`e`: the row weights of `r`, `domain::row_weights`).
     V,
     /// The matmul total `c` (a constant).
     C,
     S1,
     S1Next,
-    /// `Z` (the accumulator `z = W a + b`), `B` (the bias), `K` (`K_r`), all over `H_m`.
+    /// `Z` (the accumulator `z = W a + b`), `B` (the bias), `K` (`K_r = sum_i e_i L_i`, the row weights interpolated), all over `H_m`.
     Z,
     B,
     K,

@@ -51,15 +51,29 @@ pub fn lagrange_basis(n: usize, count: usize, x: Fr) -> Result<Vec<Fr>, Error> {
     Ok(denoms.iter().zip(&omegas).map(|(d, w)| scale * w * d).collect())
 }
 
-/// The Lagrange kernel `K_r(x) = sum_i L_i(r) L_i(x)` over `H_m`, in closed form:
-/// `(r Z(x) - x Z(r)) / (m (x - r))`. Both `r` and `x` must lie outside `H_m` and differ.
-pub fn lagrange_kernel(m: usize, r: Fr, x: Fr) -> Result<Fr, Error> {
-    let (zr, zx) = (vanishing(m, r), vanishing(m, x));
-    if zr.is_zero() || zx.is_zero() {
-        return Err(Error::DegenerateChallenge);
+/// The row weights `e_0, ..., e_(count-1)` of a matmul's row combination for the challenge `r`
+/// (`docs/protocols/blocks/matmul.md`): 128-bit integers read off Blake2b-512 of a label, `r`
+/// and a block counter, four per block. Short weights make the verifier's combination of a
+/// layer's weight rows an MSM with 128-bit scalars.
+pub fn row_weights(r: Fr, count: usize) -> Vec<Fr> {
+    use ark_ff::{BigInteger, PrimeField};
+    use blake2::{Blake2b512, Digest as _};
+    let seed = r.into_bigint().to_bytes_le();
+    let mut out = Vec::with_capacity(count);
+    let mut block = 0u64;
+    while out.len() < count {
+        let mut h = Blake2b512::new();
+        h.update(b"zkml/matmul/row-weights");
+        h.update(&seed);
+        h.update(block.to_le_bytes());
+        let bytes = h.finalize();
+        for chunk in bytes.chunks_exact(16).take(count - out.len()) {
+            let le: [u8; 16] = chunk.try_into().unwrap_or([0; 16]);
+            out.push(Fr::from(u128::from_le_bytes(le)));
+        }
+        block += 1;
     }
-    let denom = (Fr::from(m as u64) * (x - r)).inverse().ok_or(Error::DegenerateChallenge)?;
-    Ok((r * zx - x * zr) * denom)
+    out
 }
 
 #[cfg(test)]
@@ -101,12 +115,18 @@ mod tests {
     }
 
     #[test]
-    fn kernel_matches_the_sum() {
+    fn row_weights_are_short_prefix_stable_and_bound_to_r() {
+        use ark_ff::{BigInteger, PrimeField};
         let mut rng = test_rng();
-        for m in [1usize, 2, 16] {
-            let (r, x) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-            let sum: Fr = lagrange_all(m, r).iter().zip(lagrange_all(m, x)).map(|(a, b)| *a * b).sum();
-            assert_eq!(lagrange_kernel(m, r, x).unwrap(), sum);
-        }
+        let r = Fr::rand(&mut rng);
+        let e = row_weights(r, 11);
+        assert_eq!(e.len(), 11);
+        assert!(e.iter().all(|w| w.into_bigint().num_bits() <= 128));
+        // Distinct, prefix-stable (a smaller domain reads the first weights), and another r gives
+        // others.
+        assert!(e.iter().enumerate().all(|(i, a)| e.iter().skip(i + 1).all(|b| a != b)));
+        assert_eq!(row_weights(r, 5), e[..5]);
+        assert!(row_weights(r + Fr::one(), 11).iter().zip(&e).all(|(a, b)| a != b));
+        assert!(row_weights(r, 0).is_empty());
     }
 }

@@ -71,7 +71,7 @@ pub struct LayerKey {
     /// A tensor added after the rescaling (a residual connection), of `rows` values.
     pub skip: Option<Source>,
     /// Hiding commitments to the weight rows `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, one per row:
-    /// the verifier combines them into the matmul's `V = sum_i L_i(r) W_i` itself
+    /// the verifier combines them into the matmul's `V = sum_i e_i W_i` itself
     /// (`docs/protocols/mlp.md`, "Setup"). Sent uncompressed: a key has one per row, and
     /// decoding a compressed point costs a square root (about 50 µs in WebAssembly).
     pub weights: Vec<G1>,

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use ark_ff::Zero;
 
 use super::claims::{claims, points, start_transcript, Base, Challenges};
+use super::domain::row_weights;
 use super::key::ModelVerifyingKey;
 use super::layout::{Layout, Mode};
 use super::proof::ModelProof;
@@ -15,6 +16,7 @@ use crate::kzg::{add_degree_check, verify_batch_combos, DegreeProof, Query, SrsS
 use crate::pairing::PairingBatch;
 use crate::transcript::{labels, Transcript};
 use crate::{Fr, G1};
+use ark_ec::CurveGroup;
 
 /// Miller loops of a model proof's final multi-pairing: `[1]_2` and `[tau]_2` (the batch
 /// opening), `[tau^e]_2`, the proof's `S` and `[gamma]_2` (the degree check).
@@ -177,10 +179,19 @@ pub fn verify_model(
         .chain(&proof.quotients)
         .copied()
         .collect();
+    // Each layer's weight rows combined by the row weights: one MSM with 128-bit scalars per
+    // layer, then one term of the batch (docs/protocols/blocks/matmul.md, "Verifier").
+    let most = vk.layers.iter().map(|l| l.weights.len()).max().unwrap_or(0);
+    let e = row_weights(ch.r, most);
+    let rows: Vec<G1> = vk
+        .layers
+        .iter()
+        .map(|l| crate::msm::msm(&l.weights, e.get(..l.weights.len()).unwrap_or(&[])).into_affine())
+        .collect();
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
             Base::Proof(i) => all.get(i),
-            Base::Weight(i, k) => vk.layers.get(i).and_then(|l| l.weights.get(k)),
+            Base::Rows(i) => rows.get(i),
             Base::Bias(i) => vk.layers.get(i).map(|l| &l.bias),
             Base::Table(i) => vk.table.get(i),
         };

@@ -11,6 +11,7 @@ use ark_poly::Polynomial;
 use rand::RngCore;
 use zkml_verifier::kzg::BatchOpeningProof;
 use zkml_verifier::model::claims::{claims, Base, Challenges};
+use zkml_verifier::model::domain::row_weights;
 use zkml_verifier::transcript::Transcript;
 
 use super::super::keys::weight_combination;
@@ -100,8 +101,10 @@ pub(super) fn open<R: RngCore>(
         for (base, sc) in &c.terms {
             let p = match *base {
                 Base::Proof(i) => st.get(i)?,
-                Base::Weight(i, k) => {
-                    rows.entry(i).or_default().push((k, *sc));
+                Base::Rows(i) => {
+                    let count = cx.pk.layers.get(i).map_or(0, |l| l.rows);
+                    let terms = rows.entry(i).or_default();
+                    terms.extend(row_weights(ch.r, count).into_iter().enumerate().map(|(k, e)| (k, e * sc)));
                     continue;
                 }
                 Base::Bias(i) => r2.biases.get(i).ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))?,

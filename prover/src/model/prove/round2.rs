@@ -5,11 +5,12 @@
 use ark_bn254::Fr;
 use ark_ff::{batch_inversion, Field, One, Zero};
 use rand::RngCore;
+use zkml_verifier::model::domain::row_weights;
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
 
 use super::super::fold;
 use super::super::keys::bias_coeffs;
-use super::super::poly::{interpolate, lagrange_at, poly};
+use super::super::poly::{interpolate, poly};
 use super::super::witness::Lookups;
 use super::state::State;
 use super::{frs, Ctx, TableColumns};
@@ -18,7 +19,7 @@ use crate::kzg::Blinded;
 
 /// A layer's round-2 witness polynomials, before commitment.
 pub(super) struct Round2 {
-    /// `V = sum_i L_i(r) W_i`, which the verifier forms from the key (never committed here).
+    /// `V = sum_i e_i W_i`, which the verifier forms from the key (never committed here).
     pub v: Vec<Fr>,
     /// `C, S1, S2, phi, psi, chi, S3, E` (phi empty on output layers, chi on all but ReLU layers;
     /// C the constant `c`, E the constant `e`).
@@ -73,8 +74,8 @@ pub(super) fn commit<R: RngCore>(
         let (n, m) = (l.n, l.m);
         let layer = &pk.layers[i];
         let bc = bias_coeffs(layer)?;
-        let lag = lagrange_at(m, r)?;
-        // V's values on H_n: v_j = sum_i L_i(r) W_ij.
+        let lag = row_weights(r, m);
+        // V's values on H_n: v_j = sum_i e_i W_ij (the row weights of `r`).
         let mut v_vals = vec![Fr::zero(); n];
         for (k, l_k) in lag.iter().enumerate().take(layer.rows) {
             for (j, w) in layer.weight.entries(k) {

@@ -1,4 +1,4 @@
-//! The fixed-weight matmul block: `z = W a + b` by two running sums against `V = sum_i L_i(r) W_i`
+//! The fixed-weight matmul block: `z = W a + b` by two running sums against `V = sum_i e_i W_i`
 //! (`docs/protocols/blocks/matmul.md`); the prover's side is `zkml_prover::model::blocks::matmul`.
 
 use super::super::constraints::{Algebra, Params, Poly};
