@@ -178,6 +178,78 @@ fn sum_buckets(points: &mut [G1Affine], start: &[usize], lens: &mut [usize]) {
     }
 }
 
+/// Montgomery multiplication in `Fq` with 32-bit limbs (CIOS), on the same representation as
+/// arkworks' (`R = 2^256`), so the result is bit-identical to `a * b`. In WebAssembly a 32-bit
+/// product is one instruction where arkworks' 64-bit limbs need a 128-bit product (a library
+/// call); natively arkworks' own is faster and is used.
+///
+/// The indices are loop counters below the fixed lengths of the arrays they index, and each
+/// `as u32` keeps the low half of a 64-bit sum on purpose: nothing here can panic.
+#[cfg(any(target_arch = "wasm32", test))]
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+fn mul32(a: &Fq, b: &Fq) -> Fq {
+    /// The modulus, 32-bit limbs little-endian, and `-p^-1 mod 2^32`.
+    const P: [u32; 8] =
+        [0xd87cfd47, 0x3c208c16, 0x6871ca8d, 0x97816a91, 0x8181585d, 0xb85045b6, 0xe131a029, 0x30644e72];
+    const INV: u32 = 0xe4866389;
+    let limbs = |x: &Fq| -> [u32; 8] {
+        let l = (x.0).0;
+        core::array::from_fn(|i| {
+            let w = l.get(i / 2).copied().unwrap_or(0);
+            // Low then high half of each 64-bit limb.
+            u32::try_from((w >> (32 * (i % 2))) & 0xffff_ffff).unwrap_or(0)
+        })
+    };
+    let (a, b) = (limbs(a), limbs(b));
+    let mut t = [0u32; 10];
+    for &bi in &b {
+        let mut c = 0u64;
+        for (tj, &aj) in t.iter_mut().zip(&a) {
+            let s = u64::from(*tj) + u64::from(aj) * u64::from(bi) + c;
+            *tj = s as u32;
+            c = s >> 32;
+        }
+        let s = u64::from(t[8]) + c;
+        t[8] = s as u32;
+        t[9] = (s >> 32) as u32;
+        let m = t[0].wrapping_mul(INV);
+        let mut c = (u64::from(t[0]) + u64::from(m) * u64::from(P[0])) >> 32;
+        for j in 1..8 {
+            let s = u64::from(t[j]) + u64::from(m) * u64::from(P[j]) + c;
+            t[j - 1] = s as u32;
+            c = s >> 32;
+        }
+        let s = u64::from(t[8]) + c;
+        t[7] = s as u32;
+        t[8] = t[9] + (s >> 32) as u32;
+        t[9] = 0;
+    }
+    // t < 2p: subtract p once when t >= p.
+    let mut r = [0u32; 8];
+    let mut borrow = 0i64;
+    for j in 0..8 {
+        let d = i64::from(t[j]) - i64::from(P[j]) - borrow;
+        r[j] = d as u32;
+        borrow = i64::from(d < 0);
+    }
+    let out = if t[8] != 0 || borrow == 0 { r } else { core::array::from_fn(|j| t[j]) };
+    let mut l = [0u64; 4];
+    for (i, w) in l.iter_mut().enumerate() {
+        *w = u64::from(out[2 * i]) | (u64::from(out[2 * i + 1]) << 32);
+    }
+    Fq::new_unchecked(ark_ff::BigInt(l))
+}
+
+/// `a * b` in `Fq`: [`mul32`] in WebAssembly (and in this module's tests, so that they check the
+/// MSM WebAssembly runs), arkworks' natively.
+#[inline]
+fn mul(a: &Fq, b: &Fq) -> Fq {
+    #[cfg(any(target_arch = "wasm32", test))]
+    return mul32(a, b);
+    #[cfg(not(any(target_arch = "wasm32", test)))]
+    return *a * b;
+}
+
 /// `a + b`, given the inverse of the slope's denominator that [`sum_buckets`] chose for them.
 fn add(a: G1Affine, b: G1Affine, inv: Fq) -> G1Affine {
     if a.is_zero() {
@@ -187,16 +259,16 @@ fn add(a: G1Affine, b: G1Affine, inv: Fq) -> G1Affine {
         return a;
     }
     let lambda = if a.x != b.x {
-        (b.y - a.y) * inv
+        mul(&(b.y - a.y), &inv)
     } else if a.y == b.y && !a.y.is_zero() {
         // Doubling (the curve's a = 0): 3 x^2 / 2 y.
-        let xx = a.x.square();
-        (xx.double() + xx) * inv
+        let xx = mul(&a.x, &a.x);
+        mul(&(xx.double() + xx), &inv)
     } else {
         return G1Affine::zero();
     };
-    let x = lambda.square() - a.x - b.x;
-    let y = lambda * (a.x - x) - a.y;
+    let x = mul(&lambda, &lambda) - a.x - b.x;
+    let y = mul(&lambda, &(a.x - x)) - a.y;
     G1Affine::new_unchecked(x, y)
 }
 
@@ -207,12 +279,12 @@ fn batch_inverse(v: &mut [Fq]) {
     let mut acc = Fq::ONE;
     for x in v.iter() {
         prefix.push(acc);
-        acc *= x;
+        acc = mul(&acc, x);
     }
     let mut inv = acc.inverse().unwrap_or(Fq::ZERO);
     for (x, p) in v.iter_mut().zip(prefix).rev() {
-        let next = inv * *x;
-        *x = inv * p;
+        let next = mul(&inv, x);
+        *x = mul(&inv, &p);
         inv = next;
     }
 }
@@ -275,6 +347,21 @@ mod tests {
     }
 
     #[test]
+    fn mul32_is_arkworks_multiplication() {
+        let mut rng = test_rng();
+        let edge = [Fq::ZERO, Fq::ONE, -Fq::ONE, Fq::from(2u64), -Fq::from(2u64)];
+        let values: Vec<Fq> = edge.iter().copied().chain((0..2000).map(|_| Fq::rand(&mut rng))).collect();
+        for a in values {
+            let b = Fq::rand(&mut rng);
+            assert_eq!(mul32(&a, &b), a * b);
+            assert_eq!(mul32(&a, &a), a.square());
+            for e in edge {
+                assert_eq!(mul32(&a, &e), a * e);
+            }
+        }
+    }
+
+    #[test]
     fn digits_recompose_the_scalar() {
         let mut rng = test_rng();
         for c in [4usize, 7, 11, 16] {
@@ -290,29 +377,6 @@ mod tests {
             }
             assert!(!carry);
             assert_eq!(value.into_bigint(), s, "c = {c}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    use ark_ec::CurveGroup;
-    use ark_ff::UniformRand;
-    use ark_std::test_rng;
-    extern crate std;
-    #[test]
-    fn zz_timing() {
-        let mut rng = test_rng();
-        let n = 8094;
-        let bases: Vec<G1Affine> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
-        let full: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-        let short: Vec<Fr> = (0..n).map(|_| Fr::from(u128::rand(&mut rng))).collect();
-        for (what, s) in [("full", &full), ("128", &short)] {
-            let t = std::time::Instant::now();
-            let a = msm(&bases, s);
-            std::println!("{what}: {:?}", t.elapsed());
-            assert_eq!(a, G1Projective::msm(&bases, s).unwrap());
         }
     }
 }

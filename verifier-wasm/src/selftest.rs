@@ -1,5 +1,6 @@
 //! A self-test of the verifier: the arithmetic it uses (bilinearity of the pairing through the same
-//! deferred batch and MSM as a proof, point encoding round trips, a field batch inversion), then a
+//! deferred batch and MSM as a proof, the WebAssembly MSM of weight rows on full and 128-bit
+//! scalars, point encoding round trips, a field batch inversion), then a
 //! known-answer test: the bundled accumulated proof of the deep MLP (`tests/fixtures/mlp/deep_mlp.*`,
 //! eight folded layers) must verify against its pinned model digest, and the same proof with one
 //! output value changed must be rejected by the pairing check.
@@ -60,6 +61,25 @@ pub fn run() -> bool {
     batch.add(t.challenge(b"w"), &[(h, &terms)]);
     batch.add(t.challenge(b"w"), &[(ah, &[(g, Fr::one())]), (h, &[(g, -a)])]);
     ok &= batch.check().is_ok();
+
+    // The MSM that combines weight rows in WebAssembly (`crate::msm`), on 192 points k G with full
+    // scalars and with 128-bit row weights, against (sum_k s_k k) G. Besides checking it, this has
+    // the engine optimise it before the first proof (a long first call would run unoptimised).
+    let mut acc = g.into_group();
+    let many: Vec<ark_bn254::G1Projective> = (0..192)
+        .map(|_| {
+            let p = acc;
+            acc += g;
+            p
+        })
+        .collect();
+    let many = ark_bn254::G1Projective::normalize_batch(&many);
+    let full: Vec<Fr> = (0..192).map(|_| t.challenge(b"m")).collect();
+    let short = crate::model::domain::row_weights(t.challenge(b"r"), 192);
+    for s in [&full, &short] {
+        let want: Fr = s.iter().zip(1u64..).map(|(s, k)| *s * Fr::from(k)).sum();
+        ok &= crate::msm::msm(&many, s) == g * want;
+    }
 
     // Field inversions.
     let mut inv = scalars.clone();
