@@ -67,7 +67,7 @@ impl PairingBatch {
         let mut g2 = Vec::with_capacity(self.groups.len());
         for (q, bases, scalars) in self.groups {
             let (bases, scalars) = merge_repeated(bases, scalars);
-            let p = msm(&bases, &scalars)?;
+            let p = crate::msm::g1_msm(&bases, &scalars).ok_or(Error::PairingCheckFailed)?;
             if p.is_zero() || q.is_zero() {
                 continue;
             }
@@ -84,20 +84,6 @@ impl PairingBatch {
             Err(Error::PairingCheckFailed)
         }
     }
-}
-
-/// The batch's MSM: in WebAssembly (one thread, slow 64-bit products) the batched-affine bucket
-/// method of [`crate::msm`], about 1.3x faster there on a convolution's weight rows; natively
-/// arkworks' (parallel when the host crate enables it), which matches it on one thread.
-fn msm(bases: &[G1], scalars: &[Fr]) -> Result<ark_bn254::G1Projective, Error> {
-    if bases.len() != scalars.len() {
-        return Err(Error::PairingCheckFailed);
-    }
-    #[cfg(target_arch = "wasm32")]
-    return Ok(crate::msm::msm(bases, scalars));
-    #[cfg(not(target_arch = "wasm32"))]
-    return <ark_bn254::G1Projective as ark_ec::VariableBaseMSM>::msm(bases, scalars)
-        .map_err(|_| Error::PairingCheckFailed);
 }
 
 /// Sums the scalars of repeated bases (the same commitment appears in many claims), so the MSM has

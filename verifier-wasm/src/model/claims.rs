@@ -454,6 +454,11 @@ pub fn claims(
         if vanishing(d, zeta).is_zero() {
             return Err(Error::DegenerateChallenge);
         }
+        // K = sum_i e_i L_i over this domain at zeta: once per domain, shared by its slots.
+        let k_at_zeta = match layout.slots.iter().any(|sp| sp.m == d) {
+            true => Some(interpolate_at(&row_weights(ch.r, d), d, zeta)?),
+            false => None,
+        };
         let mut total = Lin::constant(Fr::zero());
         let mut lam = Fr::one();
         let mut push = |e: Lin| {
@@ -504,7 +509,7 @@ pub fn claims(
                 put(Poly::AIn, Lin::constant(a_in));
             }
             if sp.m == d {
-                put(Poly::K, Lin::constant(interpolate_at(&row_weights(ch.r, d), d, zeta)?));
+                put(Poly::K, Lin::constant(k_at_zeta.ok_or(Error::BadKey("a slot's domain without K"))?));
                 let skip = match sp.skip {
                     None => Fr::zero(),
                     Some(Source::Input) => interpolate_at(input, d, zeta)?,

@@ -186,8 +186,11 @@ pub fn verify_model(
     let rows: Vec<G1> = vk
         .layers
         .iter()
-        .map(|l| crate::msm::msm(&l.weights, e.get(..l.weights.len()).unwrap_or(&[])).into_affine())
-        .collect();
+        .map(|l| {
+            let e = e.get(..l.weights.len()).ok_or(Error::BadKey("more weight rows than row weights"))?;
+            crate::msm::g1_msm(&l.weights, e).map(|v| v.into_affine()).ok_or(Error::BadKey("weight rows"))
+        })
+        .collect::<Result<_, Error>>()?;
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
             Base::Proof(i) => all.get(i),

@@ -93,6 +93,8 @@ pub(super) fn open<R: RngCore>(
         .iter()
         .map(|c| Blinded { poly: poly(c.clone()), blind: DensePolynomial { coeffs: vec![] } })
         .collect();
+    // The row weights, once, as long as the longest layer's rows.
+    let e = row_weights(ch.r, cx.pk.layers.iter().map(|l| l.rows).max().unwrap_or(0));
     let mut combos = Vec::with_capacity(list.len());
     for (ci, c) in list.iter().enumerate() {
         let (mut f, mut g) = (Vec::new(), Vec::new());
@@ -104,7 +106,7 @@ pub(super) fn open<R: RngCore>(
                 Base::Rows(i) => {
                     let count = cx.pk.layers.get(i).map_or(0, |l| l.rows);
                     let terms = rows.entry(i).or_default();
-                    terms.extend(row_weights(ch.r, count).into_iter().enumerate().map(|(k, e)| (k, e * sc)));
+                    terms.extend(e.iter().take(count).enumerate().map(|(k, e)| (k, *e * sc)));
                     continue;
                 }
                 Base::Bias(i) => r2.biases.get(i).ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))?,
