@@ -31,7 +31,7 @@ pub fn g1_msm(bases: &[G1Affine], scalars: &[Fr]) -> Option<G1Projective> {
 }
 
 /// Below this many terms arkworks' MSM is used as is.
-const SMALL: usize = 128;
+pub(crate) const SMALL: usize = 128;
 
 /// `sum_i scalars[i] * bases[i]` over the common length of the two slices.
 pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {

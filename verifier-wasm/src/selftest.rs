@@ -62,11 +62,11 @@ pub fn run() -> bool {
     batch.add(t.challenge(b"w"), &[(ah, &[(g, Fr::one())]), (h, &[(g, -a)])]);
     ok &= batch.check().is_ok();
 
-    // The MSM that combines weight rows in WebAssembly (`crate::msm`), on 192 points k G with full
-    // scalars and with 128-bit row weights, against (sum_k s_k k) G. Besides checking it, this has
-    // the engine optimise it before the first proof (a long first call would run unoptimised).
+    // The MSM that combines weight rows in WebAssembly (`crate::msm`), on `SMALL` points k G (the
+    // fewest it takes to leave arkworks' small-input path) with full scalars and with 128-bit row
+    // weights, against (sum_k s_k k) G.
     let mut acc = g.into_group();
-    let many: Vec<ark_bn254::G1Projective> = (0..192)
+    let many: Vec<ark_bn254::G1Projective> = (0..crate::msm::SMALL)
         .map(|_| {
             let p = acc;
             acc += g;
@@ -74,8 +74,8 @@ pub fn run() -> bool {
         })
         .collect();
     let many = ark_bn254::G1Projective::normalize_batch(&many);
-    let full: Vec<Fr> = (0..192).map(|_| t.challenge(b"m")).collect();
-    let short = crate::model::domain::row_weights(t.challenge(b"r"), 192);
+    let full: Vec<Fr> = (0..crate::msm::SMALL).map(|_| t.challenge(b"m")).collect();
+    let short = crate::model::domain::row_weights(t.challenge(b"r"), crate::msm::SMALL);
     for s in [&full, &short] {
         let want: Fr = s.iter().zip(1u64..).map(|(s, k)| *s * Fr::from(k)).sum();
         ok &= crate::msm::msm(&many, s) == g * want;
