@@ -28,8 +28,8 @@ fn fixture(dims: &[usize], seed: u64) -> Fixture {
     Fixture { pk, input: q[0].clone() }
 }
 
-/// Input 16, eight hidden layers of width 16, output 4: all eight hidden layers fold (the first
-/// reads the public input through a commitment).
+/// Input 16, eight hidden layers of width 16, output 4: the seven hidden layers after the first
+/// fold (the first reads the public input: the public-input block, checked on its own).
 const DEEP: [usize; 10] = [16, 16, 16, 16, 16, 16, 16, 16, 16, 4];
 
 #[test]
@@ -37,8 +37,8 @@ fn deep_mlp_folds_and_verifies() {
     let f = fixture(&DEEP, 1);
     let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
     assert_eq!(layout.classes.len(), 1);
-    assert_eq!(layout.classes[0].members, (0..8).collect::<Vec<_>>());
-    assert_eq!((layout.folds.len(), layout.levels), (7, 3));
+    assert_eq!(layout.classes[0].members, (1..8).collect::<Vec<_>>());
+    assert_eq!((layout.folds.len(), layout.levels), (6, 3));
     let acc = prove_mode(&f.pk, &f.input, Mode::Accumulated, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
     let per = prove_mode(&f.pk, &f.input, Mode::PerLayer, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
     let va = verify_model(&f.pk.vk, &acc, None).unwrap();
@@ -59,8 +59,9 @@ fn accumulated(f: &Fixture, seed: u64) -> ModelProof {
     prove_mode(&f.pk, &f.input, Mode::Accumulated, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap()
 }
 
-/// Six hidden layers of width 8 fold (5 folds, 3 levels), small enough for sweeps.
-const MID: [usize; 8] = [8, 8, 8, 8, 8, 8, 8, 3];
+/// Seven hidden layers of width 8, of which the six after the first fold (5 folds, 3 levels), small
+/// enough for sweeps.
+const MID: [usize; 9] = [8, 8, 8, 8, 8, 8, 8, 8, 3];
 
 #[test]
 fn tampered_cross_terms_and_accumulators_are_rejected() {
@@ -79,7 +80,7 @@ fn tampered_cross_terms_and_accumulators_are_rejected() {
         p.decider[i] = moved(&p.decider[i]);
         assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "accumulator commitment {i}");
     }
-    // The public input (read by the folded first layer through a commitment) and output.
+    // The public input (read by the first layer, on its own) and output.
     for i in [0, 5] {
         let mut p = proof.clone();
         p.input[i] = zkml_verifier::model::Int(p.input[i].0 + 1);
@@ -298,11 +299,12 @@ fn fold_messages_are_bound_by_the_transcript() {
 
 #[test]
 fn classes_group_hidden_layers_by_shape() {
-    // Shapes of the hidden layers: 8x8 (layers 0-3), 4x8 (layer 4) and 4x4 (layer 5): one class.
-    let f = fixture(&[8, 8, 8, 8, 8, 4, 4, 2], 15);
+    // Shapes of the hidden layers: 8x8 (layers 0-4; 0 reads the input and is checked on its own),
+    // 4x8 (layer 5) and 4x4 (layer 6): one class.
+    let f = fixture(&[8, 8, 8, 8, 8, 8, 4, 4, 2], 15);
     let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
     let members: Vec<Vec<usize>> = layout.classes.iter().map(|c| c.members.clone()).collect();
-    assert_eq!(members, vec![vec![0, 1, 2, 3]]);
+    assert_eq!(members, vec![vec![1, 2, 3, 4]]);
     let proof = accumulated(&f, 16);
     assert_eq!(verify_model(&f.pk.vk, &proof, None).unwrap().pairings, MODEL_PAIRINGS);
     assert_eq!(proof.folds.len(), 3);
@@ -335,13 +337,13 @@ fn deep_mlp_fixtures_are_current() {
 
 #[test]
 fn interleaved_classes_fold_in_the_same_levels() {
-    // Hidden shapes alternate: layers 0, 2, 4, 6 are 8 -> 16 and 1, 3, 5 are 16 -> 8; each class
-    // feeds the other, and both fold in the same levels.
+    // Hidden shapes alternate: layers 0, 2, 4, 6 are 8 -> 16 (0 reads the input, on its own) and
+    // 1, 3, 5 are 16 -> 8; each class feeds the other, and both fold in the same levels.
     let f = fixture(&[8, 16, 8, 16, 8, 16, 8, 16, 3], 21);
     let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
     let members: Vec<Vec<usize>> = layout.classes.iter().map(|c| c.members.clone()).collect();
-    assert_eq!(members, vec![vec![0, 2, 4, 6], vec![1, 3, 5]]);
-    assert_eq!((layout.folds.len(), layout.levels), (5, 2));
+    assert_eq!(members, vec![vec![1, 3, 5], vec![2, 4, 6]]);
+    assert_eq!((layout.folds.len(), layout.levels), (4, 2));
     verify_model(&f.pk.vk, &accumulated(&f, 2), None).unwrap();
     let s = f.pk.vk.scale_bits;
     for layer in 0..7 {

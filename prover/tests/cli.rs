@@ -323,16 +323,17 @@ fn inspect_reports_classes_and_folds_of_an_accumulated_proof() {
     let o = prove(&["inspect", s(&proof), "--json", "--vk", s(&vk)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((j["pairings"].as_u64(), j["folds"].as_u64()), (Some(5), Some(7)), "{j}");
+    assert_eq!((j["pairings"].as_u64(), j["folds"].as_u64()), (Some(5), Some(6)), "{j}");
     assert_eq!(j["bytes"].as_u64(), Some(std::fs::metadata(&proof).unwrap().len()));
     let classes = j["classes"].as_array().unwrap();
-    assert_eq!((classes[0]["instances"].as_u64(), classes[0]["folds"].as_u64()), (Some(8), Some(7)), "{j}");
-    assert_eq!(classes[1]["layers"], serde_json::json!([8]));
+    assert_eq!((classes[0]["instances"].as_u64(), classes[0]["folds"].as_u64()), (Some(7), Some(6)), "{j}");
+    // The first layer (reading the public input) and the output layer are checked on their own.
+    assert_eq!(classes[1]["layers"], serde_json::json!([0, 8]));
     assert!(j["sections"]["cross_terms"].as_u64().unwrap() > 0);
     // Without the key: the number of accumulators (classes) and folds, from the proof alone.
     let o = prove(&["inspect", s(&proof), "--json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((j["accumulated_classes"].as_u64(), j["folds"].as_u64()), (Some(1), Some(7)), "{j}");
+    assert_eq!((j["accumulated_classes"].as_u64(), j["folds"].as_u64()), (Some(1), Some(6)), "{j}");
     assert!(j.get("classes").is_none(), "{j}");
     let o = prove(&["inspect", s(&per), "--json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -435,8 +436,9 @@ fn deep_onnx_model_folds_through_the_cli() {
     }
     let o = prove(&["inspect", s(&acc), "--json", "--vk", s(&vk)]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(j["classes"][0]["layers"], serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7]));
-    assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(7), Some(5)));
+    // Layer 0 reads the public input and is checked on its own.
+    assert_eq!(j["classes"][0]["layers"], serde_json::json!([1, 2, 3, 4, 5, 6, 7]));
+    assert_eq!((j["folds"].as_u64(), j["pairings"].as_u64()), (Some(6), Some(5)));
 
     // Verification on a dev SRS is valid but says whose word it rests on.
     let o = prove(&["verify", "--vk", s(&vk), "--proof", s(&acc)]);

@@ -33,7 +33,7 @@ fn an_honest_key_passes_and_every_public_part_is_checked() {
     assert_eq!(bad(&vk, &srs), ["lookup table"]);
 
     let mut vk = pk.vk.clone();
-    vk.params.degree.shift_h = srs.powers_g2[(vk.params.degree.g2_powers - vk.params.degree.bound) as usize + 1];
+    vk.params.degree.shift_h = srs.powers_g2[(vk.params.degree.g2_powers - vk.params.degree.bound) as usize - 1];
     assert_eq!(bad(&vk, &srs), ["[tau^e]_2 of the degree check"]);
 
     // A larger bound with a matching point still gives proofs room: the bound is derived from the shape.

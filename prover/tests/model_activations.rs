@@ -84,11 +84,13 @@ fn tabulated_activations_prove_and_verify() {
 
 #[test]
 fn tabulated_layers_sit_beside_folded_relu_layers() {
-    // Two ReLU layers of one shape fold; the Tanh layer of the same shape is checked on its own.
-    let f = fixture(&[6, 5, 5, 5, 3], &[Activation::Relu, Activation::Relu, Activation::Tanh], 3);
+    // Two ReLU layers of one shape fold; the Tanh layer of the same shape, and the first layer
+    // (it reads the public input), are checked on their own.
+    let acts = [Activation::Relu, Activation::Relu, Activation::Relu, Activation::Tanh];
+    let f = fixture(&[6, 5, 5, 5, 5, 3], &acts, 3);
     let layout = zkml_verifier::model::layout::Layout::new(&f.pk.vk, Mode::Accumulated);
     assert_eq!(layout.classes.len(), 1);
-    assert_eq!(layout.classes[0].members, vec![0, 1]);
+    assert_eq!(layout.classes[0].members, vec![1, 2]);
     assert_eq!(f.pk.vk.table_sections(), vec![Activation::Tanh]);
     let proof = prove(&f.pk, &f.input, &mut ChaCha20Rng::seed_from_u64(4)).unwrap();
     assert_eq!(proof.folds.len(), 1);

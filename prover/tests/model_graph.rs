@@ -224,9 +224,10 @@ fn the_key_records_sources_skips_and_output_order() {
     );
     assert_eq!(f.pk.vk.output_layers(), vec![3, 4, 5]);
     assert_eq!(f.pk.vk.output_len(), 7);
-    // The three ReLU layers fold; layer 0's output also feeds a head checked on its own.
+    // The ReLU layers after the first fold (layer 0 reads the public input, on its own); layer 0's
+    // output also feeds a head checked on its own.
     let layout = Layout::new(&f.pk.vk, Mode::Accumulated);
-    assert_eq!(layout.classes[0].members, vec![0, 1, 2]);
+    assert_eq!(layout.classes[0].members, vec![1, 2]);
     assert!(layout.layers[0].ev_a_out.is_some());
     let f = fixture(residuals_before_activations(8), 9);
     let skips: Vec<Option<Source>> = f.pk.vk.layers.iter().map(|l| l.skip).collect();

@@ -43,7 +43,8 @@ pub struct ModelProvingKey {
     /// The powers the degree check needs (the last G2 powers of the parameters).
     pub degree: DegreeProvingKey,
     pub layers: Vec<Layer>,
-    /// Per layer, the blinds of its weight-row commitments, concatenated ([`row_blind`]).
+    /// Per layer, the blinds of its weight commitments (rows, or columns for a layer reading the
+    /// public input), concatenated ([`row_blind`]).
     pub weight_blinds: Vec<Vec<Fr>>,
     pub bias_blinds: Vec<Vec<Fr>>,
 }
@@ -58,37 +59,87 @@ pub fn lagrange_basis(srs: &Srs, n: usize) -> Result<Vec<G1Affine>, ProverError>
     Ok(G1Projective::normalize_batch(&proj))
 }
 
-/// `[W_i(tau) + gamma r_i(tau)]_1` for every row `i` of `layer`, with the blinds `r_i` of `blinds`
-/// ([`row_blind`]), from the Lagrange basis of `H_n` ([`lagrange_basis`]).
-pub fn commit_rows(srs: &Srs, lagrange: &[G1Affine], layer: &Layer, blinds: &[Fr]) -> Vec<G1Affine> {
-    let rows: Vec<G1Projective> = cfg_into_iter!(0..layer.rows)
+/// The domain size a layer's weight commitments are interpolated over: `H_m` (its output) for
+/// the columns of a layer reading the public input, `H_n` (its input) for rows.
+pub fn weight_domain(layer: &Layer) -> usize {
+    match layer.input {
+        Source::Input => pow2(layer.rows as u32),
+        Source::Layer(_) => pow2(layer.cols as u32),
+    }
+}
+
+/// The number of weight commitments of a layer: columns when it reads the public input, rows
+/// otherwise (`LayerKey::weight_commitments`).
+pub fn weight_commitments(layer: &Layer) -> usize {
+    match layer.input {
+        Source::Input => layer.cols,
+        Source::Layer(_) => layer.rows,
+    }
+}
+
+/// The key's weight commitments of `layer`, with the blinds `r_k` of `blinds` ([`row_blind`]), from
+/// the Lagrange basis of [`weight_domain`] ([`lagrange_basis`]): `[W_i(tau) + gamma r_i(tau)]_1`
+/// for every row `i`, or `[W^j(tau) + gamma r_j(tau)]_1` for every column `j` of a layer reading
+/// the public input (`docs/protocols/blocks/public_matmul.md`).
+pub fn commit_weights(
+    srs: &Srs,
+    lagrange: &[G1Affine],
+    layer: &Layer,
+    blinds: &[Fr],
+) -> Result<Vec<G1Affine>, ProverError> {
+    let transposed;
+    let matrix = match layer.input {
+        Source::Input => {
+            transposed = layer.weight.transpose().ok_or_else(|| ProverError::Internal("weight transpose".into()))?;
+            &transposed
+        }
+        Source::Layer(_) => &layer.weight,
+    };
+    let rows: Vec<G1Projective> = cfg_into_iter!(0..matrix.rows())
         .map(|i| {
-            let (cols, vals) = layer.weight.row(i);
+            let (cols, vals) = matrix.row(i);
             let bases: Vec<G1Affine> = cols.iter().map(|&c| lagrange[c as usize]).collect();
             msm_small(&bases, vals) + msm(&srs.gamma_g1, row_blind(blinds, i))
         })
         .collect();
-    G1Projective::normalize_batch(&rows)
+    Ok(G1Projective::normalize_batch(&rows))
 }
 
-/// `sum_k c_k (W_k(X), r_k(X))` over `terms = [(k, c_k)]`: a combination of weight rows and their
-/// blinds, formed on the values over `H_n` (one inverse FFT, whatever the number of rows).
+/// `sum_k c_k (W_k(X), r_k(X))` over `terms = [(k, c_k)]`: a combination of weight commitments
+/// (rows, or columns for a layer reading the public input) and their blinds, formed on the values
+/// over [`weight_domain`] (one inverse FFT, whatever the number of terms).
 pub fn weight_combination(layer: &Layer, blinds: &[Fr], terms: &[(usize, Fr)]) -> Result<Blinded, ProverError> {
-    let n = pow2(layer.cols as u32);
-    let mut values = vec![Fr::zero(); n];
+    let size = weight_domain(layer);
+    let count = weight_commitments(layer);
+    let mut values = vec![Fr::zero(); size];
     let mut blind = vec![Fr::zero(); KEY_HIDING_DEGREE + 1];
+    let mut column_weights = match layer.input {
+        Source::Input => vec![Fr::zero(); count],
+        Source::Layer(_) => Vec::new(),
+    };
     for &(k, c) in terms {
-        if k >= layer.rows {
-            return Err(ProverError::Internal(format!("weight row {k} of layer '{}' missing", layer.name)));
+        if k >= count {
+            return Err(ProverError::Internal(format!("weight commitment {k} of layer '{}' missing", layer.name)));
         }
-        for (col, w) in layer.weight.entries(k) {
-            values[col] += c * Fr::from(w);
+        match layer.input {
+            Source::Input => column_weights[k] += c,
+            Source::Layer(_) => {
+                for (col, w) in layer.weight.entries(k) {
+                    values[col] += c * Fr::from(w);
+                }
+            }
         }
         for (b, r) in blind.iter_mut().zip(row_blind(blinds, k)) {
             *b += c * r;
         }
     }
-    Ok(Blinded { poly: super::poly::poly(interpolate(&values, n)?), blind: super::poly::poly(blind) })
+    if !column_weights.is_empty() {
+        // Columns: value i is row i of W against the columns' weights.
+        for (i, v) in values.iter_mut().enumerate().take(layer.rows) {
+            *v = layer.weight.entries(i).map(|(j, w)| column_weights[j] * Fr::from(w)).sum();
+        }
+    }
+    Ok(Blinded { poly: super::poly::poly(interpolate(&values, size)?), blind: super::poly::poly(blind) })
 }
 
 /// The blind of row `i`'s commitment, from a layer's concatenated row blinds.
@@ -196,7 +247,7 @@ pub fn setup<R: RngCore>(
     // witness the SRS can hold (docs/protocols/accumulation.md, "What folds").
     let d = layers
         .iter()
-        .filter(|l| l.act == Activation::Relu)
+        .filter(|l| l.act == Activation::Relu && l.input != Source::Input)
         .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
         .filter(|&w| w <= available)
         .fold(needed, usize::max);
@@ -204,18 +255,18 @@ pub fn setup<R: RngCore>(
     keep.powers_g1.truncate(d);
     keep.powers_g2.truncate(2);
     let mut keys = Vec::with_capacity(layers.len());
-    // The Lagrange basis of each input domain, computed once.
+    // The Lagrange basis of each weight domain, computed once.
     let mut lagrange: std::collections::HashMap<usize, Vec<G1Affine>> = std::collections::HashMap::new();
     let (mut weight_blinds, mut bias_blinds) = (Vec::new(), Vec::new());
     for l in &layers {
-        let wb: Vec<Fr> = (0..l.rows * (KEY_HIDING_DEGREE + 1)).map(|_| Fr::rand(rng)).collect();
+        let wb: Vec<Fr> = (0..weight_commitments(l) * (KEY_HIDING_DEGREE + 1)).map(|_| Fr::rand(rng)).collect();
         let bb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
-        let n = pow2(l.cols as u32);
+        let n = weight_domain(l);
         let basis = match lagrange.entry(n) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => e.insert(lagrange_basis(&keep, n)?),
         };
-        let weights = commit_rows(&keep, basis, l, &wb);
+        let weights = commit_weights(&keep, basis, l, &wb)?;
         let bias = commit_with_blind(
             &keep,
             &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
@@ -394,7 +445,7 @@ impl ModelProvingKey {
                     && l.act == key.act
                     && l.input == key.input
                     && l.skip == key.skip
-                    && wb.len() == l.rows * k
+                    && wb.len() == weight_commitments(l) * k
                     && bb.len() == k
             });
         if !matches {

@@ -17,6 +17,8 @@ use crate::error::ProverError;
 pub(super) struct SlotView<'a> {
     pub n: usize,
     pub m: usize,
+    /// The layer reads the public input: `v` is `Y = W x` over `H_m`, no `C`, `S1`, `S2`.
+    pub public: bool,
     pub u: Fr,
     /// The layer's activation (ReLU for a fold class) and its table section's tag
     /// (`claims::section_tag`).
@@ -147,13 +149,14 @@ pub(super) fn quotient(
     };
     // K (the row weights' interpolation) depends on the domain and r only: once per domain,
     // shared by its slots.
-    let k_r = match views.iter().any(|sv| sv.m == d) {
+    let k_r = match views.iter().any(|sv| sv.m == d && !sv.public) {
         true => Some(ev(&interpolate(&row_weights(r, d), d)?)?),
         false => None,
     };
     let inv = |k: usize| Fr::from(k as u64).inverse().ok_or_else(|| ProverError::Internal("empty domain".into()));
     for sv in views {
-        if sv.n != d && sv.m != d {
+        let on_n = !sv.public && sv.n == d;
+        if !on_n && sv.m != d {
             continue;
         }
         let err = |k: usize| -> Result<Evals, ProverError> {
@@ -165,7 +168,7 @@ pub(super) fn quotient(
         let p = Params { inv_n: inv(sv.n)?, inv_m: inv(sv.m)?, ..*params };
         let [c, s1, s2, phi, psi, chi, s3, _] = sv.comps;
         let mut list = Vec::new();
-        if sv.n == d {
+        if on_n {
             let s1 = ev(s1)?;
             let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
             alg.polys.extend([
@@ -175,19 +178,27 @@ pub(super) fn quotient(
                 (Poly::AIn, ev(sv.a_in)?),
                 (Poly::C, ev(c)?),
             ]);
-            let on_n = constraints::on_n(&mut alg, &p);
+            let on_n = constraints::on_n(&mut alg, &p, false);
             list.extend(on_n.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
         }
         if sv.m == d {
-            let (s2, s3) = (ev(s2)?, ev(s3)?);
+            let s3 = ev(s3)?;
             let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
+            match sv.public {
+                true => alg.polys.push((Poly::Y, ev(sv.v)?)),
+                false => {
+                    let s2 = ev(s2)?;
+                    alg.polys.extend([
+                        (Poly::C, ev(c)?),
+                        (Poly::S2Next, Evals(cs.rotate(&s2.0))),
+                        (Poly::S2, s2),
+                        (Poly::K, k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?),
+                    ]);
+                }
+            }
             alg.polys.extend([
-                (Poly::C, ev(c)?),
-                (Poly::S2Next, Evals(cs.rotate(&s2.0))),
-                (Poly::S2, s2),
                 (Poly::S3Next, Evals(cs.rotate(&s3.0))),
                 (Poly::S3, s3),
-                (Poly::K, k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?),
                 (Poly::Z, ev(sv.z)?),
                 (Poly::B, ev(sv.bias)?),
                 (Poly::D, ev(sv.d)?),
@@ -201,7 +212,7 @@ pub(super) fn quotient(
             if let (Some(h), Some(sigma)) = (sv.h, sv.sigma) {
                 alg.polys.extend([(Poly::H, ev(h)?), (Poly::Sigma, ev(sigma)?), (Poly::Chi, ev(chi)?)]);
             }
-            let on_m = constraints::on_m(&mut alg, &p, sv.act, sv.tag, false);
+            let on_m = constraints::on_m(&mut alg, &p, (sv.act, sv.tag), sv.public, false);
             list.extend(on_m.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
         }
         for item in list {

@@ -135,9 +135,10 @@ impl LayerWitness {
     pub fn lookups(&self, act: Activation, tag: Fr, scale_bits: u32) -> Lookups {
         // Each block of the layer adds its own (`Block::lower`, the verifier's lowering).
         let mut lk = Lookups::default();
-        for b in Block::lower(act) {
+        // The matmul blocks have no lookups: either lowering gives the same.
+        for b in Block::lower(act, false) {
             match b {
-                Block::Matmul => {}
+                Block::Matmul | Block::PublicMatmul => {}
                 Block::Rescale => lk.psi = blocks::rescale::lookups(&self.rem),
                 Block::Relu => (lk.phi, lk.chi) = blocks::relu::lookups(self.pre(), &self.high, &self.sign, scale_bits),
                 Block::Tabulated => lk.phi = blocks::tabulated::lookups(self.pre(), &self.out, tag),

@@ -34,6 +34,10 @@ pub enum Base {
     /// Layer `layer`'s weight rows combined by the row weights `e` of the challenge `r`:
     /// `V(X) = sum_k e_k W_k(X)` over `H_n` (`domain::row_weights`).
     Rows(usize),
+    /// Layer `layer`'s weight columns combined by the public input `x`: `Y(X) = sum_j x_j W^j(X)`
+    /// over `H_m`, the commitment to `W x` (a layer reading the public input,
+    /// `blocks/public_matmul.rs`).
+    Columns(usize),
     Bias(usize),
     Table(usize),
 }
@@ -142,17 +146,21 @@ struct SlotPolys {
     skip: Option<Source>,
     output: Option<core::ops::Range<usize>>,
     /// The matmul's `V = sum_i e_i W_i` (row weights `e` of `r`; a folded one for classes), from the key's
-    /// weight-row commitments: never a prover message.
+    /// weight-row commitments; for a layer reading the public input, `Y = W x` from its weight
+    /// columns: never a prover message.
     v: Lc,
+    /// The layer reads the public input (`Layout::Slot::public`): `v` is `Y`, and there is no
+    /// `C`, `S1`, `S2`.
+    public: bool,
     bias: Lc,
     z: Lc,
     /// `D` for hidden layers; `None` on output layers, whose `D` is their public output less the skip.
     d: Option<Lc>,
     a_out: Option<Lc>,
     e: Lc,
-    c: Lc,
-    s1: Lc,
-    s2: Lc,
+    c: Option<Lc>,
+    s1: Option<Lc>,
+    s2: Option<Lc>,
     phi: Option<Lc>,
     psi: Lc,
     chi: Option<Lc>,
@@ -168,8 +176,10 @@ struct SlotPolys {
     ev_a: Option<usize>,
     ev_h: Option<usize>,
     ev_sigma: Option<usize>,
-    /// Evaluation indices of `S1, S1(w.), S2, S2(w.), S3, S3(w.), Z` at zeta.
-    ev_sums: [usize; 7],
+    /// Evaluation indices of `S1, S1(w.), S2, S2(w.)` (absent with the public input) and of
+    /// `S3, S3(w.), Z` at zeta.
+    ev_s12: [Option<usize>; 4],
+    ev_s3z: [usize; 3],
     /// Classes: the folded layer input `A_in`, packed witness `P2`, packed error `Err` and packed
     /// round-1 commitment (`Z, D, H, Sigma`).
     folded: Option<[Lc; 4]>,
@@ -214,10 +224,11 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         z: z.unwrap_or_default(),
         d,
         a_out,
+        public: s.public,
         e: p(s.e),
-        c: p(s.c),
-        s1: p(s.s1),
-        s2: p(s.s2),
+        c: s.c.map(p),
+        s1: s.s1.map(p),
+        s2: s.s2.map(p),
         phi: s.phi.map(p),
         psi: p(s.psi),
         chi: s.chi.map(p),
@@ -232,7 +243,8 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         ev_sigma: s.ev_sigma,
         folded: None,
         split: None,
-        ev_sums: [s.ev_s1, s.ev_s1_next, s.ev_s2, s.ev_s2_next, s.ev_s3, s.ev_s3_next, s.ev_z],
+        ev_s12: [s.ev_s1, s.ev_s1_next, s.ev_s2, s.ev_s2_next],
+        ev_s3z: [s.ev_s3, s.ev_s3_next, s.ev_z],
     };
     match s.kind {
         SlotKind::Layer(i) => {
@@ -241,7 +253,10 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 Source::Layer(k) => Some(layout.layers.get(k as usize).and_then(|p| p.ev_a_out).ok_or(missing)?),
                 Source::Input => None,
             };
-            let v = single(Base::Rows(i));
+            let v = match s.public {
+                true => single(Base::Columns(i)),
+                false => single(Base::Rows(i)),
+            };
             let bias = single(Base::Bias(i));
             let round1 = [Some(l.z), l.d, l.h, l.sigma].map(|x| x.map(p));
             let mut sp = common(None, ev_in, l.ev_a_out, v, bias, round1, l.a_out.map(p));
@@ -259,9 +274,10 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
             let mut packed_sum: Lc = Vec::new();
             for &(i, w) in &fw.members {
                 let l = layout.layers.get(i).ok_or(missing.clone())?;
+                // Layers reading the public input never fold.
                 let prev = match l.input {
                     Source::Layer(k) => layout.layers.get(k as usize).and_then(|p| p.a_out),
-                    Source::Input => layout.input,
+                    Source::Input => None,
                 };
                 let (Some(a), Some(a_in), Some(packed)) = (l.a_out, prev, l.packed) else {
                     return Err(missing);
@@ -321,10 +337,17 @@ pub fn claims(
 
     // 1. Opened evaluations.
     for (sp, sl) in slots.iter().zip(&layout.slots) {
-        open(&sp.s1, 0, ev(sl.ev_s1)?);
-        open(&sp.s1, shifted(sp.n)?, ev(sl.ev_s1_next)?);
-        open(&sp.s2, 0, ev(sl.ev_s2)?);
-        open(&sp.s2, shifted(sp.m)?, ev(sl.ev_s2_next)?);
+        let sums = [(&sp.s1, sl.ev_s1, sl.ev_s1_next, sp.n), (&sp.s2, sl.ev_s2, sl.ev_s2_next, sp.m)];
+        for (poly, at, next, d) in sums {
+            match (poly, at, next) {
+                (Some(poly), Some(at), Some(next)) => {
+                    open(poly, 0, ev(at)?);
+                    open(poly, shifted(d)?, ev(next)?);
+                }
+                (None, None, None) => {}
+                _ => return Err(Error::BadKey("a running sum without its evaluations")),
+            }
+        }
         open(&sp.s3, 0, ev(sl.ev_s3)?);
         open(&sp.s3, shifted(sp.m)?, ev(sl.ev_s3_next)?);
         open(&sp.z, 0, ev(sl.ev_z)?);
@@ -344,11 +367,6 @@ pub fn claims(
         if let (Some(_), Some(a), Some(ea)) = (l.class, l.a_out, l.ev_a_out) {
             open(&single(Base::Proof(a)), 0, ev(ea)?);
         }
-    }
-    if let (Some(x), Some(first)) = (layout.input, layout.layers.first()) {
-        // The input commitment of folded layers that read the input opens to the public input's
-        // interpolation.
-        open(&single(Base::Proof(x)), 0, interpolate_at(input, first.n, zeta)?);
     }
     for (k, &e) in layout.ev_table.iter().enumerate() {
         open(&single(Base::Table(k)), 0, ev(e)?);
@@ -370,9 +388,9 @@ pub fn claims(
     };
     for (sp, sl) in slots.iter().zip(&layout.slots) {
         let witness: [Option<&Lc>; WITNESS] = [
-            Some(&sp.c),
-            Some(&sp.s1),
-            Some(&sp.s2),
+            sp.c.as_ref(),
+            sp.s1.as_ref(),
+            sp.s2.as_ref(),
             sp.phi.as_ref(),
             Some(&sp.psi),
             sp.chi.as_ref(),
@@ -454,8 +472,9 @@ pub fn claims(
         if vanishing(d, zeta).is_zero() {
             return Err(Error::DegenerateChallenge);
         }
-        // K = sum_i e_i L_i over this domain at zeta: once per domain, shared by its slots.
-        let k_at_zeta = match layout.slots.iter().any(|sp| sp.m == d) {
+        // K = sum_i e_i L_i over this domain at zeta: once per domain, shared by its slots (M2:
+        // not on a layer reading the public input).
+        let k_at_zeta = match layout.slots.iter().any(|sp| sp.m == d && !sp.public) {
             true => Some(interpolate_at(&row_weights(ch.r, d), d, zeta)?),
             false => None,
         };
@@ -465,7 +484,7 @@ pub fn claims(
             total = core::mem::replace(&mut total, Lin::constant(Fr::zero())) + e * lam;
             lam *= ch.lambda;
         };
-        for sp in slots.iter().filter(|sp| sp.n == d || sp.m == d) {
+        for sp in slots.iter().filter(|sp| (!sp.public && sp.n == d) || sp.m == d) {
             let (u, errs) = match &sp.relax {
                 Some((u, e)) => (*u, Some(e)),
                 None => (Fr::one(), None),
@@ -475,18 +494,27 @@ pub fn claims(
             let opened = |i: usize| ev(i).map(Lin::constant);
             let mut lin = Linearise { u, polys: Vec::new() };
             let mut put = |p: Poly, l: Lin| lin.polys.push((p, l));
-            if sp.n == d {
+            let (on_n, on_m) = (!sp.public && sp.n == d, sp.m == d);
+            if on_n {
                 // V is the combination of every weight row: formed only where M1 needs it.
                 put(Poly::V, Lin::of(&sp.v, Fr::one()));
             }
-            put(Poly::C, Lin::of(&sp.c, Fr::one()));
-            put(Poly::S1, opened(sp.ev_sums[0])?);
-            put(Poly::S1Next, opened(sp.ev_sums[1])?);
-            put(Poly::S2, opened(sp.ev_sums[2])?);
-            put(Poly::S2Next, opened(sp.ev_sums[3])?);
-            put(Poly::S3, opened(sp.ev_sums[4])?);
-            put(Poly::S3Next, opened(sp.ev_sums[5])?);
-            put(Poly::Z, opened(sp.ev_sums[6])?);
+            if sp.public && on_m {
+                // Y = W x, the weight columns combined by the public input (M0).
+                put(Poly::Y, Lin::of(&sp.v, Fr::one()));
+            }
+            if let Some(c) = &sp.c {
+                put(Poly::C, Lin::of(c, Fr::one()));
+            }
+            let sums = [Poly::S1, Poly::S1Next, Poly::S2, Poly::S2Next];
+            for (poly, e) in sums.into_iter().zip(sp.ev_s12) {
+                if let Some(e) = e {
+                    put(poly, opened(e)?);
+                }
+            }
+            for (poly, e) in [Poly::S3, Poly::S3Next, Poly::Z].into_iter().zip(sp.ev_s3z) {
+                put(poly, opened(e)?);
+            }
             put(Poly::B, Lin::of(&sp.bias, Fr::one()));
             put(Poly::Psi, Lin::of(&sp.psi, Fr::one()));
             put(Poly::E, Lin::of(&sp.e, Fr::one()));
@@ -501,15 +529,17 @@ pub fn claims(
                     put(poly, opened(e)?);
                 }
             }
-            if sp.n == d {
+            if on_n {
                 let a_in = match sp.ev_in {
                     Some(e) => ev(e)?,
                     None => interpolate_at(input, d, zeta)?,
                 };
                 put(Poly::AIn, Lin::constant(a_in));
             }
-            if sp.m == d {
+            if on_m && !sp.public {
                 put(Poly::K, Lin::constant(k_at_zeta.ok_or(Error::BadKey("a slot's domain without K"))?));
+            }
+            if on_m {
                 let skip = match sp.skip {
                     None => Fr::zero(),
                     Some(Source::Input) => interpolate_at(input, d, zeta)?,
@@ -536,11 +566,12 @@ pub fn claims(
             }
             (params.inv_n, params.inv_m) = (inv(sp.n)?, inv(sp.m)?);
             let mut list = Vec::new();
-            if sp.n == d {
-                list.extend(constraints::on_n(&mut lin, &params));
+            if on_n {
+                list.extend(constraints::on_n(&mut lin, &params, sp.public));
             }
-            if sp.m == d {
-                list.extend(constraints::on_m(&mut lin, &params, sp.act, section_tag(&sections, sp.act)?, false));
+            if on_m {
+                let act = (sp.act, section_tag(&sections, sp.act)?);
+                list.extend(constraints::on_m(&mut lin, &params, act, sp.public, false));
             }
             for (e, k) in list {
                 push(checked(e)? - k.map_or_else(|| Lin::constant(Fr::zero()), &err));

@@ -33,6 +33,9 @@ pub enum Poly {
     C,
     S1,
     S1Next,
+    /// `Y = W x` over `H_m` for a layer reading the public input `x`: the key's weight columns
+    /// combined by `x` (`blocks/public_matmul.rs`), never a prover message.
+    Y,
     /// `Z` (the accumulator `z = W a + b`), `B` (the bias), `K` (`K_r = sum_i e_i L_i`, the row weights interpolated), all over `H_m`.
     Z,
     B,
@@ -101,25 +104,29 @@ pub const ERR_A: usize = 4;
 /// Number of error components of a relaxed instance.
 pub const ERRORS: usize = 5;
 
-/// The constraints on `H_n`, in their `lambda` order, each with the index of its error component.
-pub fn on_n<A: Algebra>(a: &mut A, p: &Params) -> Vec<(A::E, Option<usize>)> {
-    // Only the matmul block has constraints on its input's domain.
-    Block::Matmul.on_n(a, p)
+/// The constraints on `H_n`, in their `lambda` order, each with the index of its error component;
+/// `public`: the layer reads the public input.
+pub fn on_n<A: Algebra>(a: &mut A, p: &Params, public: bool) -> Vec<(A::E, Option<usize>)> {
+    // Only the matmul block on an earlier layer's output has constraints on its input's domain.
+    match public {
+        true => Vec::new(),
+        false => Block::Matmul.on_n(a, p),
+    }
 }
 
 /// The constraints on `H_m`, in their `lambda` order, each with the index of its error component
 /// (`None`: linear, no error), for a layer ending in `act`: its blocks' ([`Block::lower`]) in
 /// order, then the layer's lookup running sum (L3). `tag` is a tabulated activation's table
-/// section (`Activation::tag`; unused otherwise). `quadratic_only` keeps only the constraints
-/// with an error (the fold's cross terms).
+/// section (`Activation::tag`; unused otherwise); `public`: the layer reads the public input.
+/// `quadratic_only` keeps only the constraints with an error (the fold's cross terms).
 pub fn on_m<A: Algebra>(
     a: &mut A,
     p: &Params,
-    act: Activation,
-    tag: Fr,
+    (act, tag): (Activation, Fr),
+    public: bool,
     quadratic_only: bool,
 ) -> Vec<(A::E, Option<usize>)> {
-    let blocks = Block::lower(act);
+    let blocks = Block::lower(act, public);
     let mut out = Vec::new();
     for b in &blocks {
         out.extend(b.on_m(a, p, tag, quadratic_only));

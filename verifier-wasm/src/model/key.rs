@@ -70,13 +70,33 @@ pub struct LayerKey {
     pub input: Source,
     /// A tensor added after the rescaling (a residual connection), of `rows` values.
     pub skip: Option<Source>,
-    /// Hiding commitments to the weight rows `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, one per row:
-    /// the verifier combines them into the matmul's `V = sum_i e_i W_i` itself
-    /// (`docs/protocols/mlp.md`, "Setup"). Sent uncompressed: a key has one per row, and
-    /// decoding a compressed point costs a square root (about 50 µs in WebAssembly).
+    /// Hiding commitments to the weights. A layer reading an earlier layer has one per row,
+    /// `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, which the verifier combines into the matmul's
+    /// `V = sum_i e_i W_i` itself (`docs/protocols/blocks/matmul.md`); a layer reading the public
+    /// input has one per column, `W^j(X) = sum_i W_ij L_i(X)` over `H_m`, which the verifier
+    /// combines into `W x` (`docs/protocols/blocks/public_matmul.md`). Sent uncompressed: a key
+    /// has one per row or column, and decoding a compressed point costs a square root (about
+    /// 50 µs in WebAssembly).
     pub weights: Vec<G1>,
     /// Hiding commitment to the bias over `H_m` (scale `2^(2s)`).
     pub bias: G1,
+}
+
+impl LayerKey {
+    /// Whether the layer reads the public input: its matmul is the public-input block, and its
+    /// weight commitments are columns.
+    pub fn reads_input(&self) -> bool {
+        self.input == Source::Input
+    }
+
+    /// The number of weight commitments the layer has: its columns when it reads the public input,
+    /// its rows otherwise.
+    pub fn weight_commitments(&self) -> usize {
+        match self.reads_input() {
+            true => self.cols as usize,
+            false => self.rows as usize,
+        }
+    }
 }
 
 impl Encode for LayerKey {
@@ -99,7 +119,7 @@ impl Decode for LayerKey {
         let act = Activation::decode(r)?;
         let input = Source::from_code(r.u32(what)?);
         let skip = Source::from_optional_code(r.u32(what)?);
-        let weights = r.vec::<G1Uncompressed>("vk weight rows")?.into_iter().map(|p| p.0).collect();
+        let weights = r.vec::<G1Uncompressed>("vk weight commitments")?.into_iter().map(|p| p.0).collect();
         Ok(Self { rows, cols, act, input, skip, weights, bias: r.get(what)? })
     }
 }
@@ -303,8 +323,10 @@ impl ModelVerifyingKey {
             if !l.act.params_valid() {
                 return Err(Error::BadKey("activation parameters out of range (|p| <= 2^20, finite, lo <= hi)"));
             }
-            if l.weights.len() != l.rows as usize {
-                return Err(Error::BadKey("a layer does not have one weight commitment per row"));
+            if l.weights.len() != l.weight_commitments() {
+                return Err(Error::BadKey(
+                    "a layer does not have one weight commitment per row (per column when it reads the input)",
+                ));
             }
             if pow2(l.cols).max(pow2(l.rows)) > d {
                 return Err(Error::BadKey("layer larger than the SRS"));

@@ -57,7 +57,7 @@ pub fn round1_widths(m: usize) -> [usize; ROUND1] {
 }
 
 /// The largest degree bound a proof of either mode checks for this key: 1 (the constants `C`
-/// and `E`) for layers on their own; every packed component, error component, round-1 component and `Low`
+/// and `E`; `E` alone for a layer reading the public input) for layers on their own; every packed component, error component, round-1 component and `Low`
 /// (bound `o_E`) for fold classes. Setup writes it into the key's degree check.
 pub fn required_degree_bound(vk: &ModelVerifyingKey) -> usize {
     let classes = fold_classes(vk, &dims(vk)).into_iter().flat_map(|c| {
@@ -91,11 +91,13 @@ pub enum Bounded {
 }
 
 /// Every degree bound of a slot, `(polynomial, number of coefficients)`, in the order of the
-/// shift's `kappa` powers: a layer on its own bounds its constants `C` and `E`; an accumulator
+/// shift's `kappa` powers: a layer on its own bounds its constants `C` and `E` (`E` alone when it
+/// reads the public input: it has no `C`); an accumulator
 /// every packed component, every error component, `Z, D, H, Sigma`, then `Low` below `o_E` and `E_sum`.
 /// Prover and verifier both walk this list.
 pub fn degree_bounds(s: &Slot) -> Vec<(Bounded, usize)> {
     match s.kind {
+        SlotKind::Layer(_) if s.public => alloc::vec![(Bounded::Witness(WITNESS_E), 1)],
         SlotKind::Layer(_) => alloc::vec![(Bounded::Witness(0), 1), (Bounded::Witness(WITNESS_E), 1)],
         SlotKind::Class(_) => {
             let witness = witness_widths(s.n, s.m).into_iter().enumerate().map(|(k, w)| (Bounded::Witness(k), w));
@@ -163,11 +165,16 @@ pub struct Slot {
     pub n: usize,
     pub m: usize,
     pub act: Activation,
+    /// A layer reading the public input: its matmul is the public-input block (`Y = W x` from
+    /// the key's columns), without `C`, `S1`, `S2` and without constraints on `H_n`. Never a
+    /// class: such layers do not fold.
+    pub public: bool,
     // Commitments of the round-2 witness (a layer's round 2, or a class's decider section). The
-    // matmul's `V` is not among them: the verifier forms it from the key (`claims.rs`).
-    pub c: usize,
-    pub s1: usize,
-    pub s2: usize,
+    // matmul's `V` is not among them: the verifier forms it from the key (`claims.rs`). `C`,
+    // `S1`, `S2` are absent on a layer reading the public input.
+    pub c: Option<usize>,
+    pub s1: Option<usize>,
+    pub s2: Option<usize>,
     pub phi: Option<usize>,
     pub psi: usize,
     pub chi: Option<usize>,
@@ -182,11 +189,12 @@ pub struct Slot {
     /// Classes: `Low` and `E_sum` (decider section), with `sum of the members' P2 = Low +
     /// X^(o_E) E_sum` and `deg Low < o_E`: `E_sum` is the sum of the members' lookup totals.
     pub split: Option<[usize; 2]>,
-    // Evaluations at zeta (and at omega * zeta for the running sums).
-    pub ev_s1: usize,
-    pub ev_s1_next: usize,
-    pub ev_s2: usize,
-    pub ev_s2_next: usize,
+    // Evaluations at zeta (and at omega * zeta for the running sums); `S1`, `S2` only where they
+    // exist.
+    pub ev_s1: Option<usize>,
+    pub ev_s1_next: Option<usize>,
+    pub ev_s2: Option<usize>,
+    pub ev_s2_next: Option<usize>,
     pub ev_s3: usize,
     pub ev_s3_next: usize,
     pub ev_z: usize,
@@ -246,10 +254,6 @@ pub struct Layout {
     /// Table size `N`.
     pub table_n: usize,
     pub mu: usize,
-    /// Round 1 of an accumulated proof whose first layer folds: a commitment to the
-    /// interpolation of the public input over `H_n` of the first layer, the folded input of that
-    /// layer; the verifier checks its value at zeta against the input it holds.
-    pub input: Option<usize>,
     pub phi_t: usize,
     pub s_t: usize,
     pub round1: usize,
@@ -268,14 +272,14 @@ pub struct Layout {
 }
 
 /// Layers that fold: ReLU layers whose shape `(n, m)` is shared by another ReLU layer and
-/// whose packed witness fits the SRS, without a skip. (A folded layer that reads the public input
-/// reads it through the commitment `Layout::input`.)
+/// whose packed witness fits the SRS, without a skip, reading an earlier layer (a layer reading
+/// the public input is checked on its own, against the key's weight columns).
 fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, Activation)]) -> Vec<ClassLayout> {
     let d = vk.srs_powers as usize;
     let mut classes: Vec<ClassLayout> = Vec::new();
     for (i, &(n, m, act)) in dims.iter().enumerate() {
         let packed = witness_widths(n, m).iter().fold(0usize, |acc, &w| acc.saturating_add(w));
-        let skip = vk.layers.get(i).is_some_and(|l| l.skip.is_some());
+        let skip = vk.layers.get(i).is_some_and(|l| l.skip.is_some() || l.reads_input());
         if act != Activation::Relu || skip || packed > d {
             continue;
         }
@@ -348,7 +352,6 @@ impl Layout {
             })
             .collect();
         let mu = c.take();
-        let input = layers.iter().any(|l| l.class.is_some() && l.input == Source::Input).then(|| c.take());
         let round1 = c.0;
 
         let mut slots = Vec::new();
@@ -357,7 +360,11 @@ impl Layout {
                 l.packed = Some(c.take());
                 continue;
             }
-            let (cc, s1, s2) = (c.take(), c.take(), c.take());
+            let public = l.input == Source::Input;
+            let (cc, s1, s2) = match public {
+                true => (None, None, None),
+                false => (Some(c.take()), Some(c.take()), Some(c.take())),
+            };
             let phi = l.act.hidden().then(|| c.take());
             let psi = c.take();
             let chi = (l.act == Activation::Relu).then(|| c.take());
@@ -365,7 +372,10 @@ impl Layout {
             l.e = Some(e);
             let s3 = c.take();
             l.slot = Some(slots.len());
-            slots.push(Slot::new(SlotKind::Layer(i), l.n, l.m, l.act, [cc, s1, s2, psi, s3, e], [phi, chi], None));
+            slots.push(Slot::new(SlotKind::Layer(i), (l.n, l.m, l.act), [cc, s1, s2], [psi, s3, e], [phi, chi], None));
+            if let Some(slot) = slots.last_mut() {
+                slot.public = public;
+            }
         }
         let phi_t = c.take();
         let s_t = c.take();
@@ -410,10 +420,9 @@ impl Layout {
             let [cc, s1, s2, phi, psi, chi, s3, e] = ids;
             slots.push(Slot::new(
                 SlotKind::Class(ci),
-                cl.n,
-                cl.m,
-                Activation::Relu,
-                [cc, s1, s2, psi, s3, e],
+                (cl.n, cl.m, Activation::Relu),
+                [Some(cc), Some(s1), Some(s2)],
+                [psi, s3, e],
                 [Some(phi), Some(chi)],
                 Some(err),
             ));
@@ -427,10 +436,12 @@ impl Layout {
 
         let mut ev = Counter(0);
         for s in &mut slots {
-            s.ev_s1 = ev.take();
-            s.ev_s1_next = ev.take();
-            s.ev_s2 = ev.take();
-            s.ev_s2_next = ev.take();
+            if !s.public {
+                s.ev_s1 = Some(ev.take());
+                s.ev_s1_next = Some(ev.take());
+                s.ev_s2 = Some(ev.take());
+                s.ev_s2_next = Some(ev.take());
+            }
             s.ev_s3 = ev.take();
             s.ev_s3_next = ev.take();
             s.ev_z = ev.take();
@@ -468,7 +479,14 @@ impl Layout {
         let ev_st_next = ev.take();
 
         let table_n = vk.table_size();
-        let mut domains: Vec<usize> = dims.iter().flat_map(|&(n, m, _)| [n, m]).chain([table_n]).collect();
+        // A layer reading the public input has no constraints on its input's domain.
+        let mut domains: Vec<usize> = dims
+            .iter()
+            .zip(&vk.layers)
+            .flat_map(|(&(n, m, _), l)| [(!l.reads_input()).then_some(n), Some(m)])
+            .flatten()
+            .chain([table_n])
+            .collect();
         domains.sort_unstable();
         domains.dedup();
         Layout {
@@ -480,7 +498,6 @@ impl Layout {
             levels: level,
             table_n,
             mu,
-            input,
             phi_t,
             s_t,
             round1,
@@ -544,13 +561,11 @@ impl Layout {
 }
 
 impl Slot {
-    #[allow(clippy::too_many_arguments)]
     fn new(
         kind: SlotKind,
-        n: usize,
-        m: usize,
-        act: Activation,
-        [c, s1, s2, psi, s3, e]: [usize; 6],
+        (n, m, act): (usize, usize, Activation),
+        [c, s1, s2]: [Option<usize>; 3],
+        [psi, s3, e]: [usize; 3],
         [phi, chi]: [Option<usize>; 2],
         err: Option<[usize; ERRORS]>,
     ) -> Self {
@@ -559,6 +574,7 @@ impl Slot {
             n,
             m,
             act,
+            public: false,
             c,
             s1,
             s2,
@@ -570,10 +586,10 @@ impl Slot {
             err,
             round1: None,
             split: None,
-            ev_s1: 0,
-            ev_s1_next: 0,
-            ev_s2: 0,
-            ev_s2_next: 0,
+            ev_s1: None,
+            ev_s1_next: None,
+            ev_s2: None,
+            ev_s2_next: None,
             ev_s3: 0,
             ev_s3_next: 0,
             ev_z: 0,

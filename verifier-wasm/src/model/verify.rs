@@ -179,22 +179,28 @@ pub fn verify_model(
         .chain(&proof.quotients)
         .copied()
         .collect();
-    // Each layer's weight rows combined by the row weights: one MSM with 128-bit scalars per
-    // layer, then one term of the batch (docs/protocols/blocks/matmul.md, "Verifier").
-    let most = vk.layers.iter().map(|l| l.weights.len()).max().unwrap_or(0);
+    // Each layer's weight commitments combined, then one term of the batch: the rows of a layer
+    // reading an earlier layer by the row weights (one MSM with 128-bit scalars,
+    // docs/protocols/blocks/matmul.md, "Verifier"), the columns of a layer reading the public
+    // input by the input's values (docs/protocols/blocks/public_matmul.md).
+    let most = vk.layers.iter().filter(|l| !l.reads_input()).map(|l| l.weights.len()).max().unwrap_or(0);
     let e = row_weights(ch.r, most);
-    let rows: Vec<G1> = vk
+    let combined: Vec<G1> = vk
         .layers
         .iter()
-        .map(|l| {
-            let e = e.get(..l.weights.len()).ok_or(Error::BadKey("more weight rows than row weights"))?;
-            crate::msm::g1_msm(&l.weights, e).map(|v| v.into_affine()).ok_or(Error::BadKey("weight rows"))
+        .map(|l| match l.reads_input() {
+            true => times_input(&l.weights, &proof.input),
+            false => {
+                let e = e.get(..l.weights.len()).ok_or(Error::BadKey("more weight rows than row weights"))?;
+                crate::msm::g1_msm(&l.weights, e).map(|v| v.into_affine()).ok_or(Error::BadKey("weight rows"))
+            }
         })
         .collect::<Result<_, Error>>()?;
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
             Base::Proof(i) => all.get(i),
-            Base::Rows(i) => rows.get(i),
+            Base::Rows(i) => combined.get(i).filter(|_| vk.layers.get(i).is_some_and(|l| !l.reads_input())),
+            Base::Columns(i) => combined.get(i).filter(|_| vk.layers.get(i).is_some_and(|l| l.reads_input())),
             Base::Bias(i) => vk.layers.get(i).map(|l| &l.bias),
             Base::Table(i) => vk.table.get(i),
         };
@@ -228,6 +234,26 @@ pub fn verify_model(
         labels: vk.meta.labels.clone(),
         input_shape: vk.meta.input_shape.clone(),
     })
+}
+
+/// `sum_j x_j [W^j]`: a layer's weight columns combined by the public input (signed integers: a
+/// negative value's point is negated, so every scalar is as short as the input's values).
+fn times_input(columns: &[G1], input: &[super::Int]) -> Result<G1, Error> {
+    if columns.len() != input.len() {
+        return Err(Error::BadKey("a layer reading the input without one weight column per input value"));
+    }
+    let (bases, scalars): (Vec<G1>, Vec<Fr>) = columns
+        .iter()
+        .zip(input)
+        .map(|(p, x)| {
+            let magnitude = Fr::from(u64::from(x.0.unsigned_abs()));
+            match x.0 < 0 {
+                true => (-*p, magnitude),
+                false => (*p, magnitude),
+            }
+        })
+        .unzip();
+    crate::msm::g1_msm(&bases, &scalars).map(|v| v.into_affine()).ok_or(Error::BadKey("weight columns"))
 }
 
 /// Decodes a key and a proof from untrusted bytes and verifies.

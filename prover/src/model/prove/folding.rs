@@ -101,7 +101,12 @@ fn decider<R: RngCore>(
         let slot = &layout.slots[cl.slot];
         let missing = |what: &str| ProverError::Internal(format!("class slot without {what}"));
         let (phi, chi) = (slot.phi.ok_or_else(|| missing("phi"))?, slot.chi.ok_or_else(|| missing("chi"))?);
-        let idx = [slot.c, slot.s1, slot.s2, phi, slot.psi, chi, slot.s3, slot.e];
+        let (c, s1, s2) = (
+            slot.c.ok_or_else(|| missing("C"))?,
+            slot.s1.ok_or_else(|| missing("S1"))?,
+            slot.s2.ok_or_else(|| missing("S2"))?,
+        );
+        let idx = [c, s1, s2, phi, slot.psi, chi, slot.s3, slot.e];
         for (&k, p) in idx.iter().zip(&acc.comps) {
             st.commit(k, p.clone())?;
         }
@@ -157,9 +162,10 @@ fn leaf<R: RngCore>(
 ) -> Result<fold::Instance, ProverError> {
     let l = &layout.layers[i];
     let missing = || ProverError::Internal(format!("layer {i} cannot be folded"));
+    // A layer reading the public input never folds.
     let prev = match l.input {
         Source::Layer(p) => layout.layers.get(p as usize).and_then(|p| p.a_out),
-        Source::Input => layout.input,
+        Source::Input => None,
     }
     .ok_or_else(missing)?;
     let zero = || Blinded { poly: poly(Vec::new()), blind: poly(Vec::new()) };

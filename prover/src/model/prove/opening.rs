@@ -38,10 +38,17 @@ pub(super) fn evaluations<R: RngCore>(
     let mut evals = vec![Fr::zero(); layout.evals];
     for (slot, sv) in layout.slots.iter().zip(views) {
         let [s1, s2, s3] = [sv.comps[1], sv.comps[2], sv.comps[6]];
-        evals[slot.ev_s1] = at(s1, zeta);
-        evals[slot.ev_s1_next] = at(s1, shifted(sv.n));
-        evals[slot.ev_s2] = at(s2, zeta);
-        evals[slot.ev_s2_next] = at(s2, shifted(sv.m));
+        // A layer reading the public input has no S1, S2.
+        for (e, p, x) in [
+            (slot.ev_s1, s1, zeta),
+            (slot.ev_s1_next, s1, shifted(sv.n)),
+            (slot.ev_s2, s2, zeta),
+            (slot.ev_s2_next, s2, shifted(sv.m)),
+        ] {
+            if let Some(e) = e {
+                evals[e] = at(p, x);
+            }
+        }
         evals[slot.ev_s3] = at(s3, zeta);
         evals[slot.ev_s3_next] = at(s3, shifted(sv.m));
         evals[slot.ev_z] = at(sv.z, zeta);
@@ -98,7 +105,8 @@ pub(super) fn open<R: RngCore>(
     let mut combos = Vec::with_capacity(list.len());
     for (ci, c) in list.iter().enumerate() {
         let (mut f, mut g) = (Vec::new(), Vec::new());
-        // Weight rows are combined per layer on their values (one inverse FFT per layer).
+        // Weight rows (or columns) are combined per layer on their values (one inverse FFT per
+        // layer).
         let mut rows: BTreeMap<usize, Vec<(usize, Fr)>> = BTreeMap::new();
         for (base, sc) in &c.terms {
             let p = match *base {
@@ -107,6 +115,12 @@ pub(super) fn open<R: RngCore>(
                     let count = cx.pk.layers.get(i).map_or(0, |l| l.rows);
                     let terms = rows.entry(i).or_default();
                     terms.extend(e.iter().take(count).enumerate().map(|(k, e)| (k, *e * sc)));
+                    continue;
+                }
+                Base::Columns(i) => {
+                    // The weight columns combined by the public input (signed values).
+                    let terms = rows.entry(i).or_default();
+                    terms.extend(input.iter().enumerate().map(|(k, x)| (k, *x * sc)));
                     continue;
                 }
                 Base::Bias(i) => r2.biases.get(i).ok_or_else(|| ProverError::Internal(format!("layer {i} missing")))?,

@@ -76,9 +76,5 @@ pub(super) fn commit<R: RngCore>(
         }
     }
     st.commit_values(layout.mu, mult, layout.table_n, false)?;
-    if let Some(x) = layout.input {
-        // A folded first layer reads the public input through a commitment (accumulation.md).
-        st.commit_values(x, &frs(cx.input), layout.layers[0].n, false)?;
-    }
     Ok(member_r1)
 }

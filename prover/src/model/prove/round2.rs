@@ -7,11 +7,12 @@ use ark_ff::{batch_inversion, Field, One, Zero};
 use rand::RngCore;
 use zkml_verifier::model::domain::row_weights;
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
+use zkml_verifier::model::Source;
 
-use super::super::fold;
 use super::super::keys::bias_coeffs;
 use super::super::poly::{interpolate, poly};
 use super::super::witness::Lookups;
+use super::super::{blocks, fold};
 use super::state::State;
 use super::{frs, Ctx, TableColumns};
 use crate::error::ProverError;
@@ -19,10 +20,11 @@ use crate::kzg::Blinded;
 
 /// A layer's round-2 witness polynomials, before commitment.
 pub(super) struct Round2 {
-    /// `V = sum_i e_i W_i`, which the verifier forms from the key (never committed here).
+    /// `V = sum_i e_i W_i` over `H_n`, or `Y = W x` over `H_m` for a layer reading the public
+    /// input, which the verifier forms from the key (never committed here).
     pub v: Vec<Fr>,
-    /// `C, S1, S2, phi, psi, chi, S3, E` (phi empty on output layers, chi on all but ReLU layers;
-    /// C the constant `c`, E the constant `e`).
+    /// `C, S1, S2, phi, psi, chi, S3, E` (phi empty on output layers, chi on all but ReLU layers,
+    /// C, S1, S2 on a layer reading the public input; C the constant `c`, E the constant `e`).
     pub comps: [Vec<Fr>; WITNESS],
     pub e: Fr,
 }
@@ -55,6 +57,70 @@ fn forged_constant(a: Fr, b: Fr, k: usize) -> Vec<Fr> {
     p
 }
 
+/// The matmul block of layer `i` reading an earlier layer (`docs/protocols/blocks/matmul.md`): `V`
+/// over `H_n` and the round-2 polynomials `C, S1, S2` (the running sums blinded).
+fn matmul_sums<R: RngCore>(
+    cx: &Ctx<'_>,
+    st: &mut State<'_, R>,
+    i: usize,
+    r: Fr,
+) -> Result<(Vec<Fr>, [Vec<Fr>; 3]), ProverError> {
+    let (layout, opts, pk) = (cx.layout, cx.opts, cx.pk);
+    let strict = opts.strict;
+    let (l, w, layer) = (&layout.layers[i], &cx.wit[i], &pk.layers[i]);
+    let (n, m) = (l.n, l.m);
+    let lag = row_weights(r, m);
+    // V's values on H_n: v_j = sum_i e_i W_ij (the row weights of `r`).
+    let mut v_vals = vec![Fr::zero(); n];
+    for (k, l_k) in lag.iter().enumerate().take(layer.rows) {
+        for (j, w) in layer.weight.entries(k) {
+            v_vals[j] += *l_k * Fr::from(w);
+        }
+    }
+    let v = interpolate(&v_vals, n)?;
+    // In the field: a crafted proving key's bias must not overflow an i64 subtraction.
+    let zb: Vec<Fr> =
+        w.z.iter()
+            .zip(layer.bias.iter().chain(std::iter::repeat(&0)))
+            .map(|(&z, &bb)| Fr::from(z) - Fr::from(bb))
+            .collect();
+    let f2: Vec<Fr> = lag.iter().zip(&zb).map(|(a, b)| *a * b).collect();
+    let c: Fr = f2.iter().sum();
+
+    let a_vals = frs(&w.input);
+    let f1: Vec<Fr> =
+        v_vals.iter().zip(a_vals.iter().chain(std::iter::repeat(&Fr::zero()))).map(|(x, y)| *x * y).collect();
+    // C is the constant c; the cheat of `forge_last_c` makes it average differently on H_n and H_m.
+    let (c_n, c_poly) = match (opts.forge_last_c && i + 1 == layout.layers.len(), n.cmp(&m)) {
+        (true, std::cmp::Ordering::Greater) => {
+            let c_true: Fr = f1.iter().sum();
+            (c_true, forged_constant(c_true, c - c_true, m))
+        }
+        (true, std::cmp::Ordering::Less) => {
+            let c_true: Fr = f1.iter().sum();
+            (c_true, forged_constant(c, c_true - c, n))
+        }
+        _ => (c, vec![c]),
+    };
+    let (s1, s2) = if c_poly.len() == 1 {
+        (running_sum(strict, &f1, c_n, n)?, running_sum(strict, &f2, c, m)?)
+    } else {
+        // The running sums step by C's value at each point, not by a constant.
+        let pointwise = |f: &[Fr], k: usize| -> Result<Vec<Fr>, ProverError> {
+            let cv = fold::values_on(&c_poly, k)?;
+            let k_inv = Fr::from(k as u64).inverse().unwrap_or_default();
+            let avg = cv.iter().sum::<Fr>() * k_inv;
+            let g: Vec<Fr> = (0..k).map(|j| f.get(j).copied().unwrap_or_default() - (cv[j] - avg) * k_inv).collect();
+            running_sum(strict, &g, avg, k)
+        };
+        (pointwise(&f1, n)?, pointwise(&f2, m)?)
+    };
+    let s1 = st.blinded_values(&s1, n)?;
+    let s2 = st.blinded_values(&s2, m)?;
+
+    Ok((v, [c_poly, s1, s2]))
+}
+
 /// Commits round 2 at the challenges `r, alpha, beta`.
 pub(super) fn commit<R: RngCore>(
     cx: &Ctx<'_>,
@@ -74,56 +140,14 @@ pub(super) fn commit<R: RngCore>(
         let (n, m) = (l.n, l.m);
         let layer = &pk.layers[i];
         let bc = bias_coeffs(layer)?;
-        let lag = row_weights(r, m);
-        // V's values on H_n: v_j = sum_i e_i W_ij (the row weights of `r`).
-        let mut v_vals = vec![Fr::zero(); n];
-        for (k, l_k) in lag.iter().enumerate().take(layer.rows) {
-            for (j, w) in layer.weight.entries(k) {
-                v_vals[j] += *l_k * Fr::from(w);
+        let (v, [c_poly, s1, s2]) = match layer.input {
+            // The public-input block: Y = W x = z - b on H_m, and no running sums.
+            Source::Input => {
+                let y = blocks::public_matmul::product(&layer.weight, &frs(&w.input));
+                (interpolate(&y, m)?, Default::default())
             }
-        }
-        let v = interpolate(&v_vals, n)?;
-        // In the field: a crafted proving key's bias must not overflow an i64 subtraction.
-        let zb: Vec<Fr> =
-            w.z.iter()
-                .zip(layer.bias.iter().chain(std::iter::repeat(&0)))
-                .map(|(&z, &bb)| Fr::from(z) - Fr::from(bb))
-                .collect();
-        let f2: Vec<Fr> = lag.iter().zip(&zb).map(|(a, b)| *a * b).collect();
-        let c: Fr = f2.iter().sum();
-
-        let a_vals = frs(&w.input);
-        let f1: Vec<Fr> =
-            v_vals.iter().zip(a_vals.iter().chain(std::iter::repeat(&Fr::zero()))).map(|(x, y)| *x * y).collect();
-        // C is the constant c; the cheat of `forge_last_c` makes it average differently on H_n and H_m.
-        let (c_n, c_poly) = match (opts.forge_last_c && i + 1 == layout.layers.len(), n.cmp(&m)) {
-            (true, std::cmp::Ordering::Greater) => {
-                let c_true: Fr = f1.iter().sum();
-                (c_true, forged_constant(c_true, c - c_true, m))
-            }
-            (true, std::cmp::Ordering::Less) => {
-                let c_true: Fr = f1.iter().sum();
-                (c_true, forged_constant(c, c_true - c, n))
-            }
-            _ => (c, vec![c]),
+            Source::Layer(_) => matmul_sums(cx, st, i, r)?,
         };
-        let (s1, s2) = if c_poly.len() == 1 {
-            (running_sum(strict, &f1, c_n, n)?, running_sum(strict, &f2, c, m)?)
-        } else {
-            // The running sums step by C's value at each point, not by a constant.
-            let pointwise = |f: &[Fr], k: usize| -> Result<Vec<Fr>, ProverError> {
-                let cv = fold::values_on(&c_poly, k)?;
-                let k_inv = Fr::from(k as u64).inverse().unwrap_or_default();
-                let avg = cv.iter().sum::<Fr>() * k_inv;
-                let g: Vec<Fr> =
-                    (0..k).map(|j| f.get(j).copied().unwrap_or_default() - (cv[j] - avg) * k_inv).collect();
-                running_sum(strict, &g, avg, k)
-            };
-            (pointwise(&f1, n)?, pointwise(&f2, m)?)
-        };
-        let s1 = st.blinded_values(&s1, n)?;
-        let s2 = st.blinded_values(&s2, m)?;
-
         // The lookup inverses 1 / (alpha - in - beta out - beta^2 tag) and their sum.
         let inverses = |ts: &[[Fr; 3]]| {
             let mut v: Vec<Fr> = ts.iter().map(|t| alpha - t[0] - beta * t[1] - beta2 * t[2]).collect();
@@ -154,7 +178,7 @@ pub(super) fn commit<R: RngCore>(
         let comps = [c_poly, s1, s2, phi_c, interpolate(&psi, m)?, chi_c, s3, vec![e]];
 
         if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
-            let idx = [Some(slot.c), Some(slot.s1), Some(slot.s2), slot.phi, Some(slot.psi), slot.chi, Some(slot.s3)];
+            let idx = [slot.c, slot.s1, slot.s2, slot.phi, Some(slot.psi), slot.chi, Some(slot.s3)];
             for (k, p) in idx.into_iter().chain([Some(slot.e)]).zip(&comps) {
                 if let Some(k) = k {
                     st.commit(k, p.clone())?;

@@ -40,7 +40,10 @@ pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<
         let mut seven: SlotPolys = Default::default();
         if let SlotKind::Layer(i) = slot.kind {
             let l = &layout.layers[i];
-            seven[0] = source_poly(l.input, l.n)?;
+            // A layer reading the public input has no constraint on H_n, where its input would be.
+            if !slot.public {
+                seven[0] = source_poly(l.input, l.n)?;
+            }
             seven[1] = st.coeffs(l.z)?.to_vec();
             if let Some(skip) = l.skip {
                 seven[6] = source_poly(skip, l.m)?;
@@ -83,6 +86,7 @@ pub(super) fn views<'a>(
                 SlotView {
                     n: l.n,
                     m: l.m,
+                    public: slot.public,
                     u: Fr::one(),
                     a_in: &six[0],
                     z: &six[1],
@@ -106,6 +110,7 @@ pub(super) fn views<'a>(
                 SlotView {
                     n: slot.n,
                     m: slot.m,
+                    public: false,
                     u: acc.u,
                     act: slot.act,
                     tag: cx.tag(slot.act)?,

@@ -1,11 +1,12 @@
 //! The blocks a layer is lowered to, each a closed enum variant with its constraints in a file of
 //! its own and a spec page in `docs/protocols/blocks/`; the prover mirrors each file in
-//! `zkml_prover::model::blocks`. A layer is `Matmul`, then its activation's block (none on an
-//! output layer), then `Rescale`, in the `lambda` order of their constraints on `H_m`, and the
+//! `zkml_prover::model::blocks`. A layer is `Matmul` (`PublicMatmul` when it reads the public
+//! input), then its activation's block (none on an output layer), then `Rescale`, in the `lambda` order of their constraints on `H_m`, and the
 //! lookup argument ([`lookup`]) closes every block's lookups.
 
 pub mod lookup;
 pub mod matmul;
+pub mod public_matmul;
 pub mod relu;
 pub mod rescale;
 pub mod tabulated;
@@ -21,6 +22,9 @@ use crate::Fr;
 pub enum Block {
     /// `z = W a + b` with the weights bound to the key (`matmul.rs`).
     Matmul,
+    /// `z = W x + b` on the public input `x`, against the key's weight columns
+    /// (`public_matmul.rs`).
+    PublicMatmul,
     /// `q = round(z / 2^s)`, the remainder range-checked (`rescale.rs`).
     Rescale,
     /// `a = ReLU(q + skip)` through the split (`relu.rs`).
@@ -30,9 +34,14 @@ pub enum Block {
 }
 
 impl Block {
-    /// The blocks a layer ending in `act` is lowered to, in constraint order.
-    pub fn lower(act: Activation) -> Vec<Block> {
-        [Some(Block::Matmul), Block::of(act), Some(Block::Rescale)].into_iter().flatten().collect()
+    /// The blocks a layer ending in `act` is lowered to, in constraint order; `public`: the
+    /// layer reads the public input.
+    pub fn lower(act: Activation, public: bool) -> Vec<Block> {
+        let matmul = match public {
+            true => Block::PublicMatmul,
+            false => Block::Matmul,
+        };
+        [Some(matmul), Block::of(act), Some(Block::Rescale)].into_iter().flatten().collect()
     }
 
     /// The block that proves activation `act` (none for [`Activation::None`]).
@@ -68,6 +77,8 @@ impl Block {
         match self {
             Block::Matmul if quadratic_only => Vec::new(),
             Block::Matmul => alloc::vec![(matmul::m2(a, p), None)],
+            Block::PublicMatmul if quadratic_only => Vec::new(),
+            Block::PublicMatmul => alloc::vec![(public_matmul::m0(a), None)],
             Block::Rescale => alloc::vec![(rescale::l2(a, p), Some(ERR_L2))],
             Block::Relu => {
                 alloc::vec![(relu::l1(a, p), Some(ERR_L1)), (relu::l4(a, p), Some(ERR_L4)), (relu::ra(a), Some(ERR_A)),]
@@ -82,7 +93,7 @@ impl Block {
         match self {
             Block::Relu => &[Poly::Phi, Poly::Chi],
             Block::Tabulated => &[Poly::Phi],
-            Block::Matmul | Block::Rescale => &[],
+            Block::Matmul | Block::PublicMatmul | Block::Rescale => &[],
         }
     }
 }
