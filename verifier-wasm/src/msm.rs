@@ -5,8 +5,10 @@
 //! Pippenger's bucket method with signed windows, where each bucket's points are summed with
 //! affine additions in a balanced tree, one tree level for all buckets at a time, so that a single
 //! field inversion (Montgomery's batch inversion) serves every addition of the level: about 6 field
-//! multiplications per addition instead of the 11 of a mixed projective addition. Small inputs go
-//! to arkworks' MSM. The result is exactly `sum_i s_i P_i`; tests compare it with arkworks' on
+//! multiplications per addition instead of the 11 of a mixed projective addition. Several MSMs run
+//! together ([`msm_many`]): every window of every instance shares those inversions, and the
+//! buckets of every window are combined by running sums in affine coordinates too, one step for
+//! all windows at a time. Small inputs go to arkworks' MSM. The result is exactly `sum_i s_i P_i`; tests compare it with arkworks' on
 //! inputs with repeated and opposite points, points at infinity and extreme scalars.
 
 use alloc::vec;
@@ -18,65 +20,223 @@ use ark_ff::{BigInteger, Field, PrimeField, Zero};
 use crate::Fr;
 
 /// `sum_i scalars[i] * bases[i]` (slices of one length): [`msm`] in WebAssembly (one thread, slow
-/// 64-bit products), where it is about 1.4x faster than arkworks' on a convolution's weight rows;
-/// natively arkworks' (parallel when the host crate enables it). `None` when the lengths differ.
+/// 64-bit products), natively arkworks' (parallel when the host crate enables it). `None` when the
+/// lengths differ.
 pub fn g1_msm(bases: &[G1Affine], scalars: &[Fr]) -> Option<G1Projective> {
-    if bases.len() != scalars.len() {
+    g1_msms(&[(bases, scalars)]).and_then(|mut v| v.pop())
+}
+
+/// Several MSMs at once: [`msm_many`] in WebAssembly, where the instances share every batch
+/// inversion (a model's weight rows of every layer; the G1 sides of a pairing batch); natively
+/// arkworks' for each. `None` when an instance's lengths differ.
+pub fn g1_msms(instances: &[(&[G1Affine], &[Fr])]) -> Option<Vec<G1Projective>> {
+    if instances.iter().any(|(b, s)| b.len() != s.len()) {
         return None;
     }
     #[cfg(target_arch = "wasm32")]
-    return Some(msm(bases, scalars));
+    return Some(msm_many(instances));
     #[cfg(not(target_arch = "wasm32"))]
-    return G1Projective::msm(bases, scalars).ok();
+    return instances.iter().map(|(b, s)| G1Projective::msm(b, s).ok()).collect();
 }
 
 /// Below this many terms arkworks' MSM is used as is.
-pub(crate) const SMALL: usize = 128;
+pub(crate) const SMALL: usize = 32;
+
+/// Most bucket slots (points sorted into buckets) held at once: windows are processed in groups of
+/// about this many slots (about 18 MB), so that a large key's rows do not all sit in memory
+/// `windows` times over.
+const GROUP_SLOTS: usize = 1 << 18;
 
 /// `sum_i scalars[i] * bases[i]` over the common length of the two slices.
 pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
-    let terms: Vec<(G1Affine, <Fr as PrimeField>::BigInt)> = bases
-        .iter()
-        .zip(scalars)
-        .filter(|(p, s)| !p.is_zero() && !s.is_zero())
-        .map(|(p, s)| (*p, s.into_bigint()))
-        .collect();
-    if terms.len() < SMALL {
-        let (b, s): (Vec<G1Affine>, Vec<<Fr as PrimeField>::BigInt>) = terms.into_iter().unzip();
-        return G1Projective::msm_bigint(&b, &s);
-    }
-    // Short scalars (the row weights are 128-bit) need fewer windows.
-    let bits = terms.iter().map(|(_, s)| s.num_bits()).max().unwrap_or(0) as usize;
-    let c = window_bits(terms.len(), bits);
-    // Signed digits in [-2^(c-1), 2^(c-1)): one window more than the bits, for the last carry.
-    let windows = bits.div_ceil(c) + 1;
-    let mut carry = vec![false; terms.len()];
-    let mut digits = vec![0i32; terms.len()];
-    let mut sums = Vec::with_capacity(windows);
-    for w in 0..windows {
-        for ((d, cy), (_, s)) in digits.iter_mut().zip(carry.iter_mut()).zip(&terms) {
-            (*d, *cy) = digit(s, w * c, c, *cy);
-        }
-        sums.push(window_sum(&terms, &digits, c));
-    }
-    // Horner from the top window: sum_w 2^(w c) S_w.
-    let mut acc = G1Projective::zero();
-    for s in sums.iter().rev() {
-        for _ in 0..c {
-            acc.double_in_place();
-        }
-        acc += s;
-    }
-    acc
+    msm_many(&[(bases, scalars)]).pop().unwrap_or_default()
 }
 
-/// The window width for `n` scalars of `bits` bits minimising `windows * (6 n + 23 * 2^(c-1))` (affine additions at about 6
-/// multiplications each, two projective additions per bucket at about 23).
+/// One MSM of [`msm_many`] on the bucket path: its non-trivial terms, its window width and its
+/// signed digits, window by window.
+struct Plan {
+    instance: usize,
+    terms: Vec<G1Affine>,
+    c: usize,
+    digits: Vec<Vec<i32>>,
+}
+
+/// `sum_i s_i P_i` for every instance `(bases, scalars)` (over the common length of its two
+/// slices), computed together: the windows of every instance (one bucket-sorting "chain" per
+/// window) share each batch inversion, both while the buckets are summed and while each chain's
+/// buckets are combined into its window sum (`sum_b (b + 1) bucket_b` by running sums, in affine
+/// coordinates, one addition per chain per step). Instances with fewer than [`SMALL`] terms go
+/// to arkworks' MSM.
+pub fn msm_many(instances: &[(&[G1Affine], &[Fr])]) -> Vec<G1Projective> {
+    let mut out = vec![G1Projective::zero(); instances.len()];
+    let mut plans = Vec::new();
+    for (k, (bases, scalars)) in instances.iter().enumerate() {
+        let (terms, big): (Vec<G1Affine>, Vec<<Fr as PrimeField>::BigInt>) = bases
+            .iter()
+            .zip(scalars.iter())
+            .filter(|(p, s)| !p.is_zero() && !s.is_zero())
+            .map(|(p, s)| (*p, s.into_bigint()))
+            .unzip();
+        if terms.len() < SMALL {
+            if let Some(o) = out.get_mut(k) {
+                *o = G1Projective::msm_bigint(&terms, &big);
+            }
+            continue;
+        }
+        // Short scalars (the row weights are 128-bit, inputs shorter) need fewer windows.
+        let bits = big.iter().map(|s| s.num_bits()).max().unwrap_or(0) as usize;
+        let c = window_bits(terms.len(), bits);
+        // Signed digits in [-2^(c-1), 2^(c-1)): one window more than the bits, for the last carry.
+        let windows = bits.div_ceil(c) + 1;
+        let mut carry = vec![false; terms.len()];
+        let digits = (0..windows)
+            .map(|w| {
+                big.iter()
+                    .zip(carry.iter_mut())
+                    .map(|(s, cy)| {
+                        let (d, next) = digit(s, w * c, c, *cy);
+                        *cy = next;
+                        d
+                    })
+                    .collect()
+            })
+            .collect();
+        plans.push(Plan { instance: k, terms, c, digits });
+    }
+    // Every (plan, window) chain, in groups of about GROUP_SLOTS bucket slots.
+    let chains: Vec<(usize, usize)> =
+        plans.iter().enumerate().flat_map(|(p, plan)| (0..plan.digits.len()).map(move |w| (p, w))).collect();
+    let mut sums: Vec<Vec<G1Affine>> = plans.iter().map(|p| vec![G1Affine::zero(); p.digits.len()]).collect();
+    let mut group: Vec<(usize, usize)> = Vec::new();
+    let mut slots = 0usize;
+    for (i, &(p, w)) in chains.iter().enumerate() {
+        group.push((p, w));
+        slots += plans.get(p).map_or(0, |x| x.terms.len());
+        if slots >= GROUP_SLOTS || i + 1 == chains.len() {
+            for ((p, w), sum) in group.iter().zip(window_sums(&plans, &group)) {
+                if let Some(s) = sums.get_mut(*p).and_then(|v| v.get_mut(*w)) {
+                    *s = sum;
+                }
+            }
+            group.clear();
+            slots = 0;
+        }
+    }
+    // Horner from each plan's top window: sum_w 2^(w c) S_w.
+    for (plan, windows) in plans.iter().zip(&sums) {
+        let mut acc = G1Projective::zero();
+        for s in windows.iter().rev() {
+            for _ in 0..plan.c {
+                acc.double_in_place();
+            }
+            acc += s;
+        }
+        if let Some(o) = out.get_mut(plan.instance) {
+            *o = acc;
+        }
+    }
+    out
+}
+
+/// The window sums `sum_i digit_i P_i` of the chains `(plan, window)`: every chain's points sorted
+/// into buckets by `|digit|` (negated for negative digits) in one array, every bucket summed by
+/// [`sum_buckets`], then every chain's `sum_b (b + 1) bucket_b` by running sums, all chains in
+/// step.
+fn window_sums(plans: &[Plan], chains: &[(usize, usize)]) -> Vec<G1Affine> {
+    let bucket = |d: i32| usize::try_from(d.unsigned_abs()).ok().and_then(|m| m.checked_sub(1));
+    // Counting sort, chain by chain: chain k's bucket b is global bucket first[k] + b.
+    let mut start: Vec<usize> = Vec::new();
+    let mut first: Vec<(usize, usize)> = Vec::with_capacity(chains.len());
+    let mut total = 0usize;
+    for &(p, w) in chains {
+        let (Some(plan), Some(digits)) = (plans.get(p), plans.get(p).and_then(|x| x.digits.get(w))) else {
+            first.push((start.len(), 0));
+            continue;
+        };
+        let buckets = 1usize << (plan.c - 1);
+        let mut count = vec![0usize; buckets];
+        for b in digits.iter().filter_map(|&d| bucket(d)) {
+            if let Some(x) = count.get_mut(b) {
+                *x += 1;
+            }
+        }
+        first.push((start.len(), buckets));
+        for n in count {
+            start.push(total);
+            total += n;
+        }
+    }
+    let mut points = vec![G1Affine::zero(); total];
+    let mut next = start.clone();
+    for (&(p, w), &(f, _)) in chains.iter().zip(&first) {
+        let Some(plan) = plans.get(p) else { continue };
+        let Some(digits) = plan.digits.get(w) else { continue };
+        for (pt, &d) in plan.terms.iter().zip(digits) {
+            let Some(b) = bucket(d) else { continue };
+            if let Some(slot) = next.get_mut(f + b) {
+                if let Some(q) = points.get_mut(*slot) {
+                    *q = if d < 0 { -*pt } else { *pt };
+                }
+                *slot += 1;
+            }
+        }
+    }
+    let mut lens: Vec<usize> = start.iter().zip(next.iter()).map(|(s, e)| e - s).collect();
+    sum_buckets(&mut points, &start, &mut lens);
+    // The bucket sums (zero for an empty bucket).
+    let summed = |g: usize| match lens.get(g) {
+        Some(1) => start.get(g).and_then(|&s| points.get(s)).copied().unwrap_or_else(G1Affine::zero),
+        _ => G1Affine::zero(),
+    };
+    // Running sums from the top bucket of every chain at once: running += bucket_b, then
+    // total += running, two batched additions per step.
+    let mut running = vec![G1Affine::zero(); chains.len()];
+    let mut sums = vec![G1Affine::zero(); chains.len()];
+    let steps = first.iter().map(|&(_, b)| b).max().unwrap_or(0);
+    let mut pairs: Vec<(G1Affine, G1Affine)> = Vec::new();
+    let mut who: Vec<usize> = Vec::new();
+    let mut scratch = (Vec::new(), Vec::new());
+    for t in 0..steps {
+        pairs.clear();
+        who.clear();
+        for (k, &(f, buckets)) in first.iter().enumerate() {
+            let Some(b) = buckets.checked_sub(t + 1) else { continue };
+            let p = summed(f + b);
+            if !p.is_zero() {
+                pairs.extend(running.get(k).map(|r| (*r, p)));
+                who.push(k);
+            }
+        }
+        for (k, r) in who.iter().zip(add_pairs(&pairs, &mut scratch)) {
+            if let Some(x) = running.get_mut(*k) {
+                *x = *r;
+            }
+        }
+        pairs.clear();
+        who.clear();
+        for (k, &(_, buckets)) in first.iter().enumerate() {
+            let r = running.get(k).copied().unwrap_or_else(G1Affine::zero);
+            if t < buckets && !r.is_zero() {
+                pairs.extend(sums.get(k).map(|s| (*s, r)));
+                who.push(k);
+            }
+        }
+        for (k, r) in who.iter().zip(add_pairs(&pairs, &mut scratch)) {
+            if let Some(x) = sums.get_mut(*k) {
+                *x = *r;
+            }
+        }
+    }
+    sums
+}
+
+/// The window width for `n` scalars of `bits` bits minimising `windows * (6 n + 12 * 2^(c-1))`
+/// (affine additions at about 6 multiplications each, two per bucket to combine the buckets).
 fn window_bits(n: usize, bits: usize) -> usize {
     (4..=16)
         .min_by_key(|&c| {
             let windows = bits.div_ceil(c) + 1;
-            windows.saturating_mul(n.saturating_mul(6).saturating_add(23 << (c - 1)))
+            windows.saturating_mul(n.saturating_mul(6).saturating_add(12 << (c - 1)))
         })
         .unwrap_or(8)
 }
@@ -99,82 +259,32 @@ fn digit(s: &<Fr as PrimeField>::BigInt, start: usize, c: usize, carry: bool) ->
     }
 }
 
-/// `sum_i digits[i] * P_i` for one window: points sorted into buckets by `|digit|` (negated
-/// for negative digits), each bucket summed by [`sum_buckets`], then
-/// `sum_b (b + 1) * bucket_b` by running sums.
-fn window_sum(terms: &[(G1Affine, <Fr as PrimeField>::BigInt)], digits: &[i32], c: usize) -> G1Projective {
-    let buckets = 1usize << (c - 1);
-    let bucket = |d: i32| usize::try_from(d.unsigned_abs()).ok().and_then(|m| m.checked_sub(1));
-    // Counting sort by bucket; bucket b holds the points whose digit is ±(b + 1).
-    let mut start = vec![0usize; buckets + 1];
-    for b in digits.iter().filter_map(|&d| bucket(d)) {
-        if let Some(x) = start.get_mut(b + 1) {
-            *x += 1;
-        }
-    }
-    for b in 1..=buckets {
-        let below = start.get(b - 1).copied().unwrap_or(0);
-        if let Some(x) = start.get_mut(b) {
-            *x += below;
-        }
-    }
-    let mut points = vec![G1Affine::zero(); start.last().copied().unwrap_or(0)];
-    let mut next = start.clone();
-    for ((p, _), &d) in terms.iter().zip(digits) {
-        let Some(b) = bucket(d) else { continue };
-        if let Some(slot) = next.get_mut(b) {
-            if let Some(q) = points.get_mut(*slot) {
-                *q = if d < 0 { -*p } else { *p };
-            }
-            *slot += 1;
-        }
-    }
-    start.truncate(buckets);
-    let mut lens: Vec<usize> = start.iter().zip(next.iter()).map(|(s, e)| e - s).collect();
-    sum_buckets(&mut points, &start, &mut lens);
-    let (mut running, mut total) = (G1Projective::zero(), G1Projective::zero());
-    for (s, len) in start.iter().zip(&lens).rev() {
-        if *len == 1 {
-            if let Some(p) = points.get(*s) {
-                running += p;
-            }
-        }
-        total += running;
-    }
-    total
-}
-
 /// Sums each bucket's points (bucket `b`: `points[start[b]..start[b] + lens[b]]`) into its first
-/// slot, leaving `lens[b]` at 0 or 1: pairs are added level by level with one batch inversion per
-/// level.
+/// slot, leaving `lens[b]` at 0 or 1: pairs are added level by level, every bucket's at once, with
+/// one batch inversion per level.
 fn sum_buckets(points: &mut [G1Affine], start: &[usize], lens: &mut [usize]) {
-    let mut pairs: Vec<(G1Affine, G1Affine, usize)> = Vec::new();
-    let mut denominators: Vec<Fq> = Vec::new();
+    let mut pairs: Vec<(G1Affine, G1Affine)> = Vec::new();
+    let mut to: Vec<usize> = Vec::new();
+    let mut scratch = (Vec::new(), Vec::new());
     loop {
         // Pair j of a bucket adds its slots 2j and 2j + 1 into slot j.
         pairs.clear();
+        to.clear();
         for (&s, &len) in start.iter().zip(lens.iter()) {
             let slots = points.get(s..s + len).unwrap_or(&[]);
-            pairs.extend(slots.chunks_exact(2).zip(s..).filter_map(|(ab, to)| match ab {
-                [a, b] => Some((*a, *b, to)),
-                _ => None,
-            }));
+            for (ab, t) in slots.chunks_exact(2).zip(s..) {
+                if let [a, b] = ab {
+                    pairs.push((*a, *b));
+                    to.push(t);
+                }
+            }
         }
         if pairs.is_empty() {
             return;
         }
-        // The slope's denominator of each pair: x2 - x1, 2 y for a doubling, 1 when no slope is
-        // needed (a point at infinity, or P + (-P)).
-        denominators.clear();
-        denominators.extend(pairs.iter().map(|(a, b, _)| match (a.is_zero(), b.is_zero()) {
-            (false, false) if a.x != b.x => b.x - a.x,
-            (false, false) if a.y == b.y && !a.y.is_zero() => a.y.double(),
-            _ => Fq::ONE,
-        }));
-        batch_inverse(&mut denominators);
-        for ((a, b, to), inv) in pairs.iter().zip(&denominators) {
-            if let Some(slot) = points.get_mut(*to) {
-                *slot = add(*a, *b, *inv);
+        for (t, r) in to.iter().zip(add_pairs(&pairs, &mut scratch)) {
+            if let Some(slot) = points.get_mut(*t) {
+                *slot = *r;
             }
         }
         // An odd bucket's last point follows its sums.
@@ -190,6 +300,27 @@ fn sum_buckets(points: &mut [G1Affine], start: &[usize], lens: &mut [usize]) {
             *len = half + *len % 2;
         }
     }
+}
+
+/// `a + b` for every pair, with one batch inversion for all of them (`scratch`: reused buffers
+/// for the denominators and the results, which the returned slice borrows).
+fn add_pairs<'a>(
+    pairs: &[(G1Affine, G1Affine)],
+    scratch: &'a mut (Vec<Fq>, Vec<G1Affine>),
+) -> &'a [G1Affine] {
+    let (denominators, sums) = scratch;
+    // The slope's denominator of each pair: x2 - x1, 2 y for a doubling, 1 when no slope is
+    // needed (a point at infinity, or P + (-P)).
+    denominators.clear();
+    denominators.extend(pairs.iter().map(|(a, b)| match (a.is_zero(), b.is_zero()) {
+        (false, false) if a.x != b.x => b.x - a.x,
+        (false, false) if a.y == b.y && !a.y.is_zero() => a.y.double(),
+        _ => Fq::ONE,
+    }));
+    batch_inverse(denominators);
+    sums.clear();
+    sums.extend(pairs.iter().zip(denominators.iter()).map(|((a, b), inv)| add(*a, *b, *inv)));
+    sums
 }
 
 /// Montgomery multiplication in `Fq` with 32-bit limbs (CIOS), on the same representation as
@@ -344,6 +475,35 @@ mod tests {
                 .map(|s| Fr::from(s.into_bigint().0[0] as u128 | (s.into_bigint().0[1] as u128) << 64))
                 .collect();
             assert_eq!(msm(&bases, &short), reference(&bases, &short), "n = {n}, 128-bit");
+        }
+    }
+
+    #[test]
+    fn several_instances_together_agree_with_arkworks() {
+        let mut rng = test_rng();
+        // Sizes below and above SMALL, an empty one, and 128-bit, full and 13-bit scalars, so that
+        // the chains differ in window width and number of buckets.
+        let sizes = [0usize, 3, SMALL - 1, SMALL, 200, 1500, 700];
+        let bases: Vec<Vec<G1Affine>> =
+            sizes.iter().map(|&n| (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect()).collect();
+        let scalars: Vec<Vec<Fr>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| {
+                (0..n)
+                    .map(|_| match k % 3 {
+                        0 => Fr::rand(&mut rng),
+                        1 => Fr::from(u128::rand(&mut rng)),
+                        _ => Fr::from(u64::rand(&mut rng) % 8192),
+                    })
+                    .collect()
+            })
+            .collect();
+        let instances: Vec<(&[G1Affine], &[Fr])> =
+            bases.iter().zip(&scalars).map(|(b, s)| (b.as_slice(), s.as_slice())).collect();
+        let together = msm_many(&instances);
+        for ((b, s), got) in instances.iter().zip(together) {
+            assert_eq!(got, reference(b, s), "{} terms", b.len());
         }
     }
 

@@ -65,14 +65,15 @@ impl PairingBatch {
     pub fn check(self) -> Result<(), Error> {
         let mut g1 = Vec::with_capacity(self.groups.len());
         let mut g2 = Vec::with_capacity(self.groups.len());
-        for (q, bases, scalars) in self.groups {
-            let (bases, scalars) = merge_repeated(bases, scalars);
-            let p = crate::msm::g1_msm(&bases, &scalars).ok_or(Error::PairingCheckFailed)?;
+        let merged: Vec<(Vec<G1>, Vec<Fr>)> = self.groups.iter().map(|(_, b, s)| merge_repeated(b, s)).collect();
+        let instances: Vec<(&[G1], &[Fr])> = merged.iter().map(|(b, s)| (b.as_slice(), s.as_slice())).collect();
+        let sums = crate::msm::g1_msms(&instances).ok_or(Error::PairingCheckFailed)?;
+        for ((q, _, _), p) in self.groups.iter().zip(sums) {
             if p.is_zero() || q.is_zero() {
                 continue;
             }
             g1.push(p.into_affine());
-            g2.push(q);
+            g2.push(*q);
         }
         if g1.is_empty() {
             return Ok(());
@@ -89,8 +90,8 @@ impl PairingBatch {
 /// Sums the scalars of repeated bases (the same commitment appears in many claims), so the MSM has
 /// one term per distinct point. Sorting keeps this `O(n log n)` for any input; points compare by
 /// their Montgomery limbs, which is cheap and consistent.
-fn merge_repeated(bases: Vec<G1>, scalars: Vec<Fr>) -> (Vec<G1>, Vec<Fr>) {
-    let mut terms: Vec<(G1, Fr)> = bases.into_iter().zip(scalars).collect();
+fn merge_repeated(bases: &[G1], scalars: &[Fr]) -> (Vec<G1>, Vec<Fr>) {
+    let mut terms: Vec<(G1, Fr)> = bases.iter().copied().zip(scalars.iter().copied()).collect();
     terms.sort_unstable_by_key(|(p, _)| (p.infinity, p.x.0, p.y.0));
     let mut out_b: Vec<G1> = Vec::with_capacity(terms.len());
     let mut out_s: Vec<Fr> = Vec::with_capacity(terms.len());

@@ -183,19 +183,28 @@ pub fn verify_model(
     // reading an earlier layer by the row weights (one MSM with 128-bit scalars,
     // docs/protocols/blocks/matmul.md, "Verifier"), the columns of a layer reading the public
     // input by the input's values (docs/protocols/blocks/public_matmul.md).
+    // Every layer's MSM runs in one call, sharing its batch inversions in WebAssembly.
     let most = vk.layers.iter().filter(|l| !l.reads_input()).map(|l| l.weights.len()).max().unwrap_or(0);
     let e = row_weights(ch.r, most);
-    let combined: Vec<G1> = vk
+    let signed: Vec<(Vec<G1>, Vec<Fr>)> =
+        vk.layers.iter().filter(|l| l.reads_input()).map(|l| times_input(&l.weights, &proof.input)).collect::<Result<_, _>>()?;
+    let mut signed_iter = signed.iter();
+    let instances: Vec<(&[G1], &[Fr])> = vk
         .layers
         .iter()
         .map(|l| match l.reads_input() {
-            true => times_input(&l.weights, &proof.input),
+            true => signed_iter.next().map(|(b, s)| (b.as_slice(), s.as_slice())).ok_or(Error::BadKey("weight columns")),
             false => {
                 let e = e.get(..l.weights.len()).ok_or(Error::BadKey("more weight rows than row weights"))?;
-                crate::msm::g1_msm(&l.weights, e).map(|v| v.into_affine()).ok_or(Error::BadKey("weight rows"))
+                Ok((l.weights.as_slice(), e))
             }
         })
         .collect::<Result<_, Error>>()?;
+    let combined: Vec<G1> = crate::msm::g1_msms(&instances)
+        .ok_or(Error::BadKey("weight commitments"))?
+        .into_iter()
+        .map(|p| p.into_affine())
+        .collect();
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
             Base::Proof(i) => all.get(i),
@@ -236,9 +245,10 @@ pub fn verify_model(
     })
 }
 
-/// `sum_j x_j [W^j]`: a layer's weight columns combined by the public input (signed integers: a
-/// negative value's point is negated, so every scalar is as short as the input's values).
-fn times_input(columns: &[G1], input: &[super::Int]) -> Result<G1, Error> {
+/// The terms of `sum_j x_j [W^j]`, a layer's weight columns combined by the public input (signed
+/// integers: a negative value's point is negated, so every scalar is as short as the input's
+/// values).
+fn times_input(columns: &[G1], input: &[super::Int]) -> Result<(Vec<G1>, Vec<Fr>), Error> {
     if columns.len() != input.len() {
         return Err(Error::BadKey("a layer reading the input without one weight column per input value"));
     }
@@ -253,7 +263,7 @@ fn times_input(columns: &[G1], input: &[super::Int]) -> Result<G1, Error> {
             }
         })
         .unzip();
-    crate::msm::g1_msm(&bases, &scalars).map(|v| v.into_affine()).ok_or(Error::BadKey("weight columns"))
+    Ok((bases, scalars))
 }
 
 /// Decodes a key and a proof from untrusted bytes and verifies.
