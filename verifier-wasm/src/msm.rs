@@ -304,10 +304,7 @@ fn sum_buckets(points: &mut [G1Affine], start: &[usize], lens: &mut [usize]) {
 
 /// `a + b` for every pair, with one batch inversion for all of them (`scratch`: reused buffers
 /// for the denominators and the results, which the returned slice borrows).
-fn add_pairs<'a>(
-    pairs: &[(G1Affine, G1Affine)],
-    scratch: &'a mut (Vec<Fq>, Vec<G1Affine>),
-) -> &'a [G1Affine] {
+fn add_pairs<'a>(pairs: &[(G1Affine, G1Affine)], scratch: &'a mut (Vec<Fq>, Vec<G1Affine>)) -> &'a [G1Affine] {
     let (denominators, sums) = scratch;
     // The slope's denominator of each pair: x2 - x1, 2 y for a doubling, 1 when no slope is
     // needed (a point at infinity, or P + (-P)).

@@ -2,9 +2,9 @@
 //! one Linear `(W2 W1) x + (W2 b1 + b2)`. An average pooling before a convolution or a Gemm, a
 //! global average pooling before the classifier, or two Gemms in a row become one fixed-weight
 //! matmul, proven with one rounding instead of two (`docs/quantisation.md`, "Composed layers"),
-//! unless the first has fractional weights, the product would round more weights than the second
-//! has, and the first's output is non-negative: then a ReLU (the identity there) keeps the first
-//! a layer of its own.
+//! unless the first has fractional weights, the product would round more than
+//! [`MAX_FRACTIONAL_GROWTH`] times the weights the second has (a global pooling's), and the first's
+//! output is non-negative: then a ReLU (the identity there) keeps the first a layer of its own.
 
 use std::collections::HashMap;
 
@@ -12,6 +12,11 @@ use zkml_verifier::model::activation::Activation;
 
 use super::sparse::Matrix;
 use super::{Graph, Node, Op, TensorId, TensorInfo};
+
+/// How many times `W2`'s stored weights a product with a fractional factor may store and still
+/// compose (a `2x2` pooling's: each weight divided by 4, against 4 inputs; `docs/quantisation.md`,
+/// "Composed layers").
+pub const MAX_FRACTIONAL_GROWTH: usize = 4;
 
 /// Most entries a composed weight may have; a chain whose product is larger stays as it is (and
 /// the compiler then reports two Linear layers in a row).
@@ -28,13 +33,14 @@ pub fn compose_linear(g: &mut Graph) -> Vec<String> {
         else {
             break;
         };
-        // A product with more stored weights than `W2` whose factor `W1` has fractions (a
-        // pooling's 1/k) rounds each of `W2`'s weights divided, against more inputs: when the
-        // first Linear's output is non-negative, it stays a layer of its own, behind a ReLU that
-        // changes nothing (docs/quantisation.md, "Composed layers"). Integer factors (sums,
-        // selections) compose.
+        // A product with many more stored weights than `W2` whose factor `W1` has fractions (a
+        // pooling's 1/k) rounds each of `W2`'s weights divided, against k times the inputs: when
+        // the growth exceeds MAX_FRACTIONAL_GROWTH (a global pooling's) and the first Linear's
+        // output is non-negative, it stays a layer of its own, behind a ReLU that changes nothing
+        // (docs/quantisation.md, "Composed layers"). A 2x2 pooling composes: one layer fewer for
+        // the verifier, at a small cost in precision. Integer factors (sums, selections) compose.
         let fractional = w1.values().iter().any(|v| v.fract() != 0.0);
-        if fractional && product_size(w2, w1) > w2.nnz() && non_negative_linear(g, first) {
+        if fractional && product_size(w2, w1) > MAX_FRACTIONAL_GROWTH * w2.nnz() && non_negative_linear(g, first) {
             separate(g, first, chain.last().copied().unwrap_or(last));
             continue;
         }
