@@ -14,7 +14,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use ark_bn254::{Fq, G1Affine, G1Projective};
-use ark_ec::{AdditiveGroup, AffineRepr, VariableBaseMSM};
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, Field, PrimeField, Zero};
 
 use crate::Fr;
@@ -42,6 +42,10 @@ pub fn g1_msms(instances: &[(&[G1Affine], &[Fr])]) -> Option<Vec<G1Projective>> 
 /// Below this many terms arkworks' MSM is used as is.
 pub(crate) const SMALL: usize = 32;
 
+/// Fewest chains in a group for their buckets to be combined by affine running sums (two batch
+/// inversions per step, shared by the group's chains); fewer take projective additions.
+const AFFINE_RUNNING_SUMS: usize = 16;
+
 /// Most bucket slots (points sorted into buckets) held at once: windows are processed in groups of
 /// about this many slots (about 18 MB), so that a large key's rows do not all sit in memory
 /// `windows` times over.
@@ -68,6 +72,11 @@ struct Plan {
 /// coordinates, one addition per chain per step). Instances with fewer than [`SMALL`] terms go
 /// to arkworks' MSM.
 pub fn msm_many(instances: &[(&[G1Affine], &[Fr])]) -> Vec<G1Projective> {
+    msm_grouped(instances, GROUP_SLOTS)
+}
+
+/// [`msm_many`] with windows processed in groups of about `group_slots` bucket slots.
+fn msm_grouped(instances: &[(&[G1Affine], &[Fr])], group_slots: usize) -> Vec<G1Projective> {
     let mut out = vec![G1Projective::zero(); instances.len()];
     let mut plans = Vec::new();
     for (k, (bases, scalars)) in instances.iter().enumerate() {
@@ -112,7 +121,7 @@ pub fn msm_many(instances: &[(&[G1Affine], &[Fr])]) -> Vec<G1Projective> {
     for (i, &(p, w)) in chains.iter().enumerate() {
         group.push((p, w));
         slots += plans.get(p).map_or(0, |x| x.terms.len());
-        if slots >= GROUP_SLOTS || i + 1 == chains.len() {
+        if slots >= group_slots || i + 1 == chains.len() {
             for ((p, w), sum) in group.iter().zip(window_sums(&plans, &group)) {
                 if let Some(s) = sums.get_mut(*p).and_then(|v| v.get_mut(*w)) {
                     *s = sum;
@@ -188,6 +197,20 @@ fn window_sums(plans: &[Plan], chains: &[(usize, usize)]) -> Vec<G1Affine> {
         Some(1) => start.get(g).and_then(|&s| points.get(s)).copied().unwrap_or_else(G1Affine::zero),
         _ => G1Affine::zero(),
     };
+    if chains.len() < AFFINE_RUNNING_SUMS {
+        // Too few chains to share the two inversions of each step: projective running sums.
+        return first
+            .iter()
+            .map(|&(f, buckets)| {
+                let (mut running, mut total) = (G1Projective::zero(), G1Projective::zero());
+                for b in (0..buckets).rev() {
+                    running += summed(f + b);
+                    total += running;
+                }
+                total.into_affine()
+            })
+            .collect();
+    }
     // Running sums from the top bucket of every chain at once: running += bucket_b, then
     // total += running, two batched additions per step.
     let mut running = vec![G1Affine::zero(); chains.len()];
@@ -434,7 +457,6 @@ fn batch_inverse(v: &mut [Fq]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_ec::CurveGroup;
     use ark_ff::UniformRand;
     use ark_std::test_rng;
 
@@ -501,6 +523,13 @@ mod tests {
         let together = msm_many(&instances);
         for ((b, s), got) in instances.iter().zip(together) {
             assert_eq!(got, reference(b, s), "{} terms", b.len());
+        }
+        // In groups small enough that chains are split across groups, and groups of fewer chains
+        // than AFFINE_RUNNING_SUMS take the projective running sums.
+        for group_slots in [1, 2000, 20_000] {
+            for ((b, s), got) in instances.iter().zip(msm_grouped(&instances, group_slots)) {
+                assert_eq!(got, reference(b, s), "{} terms, groups of {group_slots} slots", b.len());
+            }
         }
     }
 

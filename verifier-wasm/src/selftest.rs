@@ -76,10 +76,13 @@ pub fn run() -> bool {
     let many = ark_bn254::G1Projective::normalize_batch(&many);
     let full: Vec<Fr> = (0..crate::msm::SMALL).map(|_| t.challenge(b"m")).collect();
     let short = crate::model::domain::row_weights(t.challenge(b"r"), crate::msm::SMALL);
+    let want = |s: &[Fr]| g * s.iter().zip(1u64..).map(|(s, k)| *s * Fr::from(k)).sum::<Fr>();
     for s in [&full, &short] {
-        let want: Fr = s.iter().zip(1u64..).map(|(s, k)| *s * Fr::from(k)).sum();
-        ok &= crate::msm::msm(&many, s) == g * want;
+        ok &= crate::msm::msm(&many, s) == want(s);
     }
+    // Both at once, as the verifier runs a model's layers (the windows share their inversions).
+    let both = crate::msm::msm_many(&[(&many, &full), (&many, &short)]);
+    ok &= both == [want(&full), want(&short)];
 
     // Field inversions.
     let mut inv = scalars.clone();
