@@ -106,8 +106,6 @@ def as_model(case):
             keep = i
     if keep is None:
         return None, None, None, SKIP_NOT_FLOAT
-    if len(outputs) != 1:
-        return None, None, None, f"{len(outputs)} outputs (the prover proves one)"
     x = np.asarray(inputs[keep], dtype=np.float32)
     new_inputs = []
     for i, vi in enumerate(graph.input):
@@ -126,7 +124,8 @@ def as_model(case):
     graph.input.extend(new_inputs)
     if graph.node[0].op_type in WRAPPED and x.ndim >= 1 and x.shape[-1] > 0:
         wrap_in_identities(graph, graph.input[0].name, int(x.shape[-1]))
-    expected = np.asarray(outputs[0])
+    # Several outputs: the proof's output values are the graph's outputs in order, concatenated.
+    expected = np.concatenate([np.asarray(o, dtype=np.float64).reshape(-1) for o in outputs])
     return model, x, expected, None
 
 
@@ -171,7 +170,7 @@ def check(case, prove: str, srs: str, rtol: float, atol: float) -> dict:
             if rc != 0:
                 return {"result": "fail", "stage": stage, "reason": reason_of(err)}
         with open(os.path.join(d, "out.json")) as f:
-            got = np.asarray(json.load(f)["output_data"], dtype=np.float64).reshape(-1)
+            got = np.concatenate([np.asarray(o, dtype=np.float64).reshape(-1) for o in json.load(f)["output_data"]])
     want = expected.astype(np.float64).reshape(-1)
     if got.shape != want.shape:
         return {"result": "fail", "stage": "compare", "reason": f"{got.size} outputs, expected {want.size}"}
