@@ -225,8 +225,13 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         .iter()
         .zip(&layout.layers)
         .map(|(k, l)| {
-            let mut blocks =
-                vec![format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m)];
+            let mut blocks = vec![match k.reads_input() {
+                true => format!(
+                    "public-input matmul {}x{} (W x from the key's {} weight columns, outputs over H_{})",
+                    k.rows, k.cols, k.cols, l.m
+                ),
+                false => format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m),
+            }];
             blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
             match k.act {
                 Activation::None => {}
@@ -266,7 +271,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         "output_values": vk.output_len(),
         "layers": layers,
         "block_classes": {
-            "matmul": vk.layers.len(),
+            "matmul": vk.layers.iter().filter(|l| !l.reads_input()).count(),
+            "public-input matmul": vk.layers.iter().filter(|l| l.reads_input()).count(),
             "rescale+range lookup": vk.layers.len(),
             "relu lookup": relu_layers,
             "activation lookup": tabulated_layers,
@@ -282,7 +288,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             "activation_sections": sections,
             "rows_per_section": 2usize << b,
         },
-        // One per weight row, one bias per layer, the table's columns.
+        // One per weight row (per column on a layer reading the input), one bias per layer, the
+        // table's columns.
         "key_commitments": vk.layers.iter().map(|l| l.weights.len() + 1).sum::<usize>() + vk.table.len(),
         "classes": classes(vk, &layout),
         "folds": layout.folds.len(),
