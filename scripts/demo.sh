@@ -96,8 +96,9 @@ echo "prove:              $t_prove (wall clock, loading the key included)"
 echo "verify:             native ${t_native:-?}, node ${t_node:-?} (first call), browser ${t_browser:-?}"
 
 echo
-echo "==> accumulation: $MODELS/deep_mlp.onnx (32 -> [32, relu] x 8 -> 10): the eight hidden layers"
-echo "    share one shape and fold into one accumulator; the same inference proven per layer for comparison"
+echo "==> accumulation: $MODELS/deep_mlp.onnx (32 -> [32, relu] x 8 -> 10): the seven hidden layers after"
+echo "    the first (which reads the input) share one shape and fold into one accumulator; the same"
+echo "    inference proven per layer for comparison"
 DEEP=$OUT/deep
 DEEP_DIGEST=$($PROVE setup "$MODELS/deep_mlp.onnx" --srs "$OUT/ceremony.srs" -o "$DEEP" \
   --calibration "$MODELS/deep_mlp.input.json" 2>/dev/null)
