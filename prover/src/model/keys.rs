@@ -135,9 +135,8 @@ pub fn weight_combination(layer: &Layer, blinds: &[Fr], terms: &[(usize, Fr)]) -
     }
     if !column_weights.is_empty() {
         // Columns: value i is row i of W against the columns' weights.
-        for (i, v) in values.iter_mut().enumerate().take(layer.rows) {
-            *v = layer.weight.entries(i).map(|(j, w)| column_weights[j] * Fr::from(w)).sum();
-        }
+        let product = super::blocks::public_matmul::product(&layer.weight, &column_weights);
+        values[..product.len()].copy_from_slice(&product);
     }
     Ok(Blinded { poly: super::poly::poly(interpolate(&values, size)?), blind: super::poly::poly(blind) })
 }

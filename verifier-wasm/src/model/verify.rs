@@ -186,21 +186,18 @@ pub fn verify_model(
     // Every layer's MSM runs in one call, sharing its batch inversions in WebAssembly.
     let most = vk.layers.iter().filter(|l| !l.reads_input()).map(|l| l.weights.len()).max().unwrap_or(0);
     let e = row_weights(ch.r, most);
-    let signed: Vec<(Vec<G1>, Vec<Fr>)> = vk
+    let columns: Vec<Option<(Vec<G1>, Vec<Fr>)>> = vk
         .layers
         .iter()
-        .filter(|l| l.reads_input())
-        .map(|l| times_input(&l.weights, &proof.input))
+        .map(|l| l.reads_input().then(|| times_input(&l.weights, &proof.input)).transpose())
         .collect::<Result<_, _>>()?;
-    let mut signed_iter = signed.iter();
     let instances: Vec<(&[G1], &[Fr])> = vk
         .layers
         .iter()
-        .map(|l| match l.reads_input() {
-            true => {
-                signed_iter.next().map(|(b, s)| (b.as_slice(), s.as_slice())).ok_or(Error::BadKey("weight columns"))
-            }
-            false => {
+        .zip(&columns)
+        .map(|(l, c)| match c {
+            Some((b, s)) => Ok((b.as_slice(), s.as_slice())),
+            None => {
                 let e = e.get(..l.weights.len()).ok_or(Error::BadKey("more weight rows than row weights"))?;
                 Ok((l.weights.as_slice(), e))
             }
