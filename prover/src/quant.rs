@@ -9,7 +9,8 @@
 //!   `-2^(s-1) <= r < 2^(s-1)`;
 //! - [`Op::Act`] with ReLU is `max(v, 0)` on integers; every other activation (Sigmoid, Tanh,
 //!   GELU, Clip, LeakyRelu, HardSigmoid, HardSwish) maps `v` to `round(2^s f(v / 2^s))`
-//!   ([`crate::model::activation::apply`], the values their tables hold); [`Op::Reshape`] moves nothing; [`Op::Add`] adds (both operands have scale `2^s`).
+//!   ([`crate::model::activation::apply`], the values their tables hold); [`Op::Reshape`] moves nothing; [`Op::Add`] adds (both operands have scale `2^s`);
+//!   [`Op::Mul`] multiplies (an accumulator of scale `2^(2s)`, rescaled like a Linear layer's).
 //!
 //! Every value that a lookup table will later prove must lie in the table: with table bit-width
 //! `B`, each rescaled value satisfies `|v| < 2^B`, each activation input (every
@@ -254,7 +255,8 @@ impl QuantizedModel {
             });
         }
         let nt = graph.tensors.len();
-        let max_abs_accumulator = graph.nodes.iter().map(|n| matches!(n.op, Op::Linear { .. }).then_some(0)).collect();
+        let max_abs_accumulator =
+            graph.nodes.iter().map(|n| matches!(n.op, Op::Linear { .. } | Op::Mul).then_some(0)).collect();
         Ok(QuantizedModel { scale_bits, table_bits, graph, linear, max_abs: vec![0; nt], max_abs_accumulator })
     }
 
@@ -388,7 +390,7 @@ impl QuantizedModel {
             let extremes = |v: &[i64]| (v.iter().copied().min().unwrap_or(0), v.iter().copied().max().unwrap_or(0));
             let name = |t: usize| self.graph.tensors[t].name.clone();
             match &node.op {
-                Op::Linear { .. } => {
+                Op::Linear { .. } | Op::Mul => {
                     let (lo, hi) = extremes(w.accumulators[i].as_deref().unwrap_or(&[]));
                     let acc = self.accumulator_bound();
                     out.push(NodeRange {
@@ -497,6 +499,28 @@ impl QuantizedModel {
                     x.iter().map(|&v| apply(*act, v, s)).collect()
                 }
                 (Op::Reshape { .. }, _) => x.clone(),
+                (Op::Mul, _) => {
+                    // The product of two scale-2^s values has scale 2^(2s): an accumulator,
+                    // rescaled and bounded like a Linear layer's.
+                    let b = &tensors[node.inputs[1]];
+                    let mut z_all = Vec::with_capacity(x.len());
+                    let mut y = Vec::with_capacity(x.len());
+                    for (index, (&p, &q)) in x.iter().zip(b).enumerate() {
+                        let z = p as i128 * q as i128;
+                        if strict && z.unsigned_abs() >= acc_bound as u128 {
+                            return Err(out_of_range(format!("{out_name}.acc"), index, z, acc_bound));
+                        }
+                        let z = z.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
+                        let v = rescale(z, s);
+                        if strict && (v as i128).abs() >= table {
+                            return Err(out_of_range(out_name.clone(), index, v as i128, table));
+                        }
+                        z_all.push(z);
+                        y.push(v);
+                    }
+                    accumulators[i] = Some(z_all);
+                    y
+                }
                 (Op::Add, _) => {
                     let b = &tensors[node.inputs[1]];
                     // A sum read as a value (a linear bottleneck) goes through the identity's table.

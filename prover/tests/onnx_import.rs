@@ -514,3 +514,42 @@ fn constants_that_do_not_fold_are_diagonal_layers() {
     let acts: Vec<&str> = layers.iter().map(|l| l.act.name()).collect();
     assert_eq!(acts, ["identity", "identity", "none"]);
 }
+
+#[test]
+fn a_mul_of_two_tensors_imports_as_a_product() {
+    // gated_mlp.onnx: relu(x W1) * sigmoid(x W2), then a Linear.
+    let model = OnnxModel::load(fixture("gated_mlp.onnx")).unwrap();
+    let g = model.graph();
+    g.validate().unwrap();
+    assert_eq!(ops_without_reshapes(g), ["Linear", "Relu", "Linear", "Sigmoid", "Mul", "Linear"]);
+    let (input, expected) = sample(g, "gated_mlp");
+    let ir = g.eval_f32(&input).unwrap();
+    assert!(quant::max_abs_error(&ir, &expected) < 1e-5);
+    // Quantised: the product is an accumulator of scale 2^(2s), rescaled, within one step of the
+    // reference per output once through the last Linear.
+    let config = QuantConfig { table_bits: 12, ..QuantConfig::default() };
+    let q = QuantizedModel::calibrate(g.clone(), std::slice::from_ref(&input), &config).unwrap();
+    let (w, out) = q.run(&input).unwrap();
+    let mul = g.nodes.iter().position(|n| n.op == Op::Mul).unwrap();
+    let (a, b) = (&w.tensors[g.nodes[mul].inputs[0]], &w.tensors[g.nodes[mul].inputs[1]]);
+    let z = w.accumulators[mul].as_ref().unwrap();
+    for i in 0..z.len() {
+        assert_eq!(z[i], a[i] * b[i]);
+        assert_eq!(w.tensors[g.nodes[mul].output][i], quant::rescale(z[i], q.scale_bits));
+    }
+    let err = quant::max_abs_error(&out, &expected);
+    assert!(err < 0.01, "{err}");
+    // The compiler makes it a product layer reading the ReLU layer and the Sigmoid layer.
+    let layers = zkml_prover::model::compile(&q).unwrap();
+    let p = layers.iter().find(|l| l.operand.is_some()).unwrap();
+    assert_eq!((p.rows, p.cols, p.weight.nnz(), p.act), (10, 10, 0, Activation::Identity));
+    let acts: Vec<Activation> = [Some(p.input), p.operand]
+        .into_iter()
+        .flatten()
+        .map(|s| match s {
+            zkml_verifier::model::Source::Layer(k) => layers[k as usize].act,
+            zkml_verifier::model::Source::Input => Activation::None,
+        })
+        .collect();
+    assert_eq!(acts, [Activation::Relu, Activation::Sigmoid]);
+}

@@ -34,7 +34,7 @@ fn signed_inputs_prove_and_verify_in_either_shape() {
     for (dims, seed) in [(&[12usize, 3, 2][..], 1), (&[3, 12, 2][..], 2), (&[8, 8, 8, 8, 3][..], 3)] {
         let (pk, input) = fixture(dims, seed);
         assert!(input.iter().any(|&x| x < 0) && input.iter().any(|&x| x > 0));
-        assert!(pk.vk.layers[0].reads_input());
+        assert_eq!(pk.vk.layers[0].first_block(), zkml_verifier::model::blocks::Block::PublicMatmul);
         assert_eq!(pk.vk.layers[0].weights.len(), dims[0], "one weight commitment per column");
         assert_eq!(pk.vk.layers[1].weights.len(), dims[2], "one weight commitment per row");
         for mode in [Mode::PerLayer, Mode::Accumulated] {
@@ -53,7 +53,7 @@ fn the_first_layer_has_no_running_sums_and_does_not_fold() {
     for mode in [Mode::PerLayer, Mode::Accumulated] {
         let layout = Layout::new(&pk.vk, mode);
         let first = &layout.slots[layout.layers[0].slot.unwrap()];
-        assert!(first.public);
+        assert_eq!(first.first, zkml_verifier::model::blocks::Block::PublicMatmul);
         assert_eq!((first.c, first.s1, first.s2), (None, None, None));
         assert_eq!((first.ev_s1, first.ev_s2), (None, None));
         assert!(layout.classes.iter().all(|c| !c.members.contains(&0)));
@@ -100,7 +100,10 @@ fn keys_with_a_changed_column_or_rows_for_columns_are_rejected() {
     vk.layers[0].weights.pop();
     assert_eq!(
         verify_model(&vk, &p, None),
-        Err(Error::BadKey("a layer does not have one weight commitment per row (per column when it reads the input)"))
+        Err(Error::BadKey(
+            "a layer does not have one weight commitment per row (per column when it reads the input, none for a \
+             product)"
+        ))
     );
 }
 

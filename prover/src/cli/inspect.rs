@@ -10,6 +10,7 @@ use zkml_verifier::artifact::KzgBatchArtifact;
 use zkml_verifier::envelope::{self, Artifact, Kind, FORMAT_VERSION};
 use zkml_verifier::kzg::{add_degree_check, BatchOpeningProof, DegreeProof, PointOpening, VerifyingKey};
 use zkml_verifier::model::activation::Activation;
+use zkml_verifier::model::blocks::Block;
 use zkml_verifier::model::claims::{claims, Challenges};
 use zkml_verifier::model::layout::{Layout, Mode, DECIDER_PER_CLASS};
 use zkml_verifier::model::verify::MODEL_PAIRINGS;
@@ -225,12 +226,19 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         .iter()
         .zip(&layout.layers)
         .map(|(k, l)| {
-            let mut blocks = vec![match k.reads_input() {
-                true => format!(
+            let mut blocks = vec![match k.first_block() {
+                Block::PublicMatmul => format!(
                     "public-input matmul {}x{} (W x from the key's {} weight columns, outputs over H_{})",
                     k.rows, k.cols, k.cols, l.m
                 ),
-                false => format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m),
+                Block::Product => format!(
+                    "product of {} values: {} * {} element-wise (over H_{})",
+                    k.rows,
+                    source_name(Some(k.input)).as_str().unwrap_or("?"),
+                    source_name(k.operand).as_str().unwrap_or("?"),
+                    l.m
+                ),
+                _ => format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m),
             }];
             blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
             match k.act {
@@ -249,6 +257,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                 "activation_params": params,
                 "input": source_name(Some(k.input)),
                 "skip": source_name(k.skip),
+                "operand": source_name(k.operand),
                 "blocks": blocks,
             })
         })
@@ -258,6 +267,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
     // Each section by name and parameters (two Clips with other bounds are two sections).
     let sections: Vec<String> = vk.table_sections().iter().map(|a| label(*a)).collect();
     let points = layout.domains.len() + 1;
+    let first = |b: Block| vk.layers.iter().filter(|l| l.first_block() == b).count();
     json!({
         "digest": vk.digest().to_hex(),
         "name": vk.meta.name,
@@ -271,8 +281,9 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         "output_values": vk.output_len(),
         "layers": layers,
         "block_classes": {
-            "matmul": vk.layers.iter().filter(|l| !l.reads_input()).count(),
-            "public-input matmul": vk.layers.iter().filter(|l| l.reads_input()).count(),
+            "matmul": first(Block::Matmul),
+            "public-input matmul": first(Block::PublicMatmul),
+            "product": first(Block::Product),
             "rescale+range lookup": vk.layers.len(),
             "relu lookup": relu_layers,
             "activation lookup": tabulated_layers,

@@ -169,7 +169,8 @@ pub fn run(a: Args) -> CmdResult {
 
     let dims: Vec<String> = std::iter::once(pk.vk.input_len().to_string())
         .chain(pk.layers.iter().map(|l| {
-            format!("{}{}", l.rows, if l.act.hidden() { format!(" {}", l.act.name()) } else { String::new() })
+            let product = if l.operand.is_some() { " product" } else { "" };
+            format!("{}{product}{}", l.rows, if l.act.hidden() { format!(" {}", l.act.name()) } else { String::new() })
         }))
         .collect();
     eprintln!(

@@ -65,6 +65,8 @@ pub enum Op {
     Reshape { shape: Vec<usize> },
     /// Element-wise sum of two tensors of the same shape.
     Add,
+    /// Element-wise product of two tensors of the same shape (a gate).
+    Mul,
 }
 
 impl Op {
@@ -87,6 +89,7 @@ impl Op {
             },
             Op::Reshape { .. } => "Reshape",
             Op::Add => "Add",
+            Op::Mul => "Mul",
         }
     }
 
@@ -94,14 +97,14 @@ impl Op {
     pub fn activation(&self) -> Option<Activation> {
         match self {
             Op::Act(a) => Some(*a),
-            Op::Linear { .. } | Op::Reshape { .. } | Op::Add => None,
+            Op::Linear { .. } | Op::Reshape { .. } | Op::Add | Op::Mul => None,
         }
     }
 
     /// Number of tensor inputs the op takes.
     pub fn arity(&self) -> usize {
         match self {
-            Op::Add => 2,
+            Op::Add | Op::Mul => 2,
             _ => 1,
         }
     }
@@ -180,12 +183,12 @@ impl Graph {
         }
     }
 
-    /// Whether `tensor` is read, directly or through reshapes, by a Linear or an Add node: a
+    /// Whether `tensor` is read, directly or through reshapes, by a Linear, Add or Mul node: a
     /// value the proof keeps without an activation after it (the compiler gives its layer the
     /// identity, a tabulated activation, so it must lie in the tables' range).
     pub fn read_as_value(&self, tensor: TensorId) -> bool {
         self.nodes.iter().filter(|n| n.inputs.contains(&tensor)).any(|n| match n.op {
-            Op::Linear { .. } | Op::Add => true,
+            Op::Linear { .. } | Op::Add | Op::Mul => true,
             Op::Reshape { .. } => self.read_as_value(n.output),
             Op::Act(_) => false,
         })
@@ -266,12 +269,15 @@ impl Graph {
                         return Err(ctx(&format!("cannot reshape {:?} to {:?}", inp.shape, shape)));
                     }
                 }
-                Op::Add => {
+                Op::Add | Op::Mul => {
                     let other = &self.tensors[node.inputs[1]];
                     if inp.shape != other.shape || inp.shape != out.shape {
                         return Err(ctx(&format!(
-                            "shapes differ: {:?} + {:?} -> {:?}",
-                            inp.shape, other.shape, out.shape
+                            "shapes differ: {:?} {} {:?} -> {:?}",
+                            inp.shape,
+                            if node.op == Op::Add { "+" } else { "*" },
+                            other.shape,
+                            out.shape
                         )));
                     }
                 }
@@ -332,6 +338,7 @@ impl Graph {
                 Op::Act(act) => x.iter().map(|&v| apply_f32(*act, v)).collect(),
                 Op::Reshape { .. } => x.clone(),
                 Op::Add => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a + b).collect(),
+                Op::Mul => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a * b).collect(),
             };
             if y.len() != self.tensors[node.output].len() {
                 return Err(IrError::Invalid(format!("node '{}' produced {} values", node.name, y.len())));

@@ -1,8 +1,8 @@
-//! Lowers a quantised graph to the layers the MLP protocol proves: fully connected layers, each
-//! followed by an activation (the closed set of `Activation`) unless it is an output, reading the
-//! model input or any earlier layer's output (fan-out), with an optional residual `Add` of the
-//! input or an earlier layer's output after the rescaling; reshapes (flattens) are allowed
-//! anywhere (`docs/protocols/mlp.md`, "Statement").
+//! Lowers a quantised graph to the layers the MLP protocol proves: fully connected layers and
+//! element-wise products of two tensors, each followed by an activation (the closed set of
+//! `Activation`) unless it is an output, reading the model input or any earlier layer's output
+//! (fan-out), with an optional residual `Add` of the input or an earlier layer's output after the
+//! rescaling; reshapes (flattens) are allowed anywhere (`docs/protocols/mlp.md`, "Statement").
 
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::key::Source;
@@ -12,15 +12,17 @@ use crate::error::ProverError;
 use crate::ir::{Op, Sparse};
 use crate::quant::QuantizedModel;
 
-/// One proven layer: `z = W a + b`, `q = round(z / 2^s)`, `t = q + skip`, then an activation unless
-/// it is an output layer (which publishes `t`).
+/// One proven layer: `z = W a + b` (or `z = a * operand + b` element-wise for a product),
+/// `q = round(z / 2^s)`, `t = q + skip`, then an activation unless it is an output layer (which
+/// publishes `t`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layer {
     /// Name of the Linear node, for messages.
     pub name: String,
     pub rows: usize,
     pub cols: usize,
-    /// `rows x cols`, scale `2^s` (only the listed entries: a convolution's rows hold its kernel).
+    /// `rows x cols`, scale `2^s` (only the listed entries: a convolution's rows hold its kernel;
+    /// none for a product).
     pub weight: Sparse<i64>,
     /// Length `rows`, scale `2^(2s)` (zeros when the node has no bias).
     pub bias: Vec<i64>,
@@ -29,6 +31,8 @@ pub struct Layer {
     /// Where the layer reads its input, and the residual added after its rescaling.
     pub input: Source,
     pub skip: Option<Source>,
+    /// A product's second operand (`LayerKey::operand`); `None` for a Linear layer.
+    pub operand: Option<Source>,
 }
 
 /// What an IR tensor holds, in terms of layers.
@@ -62,14 +66,15 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
         // A Linear layer's value (with its residual) read as a value, by a Linear layer or as the
         // other side of an Add, becomes a hidden layer with the identity activation.
         let pending = |t: &usize| matches!(value.get(*t).copied().flatten(), Some(Value::Pending(..)));
-        let settle_input = match (&node.op, node.inputs.as_slice()) {
-            (Op::Linear { .. }, [t, ..]) => Some(*t),
+        let settle_inputs = match (&node.op, node.inputs.as_slice()) {
+            (Op::Linear { .. }, [t, ..]) => vec![*t],
             (Op::Add, [a, b]) if pending(a) && pending(b) => {
-                Some(if matches!(value[*a], Some(Value::Pending(_, false))) { *b } else { *a })
+                vec![if matches!(value[*a], Some(Value::Pending(_, false))) { *b } else { *a }]
             }
-            _ => None,
+            (Op::Mul, [a, b]) => vec![*a, *b],
+            _ => Vec::new(),
         };
-        if let Some(t) = settle_input {
+        for t in settle_inputs {
             settle(&mut value, &mut layers, t);
         }
         let what = |k: usize| node.inputs.get(k).and_then(|&t| value.get(t).copied().flatten());
@@ -117,6 +122,53 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     act: Activation::None,
                     input,
                     skip: None,
+                    operand: None,
+                });
+                Some(Value::Pending(layers.len() - 1, false))
+            }
+            (Op::Mul, _) => {
+                // An element-wise product of two tensors the proof holds (the input or hidden
+                // layers' outputs): a layer without weights (`docs/protocols/blocks/product.md`).
+                let source = |v: Option<Value>| match v {
+                    Some(Value::Input) => Some(Source::Input),
+                    Some(Value::Done(k)) => Some(Source::Layer(k as u32)),
+                    _ => None,
+                };
+                let (Some(a), Some(b)) = (source(what(0)), source(what(1))) else {
+                    return unsupported(format!("{}: multiplies a tensor the prover cannot follow", name()));
+                };
+                // The product is zero on padded rows when one operand is.
+                let zero_padded = |s: Source| match s {
+                    Source::Input => true,
+                    Source::Layer(k) => layers[k as usize].act.keeps_zero(),
+                };
+                if !zero_padded(a) && !zero_padded(b) {
+                    return unsupported(format!(
+                        "{}: a product of two {} and {} layers (both activations map 0 elsewhere) is not supported",
+                        name(),
+                        layer_act(&layers, a),
+                        layer_act(&layers, b)
+                    ));
+                }
+                let len = node.inputs.first().map_or(0, |&t| g.tensor(t).len());
+                if len == 0 || len > MAX_SIDE as usize {
+                    return unsupported(format!(
+                        "{}: a product of {len} values (at most 2^20) is not supported",
+                        name()
+                    ));
+                }
+                let weight = Sparse::from_rows(len, vec![Vec::new(); len])
+                    .ok_or_else(|| ProverError::Internal("an empty weight".into()))?;
+                layers.push(Layer {
+                    name: node.name.clone(),
+                    rows: len,
+                    cols: len,
+                    weight,
+                    bias: vec![0; len],
+                    act: Activation::None,
+                    input: a,
+                    skip: None,
+                    operand: Some(b),
                 });
                 Some(Value::Pending(layers.len() - 1, false))
             }
@@ -231,7 +283,7 @@ fn settle(value: &mut [Option<Value>], layers: &mut [Layer], t: usize) {
 /// possible position, stable), the output layers last in `outputs` order, every source renumbered.
 fn outputs_last(layers: Vec<Layer>, outputs: &[usize]) -> Vec<Layer> {
     let deps = |l: &Layer| -> Vec<usize> {
-        [Some(l.input), l.skip]
+        [Some(l.input), l.skip, l.operand]
             .into_iter()
             .flatten()
             .filter_map(|s| match s {
@@ -262,8 +314,16 @@ fn outputs_last(layers: Vec<Layer>, outputs: &[usize]) -> Vec<Layer> {
     order
         .iter()
         .filter_map(|&old| slots[old].take())
-        .map(|l| Layer { input: renumber(l.input), skip: l.skip.map(renumber), ..l })
+        .map(|l| Layer { input: renumber(l.input), skip: l.skip.map(renumber), operand: l.operand.map(renumber), ..l })
         .collect()
+}
+
+/// The activation of the layer `s` names, for messages.
+fn layer_act(layers: &[Layer], s: Source) -> &'static str {
+    match s {
+        Source::Input => "input",
+        Source::Layer(k) => layers.get(k as usize).map_or("unknown", |l| l.act.name()),
+    }
 }
 
 /// Most stored weights a batched Linear may have once repeated per row.

@@ -10,7 +10,8 @@ use zkml_verifier::codec::{Reader, Writer};
 use zkml_verifier::envelope::{self, Kind};
 use zkml_verifier::kzg::{DegreeKey, SrsParams};
 use zkml_verifier::model::activation::Activation;
-use zkml_verifier::model::key::{pow2, table_sections, table_size, Source};
+use zkml_verifier::model::blocks::Block;
+use zkml_verifier::model::key::{first_block, pow2, table_sections, table_size, Source};
 
 use super::activation::apply;
 use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
@@ -62,19 +63,25 @@ pub fn lagrange_basis(srs: &Srs, n: usize) -> Result<Vec<G1Affine>, ProverError>
 /// The domain size a layer's weight commitments are interpolated over: `H_m` (its output) for
 /// the columns of a layer reading the public input, `H_n` (its input) for rows.
 pub fn weight_domain(layer: &Layer) -> usize {
-    match layer.input {
-        Source::Input => pow2(layer.rows as u32),
-        Source::Layer(_) => pow2(layer.cols as u32),
+    match first_block(layer.input, layer.operand) {
+        Block::PublicMatmul => pow2(layer.rows as u32),
+        _ => pow2(layer.cols as u32),
     }
 }
 
 /// The number of weight commitments of a layer: columns when it reads the public input, rows
-/// otherwise (`LayerKey::weight_commitments`).
+/// after an earlier layer, none for a product (`LayerKey::weight_commitments`).
 pub fn weight_commitments(layer: &Layer) -> usize {
-    match layer.input {
-        Source::Input => layer.cols,
-        Source::Layer(_) => layer.rows,
+    match first_block(layer.input, layer.operand) {
+        Block::PublicMatmul => layer.cols,
+        Block::Product => 0,
+        _ => layer.rows,
     }
+}
+
+/// Whether the layer's weights are committed by column (it reads the public input).
+fn by_column(layer: &Layer) -> bool {
+    first_block(layer.input, layer.operand) == Block::PublicMatmul
 }
 
 /// The key's weight commitments of `layer`, with the blinds `r_k` of `blinds` ([`row_blind`]), from
@@ -88,14 +95,14 @@ pub fn commit_weights(
     blinds: &[Fr],
 ) -> Result<Vec<G1Affine>, ProverError> {
     let transposed;
-    let matrix = match layer.input {
-        Source::Input => {
+    let matrix = match by_column(layer) {
+        true => {
             transposed = layer.weight.transpose().ok_or_else(|| ProverError::Internal("weight transpose".into()))?;
             &transposed
         }
-        Source::Layer(_) => &layer.weight,
+        false => &layer.weight,
     };
-    let rows: Vec<G1Projective> = cfg_into_iter!(0..matrix.rows())
+    let rows: Vec<G1Projective> = cfg_into_iter!(0..weight_commitments(layer))
         .map(|i| {
             let (cols, vals) = matrix.row(i);
             let bases: Vec<G1Affine> = cols.iter().map(|&c| lagrange[c as usize]).collect();
@@ -113,17 +120,17 @@ pub fn weight_combination(layer: &Layer, blinds: &[Fr], terms: &[(usize, Fr)]) -
     let count = weight_commitments(layer);
     let mut values = vec![Fr::zero(); size];
     let mut blind = vec![Fr::zero(); KEY_HIDING_DEGREE + 1];
-    let mut column_weights = match layer.input {
-        Source::Input => vec![Fr::zero(); count],
-        Source::Layer(_) => Vec::new(),
+    let mut column_weights = match by_column(layer) {
+        true => vec![Fr::zero(); count],
+        false => Vec::new(),
     };
     for &(k, c) in terms {
         if k >= count {
             return Err(ProverError::Internal(format!("weight commitment {k} of layer '{}' missing", layer.name)));
         }
-        match layer.input {
-            Source::Input => column_weights[k] += c,
-            Source::Layer(_) => {
+        match by_column(layer) {
+            true => column_weights[k] += c,
+            false => {
                 for (col, w) in layer.weight.entries(k) {
                     values[col] += c * Fr::from(w);
                 }
@@ -246,7 +253,7 @@ pub fn setup<R: RngCore>(
     // witness the SRS can hold (docs/protocols/accumulation.md, "What folds").
     let d = layers
         .iter()
-        .filter(|l| l.act == Activation::Relu && l.input != Source::Input)
+        .filter(|l| l.act == Activation::Relu && first_block(l.input, l.operand) == Block::Matmul)
         .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
         .filter(|&w| w <= available)
         .fold(needed, usize::max);
@@ -260,12 +267,18 @@ pub fn setup<R: RngCore>(
     for l in &layers {
         let wb: Vec<Fr> = (0..weight_commitments(l) * (KEY_HIDING_DEGREE + 1)).map(|_| Fr::rand(rng)).collect();
         let bb: Vec<Fr> = (0..=KEY_HIDING_DEGREE).map(|_| Fr::rand(rng)).collect();
-        let n = weight_domain(l);
-        let basis = match lagrange.entry(n) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(lagrange_basis(&keep, n)?),
+        let weights = match weight_commitments(l) {
+            // A product has no weights.
+            0 => Vec::new(),
+            _ => {
+                let n = weight_domain(l);
+                let basis = match lagrange.entry(n) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(lagrange_basis(&keep, n)?),
+                };
+                commit_weights(&keep, basis, l, &wb)?
+            }
         };
-        let weights = commit_weights(&keep, basis, l, &wb)?;
         let bias = commit_with_blind(
             &keep,
             &Blinded { poly: super::poly::poly(bias_coeffs(l)?), blind: super::poly::poly(bb.clone()) },
@@ -276,6 +289,7 @@ pub fn setup<R: RngCore>(
             act: l.act,
             input: l.input,
             skip: l.skip,
+            operand: l.operand,
             weights,
             bias,
         });
@@ -339,6 +353,7 @@ impl ModelProvingKey {
             // The skip's encoding for both (the input is never none).
             w.u32(Source::optional_code(Some(l.input)));
             w.u32(Source::optional_code(l.skip));
+            w.u32(Source::optional_code(l.operand));
             // The weights row by row as (entry count, then column and value per entry), then the bias.
             for i in 0..l.rows {
                 let (cols, vals) = l.weight.row(i);
@@ -399,6 +414,7 @@ impl ModelProvingKey {
             let act = Activation::decode(&mut r)?;
             let input = Source::from_optional_code(r.u32("pk layer input")?).unwrap_or(Source::Input);
             let skip = Source::from_optional_code(r.u32("pk layer skip")?);
+            let operand = Source::from_optional_code(r.u32("pk layer operand")?);
             // Each row costs at least its 4-byte count and each bias value 8 bytes: bound `rows`
             // by what is left before allocating.
             if rows.saturating_mul(12) > r.remaining() {
@@ -429,7 +445,7 @@ impl ModelProvingKey {
                 reason: "columns out of range or not increasing",
             })?;
             let bias = (0..rows).map(|_| r.u64("pk layer bias").map(|v| v as i64)).collect::<Result<Vec<_>, _>>()?;
-            layers.push(Layer { name, rows, cols, weight, bias, act, input, skip });
+            layers.push(Layer { name, rows, cols, weight, bias, act, input, skip, operand });
             weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
             bias_blinds.push(r.vec::<Fr>("pk bias blind")?);
         }
@@ -444,6 +460,7 @@ impl ModelProvingKey {
                     && l.act == key.act
                     && l.input == key.input
                     && l.skip == key.skip
+                    && l.operand == key.operand
                     && wb.len() == weight_commitments(l) * k
                     && bb.len() == k
             });

@@ -5,7 +5,7 @@
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
 use zkml_verifier::model::activation::Activation;
-use zkml_verifier::model::blocks::lookup;
+use zkml_verifier::model::blocks::{lookup, Block};
 use zkml_verifier::model::constraints::{self, Algebra, Params, Poly, ERRORS};
 use zkml_verifier::model::domain::row_weights;
 use zkml_verifier::model::layout::WITNESS;
@@ -17,8 +17,11 @@ use crate::error::ProverError;
 pub(super) struct SlotView<'a> {
     pub n: usize,
     pub m: usize,
-    /// The layer reads the public input: `v` is `Y = W x` over `H_m`, no `C`, `S1`, `S2`.
-    pub public: bool,
+    /// The layer's first block: with the public-input matmul `v` is `Y = W x` over `H_m`; only
+    /// the matmul has `C`, `S1`, `S2`; a product reads `a_in` and `operand` on `H_m`.
+    pub first: Block,
+    /// A product's second operand (empty otherwise).
+    pub operand: &'a [Fr],
     pub u: Fr,
     /// The layer's activation (ReLU for a fold class) and its table section's tag
     /// (`claims::section_tag`).
@@ -149,13 +152,13 @@ pub(super) fn quotient(
     };
     // K (the row weights' interpolation) depends on the domain and r only: once per domain,
     // shared by its slots.
-    let k_r = match views.iter().any(|sv| sv.m == d && !sv.public) {
+    let k_r = match views.iter().any(|sv| sv.m == d && sv.first.has_running_sums()) {
         true => Some(ev(&interpolate(&row_weights(r, d), d)?)?),
         false => None,
     };
     let inv = |k: usize| Fr::from(k as u64).inverse().ok_or_else(|| ProverError::Internal("empty domain".into()));
     for sv in views {
-        let on_n = !sv.public && sv.n == d;
+        let on_n = sv.first.has_running_sums() && sv.n == d;
         if !on_n && sv.m != d {
             continue;
         }
@@ -178,15 +181,16 @@ pub(super) fn quotient(
                 (Poly::AIn, ev(sv.a_in)?),
                 (Poly::C, ev(c)?),
             ]);
-            let on_n = constraints::on_n(&mut alg, &p, false);
+            let on_n = constraints::on_n(&mut alg, &p, sv.first);
             list.extend(on_n.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
         }
         if sv.m == d {
             let s3 = ev(s3)?;
             let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
-            match sv.public {
-                true => alg.polys.push((Poly::Y, ev(sv.v)?)),
-                false => {
+            match sv.first {
+                Block::PublicMatmul => alg.polys.push((Poly::Y, ev(sv.v)?)),
+                Block::Product => alg.polys.extend([(Poly::AIn, ev(sv.a_in)?), (Poly::Operand, ev(sv.operand)?)]),
+                _ => {
                     let s2 = ev(s2)?;
                     alg.polys.extend([
                         (Poly::C, ev(c)?),
@@ -212,7 +216,7 @@ pub(super) fn quotient(
             if let (Some(h), Some(sigma)) = (sv.h, sv.sigma) {
                 alg.polys.extend([(Poly::H, ev(h)?), (Poly::Sigma, ev(sigma)?), (Poly::Chi, ev(chi)?)]);
             }
-            let on_m = constraints::on_m(&mut alg, &p, (sv.act, sv.tag), sv.public, false);
+            let on_m = constraints::on_m(&mut alg, &p, (sv.act, sv.tag), sv.first, false);
             list.extend(on_m.into_iter().map(|(e, k)| alg.done(e).map(|e| (e, k))));
         }
         for item in list {

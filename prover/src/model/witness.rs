@@ -62,6 +62,11 @@ pub fn witness_with(
             })
         };
         let a = source(l.input, l.cols)?;
+        // A product's second operand (`blocks::product`).
+        let operand = match l.operand {
+            Some(src) => Some(source(src, l.rows)?),
+            None => None,
+        };
         let m = zkml_verifier::model::key::pow2(l.rows as u32);
         let mut skip = match l.skip {
             Some(src) => source(src, l.rows)?,
@@ -71,8 +76,12 @@ pub fn witness_with(
         let (mut z, mut q, mut rem, mut o) = (vec![0; m], vec![0; m], vec![0; m], vec![0; m]);
         let (mut high, mut sg) = (vec![0; m], vec![0; m]);
         for i in 0..m {
-            // The layer's blocks in order (`blocks::*`): matmul, rescale, the activation.
-            let acc: i128 = if i < l.rows { blocks::matmul::row(&l.weight, &l.bias, i, &a) } else { 0 };
+            // The layer's blocks in order (`blocks::*`): matmul or product, rescale, the activation.
+            let acc: i128 = match &operand {
+                _ if i >= l.rows => 0,
+                Some(b) => blocks::product::row(&a, b, &l.bias, i),
+                None => blocks::matmul::row(&l.weight, &l.bias, i, &a),
+            };
             let bound = 1i128 << 62;
             if acc.abs() >= bound {
                 return Err(range_error(&l.name, "accumulator", i, acc, bound));
@@ -135,10 +144,10 @@ impl LayerWitness {
     pub fn lookups(&self, act: Activation, tag: Fr, scale_bits: u32) -> Lookups {
         // Each block of the layer adds its own (`Block::lower`, the verifier's lowering).
         let mut lk = Lookups::default();
-        // The matmul blocks have no lookups: either lowering gives the same.
-        for b in Block::lower(act, false) {
+        // The first blocks have no lookups: any lowering gives the same.
+        for b in Block::lower(act, Block::Matmul) {
             match b {
-                Block::Matmul | Block::PublicMatmul => {}
+                Block::Matmul | Block::PublicMatmul | Block::Product => {}
                 Block::Rescale => lk.psi = blocks::rescale::lookups(&self.rem),
                 Block::Relu => (lk.phi, lk.chi) = blocks::relu::lookups(self.pre(), &self.high, &self.sign, scale_bits),
                 Block::Tabulated => lk.phi = blocks::tabulated::lookups(self.pre(), &self.out, tag),

@@ -10,6 +10,7 @@
 //! with a single [`ImportError::Unsupported`] listing every such operation with its node name.
 
 mod cnn;
+mod constants;
 mod einsum;
 mod fused;
 mod select;
@@ -51,10 +52,10 @@ pub const SUPPORTED_OPS: &str =
     Sigmoid, Tanh, the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
     intermediates feed nothing else), Clip (ReLU6, Hardtanh, or a Max/Min by a constant), LeakyRelu, \
     HardSigmoid, HardSwish (or Mul(x, HardSigmoid(x))), SiLU (Mul(x, Sigmoid(x))) or nothing (a linear \
-    bottleneck), reading the input or any earlier layer, with residual Adds, several outputs, \
-    Flatten/Reshape, Transpose, Pad, Slice and Concat; Softmax, LayerNormalization, Gather, other \
-    activations (Erf on its own, the tanh approximation of GELU, ...) and element-wise products of two \
-    tensors are not proven yet";
+    bottleneck), reading the input or any earlier layer, with residual Adds, element-wise Mul of two \
+    tensors of one shape (gates), several outputs, Flatten/Reshape, Transpose, Pad, Slice and Concat; \
+    Softmax, LayerNormalization, Gather, MatMul of two activations, other activations (Erf on its own, \
+    the tanh approximation of GELU, ...) and broadcasting products are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")

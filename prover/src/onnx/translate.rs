@@ -17,7 +17,8 @@
 //!   `Gelu` with `approximate="tanh"` (`GeluApproximate`) and any other `Erf` stay unsupported.
 //! - `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze` become `AxisOp`s: [`Op::Reshape`] when they keep
 //!   the row-major order of the elements.
-//! - `Add` of two variable tensors of the same shape: [`Op::Add`].
+//! - `Add` of two variable tensors of the same shape: [`Op::Add`]; `Mul` of two (other than the
+//!   gated activations `x * Sigmoid(x)` and `x * HardSigmoid(x)`, fused above): [`Op::Mul`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -32,6 +33,7 @@ use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, Lea
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
+use super::constants::{broadcast, diagonal};
 use super::einsum::{einsum_as_linear, einsum_as_map};
 use super::fused::{find_gelu, find_hard_sigmoid, uniform};
 use super::{cnn, select};
@@ -454,7 +456,14 @@ impl Translator<'_> {
                             return Ok(None);
                         }
                     }
-                    unsupported(self, "Mul of two tensors".into())
+                    let (sa, sb) = (&self.graph.tensors[a].shape, &self.graph.tensors[b].shape);
+                    if *sa != out_shape || *sb != out_shape {
+                        return unsupported(self, format!("Mul (broadcasting {sa:?} * {sb:?})"));
+                    }
+                    let t = self.new_tensor(out)?;
+                    self.push(node.name.clone(), Op::Mul, vec![a, b], t);
+                    self.values.insert(out, Value::Tensor(t));
+                    Ok(None)
                 }
                 _ => unsupported(self, name),
             };
@@ -728,68 +737,4 @@ fn activation(op: &ElementWiseOp) -> Option<Op> {
         return None;
     };
     Some(Op::Act(act))
-}
-
-/// Numpy broadcast of row-major `data` of shape `shape` to `target`; `None` when incompatible.
-fn broadcast(data: &[f32], shape: &[usize], target: &[usize]) -> Option<Vec<f32>> {
-    if shape.len() > target.len() {
-        return None;
-    }
-    let pad = target.len() - shape.len();
-    let dims: Vec<usize> = std::iter::repeat_n(1, pad).chain(shape.iter().copied()).collect();
-    if dims.iter().zip(target).any(|(&d, &t)| d != 1 && d != t) {
-        return None;
-    }
-    // Source strides, 0 on broadcast axes.
-    let mut strides = vec![0; dims.len()];
-    let mut s = 1;
-    for a in (0..dims.len()).rev() {
-        strides[a] = if dims[a] == 1 { 0 } else { s };
-        s *= dims[a];
-    }
-    let total: usize = target.iter().product();
-    let mut out = Vec::with_capacity(total);
-    for flat in 0..total {
-        let (mut rem, mut off) = (flat, 0);
-        for a in (0..target.len()).rev() {
-            off += (rem % target[a]) * strides[a];
-            rem /= target[a];
-        }
-        out.push(data[off]);
-    }
-    Some(out)
-}
-
-/// `x op c` (`c op x` for `Sub`), element-wise with a constant broadcast to `x`'s shape, as a
-/// diagonal Linear: `y = s x + t` with `(s, t)` = `(1, c)`, `(1, -c)`, `(-1, c)` for `c - x`,
-/// `(c, 0)`, `(1/c, 0)`.
-fn diagonal(
-    op: &str,
-    x_first: bool,
-    c: &Tensor,
-    x_shape: &[usize],
-    out_shape: &[usize],
-) -> TractResult<Result<(Matrix, Vec<f32>), String>> {
-    if x_shape != out_shape {
-        return Ok(Err("broadcast enlarges the tensor".into()));
-    }
-    let c = c.cast_to::<f32>()?;
-    let data: Vec<f32> = c.to_plain_array_view::<f32>()?.iter().copied().collect();
-    let Some(c) = broadcast(&data, c.shape(), out_shape) else {
-        return Ok(Err(format!("shape {:?} does not broadcast to {out_shape:?}", c.shape())));
-    };
-    let n = c.len();
-    let (scale, shift): (Vec<f32>, Vec<f32>) = match (op, x_first) {
-        ("Add", _) => (vec![1.0; n], c),
-        ("Sub", true) => (vec![1.0; n], c.iter().map(|v| -v).collect()),
-        ("Sub", false) => (vec![-1.0; n], c),
-        ("Mul", _) => (c, vec![0.0; n]),
-        ("Div", true) if !c.contains(&0.0) => (c.iter().map(|v| 1.0 / v).collect(), vec![0.0; n]),
-        _ => return Ok(Err("a division by zero".into())),
-    };
-    if scale.iter().chain(&shift).any(|v| !v.is_finite()) {
-        return Ok(Err("not finite".into()));
-    }
-    let rows = scale.iter().enumerate().map(|(i, &s)| if s == 0.0 { vec![] } else { vec![(i, s)] });
-    Ok(Matrix::from_rows(n, rows.collect::<Vec<_>>()).map(|m| (m, shift)).ok_or_else(|| "shape".to_string()))
 }

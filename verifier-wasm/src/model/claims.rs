@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
 use super::activation::Activation;
-use super::blocks::lookup;
+use super::blocks::{lookup, Block};
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, root_of_unity, row_weights, vanishing};
@@ -147,11 +147,13 @@ struct SlotPolys {
     output: Option<core::ops::Range<usize>>,
     /// The matmul's `V = sum_i e_i W_i` (row weights `e` of `r`; a folded one for classes), from the key's
     /// weight-row commitments; for a layer reading the public input, `Y = W x` from its weight
-    /// columns: never a prover message.
+    /// columns: never a prover message (empty for a product).
     v: Lc,
-    /// The layer reads the public input (`Layout::Slot::public`): `v` is `Y`, and there is no
-    /// `C`, `S1`, `S2`.
-    public: bool,
+    /// The layer's first block (`Layout::Slot::first`): with the public-input matmul `v` is `Y`;
+    /// only the matmul has `C`, `S1`, `S2`.
+    first: Block,
+    /// A product's second operand (`LayerKey::operand`).
+    operand: Option<Source>,
     bias: Lc,
     z: Lc,
     /// `D` for hidden layers; `None` on output layers, whose `D` is their public output less the skip.
@@ -224,7 +226,8 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         z: z.unwrap_or_default(),
         d,
         a_out,
-        public: s.public,
+        first: s.first,
+        operand: None,
         e: p(s.e),
         c: s.c.map(p),
         s1: s.s1.map(p),
@@ -253,14 +256,16 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 Source::Layer(k) => Some(layout.layers.get(k as usize).and_then(|p| p.ev_a_out).ok_or(missing)?),
                 Source::Input => None,
             };
-            let v = match s.public {
-                true => single(Base::Columns(i)),
-                false => single(Base::Rows(i)),
+            let v = match s.first {
+                Block::PublicMatmul => single(Base::Columns(i)),
+                Block::Product => Vec::new(),
+                _ => single(Base::Rows(i)),
             };
             let bias = single(Base::Bias(i));
             let round1 = [Some(l.z), l.d, l.h, l.sigma].map(|x| x.map(p));
             let mut sp = common(None, ev_in, l.ev_a_out, v, bias, round1, l.a_out.map(p));
             sp.skip = l.skip;
+            sp.operand = l.operand;
             if !l.act.hidden() {
                 let start: usize = layout.layers.iter().take(i).filter(|x| !x.act.hidden()).map(|x| x.rows).sum();
                 sp.output = Some(start..start + l.rows);
@@ -473,8 +478,8 @@ pub fn claims(
             return Err(Error::DegenerateChallenge);
         }
         // K = sum_i e_i L_i over this domain at zeta: once per domain, shared by its slots (M2:
-        // not on a layer reading the public input).
-        let k_at_zeta = match layout.slots.iter().any(|sp| sp.m == d && !sp.public) {
+        // only on a matmul layer).
+        let k_at_zeta = match layout.slots.iter().any(|sp| sp.m == d && sp.first.has_running_sums()) {
             true => Some(interpolate_at(&row_weights(ch.r, d), d, zeta)?),
             false => None,
         };
@@ -484,7 +489,7 @@ pub fn claims(
             total = core::mem::replace(&mut total, Lin::constant(Fr::zero())) + e * lam;
             lam *= ch.lambda;
         };
-        for sp in slots.iter().filter(|sp| (!sp.public && sp.n == d) || sp.m == d) {
+        for sp in slots.iter().filter(|sp| (sp.first.has_running_sums() && sp.n == d) || sp.m == d) {
             let (u, errs) = match &sp.relax {
                 Some((u, e)) => (*u, Some(e)),
                 None => (Fr::one(), None),
@@ -494,12 +499,13 @@ pub fn claims(
             let opened = |i: usize| ev(i).map(Lin::constant);
             let mut lin = Linearise { u, polys: Vec::new() };
             let mut put = |p: Poly, l: Lin| lin.polys.push((p, l));
-            let (on_n, on_m) = (!sp.public && sp.n == d, sp.m == d);
+            let (on_n, on_m) = (sp.first.has_running_sums() && sp.n == d, sp.m == d);
+            let product = on_m && sp.first == Block::Product;
             if on_n {
                 // V is the combination of every weight row: formed only where M1 needs it.
                 put(Poly::V, Lin::of(&sp.v, Fr::one()));
             }
-            if sp.public && on_m {
+            if sp.first == Block::PublicMatmul && on_m {
                 // Y = W x, the weight columns combined by the public input (M0).
                 put(Poly::Y, Lin::of(&sp.v, Fr::one()));
             }
@@ -529,24 +535,32 @@ pub fn claims(
                     put(poly, opened(e)?);
                 }
             }
-            if on_n {
+            // A tensor at zeta: a layer's opened `A`, or the public input's interpolation.
+            let tensor = |src: Source| match src {
+                Source::Input => interpolate_at(input, d, zeta),
+                Source::Layer(k) => {
+                    let e = layout.layers.get(k as usize).and_then(|l| l.ev_a_out);
+                    ev(e.ok_or(Error::BadKey("a layer's source has no evaluation"))?)
+                }
+            };
+            if on_n || product {
                 let a_in = match sp.ev_in {
                     Some(e) => ev(e)?,
                     None => interpolate_at(input, d, zeta)?,
                 };
                 put(Poly::AIn, Lin::constant(a_in));
             }
-            if on_m && !sp.public {
+            if product {
+                let operand = sp.operand.ok_or(Error::BadKey("a product without its operand"))?;
+                put(Poly::Operand, Lin::constant(tensor(operand)?));
+            }
+            if on_m && sp.first.has_running_sums() {
                 put(Poly::K, Lin::constant(k_at_zeta.ok_or(Error::BadKey("a slot's domain without K"))?));
             }
             if on_m {
                 let skip = match sp.skip {
                     None => Fr::zero(),
-                    Some(Source::Input) => interpolate_at(input, d, zeta)?,
-                    Some(Source::Layer(k)) => {
-                        let e = layout.layers.get(k as usize).and_then(|l| l.ev_a_out);
-                        ev(e.ok_or(Error::BadKey("a skip's source has no evaluation"))?)?
-                    }
+                    Some(src) => tensor(src)?,
                 };
                 // An output layer's D is its public values less its skip.
                 let d_hat = match (sp.ev_d, &sp.output) {
@@ -567,11 +581,11 @@ pub fn claims(
             (params.inv_n, params.inv_m) = (inv(sp.n)?, inv(sp.m)?);
             let mut list = Vec::new();
             if on_n {
-                list.extend(constraints::on_n(&mut lin, &params, sp.public));
+                list.extend(constraints::on_n(&mut lin, &params, sp.first));
             }
             if on_m {
                 let act = (sp.act, section_tag(&sections, sp.act)?);
-                list.extend(constraints::on_m(&mut lin, &params, act, sp.public, false));
+                list.extend(constraints::on_m(&mut lin, &params, act, sp.first, false));
             }
             for (e, k) in list {
                 push(checked(e)? - k.map_or_else(|| Lin::constant(Fr::zero()), &err));

@@ -27,6 +27,9 @@ use crate::Fr;
 pub enum Poly {
     /// The layer's input over `H_n` (its source layer's `A`, or the public input).
     AIn,
+    /// A product layer's second operand over `H_m` (its source layer's `A`, or the public
+    /// input): `Z = A_in Operand + B` (`blocks/product.rs`).
+    Operand,
     /// `V = sum_i e_i W_i` over `H_n` (`e`: the row weights of `r`, `domain::row_weights`).
     V,
     /// The matmul total `c` (a constant).
@@ -104,29 +107,29 @@ pub const ERR_A: usize = 4;
 /// Number of error components of a relaxed instance.
 pub const ERRORS: usize = 5;
 
-/// The constraints on `H_n`, in their `lambda` order, each with the index of its error component;
-/// `public`: the layer reads the public input.
-pub fn on_n<A: Algebra>(a: &mut A, p: &Params, public: bool) -> Vec<(A::E, Option<usize>)> {
+/// The constraints on `H_n`, in their `lambda` order, each with the index of its error component,
+/// for a layer whose first block is `first`.
+pub fn on_n<A: Algebra>(a: &mut A, p: &Params, first: Block) -> Vec<(A::E, Option<usize>)> {
     // Only the matmul block on an earlier layer's output has constraints on its input's domain.
-    match public {
-        true => Vec::new(),
-        false => Block::Matmul.on_n(a, p),
+    match first.has_running_sums() {
+        true => first.on_n(a, p),
+        false => Vec::new(),
     }
 }
 
 /// The constraints on `H_m`, in their `lambda` order, each with the index of its error component
-/// (`None`: linear, no error), for a layer ending in `act`: its blocks' ([`Block::lower`]) in
-/// order, then the layer's lookup running sum (L3). `tag` is a tabulated activation's table
-/// section (`Activation::tag`; unused otherwise); `public`: the layer reads the public input.
+/// (`None`: linear, no error), for a layer whose first block is `first` and which ends in `act`:
+/// its blocks' ([`Block::lower`]) in order, then the layer's lookup running sum (L3). `tag` is a
+/// tabulated activation's table section (`Activation::tag`; unused otherwise).
 /// `quadratic_only` keeps only the constraints with an error (the fold's cross terms).
 pub fn on_m<A: Algebra>(
     a: &mut A,
     p: &Params,
     (act, tag): (Activation, Fr),
-    public: bool,
+    first: Block,
     quadratic_only: bool,
 ) -> Vec<(A::E, Option<usize>)> {
-    let blocks = Block::lower(act, public);
+    let blocks = Block::lower(act, first);
     let mut out = Vec::new();
     for b in &blocks {
         out.extend(b.on_m(a, p, tag, quadratic_only));

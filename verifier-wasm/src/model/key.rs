@@ -12,6 +12,7 @@ use crate::transcript::digest;
 use crate::G1;
 
 pub use super::activation::Activation;
+use super::blocks::Block;
 
 /// Largest table index width accepted (tables have sign and range rows and one section of
 /// `2^(B+1)` rows per distinct tabulated activation, all within the key's SRS).
@@ -70,7 +71,10 @@ pub struct LayerKey {
     pub input: Source,
     /// A tensor added after the rescaling (a residual connection), of `rows` values.
     pub skip: Option<Source>,
-    /// Hiding commitments to the weights. A layer reading an earlier layer has one per row,
+    /// The second operand of an element-wise product layer, `z = a * operand + b`
+    /// (`docs/protocols/blocks/product.md`): such a layer has `rows == cols` and no weights.
+    pub operand: Option<Source>,
+    /// Hiding commitments to the weights (none on a product layer). A layer reading an earlier layer has one per row,
     /// `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, which the verifier combines into the matmul's
     /// `V = sum_i e_i W_i` itself (`docs/protocols/blocks/matmul.md`); a layer reading the public
     /// input has one per column, `W^j(X) = sum_i W_ij L_i(X)` over `H_m`, which the verifier
@@ -83,19 +87,31 @@ pub struct LayerKey {
 }
 
 impl LayerKey {
-    /// Whether the layer reads the public input: its matmul is the public-input block, and its
-    /// weight commitments are columns.
-    pub fn reads_input(&self) -> bool {
-        self.input == Source::Input
+    /// The layer's first block, which computes its accumulator `z`: the element-wise product
+    /// when it has a second operand, else the public-input matmul when it reads the model input
+    /// (its weight commitments are columns), else the fixed-weight matmul.
+    pub fn first_block(&self) -> Block {
+        first_block(self.input, self.operand)
     }
 
     /// The number of weight commitments the layer has: its columns when it reads the public input,
-    /// its rows otherwise.
+    /// its rows after an earlier layer, none for a product.
     pub fn weight_commitments(&self) -> usize {
-        match self.reads_input() {
-            true => self.cols as usize,
-            false => self.rows as usize,
+        match self.first_block() {
+            Block::PublicMatmul => self.cols as usize,
+            Block::Product => 0,
+            _ => self.rows as usize,
         }
+    }
+}
+
+/// The first block of a layer reading `input` with the product operand `operand`
+/// ([`LayerKey::first_block`]).
+pub fn first_block(input: Source, operand: Option<Source>) -> Block {
+    match (operand, input) {
+        (Some(_), _) => Block::Product,
+        (None, Source::Input) => Block::PublicMatmul,
+        (None, Source::Layer(_)) => Block::Matmul,
     }
 }
 
@@ -106,21 +122,23 @@ impl Encode for LayerKey {
         self.act.encode(w);
         w.u32(self.input.code());
         w.u32(Source::optional_code(self.skip));
+        w.u32(Source::optional_code(self.operand));
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
         w.put(&self.bias);
     }
 }
 
 impl Decode for LayerKey {
-    const MIN_SIZE: usize = 9 + 8 + 4 + G1_BYTES;
+    const MIN_SIZE: usize = 9 + 12 + 4 + G1_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
         let act = Activation::decode(r)?;
         let input = Source::from_code(r.u32(what)?);
         let skip = Source::from_optional_code(r.u32(what)?);
+        let operand = Source::from_optional_code(r.u32(what)?);
         let weights = r.vec::<G1Uncompressed>("vk weight commitments")?.into_iter().map(|p| p.0).collect();
-        Ok(Self { rows, cols, act, input, skip, weights, bias: r.get(what)? })
+        Ok(Self { rows, cols, act, input, skip, operand, weights, bias: r.get(what)? })
     }
 }
 
@@ -315,6 +333,11 @@ impl ModelVerifyingKey {
                     return Err(Error::BadKey("a skip's size differs from its layer's output size"));
                 }
             }
+            if let Some(operand) = l.operand {
+                if l.rows != l.cols || size(operand, &mut used)? != l.rows as usize {
+                    return Err(Error::BadKey("a product's operands and output differ in size"));
+                }
+            }
             // Output layers (no activation) come after every hidden layer.
             let later_hidden = self.layers.get(i + 1..).is_some_and(|rest| rest.iter().any(|x| x.act.hidden()));
             if !l.act.hidden() && later_hidden {
@@ -325,7 +348,8 @@ impl ModelVerifyingKey {
             }
             if l.weights.len() != l.weight_commitments() {
                 return Err(Error::BadKey(
-                    "a layer does not have one weight commitment per row (per column when it reads the input)",
+                    "a layer does not have one weight commitment per row (per column when it reads the input, none \
+                     for a product)",
                 ));
             }
             if pow2(l.cols).max(pow2(l.rows)) > d {
@@ -342,15 +366,22 @@ impl ModelVerifyingKey {
         // layer whose activation maps 0 to 0 (`Activation::keeps_zero`) and whose own skip is
         // such a source.
         // (An output layer publishes only its real rows, so its padded `t = q + skip` must be 0.)
+        // A product's padded rows are zero when one operand's are (the product block reads both
+        // operands on every row of `H_m`).
         let mut zero_padded = alloc::vec![true; self.layers.len()];
         for (i, l) in self.layers.iter().enumerate() {
-            let skip_zero = match l.skip {
-                None | Some(Source::Input) => true,
-                Some(Source::Layer(k)) => zero_padded.get(k as usize).copied().unwrap_or(false),
+            let zero = |s: Source| match s {
+                Source::Input => true,
+                Source::Layer(k) => zero_padded.get(k as usize).copied().unwrap_or(false),
             };
-            if !skip_zero {
+            if !l.skip.is_none_or(zero) {
                 return Err(Error::BadKey(
                     "a skip's source is not zero on padded rows (its activation maps 0 elsewhere)",
+                ));
+            }
+            if l.operand.is_some_and(|o| !zero(o) && !zero(l.input)) {
+                return Err(Error::BadKey(
+                    "neither operand of a product is zero on padded rows (their activations map 0 elsewhere)",
                 ));
             }
             if let Some(z) = zero_padded.get_mut(i) {

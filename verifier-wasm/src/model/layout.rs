@@ -6,6 +6,7 @@
 use alloc::vec::Vec;
 
 use super::activation::Activation;
+use super::blocks::Block;
 use super::constraints::ERRORS;
 use super::key::{pow2, ModelVerifyingKey, Source};
 
@@ -57,7 +58,7 @@ pub fn round1_widths(m: usize) -> [usize; ROUND1] {
 }
 
 /// The largest degree bound a proof of either mode checks for this key: 1 (the constants `C`
-/// and `E`; `E` alone for a layer reading the public input) for layers on their own; every packed component, error component, round-1 component and `Low`
+/// and `E`; `E` alone for a layer without running sums) for layers on their own; every packed component, error component, round-1 component and `Low`
 /// (bound `o_E`) for fold classes. Setup writes it into the key's degree check.
 pub fn required_degree_bound(vk: &ModelVerifyingKey) -> usize {
     let classes = fold_classes(vk, &dims(vk)).into_iter().flat_map(|c| {
@@ -91,13 +92,13 @@ pub enum Bounded {
 }
 
 /// Every degree bound of a slot, `(polynomial, number of coefficients)`, in the order of the
-/// shift's `kappa` powers: a layer on its own bounds its constants `C` and `E` (`E` alone when it
-/// reads the public input: it has no `C`); an accumulator
+/// shift's `kappa` powers: a layer on its own bounds its constants `C` and `E` (`E` alone when its
+/// first block has no running sums: it has no `C`); an accumulator
 /// every packed component, every error component, `Z, D, H, Sigma`, then `Low` below `o_E` and `E_sum`.
 /// Prover and verifier both walk this list.
 pub fn degree_bounds(s: &Slot) -> Vec<(Bounded, usize)> {
     match s.kind {
-        SlotKind::Layer(_) if s.public => alloc::vec![(Bounded::Witness(WITNESS_E), 1)],
+        SlotKind::Layer(_) if !s.first.has_running_sums() => alloc::vec![(Bounded::Witness(WITNESS_E), 1)],
         SlotKind::Layer(_) => alloc::vec![(Bounded::Witness(0), 1), (Bounded::Witness(WITNESS_E), 1)],
         SlotKind::Class(_) => {
             let witness = witness_widths(s.n, s.m).into_iter().enumerate().map(|(k, w)| (Bounded::Witness(k), w));
@@ -124,9 +125,13 @@ pub struct LayerLayout {
     /// Padded output size: the accumulator and lookup domain `H_m`.
     pub m: usize,
     pub act: Activation,
-    /// Where the layer reads its input and its skip (`LayerKey::input`, `LayerKey::skip`).
+    /// Where the layer reads its input, its skip and a product's second operand
+    /// (`LayerKey::input`, `LayerKey::skip`, `LayerKey::operand`), and its first block
+    /// (`LayerKey::first_block`).
     pub input: Source,
     pub skip: Option<Source>,
+    pub operand: Option<Source>,
+    pub first: Block,
     // Round 1: the accumulator z = W a + b, the rescaled q, the ReLU output, the split's high
     // part H and the sign Sigma (ReLU layers). For a folded layer `z`, `d`, `h` and `sigma` all
     // name its packed commitment (`round1_widths`).
@@ -165,13 +170,13 @@ pub struct Slot {
     pub n: usize,
     pub m: usize,
     pub act: Activation,
-    /// A layer reading the public input: its matmul is the public-input block (`Y = W x` from
-    /// the key's columns), without `C`, `S1`, `S2` and without constraints on `H_n`. Never a
-    /// class: such layers do not fold.
-    pub public: bool,
+    /// The layer's first block (`LayerKey::first_block`; `Matmul` for a class). Only the matmul
+    /// has `C`, `S1`, `S2` and constraints on `H_n`; a layer with another (the public-input
+    /// matmul, the element-wise product) never folds.
+    pub first: Block,
     // Commitments of the round-2 witness (a layer's round 2, or a class's decider section). The
     // matmul's `V` is not among them: the verifier forms it from the key (`claims.rs`). `C`,
-    // `S1`, `S2` are absent on a layer reading the public input.
+    // `S1`, `S2` exist only with the matmul block.
     pub c: Option<usize>,
     pub s1: Option<usize>,
     pub s2: Option<usize>,
@@ -272,14 +277,15 @@ pub struct Layout {
 }
 
 /// Layers that fold: ReLU layers whose shape `(n, m)` is shared by another ReLU layer and
-/// whose packed witness fits the SRS, without a skip, reading an earlier layer (a layer reading
-/// the public input is checked on its own, against the key's weight columns).
+/// whose packed witness fits the SRS, without a skip, whose first block is the matmul (a layer
+/// reading the public input is checked on its own, against the key's weight columns, and so is
+/// a product).
 fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, Activation)]) -> Vec<ClassLayout> {
     let d = vk.srs_powers as usize;
     let mut classes: Vec<ClassLayout> = Vec::new();
     for (i, &(n, m, act)) in dims.iter().enumerate() {
         let packed = witness_widths(n, m).iter().fold(0usize, |acc, &w| acc.saturating_add(w));
-        let skip = vk.layers.get(i).is_some_and(|l| l.skip.is_some() || l.reads_input());
+        let skip = vk.layers.get(i).is_some_and(|l| l.skip.is_some() || !l.first_block().has_running_sums());
         if act != Activation::Relu || skip || packed > d {
             continue;
         }
@@ -339,6 +345,8 @@ impl Layout {
                 act,
                 input: key.input,
                 skip: key.skip,
+                operand: key.operand,
+                first: key.first_block(),
                 z,
                 d,
                 a_out,
@@ -360,10 +368,9 @@ impl Layout {
                 l.packed = Some(c.take());
                 continue;
             }
-            let public = l.input == Source::Input;
-            let (cc, s1, s2) = match public {
-                true => (None, None, None),
-                false => (Some(c.take()), Some(c.take()), Some(c.take())),
+            let (cc, s1, s2) = match l.first.has_running_sums() {
+                false => (None, None, None),
+                true => (Some(c.take()), Some(c.take()), Some(c.take())),
             };
             let phi = l.act.hidden().then(|| c.take());
             let psi = c.take();
@@ -374,7 +381,7 @@ impl Layout {
             l.slot = Some(slots.len());
             slots.push(Slot::new(SlotKind::Layer(i), (l.n, l.m, l.act), [cc, s1, s2], [psi, s3, e], [phi, chi], None));
             if let Some(slot) = slots.last_mut() {
-                slot.public = public;
+                slot.first = l.first;
             }
         }
         let phi_t = c.take();
@@ -436,7 +443,7 @@ impl Layout {
 
         let mut ev = Counter(0);
         for s in &mut slots {
-            if !s.public {
+            if s.first.has_running_sums() {
                 s.ev_s1 = Some(ev.take());
                 s.ev_s1_next = Some(ev.take());
                 s.ev_s2 = Some(ev.take());
@@ -461,12 +468,15 @@ impl Layout {
                 }
             }
         }
-        // Folded layers whose output feeds a layer checked on its own, or any layer's skip.
+        // Folded layers whose output feeds a layer checked on its own, or any layer's skip or
+        // product operand.
         let feeds_own: Vec<bool> = (0..layers.len())
             .map(|k| {
                 // Layer counts are validated below 1024, so `k` fits a `u32`.
                 let Some(src) = u32::try_from(k).ok().map(Source::Layer) else { return false };
-                layers.iter().any(|j| (j.class.is_none() && j.input == src) || j.skip == Some(src))
+                layers
+                    .iter()
+                    .any(|j| (j.class.is_none() && j.input == src) || j.skip == Some(src) || j.operand == Some(src))
             })
             .collect();
         for (l, feeds) in layers.iter_mut().zip(feeds_own) {
@@ -479,11 +489,11 @@ impl Layout {
         let ev_st_next = ev.take();
 
         let table_n = vk.table_size();
-        // A layer reading the public input has no constraints on its input's domain.
+        // Only a matmul on an earlier layer has constraints on its input's domain.
         let mut domains: Vec<usize> = dims
             .iter()
             .zip(&vk.layers)
-            .flat_map(|(&(n, m, _), l)| [(!l.reads_input()).then_some(n), Some(m)])
+            .flat_map(|(&(n, m, _), l)| [l.first_block().has_running_sums().then_some(n), Some(m)])
             .flatten()
             .chain([table_n])
             .collect();
@@ -574,7 +584,7 @@ impl Slot {
             n,
             m,
             act,
-            public: false,
+            first: Block::Matmul,
             c,
             s1,
             s2,

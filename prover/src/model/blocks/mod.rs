@@ -3,6 +3,7 @@
 //! `LayerWitness::lookups` run a layer's blocks in order.
 
 pub mod matmul;
+pub mod product;
 pub mod public_matmul;
 pub mod relu;
 pub mod rescale;

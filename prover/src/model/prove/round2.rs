@@ -5,9 +5,9 @@
 use ark_bn254::Fr;
 use ark_ff::{batch_inversion, Field, One, Zero};
 use rand::RngCore;
+use zkml_verifier::model::blocks::Block;
 use zkml_verifier::model::domain::row_weights;
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
-use zkml_verifier::model::Source;
 
 use super::super::keys::bias_coeffs;
 use super::super::poly::{interpolate, poly};
@@ -21,7 +21,7 @@ use crate::kzg::Blinded;
 /// A layer's round-2 witness polynomials, before commitment.
 pub(super) struct Round2 {
     /// `V = sum_i e_i W_i` over `H_n`, or `Y = W x` over `H_m` for a layer reading the public
-    /// input, which the verifier forms from the key (never committed here).
+    /// input, which the verifier forms from the key (never committed here); empty for a product.
     pub v: Vec<Fr>,
     /// `C, S1, S2, phi, psi, chi, S3, E` (phi empty on output layers, chi on all but ReLU layers,
     /// C, S1, S2 on a layer reading the public input; C the constant `c`, E the constant `e`).
@@ -140,13 +140,15 @@ pub(super) fn commit<R: RngCore>(
         let (n, m) = (l.n, l.m);
         let layer = &pk.layers[i];
         let bc = bias_coeffs(layer)?;
-        let (v, [c_poly, s1, s2]) = match layer.input {
+        let (v, [c_poly, s1, s2]) = match l.first {
             // The public-input block: Y = W x = z - b on H_m, and no running sums.
-            Source::Input => {
+            Block::PublicMatmul => {
                 let y = blocks::public_matmul::product(&layer.weight, &frs(&w.input));
                 (interpolate(&y, m)?, Default::default())
             }
-            Source::Layer(_) => matmul_sums(cx, st, i, r)?,
+            // The product block reads its operands' own commitments: nothing in round 2.
+            Block::Product => Default::default(),
+            _ => matmul_sums(cx, st, i, r)?,
         };
         // The lookup inverses 1 / (alpha - in - beta out - beta^2 tag) and their sum.
         let inverses = |ts: &[[Fr; 3]]| {

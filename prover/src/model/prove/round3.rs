@@ -5,6 +5,7 @@ use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
 use rand::RngCore;
 use zkml_verifier::kzg::DegreeProof;
+use zkml_verifier::model::blocks::Block;
 use zkml_verifier::model::constraints::Params;
 use zkml_verifier::model::layout::{degree_bounds, Bounded, LayerLayout, SlotKind, WITNESS_E};
 use zkml_verifier::model::Source;
@@ -18,9 +19,9 @@ use super::{frs, Ctx};
 use crate::error::ProverError;
 use crate::kzg::add_scaled;
 
-/// A layer slot's round-1 polynomials `input, Z, D, A, H, Sigma, skip`, copied so that the
-/// views do not borrow the prover state (empty for class slots and absent polynomials).
-pub(super) type SlotPolys = [Vec<Fr>; 7];
+/// A layer slot's round-1 polynomials `input, Z, D, A, H, Sigma, skip, operand`, copied so that
+/// the views do not borrow the prover state (empty for class slots and absent polynomials).
+pub(super) type SlotPolys = [Vec<Fr>; 8];
 
 /// Every slot's round-1 polynomials, in slot order.
 pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<Vec<SlotPolys>, ProverError> {
@@ -40,9 +41,13 @@ pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<
         let mut seven: SlotPolys = Default::default();
         if let SlotKind::Layer(i) = slot.kind {
             let l = &layout.layers[i];
-            // A layer reading the public input has no constraint on H_n, where its input would be.
-            if !slot.public {
+            // A layer reading the public input has no constraint on H_n, where its input would be;
+            // a product reads both operands on H_m (= H_n).
+            if slot.first != Block::PublicMatmul {
                 seven[0] = source_poly(l.input, l.n)?;
+            }
+            if let Some(operand) = l.operand {
+                seven[7] = source_poly(operand, l.m)?;
             }
             seven[1] = st.coeffs(l.z)?.to_vec();
             if let Some(skip) = l.skip {
@@ -86,7 +91,8 @@ pub(super) fn views<'a>(
                 SlotView {
                     n: l.n,
                     m: l.m,
-                    public: slot.public,
+                    first: slot.first,
+                    operand: &six[7],
                     u: Fr::one(),
                     a_in: &six[0],
                     z: &six[1],
@@ -110,7 +116,8 @@ pub(super) fn views<'a>(
                 SlotView {
                     n: slot.n,
                     m: slot.m,
-                    public: false,
+                    first: Block::Matmul,
+                    operand: &[],
                     u: acc.u,
                     act: slot.act,
                     tag: cx.tag(slot.act)?,

@@ -1,11 +1,13 @@
 //! The blocks a layer is lowered to, each a closed enum variant with its constraints in a file of
 //! its own and a spec page in `docs/protocols/blocks/`; the prover mirrors each file in
-//! `zkml_prover::model::blocks`. A layer is `Matmul` (`PublicMatmul` when it reads the public
-//! input), then its activation's block (none on an output layer), then `Rescale`, in the `lambda` order of their constraints on `H_m`, and the
-//! lookup argument ([`lookup`]) closes every block's lookups.
+//! `zkml_prover::model::blocks`. A layer is its first block (`Matmul`; `PublicMatmul` when it
+//! reads the public input; `Product` for an element-wise product of two tensors), then its
+//! activation's block (none on an output layer), then `Rescale`, in the `lambda` order of their
+//! constraints on `H_m`, and the lookup argument ([`lookup`]) closes every block's lookups.
 
 pub mod lookup;
 pub mod matmul;
+pub mod product;
 pub mod public_matmul;
 pub mod relu;
 pub mod rescale;
@@ -25,6 +27,8 @@ pub enum Block {
     /// `z = W x + b` on the public input `x`, against the key's weight columns
     /// (`public_matmul.rs`).
     PublicMatmul,
+    /// `z = a * b + bias` element-wise, on two tensors of the proof (`product.rs`).
+    Product,
     /// `q = round(z / 2^s)`, the remainder range-checked (`rescale.rs`).
     Rescale,
     /// `a = ReLU(q + skip)` through the split (`relu.rs`).
@@ -34,14 +38,17 @@ pub enum Block {
 }
 
 impl Block {
-    /// The blocks a layer ending in `act` is lowered to, in constraint order; `public`: the
-    /// layer reads the public input.
-    pub fn lower(act: Activation, public: bool) -> Vec<Block> {
-        let matmul = match public {
-            true => Block::PublicMatmul,
-            false => Block::Matmul,
-        };
-        [Some(matmul), Block::of(act), Some(Block::Rescale)].into_iter().flatten().collect()
+    /// The blocks a layer whose first block is `first` (`LayerKey::first_block`) and which ends
+    /// in `act` is lowered to, in constraint order.
+    pub fn lower(act: Activation, first: Block) -> Vec<Block> {
+        [Some(first), Block::of(act), Some(Block::Rescale)].into_iter().flatten().collect()
+    }
+
+    /// Whether the block has the matmul's running sums (`C`, `S1`, `S2`, the row weights' `K` and
+    /// constraints on its input's domain `H_n`); only [`Block::Matmul`] has, and only a layer
+    /// with it folds.
+    pub fn has_running_sums(self) -> bool {
+        self == Block::Matmul
     }
 
     /// The block that proves activation `act` (none for [`Activation::None`]).
@@ -79,6 +86,9 @@ impl Block {
             Block::Matmul => alloc::vec![(matmul::m2(a, p), None)],
             Block::PublicMatmul if quadratic_only => Vec::new(),
             Block::PublicMatmul => alloc::vec![(public_matmul::m0(a), None)],
+            // Never folds (`has_running_sums`), so it has no cross term.
+            Block::Product if quadratic_only => Vec::new(),
+            Block::Product => alloc::vec![(product::p0(a), None)],
             Block::Rescale => alloc::vec![(rescale::l2(a, p), Some(ERR_L2))],
             Block::Relu => {
                 alloc::vec![(relu::l1(a, p), Some(ERR_L1)), (relu::l4(a, p), Some(ERR_L4)), (relu::ra(a), Some(ERR_A)),]
@@ -93,7 +103,7 @@ impl Block {
         match self {
             Block::Relu => &[Poly::Phi, Poly::Chi],
             Block::Tabulated => &[Poly::Phi],
-            Block::Matmul | Block::PublicMatmul | Block::Rescale => &[],
+            Block::Matmul | Block::PublicMatmul | Block::Product | Block::Rescale => &[],
         }
     }
 }
