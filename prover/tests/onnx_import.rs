@@ -553,3 +553,24 @@ fn a_mul_of_two_tensors_imports_as_a_product() {
         .collect();
     assert_eq!(acts, [Activation::Relu, Activation::Sigmoid]);
 }
+
+#[test]
+fn a_matmul_of_two_activations_imports_as_spread_product_and_sum() {
+    // bilinear_attention.onnx: two heads of q k^T, then (scores / sqrt 3) v, without the softmax.
+    let model = OnnxModel::load(fixture("bilinear_attention.onnx")).unwrap();
+    let g = model.graph();
+    g.validate().unwrap();
+    eprintln!("{g}");
+    // Each head product: two selections spreading q and k (k^T: the transpose composes into its
+    // selection) over the 2 x 4 x 4 x 3 product space, their product, the sum over the 3 values.
+    let muls: Vec<&Node> = g.nodes.iter().filter(|n| n.op == Op::Mul).collect();
+    assert_eq!(muls.len(), 2);
+    for m in &muls {
+        assert_eq!(g.tensor(m.output).len(), 2 * 4 * 4 * 3);
+    }
+    let (input, expected) = sample(g, "bilinear_attention");
+    let ir = g.eval_f32(&input).unwrap();
+    let tract = model.run_reference(&input).unwrap();
+    assert!(quant::max_abs_error(&ir, &expected) < 1e-5, "{:?} {:?}", ir, expected);
+    assert!(quant::max_abs_error(&tract, &expected) < 1e-5);
+}

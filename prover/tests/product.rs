@@ -135,6 +135,33 @@ fn operands_from_a_fold_class(seed: u64) -> Graph {
     b.finish(&[y])
 }
 
+/// The compiler's other shapes of products: a GLU whose value operand is a Linear's output (made
+/// an identity layer), a product with a residual then a ReLU, the input squared as layer 0, a
+/// product feeding two ReLU layers of one shape (a fold class), and a Linear's output squared.
+fn more_shapes(seed: u64) -> Graph {
+    let mut b = Builder::new(6, seed);
+    // Linear(x) * Sigmoid(Linear(x)).
+    let v = b.linear(0, 6);
+    let h = b.linear(0, 6);
+    let g = b.act(Activation::Sigmoid, h);
+    let glu = b.mul(v, g);
+    // x * x, then + x, then ReLU.
+    let sq = b.mul(0, 0);
+    let res = b.push(Op::Add, vec![sq, 0], 6);
+    let r = b.act(Activation::Relu, res);
+    // (glu * r) feeding two ReLU layers of one shape.
+    let p = b.mul(glu, r);
+    let h1 = b.linear(p, 6);
+    let a1 = b.act(Activation::Relu, h1);
+    let h2 = b.linear(a1, 6);
+    let a2 = b.act(Activation::Relu, h2);
+    // Linear(a2)^2 as an output.
+    let l = b.linear(a2, 4);
+    let l2 = b.mul(l, l);
+    let y = b.linear(l2, 3);
+    b.finish(&[y])
+}
+
 fn proof(f: &Fixture, mode: Mode, seed: u64) -> ModelProof {
     prove_mode(&f.pk, &f.input, mode, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap()
 }
@@ -145,6 +172,7 @@ fn products_prove_and_verify_in_both_modes() {
         ("gate", gate(1), 2),
         ("input product and square", input_product_and_square(3), 4),
         ("operands from a fold class", operands_from_a_fold_class(5), 6),
+        ("more shapes", more_shapes(28), 29),
     ] {
         let f = fixture(g, seed);
         assert!(f.pk.vk.layers.iter().any(|l| l.first_block() == Block::Product), "{what}");
@@ -282,12 +310,104 @@ fn keys_with_a_malformed_product_are_refused() {
              product)"
         ))
     );
-    // The product turned into a matmul without weights, or reading a later layer.
+    // The product turned into a matmul without weights, or reading itself or a later layer.
     assert!(matches!(bad(&|vk| vk.layers[k].operand = None), Err(Error::BadKey(_))));
+    for later in [k, k + 1] {
+        assert_eq!(
+            bad(&|vk| vk.layers[k].operand = Some(Source::Layer(later as u32))),
+            Err(Error::BadKey("a layer reads a later layer"))
+        );
+    }
+    // The output layer made a product of the ReLU layer and the product (5 values each, for 3
+    // outputs).
+    let last = f.pk.vk.layers.len() - 1;
     assert_eq!(
-        bad(&|vk| vk.layers[k].operand = Some(Source::Layer(k as u32 + 1))),
-        Err(Error::BadKey("a layer reads a later layer"))
+        bad(&|vk| {
+            let l = &mut vk.layers[last];
+            (l.operand, l.cols) = (Some(Source::Layer(relu as u32)), 5);
+            l.weights.clear();
+        }),
+        Err(Error::BadKey("a product's operands and output differ in size"))
     );
+    // The first layer must read the model input, a product too.
+    assert_eq!(
+        bad(&|vk| {
+            let first = vk.layers[0].clone();
+            vk.layers[0] = zkml_verifier::model::LayerKey {
+                input: Source::Layer(1),
+                operand: Some(Source::Input),
+                weights: Vec::new(),
+                ..first
+            };
+        }),
+        Err(Error::BadKey("the first layer must read the model input"))
+    );
+}
+
+/// `bilinear_attention.onnx`: two heads of `(q k^T / sqrt 3) v` (no softmax), each MatMul of two
+/// activations a spread, a product and a sum (`onnx/einsum.rs`).
+fn attention() -> Fixture {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models");
+    let onnx = zkml_prover::onnx::OnnxModel::load(dir.join("bilinear_attention.onnx")).unwrap();
+    let g = onnx.graph().clone();
+    let input =
+        zkml_prover::io_json::read_input(dir.join("bilinear_attention.input.json"), &g.input_signature()).unwrap();
+    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 8, headroom_bits: 0 };
+    let model = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(25);
+    let srs = Srs::insecure_dev(12, &mut rng);
+    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
+    let input = model.quantise_inputs(&input).unwrap().remove(0);
+    Fixture { pk, model, input }
+}
+
+#[test]
+fn an_attention_product_with_one_value_changed_is_rejected() {
+    let f = attention();
+    let products: Vec<usize> = (0..f.pk.vk.layers.len()).filter(|&k| f.pk.vk.layers[k].operand.is_some()).collect();
+    assert_eq!(products.len(), 2, "q k^T and scores v");
+    for mode in [Mode::PerLayer, Mode::Accumulated] {
+        let p = proof(&f, mode, 26);
+        assert_eq!(verify_model(&f.pk.vk, &p, None).unwrap().output, expected(&f));
+    }
+    let s = f.pk.vk.scale_bits;
+    for &k in &products {
+        // One term of the head product eight steps larger (enough to reach the coarse output), the
+        // rest of the model computed on it.
+        let hook = move |l: usize, w: &mut LayerWitness| {
+            if l == k {
+                w.z[5] += 8 << s;
+                w.q[5] += 8;
+                w.out[5] += 8;
+            }
+        };
+        let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
+        for mode in [Mode::PerLayer, Mode::Accumulated] {
+            let strict = ProveOptions::new(mode);
+            let mut rng = ChaCha20Rng::seed_from_u64(27);
+            assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &strict).is_err(), "layer {k}: strict prover");
+            let cheat = ProveOptions { strict: false, ..strict };
+            let p = prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &cheat).unwrap();
+            assert_ne!(p.output.iter().map(|v| v.0).collect::<Vec<_>>(), expected(&f), "the change reaches the output");
+            assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "layer {k} {mode:?}");
+        }
+    }
+}
+
+#[test]
+fn a_proving_key_with_weights_on_a_product_is_refused() {
+    let f = fixture(gate(30), 31);
+    let k = f.pk.layers.iter().position(|l| l.operand.is_some()).unwrap();
+    let mut pk = f.pk.clone();
+    pk.layers[k].weight = zkml_prover::ir::Sparse::from_rows(5, (0..5).map(|i| vec![(i, 1i64)])).unwrap();
+    assert_eq!(
+        ModelProvingKey::from_bytes(&pk.to_bytes()).map(|_| ()),
+        Err(zkml_verifier::DecodeError::Invalid {
+            what: "the proving key's layers",
+            reason: "their shapes, weights or blinds do not match the verifying key",
+        })
+    );
+    assert!(ModelProvingKey::from_bytes(&f.pk.to_bytes()).is_ok());
 }
 
 #[test]

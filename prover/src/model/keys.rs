@@ -461,13 +461,14 @@ impl ModelProvingKey {
                     && l.input == key.input
                     && l.skip == key.skip
                     && l.operand == key.operand
+                    && (l.operand.is_none() || l.weight.nnz() == 0)
                     && wb.len() == weight_commitments(l) * k
                     && bb.len() == k
             });
         if !matches {
             return Err(DecodeError::Invalid {
                 what: "the proving key's layers",
-                reason: "their shapes or blinds do not match the verifying key",
+                reason: "their shapes, weights or blinds do not match the verifying key",
             });
         }
         Ok(Self { vk, srs, degree, layers, weight_blinds, bias_blinds })

@@ -165,3 +165,63 @@ pub(super) fn einsum_as_map(
     let rows = rows.into_iter().map(|r| r.into_iter().filter(|e| e.1 != 0.0).map(|(c, v)| (c, v as f32)).collect());
     Ok(Matrix::from_rows(n_in, rows).ok_or_else(|| "weight shape".to_string()))
 }
+
+/// Largest product space [`einsum_of_two`] spreads its operands over (a layer's side limit,
+/// `zkml_verifier::model::key::MAX_SIDE`).
+const MAX_PRODUCT_SPACE: usize = 1 << 20;
+
+/// The einsum `y = a (.) b` of two variables (`Q K^T`, `attention V`, batched over heads) as three
+/// maps over the product space of every axis (each combination of axis values once): `spread_a`
+/// and `spread_b` copy each operand's element to every point of the space that reads it (0/1
+/// selections), their element-wise product is the terms, and `sum` adds the terms of each output
+/// element (the contracted axes). Each axis occurs at most once per operand; an operand's size-1
+/// axis broadcasts. Returns `[spread_a, spread_b, sum]`.
+pub(super) fn einsum_of_two(
+    op: &EinSum,
+    a_shape: &[usize],
+    b_shape: &[usize],
+    out_shape: &[usize],
+) -> Result<[Matrix; 3], String> {
+    let shapes = [a_shape, b_shape, out_shape];
+    let st = shapes.map(strides);
+    // Per axis: its size and its stride in a, b and the output (0 where absent or broadcast).
+    let mut axes: Vec<(usize, [usize; 3])> = Vec::new();
+    for axis in op.axes.iter_all_axes() {
+        let at = [&axis.inputs[0], &axis.inputs[1], &axis.outputs[0]];
+        if at.iter().any(|p| p.len() > 1) {
+            return Err(format!("axis '{}' repeated in one operand", axis.repr));
+        }
+        let pos: [Option<usize>; 3] = at.map(|p| p.first().copied());
+        let size = (0..3).filter_map(|k| pos[k].map(|p| shapes[k][p])).max().unwrap_or(1);
+        if (0..3).any(|k| pos[k].is_some_and(|p| shapes[k][p] != 1 && shapes[k][p] != size)) {
+            return Err(format!("axis '{}' has sizes that do not broadcast", axis.repr));
+        }
+        if pos[2].is_some_and(|p| out_shape[p] != size) {
+            return Err(format!("axis '{}' is broadcast in the output", axis.repr));
+        }
+        let stride = |k: usize| pos[k].map_or(0, |p| if shapes[k][p] == 1 { 0 } else { st[k][p] });
+        axes.push((size, [stride(0), stride(1), stride(2)]));
+    }
+    let space = axes.iter().try_fold(1usize, |acc, a| acc.checked_mul(a.0));
+    let Some(space) = space.filter(|&t| t <= MAX_PRODUCT_SPACE) else {
+        return Err(format!("its product space exceeds {MAX_PRODUCT_SPACE} terms"));
+    };
+    let lens = shapes.map(|s| s.iter().product::<usize>());
+    let (mut spread_a, mut spread_b) = (Vec::with_capacity(space), Vec::with_capacity(space));
+    let mut sum: Vec<Vec<(usize, f32)>> = vec![Vec::new(); lens[2]];
+    for t in 0..space {
+        let (mut rest, mut at) = (t, [0usize; 3]);
+        for &(size, stride) in axes.iter().rev() {
+            let v = rest % size;
+            rest /= size;
+            for k in 0..3 {
+                at[k] += v * stride[k];
+            }
+        }
+        spread_a.push(vec![(at[0], 1.0)]);
+        spread_b.push(vec![(at[1], 1.0)]);
+        sum[at[2]].push((t, 1.0));
+    }
+    let matrix = |cols: usize, rows: Vec<Vec<(usize, f32)>>| Matrix::from_rows(cols, rows).ok_or("shape".to_string());
+    Ok([matrix(lens[0], spread_a)?, matrix(lens[1], spread_b)?, matrix(space, sum)?])
+}

@@ -34,7 +34,7 @@ use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
 use super::constants::{broadcast, diagonal};
-use super::einsum::{einsum_as_linear, einsum_as_map};
+use super::einsum::{einsum_as_linear, einsum_as_map, einsum_of_two};
 use super::fused::{find_gelu, find_hard_sigmoid, uniform};
 use super::{cnn, select};
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
@@ -238,18 +238,14 @@ impl Translator<'_> {
             for slot in 0..node.outputs.len() {
                 self.values.insert(OutletId::new(id, slot), Value::Unknown);
             }
-            let one_const = inputs.iter().filter(|v| matches!(v, Value::Const(_))).count() == 1;
-            let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none() && one_const)
+            let maybe = node.op_as::<EinSum>().is_some_and(|e| e.q_params.is_none())
                 || select::is_move(node)
                 || cnn::maybe_linear(node)
                 || node
                     .op_as::<TypedBinOp>()
                     .is_some_and(|b| matches!(b.0.name(), "Add" | "Sub" | "Mul" | "Div" | "Max" | "Min"))
                 || node.op_as::<ElementWiseOp>().is_some_and(|e| activation(e).is_some());
-            return Ok((!maybe).then(|| match node.op_as::<EinSum>() {
-                Some(e) => format!("EinSum({}) of two variable operands", e.axes),
-                None => node.op.name().to_string(),
-            }));
+            return Ok((!maybe).then(|| node.op.name().to_string()));
         }
         let unsupported = |this: &mut Self, reason: String| {
             for slot in 0..node.outputs.len() {
@@ -272,7 +268,14 @@ impl Translator<'_> {
             let (x, w, x_slot) = match (&inputs[..], einsum.q_params) {
                 ([Value::Tensor(x), Value::Const(w)], None) => (*x, w.clone(), 0),
                 ([Value::Const(w), Value::Tensor(x)], None) => (*x, w.clone(), 1),
-                _ => return unsupported(self, format!("EinSum({}) of two variable operands", einsum.axes)),
+                ([Value::Tensor(a), Value::Tensor(b)], None) => {
+                    let (a, b) = (*a, *b);
+                    return match self.push_einsum_of_two(node, einsum, [a, b], &out_shape) {
+                        Ok(()) => Ok(None),
+                        Err(reason) => unsupported(self, format!("EinSum({}): {reason}", einsum.axes)),
+                    };
+                }
+                _ => return unsupported(self, format!("EinSum({}) with quantisation parameters", einsum.axes)),
             };
             let x_shape = self.graph.tensors[x].shape.clone();
             // A matrix product on leading row axes keeps the compact weight (several rows share
@@ -555,6 +558,32 @@ impl Translator<'_> {
     }
 
     /// A new IR tensor of the node `node`, named after it and `what`.
+    /// Pushes an einsum of two variables (`einsum::einsum_of_two`): each operand spread over the
+    /// product space by a selection, their element-wise product, and the sum of each output's
+    /// terms, which writes the node's output.
+    fn push_einsum_of_two(
+        &mut self,
+        node: &TypedNode,
+        op: &EinSum,
+        [a, b]: [TensorId; 2],
+        out_shape: &[usize],
+    ) -> Result<(), String> {
+        let (a_shape, b_shape) = (self.graph.tensors[a].shape.clone(), self.graph.tensors[b].shape.clone());
+        let [spread_a, spread_b, sum] = einsum_of_two(op, &a_shape, &b_shape, out_shape)?;
+        let space = vec![sum.cols()];
+        let (xa, xb) =
+            (self.scratch(&node.name, "spread_a", space.clone()), self.scratch(&node.name, "spread_b", space.clone()));
+        self.push(node.name.clone(), Op::Linear { weight: spread_a, bias: None }, vec![a], xa);
+        self.push(node.name.clone(), Op::Linear { weight: spread_b, bias: None }, vec![b], xb);
+        let terms = self.scratch(&node.name, "terms", space);
+        self.push(node.name.clone(), Op::Mul, vec![xa, xb], terms);
+        let out = OutletId::new(node.id, 0);
+        let t = self.new_tensor(out).map_err(|e| e.to_string())?;
+        self.push(node.name.clone(), Op::Linear { weight: sum, bias: None }, vec![terms], t);
+        self.values.insert(out, Value::Tensor(t));
+        Ok(())
+    }
+
     pub(super) fn scratch(&mut self, node: &str, what: &str, shape: Vec<usize>) -> TensorId {
         self.graph.tensors.push(TensorInfo { name: format!("{node}.{what}"), shape });
         self.graph.tensors.len() - 1
