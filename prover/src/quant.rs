@@ -10,7 +10,9 @@
 //! - [`Op::Act`] with ReLU is `max(v, 0)` on integers; every other activation (Sigmoid, Tanh,
 //!   GELU, Clip, LeakyRelu, HardSigmoid, HardSwish) maps `v` to `round(2^s f(v / 2^s))`
 //!   ([`crate::model::activation::apply`], the values their tables hold); [`Op::Reshape`] moves nothing; [`Op::Add`] adds (both operands have scale `2^s`);
-//!   [`Op::Mul`] multiplies (an accumulator of scale `2^(2s)`, rescaled like a Linear layer's).
+//!   [`Op::Mul`] multiplies (an accumulator of scale `2^(2s)`, rescaled like a Linear layer's);
+//!   [`Op::Div`] divides, `y = floor((2^(s+1) a + b) / (2 b))` (`2^s a / b` rounded half up), for a
+//!   divisor `1 <= b < 2^(B-1)` (the remainder's range checks need `2 b <= 2^B`).
 //!
 //! Every value that a lookup table will later prove must lie in the table: with table bit-width
 //! `B`, each rescaled value satisfies `|v| < 2^B`, each activation input (every
@@ -145,6 +147,12 @@ pub fn rescale(z: i64, s: u32) -> i64 {
         return z;
     }
     ((z as i128 + (1i128 << (s - 1))) >> s) as i64
+}
+
+/// `2^s a / b` rounded half up, `floor((2^(s+1) a + b) / (2 b))`, for `b >= 1` (in `i128`).
+pub fn divide(a: i64, b: i64, s: u32) -> i128 {
+    let (num, den) = (((a as i128) << (s + 1)) + b as i128, 2 * b as i128);
+    num.div_euclid(den)
 }
 
 /// The remainder `r = z - rescale(z, s) * 2^s`, in `[-2^(s-1), 2^(s-1))`.
@@ -328,6 +336,11 @@ impl QuantizedModel {
         crate::model::keys::relu_min(self.table_bits)
     }
 
+    /// `2^(B-1)`: the exclusive bound on a divisor (`divide`; `docs/protocols/blocks/divide.md`).
+    pub fn divisor_bound(&self) -> i64 {
+        1 << (self.table_bits - 1)
+    }
+
     /// `2^(s+B)`: the exclusive bound on `|z|` of every accumulator.
     pub fn accumulator_bound(&self) -> i64 {
         1 << (self.scale_bits + self.table_bits)
@@ -434,6 +447,26 @@ impl QuantizedModel {
                         high: self.table_bound() - 1,
                     });
                 }
+                Op::Div => {
+                    let (lo, hi) = extremes(&w.tensors[node.inputs[1]]);
+                    out.push(NodeRange {
+                        node: node.name.clone(),
+                        tensor: format!("{} (divisor)", name(node.inputs[1])),
+                        min: lo,
+                        max: hi,
+                        low: 1,
+                        high: self.divisor_bound() - 1,
+                    });
+                    let (lo, hi) = extremes(&w.tensors[node.output]);
+                    out.push(NodeRange {
+                        node: node.name.clone(),
+                        tensor: name(node.output),
+                        min: lo,
+                        max: hi,
+                        low: relu_min,
+                        high: self.table_bound() - 1,
+                    });
+                }
                 Op::Reshape { .. } | Op::Add => {}
             }
         }
@@ -519,6 +552,24 @@ impl QuantizedModel {
                         y.push(v);
                     }
                     accumulators[i] = Some(z_all);
+                    y
+                }
+                (Op::Div, _) => {
+                    let b = &tensors[node.inputs[1]];
+                    let bound = self.divisor_bound();
+                    let mut y = Vec::with_capacity(x.len());
+                    for (index, (&p, &q)) in x.iter().zip(b).enumerate() {
+                        // The divisor is range-checked even in a dry run: no value without it.
+                        if q < 1 || (strict && q >= bound) {
+                            let name = format!("{} (divisor)", self.graph.tensors[node.inputs[1]].name);
+                            return Err(out_of_range(name, index, q as i128, bound as i128));
+                        }
+                        let v = divide(p, q, s);
+                        if strict && v.abs() >= table {
+                            return Err(out_of_range(out_name.clone(), index, v, table));
+                        }
+                        y.push(v.clamp(i64::MIN.into(), i64::MAX.into()) as i64);
+                    }
                     y
                 }
                 (Op::Add, _) => {

@@ -9,7 +9,7 @@ mod common;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use zkml_prover::ir::{Graph, Matrix, Node, Op, TensorId, TensorInfo};
+use zkml_prover::ir::{Graph, Op};
 use zkml_prover::model::ProveOptions;
 use zkml_prover::model::{prove_mode, prove_witness_with, setup, witness_with, LayerWitness, ModelProvingKey};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
@@ -21,77 +21,8 @@ use zkml_verifier::model::layout::{Layout, Mode};
 use zkml_verifier::model::{verify_model, ModelMeta, ModelProof, Source};
 use zkml_verifier::Error;
 
+use common::graph::{expected, fixture, Builder, Fixture};
 use common::tampered_fields;
-
-/// Builds IR graphs with random weights.
-struct Builder {
-    g: Graph,
-    rng: ChaCha20Rng,
-}
-
-impl Builder {
-    fn new(inputs: usize, seed: u64) -> Self {
-        let mut g = Graph::default();
-        g.tensors.push(TensorInfo { name: "x".into(), shape: vec![1, inputs] });
-        g.inputs.push(0);
-        Builder { g, rng: ChaCha20Rng::seed_from_u64(seed) }
-    }
-
-    fn push(&mut self, op: Op, inputs: Vec<TensorId>, len: usize) -> TensorId {
-        let out = self.g.tensors.len();
-        let name = format!("t{out}");
-        self.g.tensors.push(TensorInfo { name: name.clone(), shape: vec![1, len] });
-        self.g.nodes.push(Node { name, op, inputs, output: out });
-        out
-    }
-
-    fn linear(&mut self, input: TensorId, rows: usize) -> TensorId {
-        let cols = self.g.tensor(input).len();
-        let data: Vec<f32> = (0..rows * cols).map(|_| self.rng.gen_range(-1.0..1.0) / (cols as f32).sqrt()).collect();
-        let bias: Vec<f32> = (0..rows).map(|_| self.rng.gen_range(-0.1..0.1)).collect();
-        let weight = Matrix::new(rows, cols, data).unwrap();
-        self.push(Op::Linear { weight, bias: Some(bias) }, vec![input], rows)
-    }
-
-    fn act(&mut self, act: Activation, input: TensorId) -> TensorId {
-        let len = self.g.tensor(input).len();
-        self.push(Op::Act(act), vec![input], len)
-    }
-
-    fn mul(&mut self, a: TensorId, b: TensorId) -> TensorId {
-        let len = self.g.tensor(a).len();
-        self.push(Op::Mul, vec![a, b], len)
-    }
-
-    fn finish(mut self, outputs: &[TensorId]) -> Graph {
-        self.g.outputs = outputs.to_vec();
-        self.g
-    }
-}
-
-struct Fixture {
-    pk: ModelProvingKey,
-    model: QuantizedModel,
-    input: Vec<i64>,
-}
-
-fn fixture(g: Graph, seed: u64) -> Fixture {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let n = g.tensor(g.inputs[0]).len();
-    let input: Vec<f32> = (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect();
-    let config = QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 8, headroom_bits: 0 };
-    let model = QuantizedModel::calibrate(g, &[vec![input.clone()]], &config).unwrap();
-    let srs = Srs::insecure_dev(12, &mut rng);
-    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
-    let input = model.quantise_inputs(&[input]).unwrap().remove(0);
-    Fixture { pk, model, input }
-}
-
-/// The quantised model's outputs, concatenated in graph order.
-fn expected(f: &Fixture) -> Vec<i32> {
-    let w = f.model.eval(std::slice::from_ref(&f.input)).unwrap();
-    f.model.graph.outputs.iter().flat_map(|&t| w.tensors[t].iter().map(|&v| v as i32)).collect()
-}
 
 /// `x(6) -> relu(L0(x)) * sigmoid(L1(x)) -> L2(3)`: a gate (the Sigmoid layer is not zero on
 /// padded rows, the ReLU layer is).

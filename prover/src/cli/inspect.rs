@@ -238,9 +238,20 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                     source_name(k.operand).as_str().unwrap_or("?"),
                     l.m
                 ),
-                _ => format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m),
+                Block::Divide => format!(
+                    "division of {} values: round(2^{s} {} / {}) element-wise, remainder range-checked (over H_{})",
+                    k.rows,
+                    source_name(Some(k.input)).as_str().unwrap_or("?"),
+                    source_name(k.operand).as_str().unwrap_or("?"),
+                    l.m
+                ),
+                Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => {
+                    format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m)
+                }
             }];
-            blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
+            if k.first_block() != Block::Divide {
+                blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
+            }
             match k.act {
                 Activation::None => {}
                 Activation::Relu => blocks
@@ -284,7 +295,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             "matmul": first(Block::Matmul),
             "public-input matmul": first(Block::PublicMatmul),
             "product": first(Block::Product),
-            "rescale+range lookup": vk.layers.len(),
+            "division": first(Block::Divide),
+            "rescale+range lookup": vk.layers.len() - first(Block::Divide),
             "relu lookup": relu_layers,
             "activation lookup": tabulated_layers,
             "table": 1,

@@ -169,7 +169,11 @@ pub fn run(a: Args) -> CmdResult {
 
     let dims: Vec<String> = std::iter::once(pk.vk.input_len().to_string())
         .chain(pk.layers.iter().map(|l| {
-            let product = if l.operand.is_some() { " product" } else { "" };
+            let product = match (l.operand, l.divide) {
+                (Some(_), true) => " division",
+                (Some(_), false) => " product",
+                (None, _) => "",
+            };
             format!("{}{product}{}", l.rows, if l.act.hidden() { format!(" {}", l.act.name()) } else { String::new() })
         }))
         .collect();

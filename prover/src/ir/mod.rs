@@ -67,6 +67,9 @@ pub enum Op {
     Add,
     /// Element-wise product of two tensors of the same shape (a gate).
     Mul,
+    /// Element-wise quotient of two tensors of the same shape (a normalisation); the divisor
+    /// must be positive.
+    Div,
 }
 
 impl Op {
@@ -90,6 +93,7 @@ impl Op {
             Op::Reshape { .. } => "Reshape",
             Op::Add => "Add",
             Op::Mul => "Mul",
+            Op::Div => "Div",
         }
     }
 
@@ -97,14 +101,14 @@ impl Op {
     pub fn activation(&self) -> Option<Activation> {
         match self {
             Op::Act(a) => Some(*a),
-            Op::Linear { .. } | Op::Reshape { .. } | Op::Add | Op::Mul => None,
+            Op::Linear { .. } | Op::Reshape { .. } | Op::Add | Op::Mul | Op::Div => None,
         }
     }
 
     /// Number of tensor inputs the op takes.
     pub fn arity(&self) -> usize {
         match self {
-            Op::Add | Op::Mul => 2,
+            Op::Add | Op::Mul | Op::Div => 2,
             _ => 1,
         }
     }
@@ -183,12 +187,12 @@ impl Graph {
         }
     }
 
-    /// Whether `tensor` is read, directly or through reshapes, by a Linear, Add or Mul node: a
+    /// Whether `tensor` is read, directly or through reshapes, by a Linear, Add, Mul or Div node: a
     /// value the proof keeps without an activation after it (the compiler gives its layer the
     /// identity, a tabulated activation, so it must lie in the tables' range).
     pub fn read_as_value(&self, tensor: TensorId) -> bool {
         self.nodes.iter().filter(|n| n.inputs.contains(&tensor)).any(|n| match n.op {
-            Op::Linear { .. } | Op::Add | Op::Mul => true,
+            Op::Linear { .. } | Op::Add | Op::Mul | Op::Div => true,
             Op::Reshape { .. } => self.read_as_value(n.output),
             Op::Act(_) => false,
         })
@@ -269,13 +273,17 @@ impl Graph {
                         return Err(ctx(&format!("cannot reshape {:?} to {:?}", inp.shape, shape)));
                     }
                 }
-                Op::Add | Op::Mul => {
+                Op::Add | Op::Mul | Op::Div => {
                     let other = &self.tensors[node.inputs[1]];
                     if inp.shape != other.shape || inp.shape != out.shape {
                         return Err(ctx(&format!(
                             "shapes differ: {:?} {} {:?} -> {:?}",
                             inp.shape,
-                            if node.op == Op::Add { "+" } else { "*" },
+                            match node.op {
+                                Op::Add => "+",
+                                Op::Mul => "*",
+                                _ => "/",
+                            },
                             other.shape,
                             out.shape
                         )));
@@ -339,6 +347,7 @@ impl Graph {
                 Op::Reshape { .. } => x.clone(),
                 Op::Add => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a + b).collect(),
                 Op::Mul => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a * b).collect(),
+                Op::Div => x.iter().zip(&values[node.inputs[1]]).map(|(a, b)| a / b).collect(),
             };
             if y.len() != self.tensors[node.output].len() {
                 return Err(IrError::Invalid(format!("node '{}' produced {} values", node.name, y.len())));

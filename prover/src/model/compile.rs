@@ -31,8 +31,10 @@ pub struct Layer {
     /// Where the layer reads its input, and the residual added after its rescaling.
     pub input: Source,
     pub skip: Option<Source>,
-    /// A product's second operand (`LayerKey::operand`); `None` for a Linear layer.
+    /// A product's second operand, or a division's divisor when `divide` (`LayerKey::operand`,
+    /// `LayerKey::divide`); `None` for a Linear layer.
     pub operand: Option<Source>,
+    pub divide: bool,
 }
 
 /// What an IR tensor holds, in terms of layers.
@@ -71,7 +73,7 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
             (Op::Add, [a, b]) if pending(a) && pending(b) => {
                 vec![if matches!(value[*a], Some(Value::Pending(_, false))) { *b } else { *a }]
             }
-            (Op::Mul, [a, b]) => vec![*a, *b],
+            (Op::Mul | Op::Div, [a, b]) => vec![*a, *b],
             _ => Vec::new(),
         };
         for t in settle_inputs {
@@ -123,6 +125,7 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     input,
                     skip: None,
                     operand: None,
+                    divide: false,
                 });
                 Some(Value::Pending(layers.len() - 1, false))
             }
@@ -169,6 +172,51 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     input: a,
                     skip: None,
                     operand: Some(b),
+                    divide: false,
+                });
+                Some(Value::Pending(layers.len() - 1, false))
+            }
+            (Op::Div, _) => {
+                // A division of two tensors the proof holds: a layer without weights that rescales
+                // itself (`docs/protocols/blocks/divide.md`); its divisor must be zero on padded
+                // rows.
+                let source = |v: Option<Value>| match v {
+                    Some(Value::Input) => Some(Source::Input),
+                    Some(Value::Done(k)) => Some(Source::Layer(k as u32)),
+                    _ => None,
+                };
+                let (Some(a), Some(b)) = (source(what(0)), source(what(1))) else {
+                    return unsupported(format!("{}: divides a tensor the prover cannot follow", name()));
+                };
+                if let Source::Layer(k) = b {
+                    if !layers[k as usize].act.keeps_zero() {
+                        return unsupported(format!(
+                            "{}: a division by a {} layer (its activation maps 0 elsewhere) is not supported",
+                            name(),
+                            layers[k as usize].act.name()
+                        ));
+                    }
+                }
+                let len = node.inputs.first().map_or(0, |&t| g.tensor(t).len());
+                if len == 0 || len > MAX_SIDE as usize {
+                    return unsupported(format!(
+                        "{}: a division of {len} values (at most 2^20) is not supported",
+                        name()
+                    ));
+                }
+                let weight = Sparse::from_rows(len, vec![Vec::new(); len])
+                    .ok_or_else(|| ProverError::Internal("an empty weight".into()))?;
+                layers.push(Layer {
+                    name: node.name.clone(),
+                    rows: len,
+                    cols: len,
+                    weight,
+                    bias: vec![0; len],
+                    act: Activation::None,
+                    input: a,
+                    skip: None,
+                    operand: Some(b),
+                    divide: true,
                 });
                 Some(Value::Pending(layers.len() - 1, false))
             }

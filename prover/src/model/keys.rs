@@ -63,25 +63,27 @@ pub fn lagrange_basis(srs: &Srs, n: usize) -> Result<Vec<G1Affine>, ProverError>
 /// The domain size a layer's weight commitments are interpolated over: `H_m` (its output) for
 /// the columns of a layer reading the public input, `H_n` (its input) for rows.
 pub fn weight_domain(layer: &Layer) -> usize {
-    match first_block(layer.input, layer.operand) {
+    match first_block(layer.input, layer.operand, layer.divide) {
         Block::PublicMatmul => pow2(layer.rows as u32),
-        _ => pow2(layer.cols as u32),
+        Block::Matmul | Block::Product | Block::Divide | Block::Rescale | Block::Relu | Block::Tabulated => {
+            pow2(layer.cols as u32)
+        }
     }
 }
 
 /// The number of weight commitments of a layer: columns when it reads the public input, rows
 /// after an earlier layer, none for a product (`LayerKey::weight_commitments`).
 pub fn weight_commitments(layer: &Layer) -> usize {
-    match first_block(layer.input, layer.operand) {
+    match first_block(layer.input, layer.operand, layer.divide) {
         Block::PublicMatmul => layer.cols,
-        Block::Product => 0,
-        _ => layer.rows,
+        Block::Product | Block::Divide => 0,
+        Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => layer.rows,
     }
 }
 
 /// Whether the layer's weights are committed by column (it reads the public input).
 fn by_column(layer: &Layer) -> bool {
-    first_block(layer.input, layer.operand) == Block::PublicMatmul
+    first_block(layer.input, layer.operand, layer.divide) == Block::PublicMatmul
 }
 
 /// The key's weight commitments of `layer`, with the blinds `r_k` of `blinds` ([`row_blind`]), from
@@ -253,7 +255,7 @@ pub fn setup<R: RngCore>(
     // witness the SRS can hold (docs/protocols/accumulation.md, "What folds").
     let d = layers
         .iter()
-        .filter(|l| l.act == Activation::Relu && first_block(l.input, l.operand) == Block::Matmul)
+        .filter(|l| l.act == Activation::Relu && first_block(l.input, l.operand, l.divide) == Block::Matmul)
         .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
         .filter(|&w| w <= available)
         .fold(needed, usize::max);
@@ -290,6 +292,7 @@ pub fn setup<R: RngCore>(
             input: l.input,
             skip: l.skip,
             operand: l.operand,
+            divide: l.divide,
             weights,
             bias,
         });
@@ -354,6 +357,7 @@ impl ModelProvingKey {
             w.u32(Source::optional_code(Some(l.input)));
             w.u32(Source::optional_code(l.skip));
             w.u32(Source::optional_code(l.operand));
+            w.u8(u8::from(l.divide));
             // The weights row by row as (entry count, then column and value per entry), then the bias.
             for i in 0..l.rows {
                 let (cols, vals) = l.weight.row(i);
@@ -415,6 +419,13 @@ impl ModelProvingKey {
             let input = Source::from_optional_code(r.u32("pk layer input")?).unwrap_or(Source::Input);
             let skip = Source::from_optional_code(r.u32("pk layer skip")?);
             let operand = Source::from_optional_code(r.u32("pk layer operand")?);
+            let divide = match r.u8("pk layer division flag")? {
+                0 => false,
+                1 => true,
+                _ => {
+                    return Err(DecodeError::Invalid { what: "pk layer", reason: "a division flag other than 0 or 1" })
+                }
+            };
             // Each row costs at least its 4-byte count and each bias value 8 bytes: bound `rows`
             // by what is left before allocating.
             if rows.saturating_mul(12) > r.remaining() {
@@ -445,7 +456,7 @@ impl ModelProvingKey {
                 reason: "columns out of range or not increasing",
             })?;
             let bias = (0..rows).map(|_| r.u64("pk layer bias").map(|v| v as i64)).collect::<Result<Vec<_>, _>>()?;
-            layers.push(Layer { name, rows, cols, weight, bias, act, input, skip, operand });
+            layers.push(Layer { name, rows, cols, weight, bias, act, input, skip, operand, divide });
             weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
             bias_blinds.push(r.vec::<Fr>("pk bias blind")?);
         }
@@ -461,6 +472,7 @@ impl ModelProvingKey {
                     && l.input == key.input
                     && l.skip == key.skip
                     && l.operand == key.operand
+                    && l.divide == key.divide
                     && (l.operand.is_none() || l.weight.nnz() == 0)
                     && wb.len() == weight_commitments(l) * k
                     && bb.len() == k

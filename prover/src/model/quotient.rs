@@ -22,6 +22,9 @@ pub(super) struct SlotView<'a> {
     pub first: Block,
     /// A product's second operand (empty otherwise).
     pub operand: &'a [Fr],
+    /// What the layer's blocks add: their round-1 and round-2 commitments, and a division's
+    /// padded-row selector (`Poly::Pad`).
+    pub extra: Vec<(Poly, &'a [Fr])>,
     pub u: Fr,
     /// The layer's activation (ReLU for a fold class) and its table section's tag
     /// (`claims::section_tag`).
@@ -189,7 +192,9 @@ pub(super) fn quotient(
             let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
             match sv.first {
                 Block::PublicMatmul => alg.polys.push((Poly::Y, ev(sv.v)?)),
-                Block::Product => alg.polys.extend([(Poly::AIn, ev(sv.a_in)?), (Poly::Operand, ev(sv.operand)?)]),
+                Block::Product | Block::Divide => {
+                    alg.polys.extend([(Poly::AIn, ev(sv.a_in)?), (Poly::Operand, ev(sv.operand)?)])
+                }
                 _ => {
                     let s2 = ev(s2)?;
                     alg.polys.extend([
@@ -199,6 +204,9 @@ pub(super) fn quotient(
                         (Poly::K, k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?),
                     ]);
                 }
+            }
+            for (p, c) in &sv.extra {
+                alg.polys.push((*p, ev(c)?));
             }
             alg.polys.extend([
                 (Poly::S3Next, Evals(cs.rotate(&s3.0))),

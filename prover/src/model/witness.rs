@@ -4,6 +4,7 @@
 use ark_bn254::Fr;
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::blocks::Block;
+use zkml_verifier::model::constraints::Poly;
 use zkml_verifier::model::key::Source;
 
 use super::blocks;
@@ -25,6 +26,30 @@ pub struct LayerWitness {
     /// The skip's values added to `q` before the activation (zeros without one): the activation
     /// reads `q + skip`, an output layer publishes it.
     pub skip: Vec<i64>,
+    /// A division's remainders, slacks and their high parts (`blocks::divide`; empty otherwise).
+    pub division: Division,
+}
+
+/// A division layer's extra values, one per row of `H_m` (`blocks::divide::Row`).
+#[derive(Debug, Clone, Default)]
+pub struct Division {
+    pub rem: Vec<i64>,
+    pub rem_high: Vec<i64>,
+    pub slack: Vec<i64>,
+    pub slack_high: Vec<i64>,
+}
+
+impl LayerWitness {
+    /// The values of a polynomial a block commits beyond the layer's usual ones
+    /// (`Block::committed`).
+    pub fn committed(&self, p: Poly) -> Option<&[i64]> {
+        match p {
+            Poly::Rem => Some(&self.division.rem),
+            Poly::RemHigh => Some(&self.division.rem_high),
+            Poly::SlackHigh => Some(&self.division.slack_high),
+            _ => None,
+        }
+    }
 }
 
 /// Evaluates the layers on a quantised input, checking every value the tables must hold.
@@ -75,19 +100,40 @@ pub fn witness_with(
         skip.resize(m, 0);
         let (mut z, mut q, mut rem, mut o) = (vec![0; m], vec![0; m], vec![0; m], vec![0; m]);
         let (mut high, mut sg) = (vec![0; m], vec![0; m]);
+        let mut division = Division::default();
         for i in 0..m {
             // The layer's blocks in order (`blocks::*`): matmul or product, rescale, the activation.
-            let acc: i128 = match &operand {
-                _ if i >= l.rows => 0,
-                Some(b) => blocks::product::row(&a, b, &l.bias, i),
-                None => blocks::matmul::row(&l.weight, &l.bias, i, &a),
-            };
-            let bound = 1i128 << 62;
-            if acc.abs() >= bound {
-                return Err(range_error(&l.name, "accumulator", i, acc, bound));
+            if let (true, Some(den)) = (l.divide, &operand) {
+                // A division rescales itself (`blocks::divide`): a divisor in [1, 2^(B-1)) keeps
+                // the remainder and the slack in the split's range [0, 2^B).
+                let bound = 1i64 << b;
+                let row = match i < l.rows {
+                    false => Some(blocks::divide::PADDED),
+                    true => blocks::divide::row(a[i], den[i], s),
+                };
+                let row = row.filter(|r| (0..bound).contains(&r.rem) && (0..bound).contains(&r.slack));
+                let row = row.ok_or_else(|| {
+                    let v = den.get(i).copied().unwrap_or(0) as i128;
+                    range_error(&l.name, "divisor (in [1, 2^(B-1)))", i, v, (bound / 2) as i128)
+                })?;
+                (z[i], q[i]) = (row.z, row.q);
+                division.rem.push(row.rem);
+                division.rem_high.push(row.rem_high);
+                division.slack.push(row.slack);
+                division.slack_high.push(row.slack_high);
+            } else {
+                let acc: i128 = match &operand {
+                    _ if i >= l.rows => 0,
+                    Some(b) => blocks::product::row(&a, b, &l.bias, i),
+                    None => blocks::matmul::row(&l.weight, &l.bias, i, &a),
+                };
+                let bound = 1i128 << 62;
+                if acc.abs() >= bound {
+                    return Err(range_error(&l.name, "accumulator", i, acc, bound));
+                }
+                z[i] = acc as i64;
+                (q[i], rem[i]) = blocks::rescale::apply(z[i], s);
             }
-            z[i] = acc as i64;
-            (q[i], rem[i]) = blocks::rescale::apply(z[i], s);
             // The activation's input: q plus the skip (a residual connection).
             let t =
                 q[i].checked_add(skip[i]).ok_or_else(|| range_error(&l.name, "skip sum", i, q[i] as i128, 1 << 63))?;
@@ -102,7 +148,7 @@ pub fn witness_with(
             }
             o[i] = super::activation::apply(l.act, t, s);
         }
-        let mut lw = LayerWitness { input: a, z, q, rem, out: o, high, sign: sg, skip };
+        let mut lw = LayerWitness { input: a, z, q, rem, out: o, high, sign: sg, skip, division };
         hook(li, &mut lw);
         out.push(lw);
     }
@@ -130,6 +176,16 @@ pub struct Lookups {
     pub psi: Vec<[Fr; 3]>,
     /// ReLU only: the split's low parts `(q - 2^s h, 0, 1)`.
     pub chi: Vec<[Fr; 3]>,
+    /// The lookups of the inverses a block commits beyond `phi`, `psi`, `chi`
+    /// (`Block::extra_inverses`, in order: a division's four).
+    pub extra: Vec<(Poly, Vec<[Fr; 3]>)>,
+}
+
+impl Lookups {
+    /// Every looked-up triple.
+    pub fn all(&self) -> impl Iterator<Item = &[Fr; 3]> {
+        self.phi.iter().chain(&self.psi).chain(&self.chi).chain(self.extra.iter().flat_map(|(_, v)| v))
+    }
 }
 
 impl LayerWitness {
@@ -141,13 +197,17 @@ impl LayerWitness {
     /// The layer's lookups for activation `act` at scale `2^s` (a tabulated one in the table
     /// section tagged `tag`), computed from the witness as it stands (a wrong witness gives
     /// triples the table may not hold).
-    pub fn lookups(&self, act: Activation, tag: Fr, scale_bits: u32) -> Lookups {
+    pub fn lookups(&self, act: Activation, first: Block, tag: Fr, scale_bits: u32) -> Lookups {
         // Each block of the layer adds its own (`Block::lower`, the verifier's lowering).
         let mut lk = Lookups::default();
-        // The first blocks have no lookups: any lowering gives the same.
-        for b in Block::lower(act, Block::Matmul) {
+        for b in Block::lower(act, first) {
             match b {
                 Block::Matmul | Block::PublicMatmul | Block::Product => {}
+                Block::Divide => {
+                    let d = &self.division;
+                    let lists = blocks::divide::lookups(&d.rem, &d.rem_high, &d.slack, &d.slack_high, scale_bits);
+                    lk.extra = b.extra_inverses().iter().copied().zip(lists).collect();
+                }
                 Block::Rescale => lk.psi = blocks::rescale::lookups(&self.rem),
                 Block::Relu => (lk.phi, lk.chi) = blocks::relu::lookups(self.pre(), &self.high, &self.sign, scale_bits),
                 Block::Tabulated => lk.phi = blocks::tabulated::lookups(self.pre(), &self.out, tag),

@@ -53,7 +53,7 @@ pub const SUPPORTED_OPS: &str =
     intermediates feed nothing else), Clip (ReLU6, Hardtanh, or a Max/Min by a constant), LeakyRelu, \
     HardSigmoid, HardSwish (or Mul(x, HardSigmoid(x))), SiLU (Mul(x, Sigmoid(x))) or nothing (a linear \
     bottleneck), reading the input or any earlier layer, with residual Adds, element-wise Mul of two \
-    tensors of one shape (gates), MatMul or Einsum of two activations (attention's Q K^T and scores V, \
+    tensors of one shape (gates), Div of two (a positive divisor), MatMul or Einsum of two activations (attention's Q K^T and scores V, \
     batched over heads), several outputs, Flatten/Reshape, Transpose, Pad, Slice and Concat; Softmax, \
     LayerNormalization, Gather, other activations (Erf on its own, the tanh approximation of GELU, \
     ...) and broadcasting element-wise products are not proven yet";

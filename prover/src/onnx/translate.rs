@@ -18,7 +18,8 @@
 //! - `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze` become `AxisOp`s: [`Op::Reshape`] when they keep
 //!   the row-major order of the elements.
 //! - `Add` of two variable tensors of the same shape: [`Op::Add`]; `Mul` of two (other than the
-//!   gated activations `x * Sigmoid(x)` and `x * HardSigmoid(x)`, fused above): [`Op::Mul`].
+//!   gated activations `x * Sigmoid(x)` and `x * HardSigmoid(x)`, fused above): [`Op::Mul`]; `Div`
+//!   of two: [`Op::Div`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -449,6 +450,17 @@ impl Translator<'_> {
                     };
                     let t = self.new_tensor(out)?;
                     self.push(node.name.clone(), Op::Act(act), vec![x], t);
+                    self.values.insert(out, Value::Tensor(t));
+                    Ok(None)
+                }
+                ("Div", [Value::Tensor(a), Value::Tensor(b)]) => {
+                    let (sa, sb) = (&self.graph.tensors[*a].shape, &self.graph.tensors[*b].shape);
+                    if *sa != out_shape || *sb != out_shape {
+                        return unsupported(self, format!("Div (broadcasting {sa:?} / {sb:?})"));
+                    }
+                    let (a, b) = (*a, *b);
+                    let t = self.new_tensor(out)?;
+                    self.push(node.name.clone(), Op::Div, vec![a, b], t);
                     self.values.insert(out, Value::Tensor(t));
                     Ok(None)
                 }

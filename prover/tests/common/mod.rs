@@ -3,6 +3,8 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod graph;
+
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::One;
 use rand::{Rng, SeedableRng};

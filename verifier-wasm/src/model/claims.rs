@@ -164,9 +164,15 @@ struct SlotPolys {
     s1: Option<Lc>,
     s2: Option<Lc>,
     phi: Option<Lc>,
-    psi: Lc,
+    psi: Option<Lc>,
     chi: Option<Lc>,
     s3: Lc,
+    /// The layer's real rows (the padded-row selector of a division).
+    rows: usize,
+    /// What the layer's blocks commit beyond the above: round 1 (opened at `zeta`, with their
+    /// commitment and evaluation indices) and round 2 (never opened).
+    committed: Vec<(Poly, usize, usize)>,
+    extra: Vec<(Poly, Lc)>,
     /// Hidden layers: `H` and `Sigma` (a class's are decider commitments).
     h: Option<Lc>,
     sigma: Option<Lc>,
@@ -233,7 +239,10 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         s1: s.s1.map(p),
         s2: s.s2.map(p),
         phi: s.phi.map(p),
-        psi: p(s.psi),
+        psi: s.psi.map(p),
+        rows: 0,
+        committed: Vec::new(),
+        extra: s.extra.iter().map(|&(q, i)| (q, p(i))).collect(),
         chi: s.chi.map(p),
         s3: p(s.s3),
         h,
@@ -253,19 +262,26 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         SlotKind::Layer(i) => {
             let l = layout.layers.get(i).ok_or(missing.clone())?;
             let ev_in = match l.input {
-                Source::Layer(k) => Some(layout.layers.get(k as usize).and_then(|p| p.ev_a_out).ok_or(missing)?),
+                Source::Layer(k) => {
+                    Some(layout.layers.get(k as usize).and_then(|p| p.ev_a_out).ok_or(missing.clone())?)
+                }
                 Source::Input => None,
             };
             let v = match s.first {
                 Block::PublicMatmul => single(Base::Columns(i)),
-                Block::Product => Vec::new(),
-                _ => single(Base::Rows(i)),
+                Block::Product | Block::Divide => Vec::new(),
+                Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => single(Base::Rows(i)),
             };
             let bias = single(Base::Bias(i));
             let round1 = [Some(l.z), l.d, l.h, l.sigma].map(|x| x.map(p));
             let mut sp = common(None, ev_in, l.ev_a_out, v, bias, round1, l.a_out.map(p));
             sp.skip = l.skip;
             sp.operand = l.operand;
+            sp.rows = l.rows;
+            sp.committed = l.extra.iter().zip(&s.ev_extra).map(|(&(q, c), &(_, e))| (q, c, e)).collect();
+            if sp.committed.len() != l.extra.len() || s.ev_extra.len() != l.extra.len() {
+                return Err(missing);
+            }
             if !l.act.hidden() {
                 let start: usize = layout.layers.iter().take(i).filter(|x| !x.act.hidden()).map(|x| x.rows).sum();
                 sp.output = Some(start..start + l.rows);
@@ -364,6 +380,9 @@ pub fn claims(
         if let (Some(a), Some(ea)) = (&sp.a_out, sp.ev_a) {
             open(a, 0, ev(ea)?);
         }
+        for &(_, c, e) in &sp.committed {
+            open(&single(Base::Proof(c)), 0, ev(e)?);
+        }
         if let (Some([a_in, ..]), Some(ei)) = (&sp.folded, sp.ev_in) {
             open(a_in, 0, ev(ei)?);
         }
@@ -397,7 +416,7 @@ pub fn claims(
             sp.s1.as_ref(),
             sp.s2.as_ref(),
             sp.phi.as_ref(),
-            Some(&sp.psi),
+            sp.psi.as_ref(),
             sp.chi.as_ref(),
             Some(&sp.s3),
             Some(&sp.e),
@@ -500,7 +519,7 @@ pub fn claims(
             let mut lin = Linearise { u, polys: Vec::new() };
             let mut put = |p: Poly, l: Lin| lin.polys.push((p, l));
             let (on_n, on_m) = (sp.first.has_running_sums() && sp.n == d, sp.m == d);
-            let product = on_m && sp.first == Block::Product;
+            let product = on_m && matches!(sp.first, Block::Product | Block::Divide);
             if on_n {
                 // V is the combination of every weight row: formed only where M1 needs it.
                 put(Poly::V, Lin::of(&sp.v, Fr::one()));
@@ -522,7 +541,15 @@ pub fn claims(
                 put(poly, opened(e)?);
             }
             put(Poly::B, Lin::of(&sp.bias, Fr::one()));
-            put(Poly::Psi, Lin::of(&sp.psi, Fr::one()));
+            if let Some(psi) = &sp.psi {
+                put(Poly::Psi, Lin::of(psi, Fr::one()));
+            }
+            for (q, lc) in &sp.extra {
+                put(*q, Lin::of(lc, Fr::one()));
+            }
+            for &(q, _, e) in &sp.committed {
+                put(q, opened(e)?);
+            }
             put(Poly::E, Lin::of(&sp.e, Fr::one()));
             if let Some(phi) = &sp.phi {
                 put(Poly::Phi, Lin::of(phi, Fr::one()));
@@ -553,6 +580,9 @@ pub fn claims(
             if product {
                 let operand = sp.operand.ok_or(Error::BadKey("a product without its operand"))?;
                 put(Poly::Operand, Lin::constant(tensor(operand)?));
+            }
+            if on_m && sp.first == Block::Divide {
+                put(Poly::Pad, Lin::constant(padded_rows_at(sp.rows, d, zeta)?));
             }
             if on_m && sp.first.has_running_sums() {
                 put(Poly::K, Lin::constant(k_at_zeta.ok_or(Error::BadKey("a slot's domain without K"))?));
@@ -619,6 +649,13 @@ pub fn claims(
         out.push(Claim { terms, point: 0, value: -total.c });
     }
     Ok(out)
+}
+
+/// The selector of the padded rows of a layer of `rows` real rows, over `H_m`, at `zeta`:
+/// `sum_{i >= rows} L_i(zeta)`.
+fn padded_rows_at(rows: usize, m: usize, zeta: Fr) -> Result<Fr, Error> {
+    let ones: Vec<Fr> = (0..m).map(|i| if i < rows { Fr::zero() } else { Fr::one() }).collect();
+    interpolate_at(&ones, m, zeta)
 }
 
 /// A linearised expression: a constant plus a combination of commitments. A product is linear

@@ -28,8 +28,20 @@ pub enum Poly {
     /// The layer's input over `H_n` (its source layer's `A`, or the public input).
     AIn,
     /// A product layer's second operand over `H_m` (its source layer's `A`, or the public
-    /// input): `Z = A_in Operand + B` (`blocks/product.rs`).
+    /// input): `Z = A_in Operand + B` (`blocks/product.rs`); a division's divisor
+    /// (`blocks/divide.rs`).
     Operand,
+    /// The public selector of a layer's padded rows over `H_m` (1 on rows `>= rows`, 0 below).
+    Pad,
+    /// A division's remainder, the high parts of its split and of its slack's (committed, opened
+    /// at `zeta`), and the inverses of their four lookups (committed, never opened).
+    Rem,
+    RemHigh,
+    SlackHigh,
+    RemSign,
+    RemLow,
+    SlackSign,
+    SlackLow,
     /// `V = sum_i e_i W_i` over `H_n` (`e`: the row weights of `r`, `domain::row_weights`).
     V,
     /// The matmul total `c` (a constant).

@@ -72,8 +72,12 @@ pub struct LayerKey {
     /// A tensor added after the rescaling (a residual connection), of `rows` values.
     pub skip: Option<Source>,
     /// The second operand of an element-wise product layer, `z = a * operand + b`
-    /// (`docs/protocols/blocks/product.md`): such a layer has `rows == cols` and no weights.
+    /// (`docs/protocols/blocks/product.md`), or of a division `q = round(2^s a / operand)` when
+    /// [`LayerKey::divide`] (`docs/protocols/blocks/divide.md`): such a layer has `rows == cols`
+    /// and no weights.
     pub operand: Option<Source>,
+    /// The operand divides instead of multiplying (only with an operand).
+    pub divide: bool,
     /// Hiding commitments to the weights (none on a product layer). A layer reading an earlier layer has one per row,
     /// `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, which the verifier combines into the matmul's
     /// `V = sum_i e_i W_i` itself (`docs/protocols/blocks/matmul.md`); a layer reading the public
@@ -91,24 +95,25 @@ impl LayerKey {
     /// when it has a second operand, else the public-input matmul when it reads the model input
     /// (its weight commitments are columns), else the fixed-weight matmul.
     pub fn first_block(&self) -> Block {
-        first_block(self.input, self.operand)
+        first_block(self.input, self.operand, self.divide)
     }
 
     /// The number of weight commitments the layer has: its columns when it reads the public input,
-    /// its rows after an earlier layer, none for a product.
+    /// its rows after an earlier layer, none for a product or a division.
     pub fn weight_commitments(&self) -> usize {
         match self.first_block() {
             Block::PublicMatmul => self.cols as usize,
-            Block::Product => 0,
-            _ => self.rows as usize,
+            Block::Product | Block::Divide => 0,
+            Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => self.rows as usize,
         }
     }
 }
 
-/// The first block of a layer reading `input` with the product operand `operand`
-/// ([`LayerKey::first_block`]).
-pub fn first_block(input: Source, operand: Option<Source>) -> Block {
+/// The first block of a layer reading `input` with the second operand `operand`, which divides
+/// when `divide` ([`LayerKey::first_block`]).
+pub fn first_block(input: Source, operand: Option<Source>, divide: bool) -> Block {
     match (operand, input) {
+        (Some(_), _) if divide => Block::Divide,
         (Some(_), _) => Block::Product,
         (None, Source::Input) => Block::PublicMatmul,
         (None, Source::Layer(_)) => Block::Matmul,
@@ -123,13 +128,14 @@ impl Encode for LayerKey {
         w.u32(self.input.code());
         w.u32(Source::optional_code(self.skip));
         w.u32(Source::optional_code(self.operand));
+        w.u8(u8::from(self.divide));
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
         w.put(&self.bias);
     }
 }
 
 impl Decode for LayerKey {
-    const MIN_SIZE: usize = 9 + 12 + 4 + G1_BYTES;
+    const MIN_SIZE: usize = 9 + 13 + 4 + G1_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
@@ -137,8 +143,13 @@ impl Decode for LayerKey {
         let input = Source::from_code(r.u32(what)?);
         let skip = Source::from_optional_code(r.u32(what)?);
         let operand = Source::from_optional_code(r.u32(what)?);
+        let divide = match r.u8(what)? {
+            0 => false,
+            1 => true,
+            _ => return Err(DecodeError::Invalid { what, reason: "a division flag other than 0 or 1" }),
+        };
         let weights = r.vec::<G1Uncompressed>("vk weight commitments")?.into_iter().map(|p| p.0).collect();
-        Ok(Self { rows, cols, act, input, skip, operand, weights, bias: r.get(what)? })
+        Ok(Self { rows, cols, act, input, skip, operand, divide, weights, bias: r.get(what)? })
     }
 }
 
@@ -338,6 +349,9 @@ impl ModelVerifyingKey {
                     return Err(Error::BadKey("a product's operands and output differ in size"));
                 }
             }
+            if l.divide && l.operand.is_none() {
+                return Err(Error::BadKey("a division without its divisor"));
+            }
             // Output layers (no activation) come after every hidden layer.
             let later_hidden = self.layers.get(i + 1..).is_some_and(|rest| rest.iter().any(|x| x.act.hidden()));
             if !l.act.hidden() && later_hidden {
@@ -379,7 +393,14 @@ impl ModelVerifyingKey {
                     "a skip's source is not zero on padded rows (its activation maps 0 elsewhere)",
                 ));
             }
-            if l.operand.is_some_and(|o| !zero(o) && !zero(l.input)) {
+            // A division's divisor must be zero on padded rows (`blocks/divide.rs`); its numerator
+            // need not.
+            if l.divide && l.operand.is_some_and(|o| !zero(o)) {
+                return Err(Error::BadKey(
+                    "a division's divisor is not zero on padded rows (its activation maps 0 elsewhere)",
+                ));
+            }
+            if !l.divide && l.operand.is_some_and(|o| !zero(o) && !zero(l.input)) {
                 return Err(Error::BadKey(
                     "neither operand of a product is zero on padded rows (their activations map 0 elsewhere)",
                 ));

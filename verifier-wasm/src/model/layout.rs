@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::activation::Activation;
 use super::blocks::Block;
-use super::constraints::ERRORS;
+use super::constraints::{Poly, ERRORS};
 use super::key::{pow2, ModelVerifyingKey, Source};
 
 /// How the hidden layers of a proof are proven.
@@ -140,6 +140,9 @@ pub struct LayerLayout {
     pub a_out: Option<usize>,
     pub h: Option<usize>,
     pub sigma: Option<usize>,
+    /// Round 1: what the layer's blocks commit beyond the above (`Block::committed`: a
+    /// division's remainder and high parts), each opened at `zeta` (`Slot::ev_extra`).
+    pub extra: Vec<(Poly, usize)>,
     /// Round 2 of a layer checked on its own: its lookup total `E` (a constant). A folded layer
     /// packs `E` into its `P2`.
     pub e: Option<usize>,
@@ -181,9 +184,15 @@ pub struct Slot {
     pub s1: Option<usize>,
     pub s2: Option<usize>,
     pub phi: Option<usize>,
-    pub psi: usize,
+    /// The rescaling's remainder lookups (absent after a division, which rescales itself).
+    pub psi: Option<usize>,
     pub chi: Option<usize>,
     pub s3: usize,
+    /// The lookup inverses the layer's blocks commit beyond `phi`, `psi`, `chi`
+    /// (`Block::extra_inverses`; never opened).
+    pub extra: Vec<(Poly, usize)>,
+    /// Evaluations at `zeta` of the layer's extra round-1 commitments (`LayerLayout::extra`).
+    pub ev_extra: Vec<(Poly, usize)>,
     /// The lookup total `E`: the layer's own, or the accumulator's (decider section).
     pub e: usize,
     /// Classes: the error components `Err_n, Err_L1, Err_L2, Err_L4, Err_A` (decider section).
@@ -317,28 +326,30 @@ impl Layout {
             }
         }
 
-        let mut layers: Vec<LayerLayout> = dims
-            .iter()
-            .zip(&layer_class)
-            .map(|(&(n, m, act), &class)| {
-                let (hidden, relu) = (act.hidden(), act == Activation::Relu);
-                // A folded layer commits Z, D, H and Sigma packed into one commitment (all four
-                // indices point to it); the others commit each, in the order Z, D, A, H, Sigma.
-                let z = c.take();
-                let d = match class {
-                    Some(_) => Some(z),
-                    None => hidden.then(|| c.take()),
-                };
-                let a_out = hidden.then(|| c.take());
-                let mut own = || match class {
-                    Some(_) => Some(z),
-                    None => relu.then(|| c.take()),
-                };
-                let (h, sigma) = (own(), own());
-                (n, m, act, class, z, [d, a_out, h, sigma])
-            })
-            .zip(&vk.layers)
-            .map(|((n, m, act, class, z, [d, a_out, h, sigma]), key)| LayerLayout {
+        let mut layers: Vec<LayerLayout> = Vec::with_capacity(dims.len());
+        for ((&(n, m, act), &class), key) in dims.iter().zip(&layer_class).zip(&vk.layers) {
+            let (hidden, relu) = (act.hidden(), act == Activation::Relu);
+            // A folded layer commits Z, D, H and Sigma packed into one commitment (all four
+            // indices point to it); the others commit each, in the order Z, D, A, H, Sigma, then
+            // what their blocks add (`Block::committed`).
+            let z = c.take();
+            let d = match class {
+                Some(_) => Some(z),
+                None => hidden.then(|| c.take()),
+            };
+            let a_out = hidden.then(|| c.take());
+            let mut own = || match class {
+                Some(_) => Some(z),
+                None => relu.then(|| c.take()),
+            };
+            let (h, sigma) = (own(), own());
+            let first = key.first_block();
+            let extra = Block::lower(act, first)
+                .iter()
+                .flat_map(|b| b.committed().iter().copied())
+                .map(|p| (p, c.take()))
+                .collect();
+            layers.push(LayerLayout {
                 rows: key.rows as usize,
                 n,
                 m,
@@ -346,19 +357,20 @@ impl Layout {
                 input: key.input,
                 skip: key.skip,
                 operand: key.operand,
-                first: key.first_block(),
+                first,
                 z,
                 d,
                 a_out,
                 h,
                 sigma,
+                extra,
                 e: None,
                 packed: None,
                 class,
                 slot: None,
                 ev_a_out: None,
-            })
-            .collect();
+            });
+        }
         let mu = c.take();
         let round1 = c.0;
 
@@ -372,16 +384,26 @@ impl Layout {
                 false => (None, None, None),
                 true => (Some(c.take()), Some(c.take()), Some(c.take())),
             };
+            let blocks = Block::lower(l.act, l.first);
             let phi = l.act.hidden().then(|| c.take());
-            let psi = c.take();
+            let psi = blocks.contains(&Block::Rescale).then(|| c.take());
             let chi = (l.act == Activation::Relu).then(|| c.take());
             let e = c.take();
             l.e = Some(e);
             let s3 = c.take();
+            let extra = blocks.iter().flat_map(|b| b.extra_inverses().iter().copied()).map(|p| (p, c.take())).collect();
             l.slot = Some(slots.len());
-            slots.push(Slot::new(SlotKind::Layer(i), (l.n, l.m, l.act), [cc, s1, s2], [psi, s3, e], [phi, chi], None));
+            slots.push(Slot::new(
+                SlotKind::Layer(i),
+                (l.n, l.m, l.act),
+                [cc, s1, s2],
+                [psi, Some(s3), Some(e)],
+                [phi, chi],
+                None,
+            ));
             if let Some(slot) = slots.last_mut() {
                 slot.first = l.first;
+                slot.extra = extra;
             }
         }
         let phi_t = c.take();
@@ -429,7 +451,7 @@ impl Layout {
                 SlotKind::Class(ci),
                 (cl.n, cl.m, Activation::Relu),
                 [Some(cc), Some(s1), Some(s2)],
-                [psi, s3, e],
+                [Some(psi), Some(s3), Some(e)],
                 [Some(phi), Some(chi)],
                 Some(err),
             ));
@@ -460,6 +482,7 @@ impl Layout {
                 SlotKind::Layer(i) => {
                     if let Some(l) = layers.get_mut(i) {
                         l.ev_a_out = l.act.hidden().then(|| ev.take());
+                        s.ev_extra = l.extra.iter().map(|&(p, _)| (p, ev.take())).collect();
                     }
                 }
                 SlotKind::Class(_) => {
@@ -575,7 +598,7 @@ impl Slot {
         kind: SlotKind,
         (n, m, act): (usize, usize, Activation),
         [c, s1, s2]: [Option<usize>; 3],
-        [psi, s3, e]: [usize; 3],
+        [psi, s3, e]: [Option<usize>; 3],
         [phi, chi]: [Option<usize>; 2],
         err: Option<[usize; ERRORS]>,
     ) -> Self {
@@ -591,8 +614,10 @@ impl Slot {
             phi,
             psi,
             chi,
-            s3,
-            e,
+            s3: s3.unwrap_or_default(),
+            e: e.unwrap_or_default(),
+            extra: Vec::new(),
+            ev_extra: Vec::new(),
             err,
             round1: None,
             split: None,

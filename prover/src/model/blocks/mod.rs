@@ -2,6 +2,7 @@
 //! block computes on a layer's rows and the triples it looks up in the table. `witness.rs` and
 //! `LayerWitness::lookups` run a layer's blocks in order.
 
+pub mod divide;
 pub mod matmul;
 pub mod product;
 pub mod public_matmul;

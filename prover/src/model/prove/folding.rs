@@ -101,12 +101,13 @@ fn decider<R: RngCore>(
         let slot = &layout.slots[cl.slot];
         let missing = |what: &str| ProverError::Internal(format!("class slot without {what}"));
         let (phi, chi) = (slot.phi.ok_or_else(|| missing("phi"))?, slot.chi.ok_or_else(|| missing("chi"))?);
+        let psi = slot.psi.ok_or_else(|| missing("psi"))?;
         let (c, s1, s2) = (
             slot.c.ok_or_else(|| missing("C"))?,
             slot.s1.ok_or_else(|| missing("S1"))?,
             slot.s2.ok_or_else(|| missing("S2"))?,
         );
-        let idx = [c, s1, s2, phi, slot.psi, chi, slot.s3, slot.e];
+        let idx = [c, s1, s2, phi, psi, chi, slot.s3, slot.e];
         for (&k, p) in idx.iter().zip(&acc.comps) {
             st.commit(k, p.clone())?;
         }

@@ -116,7 +116,8 @@ pub fn prove_witness_with<R: RngCore>(
     let mut st = state::State::new(pk, rng, layout.commitments());
 
     let table: TableColumns = table_columns(vk.scale_bits, vk.table_bits, &vk.table_sections());
-    let lookups = layout.layers.iter().zip(wit).map(|(l, w)| Ok(w.lookups(l.act, cx.tag(l.act)?, vk.scale_bits)));
+    let lookups =
+        layout.layers.iter().zip(wit).map(|(l, w)| Ok(w.lookups(l.act, l.first, cx.tag(l.act)?, vk.scale_bits)));
     let lookups: Vec<Lookups> = lookups.collect::<Result<_, ProverError>>()?;
     let mult = round1::multiplicities(&cx, &table, &lookups)?;
     let member_r1 = round1::commit(&cx, &mut st, &mult)?;

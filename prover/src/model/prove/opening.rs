@@ -66,6 +66,14 @@ pub(super) fn evaluations<R: RngCore>(
         if let Some(e) = slot.ev_a_in {
             evals[e] = at(sv.a_in, zeta);
         }
+        for &(p, e) in &slot.ev_extra {
+            let (_, c) = sv
+                .extra
+                .iter()
+                .find(|(q, _)| *q == p)
+                .ok_or_else(|| ProverError::Internal(format!("slot without {p:?}")))?;
+            evals[e] = at(c, zeta);
+        }
     }
     for l in &layout.layers {
         if let (Some(a), Some(e)) = (l.a_out, l.ev_a_out) {

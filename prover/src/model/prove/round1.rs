@@ -20,7 +20,7 @@ pub(super) fn multiplicities(cx: &Ctx<'_>, table: &TableColumns, lookups: &[Look
     let [t_in, t_out, t_tag] = table;
     let mut rows: HashMap<[Fr; 3], usize> = HashMap::new();
     for lk in lookups {
-        for t in lk.phi.iter().chain(&lk.psi).chain(&lk.chi) {
+        for t in lk.all() {
             rows.insert(*t, usize::MAX);
         }
     }
@@ -32,7 +32,7 @@ pub(super) fn multiplicities(cx: &Ctx<'_>, table: &TableColumns, lookups: &[Look
     rows.retain(|_, at| *at != usize::MAX);
     let mut mult = vec![0u64; cx.layout.table_n];
     for (i, lk) in lookups.iter().enumerate() {
-        for t in lk.phi.iter().chain(&lk.psi).chain(&lk.chi) {
+        for t in lk.all() {
             match rows.get(t) {
                 Some(&row) => mult[row] += 1,
                 None if cx.opts.strict => {
@@ -73,6 +73,11 @@ pub(super) fn commit<R: RngCore>(
         }
         if let Some(a) = l.a_out {
             st.commit_values(a, &frs(&w.out), l.m, true)?;
+        }
+        // What the layer's blocks add (`Block::committed`), each opened at zeta.
+        for &(p, idx) in &l.extra {
+            let values = w.committed(p).ok_or_else(|| ProverError::Internal(format!("layer {i} has no {p:?}")))?;
+            st.commit_values(idx, &frs(values), l.m, true)?;
         }
     }
     st.commit_values(layout.mu, mult, layout.table_n, false)?;

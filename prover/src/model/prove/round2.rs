@@ -6,6 +6,7 @@ use ark_bn254::Fr;
 use ark_ff::{batch_inversion, Field, One, Zero};
 use rand::RngCore;
 use zkml_verifier::model::blocks::Block;
+use zkml_verifier::model::constraints::Poly;
 use zkml_verifier::model::domain::row_weights;
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
 
@@ -27,6 +28,9 @@ pub(super) struct Round2 {
     /// C, S1, S2 on a layer reading the public input; C the constant `c`, E the constant `e`).
     pub comps: [Vec<Fr>; WITNESS],
     pub e: Fr,
+    /// The inverses the layer's blocks add (`Block::extra_inverses`), as polynomials (read by the
+    /// quotient, `round3::views`).
+    pub extra: Vec<(Poly, Vec<Fr>)>,
 }
 
 /// Round 2 of every layer, and what the opening needs of the key.
@@ -146,9 +150,9 @@ pub(super) fn commit<R: RngCore>(
                 let y = blocks::public_matmul::product(&layer.weight, &frs(&w.input));
                 (interpolate(&y, m)?, Default::default())
             }
-            // The product block reads its operands' own commitments: nothing in round 2.
-            Block::Product => Default::default(),
-            _ => matmul_sums(cx, st, i, r)?,
+            // The product and division blocks read their operands' own commitments: nothing here.
+            Block::Product | Block::Divide => Default::default(),
+            Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => matmul_sums(cx, st, i, r)?,
         };
         // The lookup inverses 1 / (alpha - in - beta out - beta^2 tag) and their sum.
         let inverses = |ts: &[[Fr; 3]]| {
@@ -158,9 +162,10 @@ pub(super) fn commit<R: RngCore>(
         };
         let lk = &lookups[i];
         let (phi, psi, chi) = (inverses(&lk.phi), inverses(&lk.psi), inverses(&lk.chi));
-        let mut f3 = psi.clone();
-        for extra in [&phi, &chi] {
-            for (x, y) in f3.iter_mut().zip(extra.iter()) {
+        let extra: Vec<(Poly, Vec<Fr>)> = lk.extra.iter().map(|(p, ts)| (*p, inverses(ts))).collect();
+        let mut f3 = vec![Fr::zero(); m];
+        for list in [&psi, &phi, &chi].into_iter().chain(extra.iter().map(|(_, v)| v)) {
+            for (x, y) in f3.iter_mut().zip(list.iter()) {
                 *x += y;
             }
         }
@@ -176,22 +181,29 @@ pub(super) fn commit<R: RngCore>(
         e_total += e;
         let s3 = st.blinded_values(&running_sum(strict, &f3, e, m)?, m)?;
         let lookup_poly = |v: &[Fr]| if v.is_empty() { Ok(Vec::new()) } else { interpolate(v, m) };
-        let (phi_c, chi_c) = (lookup_poly(&phi)?, lookup_poly(&chi)?);
-        let comps = [c_poly, s1, s2, phi_c, interpolate(&psi, m)?, chi_c, s3, vec![e]];
+        let (phi_c, psi_c, chi_c) = (lookup_poly(&phi)?, lookup_poly(&psi)?, lookup_poly(&chi)?);
+        let comps = [c_poly, s1, s2, phi_c, psi_c, chi_c, s3, vec![e]];
+        let extra = extra.iter().map(|(p, v)| Ok((*p, interpolate(v, m)?))).collect::<Result<Vec<_>, ProverError>>()?;
 
         if let Some(slot) = l.slot.and_then(|si| layout.slots.get(si)) {
-            let idx = [slot.c, slot.s1, slot.s2, slot.phi, Some(slot.psi), slot.chi, Some(slot.s3)];
+            let idx = [slot.c, slot.s1, slot.s2, slot.phi, slot.psi, slot.chi, Some(slot.s3)];
             for (k, p) in idx.into_iter().chain([Some(slot.e)]).zip(&comps) {
                 if let Some(k) = k {
                     st.commit(k, p.clone())?;
                 }
+            }
+            for (&(p, k), (q, poly)) in slot.extra.iter().zip(&extra) {
+                if p != *q {
+                    return Err(ProverError::Internal(format!("layer {i}: {p:?} where the layout has {q:?}")));
+                }
+                st.commit(k, poly.clone())?;
             }
         } else if let Some(k) = l.packed {
             let parts: Vec<&[Fr]> = comps.iter().map(Vec::as_slice).collect();
             st.commit(k, fold::pack(&parts, &witness_widths(n, m))?)?;
         }
         biases.push(Blinded { poly: poly(bc), blind: poly(pk.bias_blinds[i].clone()) });
-        r2s.push(Round2 { v, comps, e });
+        r2s.push(Round2 { v, comps, e, extra });
     }
 
     // The table side: phi_T = mu / (alpha - T_in - beta T_out - beta^2 T_tag) and its running sum.

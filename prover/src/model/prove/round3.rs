@@ -6,7 +6,7 @@ use ark_ff::{Field, One, Zero};
 use rand::RngCore;
 use zkml_verifier::kzg::DegreeProof;
 use zkml_verifier::model::blocks::Block;
-use zkml_verifier::model::constraints::Params;
+use zkml_verifier::model::constraints::{Params, Poly};
 use zkml_verifier::model::layout::{degree_bounds, Bounded, LayerLayout, SlotKind, WITNESS_E};
 use zkml_verifier::model::Source;
 
@@ -20,8 +20,10 @@ use crate::error::ProverError;
 use crate::kzg::add_scaled;
 
 /// A layer slot's round-1 polynomials `input, Z, D, A, H, Sigma, skip, operand`, copied so that
-/// the views do not borrow the prover state (empty for class slots and absent polynomials).
-pub(super) type SlotPolys = [Vec<Fr>; 8];
+/// the views do not borrow the prover state (empty for class slots and absent polynomials), and
+/// what its blocks add: their round-1 commitments (`Block::committed`) and, for a division, the
+/// padded rows' selector `Pad`.
+pub(super) type SlotPolys = ([Vec<Fr>; 8], Vec<(Poly, Vec<Fr>)>);
 
 /// Every slot's round-1 polynomials, in slot order.
 pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<Vec<SlotPolys>, ProverError> {
@@ -38,7 +40,8 @@ pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<
     };
     let mut owned: Vec<SlotPolys> = Vec::with_capacity(layout.slots.len());
     for slot in &layout.slots {
-        let mut seven: SlotPolys = Default::default();
+        let mut seven: [Vec<Fr>; 8] = Default::default();
+        let mut extra = Vec::new();
         if let SlotKind::Layer(i) = slot.kind {
             let l = &layout.layers[i];
             // A layer reading the public input has no constraint on H_n, where its input would be;
@@ -67,8 +70,15 @@ pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<
                     seven[k] = st.coeffs(idx)?.to_vec();
                 }
             }
+            for &(p, idx) in &l.extra {
+                extra.push((p, st.coeffs(idx)?.to_vec()));
+            }
+            if l.first == Block::Divide {
+                let pad: Vec<Fr> = (0..l.m).map(|k| Fr::from(u64::from(k >= l.rows))).collect();
+                extra.push((Poly::Pad, interpolate(&pad, l.m)?));
+            }
         }
-        owned.push(seven);
+        owned.push((seven, extra));
     }
     Ok(owned)
 }
@@ -82,7 +92,7 @@ pub(super) fn views<'a>(
 ) -> Result<Vec<SlotView<'a>>, ProverError> {
     let layout = cx.layout;
     let mut views = Vec::with_capacity(layout.slots.len());
-    for (slot, six) in layout.slots.iter().zip(owned) {
+    for (slot, (six, added)) in layout.slots.iter().zip(owned) {
         let skip = |l: &LayerLayout| l.skip.map(|_| six[6].as_slice());
         let view = match slot.kind {
             SlotKind::Layer(i) => {
@@ -93,6 +103,7 @@ pub(super) fn views<'a>(
                     m: l.m,
                     first: slot.first,
                     operand: &six[7],
+                    extra: added.iter().chain(&r2.layers[i].extra).map(|(p, c)| (*p, c.as_slice())).collect(),
                     u: Fr::one(),
                     a_in: &six[0],
                     z: &six[1],
@@ -118,6 +129,7 @@ pub(super) fn views<'a>(
                     m: slot.m,
                     first: Block::Matmul,
                     operand: &[],
+                    extra: Vec::new(),
                     u: acc.u,
                     act: slot.act,
                     tag: cx.tag(slot.act)?,

@@ -5,12 +5,12 @@
 
 use super::super::constraints::{Algebra, Params, Poly};
 
-/// L3 on `H_m`: `S3(wX) - S3(X) - psi(X) - (the activation block's inverses) + E/m`, the running
-/// sum of every lookup the layer makes (`psi` the rescaling's, then [`super::Block::inverses`]).
-pub fn l3<A: Algebra>(a: &mut A, p: &Params, activation: &[Poly]) -> A::E {
-    let (s3n, s3, psi, e) = (a.poly(Poly::S3Next), a.poly(Poly::S3), a.poly(Poly::Psi), a.poly(Poly::E));
-    let mut out = s3n - s3 - psi + e * p.inv_m;
-    for &inv in activation {
+/// L3 on `H_m`: `S3(wX) - S3(X) - (every block's inverses) + E/m`, the running sum of every
+/// lookup the layer makes ([`super::Block::inverses`] of its blocks, in order).
+pub fn l3<A: Algebra>(a: &mut A, p: &Params, inverses: &[Poly]) -> A::E {
+    let (s3n, s3, e) = (a.poly(Poly::S3Next), a.poly(Poly::S3), a.poly(Poly::E));
+    let mut out = s3n - s3 + e * p.inv_m;
+    for &inv in inverses {
         let x = a.poly(inv);
         out = out - x;
     }

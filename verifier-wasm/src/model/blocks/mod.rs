@@ -1,10 +1,12 @@
 //! The blocks a layer is lowered to, each a closed enum variant with its constraints in a file of
 //! its own and a spec page in `docs/protocols/blocks/`; the prover mirrors each file in
 //! `zkml_prover::model::blocks`. A layer is its first block (`Matmul`; `PublicMatmul` when it
-//! reads the public input; `Product` for an element-wise product of two tensors), then its
-//! activation's block (none on an output layer), then `Rescale`, in the `lambda` order of their
-//! constraints on `H_m`, and the lookup argument ([`lookup`]) closes every block's lookups.
+//! reads the public input; `Product` for an element-wise product of two tensors; `Divide` for a
+//! division, which rescales itself), then its activation's block (none on an output layer), then
+//! `Rescale` (not after `Divide`), in the `lambda` order of their constraints on `H_m`, and the
+//! lookup argument ([`lookup`]) closes every block's lookups.
 
+pub mod divide;
 pub mod lookup;
 pub mod matmul;
 pub mod product;
@@ -29,6 +31,8 @@ pub enum Block {
     PublicMatmul,
     /// `z = a * b + bias` element-wise, on two tensors of the proof (`product.rs`).
     Product,
+    /// `q = round(2^s a / b)` element-wise, the remainder range-checked (`divide.rs`).
+    Divide,
     /// `q = round(z / 2^s)`, the remainder range-checked (`rescale.rs`).
     Rescale,
     /// `a = ReLU(q + skip)` through the split (`relu.rs`).
@@ -41,7 +45,27 @@ impl Block {
     /// The blocks a layer whose first block is `first` (`LayerKey::first_block`) and which ends
     /// in `act` is lowered to, in constraint order.
     pub fn lower(act: Activation, first: Block) -> Vec<Block> {
-        [Some(first), Block::of(act), Some(Block::Rescale)].into_iter().flatten().collect()
+        // A division yields the rescaled `q` itself.
+        let rescale = (first != Block::Divide).then_some(Block::Rescale);
+        [Some(first), Block::of(act), rescale].into_iter().flatten().collect()
+    }
+
+    /// The polynomials the block commits in round 1 beyond every layer's `Z, D, A, H, Sigma`,
+    /// each opened at `zeta`.
+    pub fn committed(self) -> &'static [Poly] {
+        match self {
+            Block::Divide => &[Poly::Rem, Poly::RemHigh, Poly::SlackHigh],
+            _ => &[],
+        }
+    }
+
+    /// The lookup inverses the block commits in round 2 beyond the layer's `phi`, `psi`, `chi`
+    /// (never opened).
+    pub fn extra_inverses(self) -> &'static [Poly] {
+        match self {
+            Block::Divide => &[Poly::RemSign, Poly::RemLow, Poly::SlackSign, Poly::SlackLow],
+            _ => &[],
+        }
     }
 
     /// Whether the block has the matmul's running sums (`C`, `S1`, `S2`, the row weights' `K` and
@@ -89,6 +113,16 @@ impl Block {
             // Never folds (`has_running_sums`), so it has no cross term.
             Block::Product if quadratic_only => Vec::new(),
             Block::Product => alloc::vec![(product::p0(a), None)],
+            // Never folds (`has_running_sums`): its quadratic constraints have no cross term.
+            Block::Divide if quadratic_only => Vec::new(),
+            Block::Divide => alloc::vec![
+                (divide::d0(a, p), None),
+                (divide::d1(a), None),
+                (divide::d2(a, p), None),
+                (divide::d3(a, p), None),
+                (divide::d4(a, p), None),
+                (divide::d5(a, p), None),
+            ],
             Block::Rescale => alloc::vec![(rescale::l2(a, p), Some(ERR_L2))],
             Block::Relu => {
                 alloc::vec![(relu::l1(a, p), Some(ERR_L1)), (relu::l4(a, p), Some(ERR_L4)), (relu::ra(a), Some(ERR_A)),]
@@ -97,13 +131,14 @@ impl Block {
         }
     }
 
-    /// The lookup inverses the block adds to its layer's running sum L3, after the rescaling's
-    /// `psi` (which L3 always has).
+    /// The lookup inverses the block adds to its layer's running sum L3.
     pub fn inverses(self) -> &'static [Poly] {
         match self {
             Block::Relu => &[Poly::Phi, Poly::Chi],
             Block::Tabulated => &[Poly::Phi],
-            Block::Matmul | Block::PublicMatmul | Block::Product | Block::Rescale => &[],
+            Block::Rescale => &[Poly::Psi],
+            Block::Divide => Block::Divide.extra_inverses(),
+            Block::Matmul | Block::PublicMatmul | Block::Product => &[],
         }
     }
 }
