@@ -25,6 +25,7 @@
 
 use crate::ir::{Graph, IrError, Op, Sparse};
 use crate::model::activation::apply;
+use zkml_verifier::model::activation::Activation;
 
 /// Smallest scale exponent tried by default.
 pub const DEFAULT_MIN_SCALE_BITS: u32 = 4;
@@ -101,6 +102,13 @@ pub enum QuantError {
     /// `.acc` appended for a Linear layer's accumulator; `bound` is the exclusive bound on `|value|`.
     #[error("node '{node}': {tensor}[{index}] = {value} is outside the table range (|v| < {bound})")]
     OutOfRange { node: String, tensor: String, index: usize, value: i128, bound: i128 },
+    /// A division's divisor outside `[1, bound)` (`bound = 2^(B-1)`): a division needs a positive
+    /// divisor whose remainder fits the table's split (`docs/protocols/blocks/divide.md`).
+    #[error(
+        "node '{node}': divisor {tensor}[{index}] = {value} is outside [1, {bound}) (a division needs a positive \
+         divisor below 2^(B-1): put a positive activation on it, or use larger tables)"
+    )]
+    Divisor { node: String, tensor: String, index: usize, value: i64, bound: i64 },
     #[error("input '{input}': element {index} ({value}) cannot be quantised at scale 2^{scale_bits}")]
     InputNotRepresentable { input: String, index: usize, value: f32, scale_bits: u32 },
     #[error("node '{node}': {what} {value} cannot be quantised at scale 2^{scale_bits}")]
@@ -123,6 +131,7 @@ impl QuantError {
         matches!(
             self,
             QuantError::OutOfRange { .. }
+                | QuantError::Divisor { .. }
                 | QuantError::InputNotRepresentable { .. }
                 | QuantError::ParameterOutOfRange { .. }
         )
@@ -522,10 +531,12 @@ impl QuantizedModel {
                 (Op::Act(act), _) => {
                     // The proof's activation inputs lie in [relu_min, 2^B) = [-2^B, 2^B).
                     let relu_min = self.relu_min();
-                    let outside = |v: i64| (v as i128) >= table || v < relu_min;
+                    // The exponential takes `x - max <= 0` only (`Activation::Exp`).
+                    let top = if *act == Activation::Exp { 1 } else { table };
+                    let outside = |v: i64| (v as i128) >= top || v < relu_min;
                     if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| strict && outside(v)) {
                         let input_name = &self.graph.tensors[node.inputs[0]].name;
-                        let bound = if v < 0 { -(relu_min as i128) } else { table };
+                        let bound = if v < 0 { -(relu_min as i128) } else { top };
                         return Err(out_of_range(input_name.clone(), index, v as i128, bound));
                     }
                     // `apply` is `max(v, 0)` for ReLU and the tabulated `round(2^s f(v / 2^s))` else.
@@ -561,8 +572,13 @@ impl QuantizedModel {
                     for (index, (&p, &q)) in x.iter().zip(b).enumerate() {
                         // The divisor is range-checked even in a dry run: no value without it.
                         if q < 1 || (strict && q >= bound) {
-                            let name = format!("{} (divisor)", self.graph.tensors[node.inputs[1]].name);
-                            return Err(out_of_range(name, index, q as i128, bound as i128));
+                            return Err(QuantError::Divisor {
+                                node: node.name.clone(),
+                                tensor: self.graph.tensors[node.inputs[1]].name.clone(),
+                                index,
+                                value: q,
+                                bound,
+                            });
                         }
                         let v = divide(p, q, s);
                         if strict && v.abs() >= table {

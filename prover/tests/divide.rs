@@ -128,8 +128,9 @@ fn a_quotient_one_off_is_rejected() {
     let s = f.pk.vk.scale_bits;
     let split = move |v: i64| v.div_euclid(1 << s);
     // The quotient one larger (the remainder goes below 0) or one smaller (it reaches 2b: the
-    // slack goes below 0), the division's equation kept, the rest of the model computed on it.
-    let hooks: [(&str, Hook); 2] = [
+    // slack goes below 0), the division's equation kept, the rest of the model computed on it;
+    // and a padded row's quotient made nonzero.
+    let hooks: [(&str, Hook); 3] = [
         (
             "one larger",
             Box::new(move |l, w| {
@@ -149,6 +150,16 @@ fn a_quotient_one_off_is_rejected() {
                     (w.q[0], w.out[0], dv.rem[0], dv.slack[0]) =
                         (w.q[0] - 1, w.out[0] - 1, dv.rem[0] + 2 * b, dv.slack[0] - 2 * b);
                     (dv.rem_high[0], dv.slack_high[0]) = (split(dv.rem[0]), split(dv.slack[0]));
+                }
+            }),
+        ),
+        // A padded row's quotient (where D1 alone leaves it free) made 5: D6 pins it to 0.
+        (
+            "padded quotient",
+            Box::new(move |l, w| {
+                if l == k {
+                    let last = w.q.len() - 1;
+                    (w.q[last], w.out[last]) = (5, 5);
                 }
             }),
         ),
@@ -265,7 +276,9 @@ fn divisors_the_quantiser_and_the_compiler_refuse() {
     let model = QuantizedModel::new(g, 4, 8).unwrap();
     let zero = vec![vec![0i64; 4]];
     match model.eval(&zero) {
-        Err(QuantError::OutOfRange { tensor, value: 0, .. }) => assert!(tensor.ends_with("(divisor)"), "{tensor}"),
+        Err(e @ QuantError::Divisor { value: 0, bound: 128, .. }) => {
+            assert!(e.to_string().contains("is outside [1, 128) (a division needs a positive divisor"), "{e}")
+        }
         other => panic!("{other:?}"),
     }
     // A division by a Sigmoid layer (not zero on padded rows): the compiler refuses it.

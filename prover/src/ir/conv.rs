@@ -163,7 +163,8 @@ fn fits(dims: &[usize]) -> bool {
 }
 
 /// A linear combination of the previous layer's outputs: `(index, coefficient)`, sorted, merged.
-type Combo = Vec<(usize, f32)>;
+/// A combination of the previous layer's values: `(index, weight)`, indices increasing.
+pub type Combo = Vec<(usize, f32)>;
 
 fn combine(a: &Combo, b: &Combo, k: f32) -> Combo {
     let mut out: Combo = a.clone();
@@ -207,8 +208,16 @@ pub fn max_pool_layers(w: &Window, channels: usize, signed: bool) -> Option<Vec<
             windows.push(cells.into_iter().map(|at| vec![(c * in_len + at, 1.0)]).collect());
         }
     }
+    max_layers(windows, channels * in_len, signed)
+}
+
+/// The tournament of [`max_pool_layers`] over any `windows` (each a list of candidates, a
+/// combination of an input of `cols` values): the layers, each a Linear followed by a ReLU but the
+/// last, whose last emits each window's maximum, in window order. A softmax's row maxima use it
+/// (`onnx/softmax.rs`).
+pub fn max_layers(mut windows: Vec<Vec<Combo>>, cols: usize, signed: bool) -> Option<Vec<Matrix>> {
     let mut layers = Vec::new();
-    let mut cols = channels * in_len;
+    let mut cols = cols;
     while windows.iter().any(|v| v.len() > 1) {
         let mut rows: Vec<Combo> = Vec::new();
         for values in &mut windows {

@@ -81,6 +81,7 @@ impl Op {
                 Activation::None => "None",
                 Activation::Identity => "Identity",
                 Activation::Silu => "Silu",
+                Activation::Exp => "Exp",
                 Activation::Relu => "Relu",
                 Activation::Sigmoid => "Sigmoid",
                 Activation::Tanh => "Tanh",

@@ -45,6 +45,7 @@ fn real(act: Activation, x: f64) -> f64 {
         Activation::HardSigmoid { alpha, beta } => hard(f64::from(alpha.get()) * x + f64::from(beta.get())),
         Activation::HardSwish => x * hard(x / 6.0 + 0.5),
         Activation::Silu => x / (1.0 + libm::exp(-x)),
+        Activation::Exp => libm::exp(x.min(0.0)),
     }
 }
 
@@ -75,6 +76,7 @@ mod tests {
             ),
             (Activation::HardSwish, "c7fa6797096a063344249a9681525b9b91f28cd2dfd5b1d27ab6814678c181bf"),
             (Activation::Silu, "800d961fa6d55030d8ad31b4c4c487e2b4fd252f5a057808ea95be0a1d9bdfea"),
+            (Activation::Exp, "bc2dfd6c828e544a4c7bdeaa444e7fd731e0cad87319795868adcba76c76d738"),
         ] {
             let bytes: Vec<u8> = (-1024i64..1024).flat_map(|x| apply(act, x, 7).to_le_bytes()).collect();
             assert_eq!(zkml_verifier::transcript::digest(&bytes).to_hex(), want, "{act:?}");
@@ -97,5 +99,9 @@ mod tests {
         assert_eq!(apply(Activation::Silu, 128, 7), 94); // silu 1 = 0.7311
         assert_eq!(apply(Activation::Silu, -128, 7), -34); // silu -1 = -0.2689
         assert_eq!(apply(Activation::Identity, -5, 7), -5);
+        assert_eq!(apply(Activation::Exp, 0, 7), 128);
+        assert_eq!(apply(Activation::Exp, -128, 7), 47); // e^-1 = 0.3679
+        assert_eq!(apply(Activation::Exp, -128 * 20, 7), 0);
+        assert_eq!(apply(Activation::Exp, 128, 7), 128); // clamped: never an honest input
     }
 }

@@ -14,6 +14,7 @@ mod constants;
 mod einsum;
 mod fused;
 mod select;
+mod softmax;
 mod translate;
 
 use std::collections::HashMap;
@@ -54,8 +55,8 @@ pub const SUPPORTED_OPS: &str =
     HardSigmoid, HardSwish (or Mul(x, HardSigmoid(x))), SiLU (Mul(x, Sigmoid(x))) or nothing (a linear \
     bottleneck), reading the input or any earlier layer, with residual Adds, element-wise Mul of two \
     tensors of one shape (gates), Div of two (a positive divisor), MatMul or Einsum of two activations (attention's Q K^T and scores V, \
-    batched over heads), several outputs, Flatten/Reshape, Transpose, Pad, Slice and Concat; Softmax, \
-    LayerNormalization, Gather, other activations (Erf on its own, the tanh approximation of GELU, \
+    batched over heads), Softmax along one axis (without masks), several outputs, Flatten/Reshape, \
+    Transpose, Pad, Slice and Concat; LayerNormalization, Gather, masked softmax, other activations (Erf on its own, the tanh approximation of GELU, \
     ...) and broadcasting element-wise products are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {

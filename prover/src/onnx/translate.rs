@@ -30,7 +30,7 @@ use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::math::Tanh;
-use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu};
+use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu, Softmax};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
@@ -294,6 +294,17 @@ impl Translator<'_> {
                     Ok(None)
                 }
                 Err(reason) => unsupported(self, format!("EinSum({}): {reason}", einsum.axes)),
+            };
+        }
+
+        if let (Some(op), [Value::Tensor(x)]) = (node.op_as::<Softmax>(), &inputs[..]) {
+            let x = *x;
+            return match self.push_softmax(node, op, x)? {
+                Ok(y) => {
+                    self.values.insert(out, Value::Tensor(y));
+                    Ok(None)
+                }
+                Err(reason) => unsupported(self, format!("Softmax ({reason})")),
             };
         }
 

@@ -51,11 +51,14 @@ pub enum Activation {
     Identity,
     /// `x / (1 + e^-x)` (SiLU, or Swish: `Mul(x, Sigmoid(x))` in an export), tabulated.
     Silu,
+    /// `e^min(x, 0)`: a softmax's exponential, whose inputs are `x - max <= 0` (the quantiser
+    /// refuses a positive input, so the clamp never applies to an honest witness), tabulated.
+    Exp,
 }
 
 impl Activation {
     /// The activations without parameters, by code.
-    pub const PLAIN: [Activation; 8] = [
+    pub const PLAIN: [Activation; 9] = [
         Activation::None,
         Activation::Relu,
         Activation::Sigmoid,
@@ -64,6 +67,7 @@ impl Activation {
         Activation::HardSwish,
         Activation::Identity,
         Activation::Silu,
+        Activation::Exp,
     ];
 
     /// The wire code (the verifying key's byte per layer; 0 and 1 are the former ReLU flag),
@@ -81,6 +85,7 @@ impl Activation {
             Activation::HardSwish => 8,
             Activation::Identity => 9,
             Activation::Silu => 10,
+            Activation::Exp => 11,
         }
     }
 
@@ -147,6 +152,7 @@ impl Activation {
             Activation::HardSwish => "hard_swish",
             Activation::Identity => "identity",
             Activation::Silu => "silu",
+            Activation::Exp => "exp",
         }
     }
 
@@ -189,10 +195,10 @@ impl Activation {
     }
 
     /// Whether `f(0) = 0`, so that a layer's padded rows (where `q = 0`) stay zero: false for
-    /// Sigmoid, HardSigmoid and a Clip whose range leaves out 0.
+    /// Sigmoid, HardSigmoid, Exp and a Clip whose range leaves out 0.
     pub fn keeps_zero(self) -> bool {
         match self {
-            Activation::Sigmoid | Activation::HardSigmoid { .. } => false,
+            Activation::Sigmoid | Activation::HardSigmoid { .. } | Activation::Exp => false,
             Activation::Clip { lo, hi } => lo.get() <= 0.0 && 0.0 <= hi.get(),
             _ => true,
         }
@@ -230,10 +236,10 @@ mod tests {
             assert_eq!(a.tabulated(), a.code() >= 2);
         }
         let mut w = Writer::new();
-        w.u8(11);
+        w.u8(12);
         assert!(matches!(
             Activation::decode(&mut Reader::new(&w.into_bytes())),
-            Err(DecodeError::InvalidValue { what: "layer activation", value: 11 })
+            Err(DecodeError::InvalidValue { what: "layer activation", value: 12 })
         ));
         let bad_clip = Activation::Clip { lo: Param::new(1.0), hi: Param::new(0.5) };
         assert!(matches!(

@@ -23,6 +23,13 @@ pub fn d1<A: Algebra>(a: &mut A) -> A::E {
     z - y * d * crate::Fr::from(2u64) - rem
 }
 
+/// D6 on `H_m`: `Pad D`, the quotient zero on padded rows (where D1 leaves it free: the divisor
+/// is zero there), so that the layer's output is zero there as its activation's padding says.
+pub fn d6<A: Algebra>(a: &mut A) -> A::E {
+    let (pad, d) = (a.poly(Poly::Pad), a.poly(Poly::D));
+    pad * d
+}
+
 /// The slack `G = 2 Operand - 1 - Rem + Pad`: `2 Operand - 1 - Rem` on the real rows, 0 on the
 /// padded rows (where the divisor and the remainder are 0).
 fn slack_value<A: Algebra>(a: &mut A) -> A::E {

@@ -89,7 +89,8 @@ impl Block {
             | Activation::HardSigmoid { .. }
             | Activation::HardSwish
             | Activation::Identity
-            | Activation::Silu => Some(Block::Tabulated),
+            | Activation::Silu
+            | Activation::Exp => Some(Block::Tabulated),
         }
     }
 
@@ -122,6 +123,7 @@ impl Block {
                 (divide::d3(a, p), None),
                 (divide::d4(a, p), None),
                 (divide::d5(a, p), None),
+                (divide::d6(a), None),
             ],
             Block::Rescale => alloc::vec![(rescale::l2(a, p), Some(ERR_L2))],
             Block::Relu => {
