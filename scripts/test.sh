@@ -42,8 +42,8 @@ step "ceremony end to end: deep_mlp.onnx on a 2^15 ceremony" bash scripts/ceremo
 step "ceremony end to end: mnist_mlp.onnx, 3 samples, on a 2^15 ceremony" bash scripts/ceremony-e2e.sh mnist_mlp 15 mnist_mlp mnist_mlp.1 mnist_mlp.2
 step "ceremony end to end: activation_mlp.onnx (Sigmoid, Tanh, GELU), hard_mlp.onnx (ReLU6, LeakyRelu, HardSigmoid, HardSwish, Hardtanh), gated_mlp.onnx (a Mul of two tensors) and bilinear_attention.onnx (two-head attention without the softmax: MatMuls of two activations), 10-bit tables, on a 2^15 ceremony" \
   env SETUP_FLAGS="--table-bits 10" bash -c 'bash scripts/ceremony-e2e.sh activation_mlp 15 activation_mlp && bash scripts/ceremony-e2e.sh hard_mlp 15 hard_mlp && bash scripts/ceremony-e2e.sh gated_mlp 15 gated_mlp && bash scripts/ceremony-e2e.sh bilinear_attention 15 bilinear_attention'
-step "ceremony end to end: attention.onnx (two-head attention with its softmax: row maxima, exponentials, a division), 12-bit tables, on a 2^15 ceremony" \
-  env SETUP_FLAGS="--table-bits 12" bash scripts/ceremony-e2e.sh attention 15 attention
+step "ceremony end to end: attention.onnx (two-head attention with its softmax: row maxima, exponentials, a division) and layernorm.onnx (LayerNormalization), 12-bit tables, on a 2^15 ceremony" \
+  env SETUP_FLAGS="--table-bits 12" bash -c 'bash scripts/ceremony-e2e.sh attention 15 attention && bash scripts/ceremony-e2e.sh layernorm 15 layernorm'
 step "ceremony end to end: residual.onnx (a residual Add), two_heads.onnx (two outputs) and bn_mlp.onnx (BatchNormalization, Mul/Sub/Div by constants), on a 2^15 ceremony" \
   bash -c 'bash scripts/ceremony-e2e.sh residual 15 residual && bash scripts/ceremony-e2e.sh two_heads 15 two_heads && bash scripts/ceremony-e2e.sh bn_mlp 15 bn_mlp'
 step "ceremony end to end: mnist_lenet.onnx (Conv, AveragePool), 3 samples, and conv_mix.onnx (strided, padded, depthwise dilated and 1x1 Conv, AveragePool, GlobalAveragePool), 18-bit tables, on a 2^15 ceremony" \

@@ -531,12 +531,14 @@ impl QuantizedModel {
                 (Op::Act(act), _) => {
                     // The proof's activation inputs lie in [relu_min, 2^B) = [-2^B, 2^B).
                     let relu_min = self.relu_min();
-                    // The exponential takes `x - max <= 0` only (`Activation::Exp`).
+                    // The exponential takes `x - max <= 0` only (`Activation::Exp`), the square
+                    // roots non-negative values.
                     let top = if *act == Activation::Exp { 1 } else { table };
-                    let outside = |v: i64| (v as i128) >= top || v < relu_min;
+                    let bottom = if matches!(act, Activation::Sqrt | Activation::Rsqrt) { 0 } else { relu_min };
+                    let outside = |v: i64| (v as i128) >= top || v < bottom;
                     if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| strict && outside(v)) {
                         let input_name = &self.graph.tensors[node.inputs[0]].name;
-                        let bound = if v < 0 { -(relu_min as i128) } else { top };
+                        let bound = if v < 0 { -(bottom as i128) } else { top };
                         return Err(out_of_range(input_name.clone(), index, v as i128, bound));
                     }
                     // `apply` is `max(v, 0)` for ReLU and the tabulated `round(2^s f(v / 2^s))` else.

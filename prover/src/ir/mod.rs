@@ -82,6 +82,8 @@ impl Op {
                 Activation::Identity => "Identity",
                 Activation::Silu => "Silu",
                 Activation::Exp => "Exp",
+                Activation::Sqrt => "Sqrt",
+                Activation::Rsqrt => "Rsqrt",
                 Activation::Relu => "Relu",
                 Activation::Sigmoid => "Sigmoid",
                 Activation::Tanh => "Tanh",

@@ -15,6 +15,11 @@ pub fn apply(act: Activation, q: i64, scale_bits: u32) -> i64 {
     match act {
         Activation::None | Activation::Identity => q,
         Activation::Relu => q.max(0),
+        // A variance below one step counts as one step (`Activation::Rsqrt`).
+        Activation::Rsqrt => {
+            let scale = (1u64 << scale_bits) as f64;
+            libm::round(real(act, q.max(1) as f64 / scale) * scale) as i64
+        }
         _ => {
             let scale = (1u64 << scale_bits) as f64;
             libm::round(real(act, q as f64 / scale) * scale) as i64
@@ -46,6 +51,9 @@ fn real(act: Activation, x: f64) -> f64 {
         Activation::HardSwish => x * hard(x / 6.0 + 0.5),
         Activation::Silu => x / (1.0 + libm::exp(-x)),
         Activation::Exp => libm::exp(x.min(0.0)),
+        Activation::Sqrt => libm::sqrt(x.max(0.0)),
+        // The smallest positive input is one step, 2^-s: `scale` is passed through `x`'s grid.
+        Activation::Rsqrt => 1.0 / libm::sqrt(x),
     }
 }
 
@@ -77,6 +85,8 @@ mod tests {
             (Activation::HardSwish, "c7fa6797096a063344249a9681525b9b91f28cd2dfd5b1d27ab6814678c181bf"),
             (Activation::Silu, "800d961fa6d55030d8ad31b4c4c487e2b4fd252f5a057808ea95be0a1d9bdfea"),
             (Activation::Exp, "bc2dfd6c828e544a4c7bdeaa444e7fd731e0cad87319795868adcba76c76d738"),
+            (Activation::Sqrt, "68ccb046111a59bbffc19e6454d2a2f4df85bbe264ac340f75c13a30c7eaf6ff"),
+            (Activation::Rsqrt, "f9eed189e70654bc47c1f50bc3772a2b7e1d0d2c2c7fd5e12a00689e3ad7f837"),
         ] {
             let bytes: Vec<u8> = (-1024i64..1024).flat_map(|x| apply(act, x, 7).to_le_bytes()).collect();
             assert_eq!(zkml_verifier::transcript::digest(&bytes).to_hex(), want, "{act:?}");
@@ -103,5 +113,10 @@ mod tests {
         assert_eq!(apply(Activation::Exp, -128, 7), 47); // e^-1 = 0.3679
         assert_eq!(apply(Activation::Exp, -128 * 20, 7), 0);
         assert_eq!(apply(Activation::Exp, 128, 7), 128); // clamped: never an honest input
+        assert_eq!(apply(Activation::Sqrt, 512, 7), 256); // sqrt 4 = 2
+        assert_eq!(apply(Activation::Sqrt, -5, 7), 0);
+        assert_eq!(apply(Activation::Rsqrt, 512, 7), 64); // 1 / sqrt 4 = 0.5
+        assert_eq!(apply(Activation::Rsqrt, 0, 7), apply(Activation::Rsqrt, 1, 7)); // one step: sqrt 128
+        assert_eq!(apply(Activation::Rsqrt, 1, 7), 1448);
     }
 }

@@ -7,6 +7,12 @@ use crate::ir::Matrix;
 
 /// Numpy broadcast of row-major `data` of shape `shape` to `target`; `None` when incompatible.
 pub(super) fn broadcast(data: &[f32], shape: &[usize], target: &[usize]) -> Option<Vec<f32>> {
+    Some(broadcast_indices(shape, target)?.into_iter().map(|i| data[i]).collect())
+}
+
+/// For each element of `target`, the element of a tensor of `shape` that numpy broadcasting puts
+/// there; `None` when incompatible.
+pub(super) fn broadcast_indices(shape: &[usize], target: &[usize]) -> Option<Vec<usize>> {
     if shape.len() > target.len() {
         return None;
     }
@@ -30,7 +36,7 @@ pub(super) fn broadcast(data: &[f32], shape: &[usize], target: &[usize]) -> Opti
             off += (rem % target[a]) * strides[a];
             rem /= target[a];
         }
-        out.push(data[off]);
+        out.push(off);
     }
     Some(out)
 }

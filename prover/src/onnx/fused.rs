@@ -6,7 +6,8 @@
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
-use tract_onnx::tract_core::ops::math::Erf;
+use tract_onnx::tract_core::ops::math::{Erf, Rsqrt, Sqrt, Tanh};
+use tract_onnx::tract_core::ops::nn::{GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu};
 use zkml_verifier::model::activation::{Activation, Param};
 
 use super::translate::Translator;
@@ -222,4 +223,30 @@ impl Translator<'_> {
         self.rename(h, out)?;
         Ok(true)
     }
+}
+
+/// The IR op of an element-wise activation tract keeps as one node.
+pub(super) fn activation(op: &ElementWiseOp) -> Option<Op> {
+    let act = if op.0.is::<Sigmoid>() {
+        Activation::Sigmoid
+    } else if op.0.is::<Tanh>() {
+        Activation::Tanh
+    } else if op.0.is::<GeluExact>() {
+        Activation::Gelu
+    } else if op.0.is::<HardSwish>() {
+        Activation::HardSwish
+    } else if op.0.is::<Silu>() {
+        Activation::Silu
+    } else if op.0.is::<Sqrt>() {
+        Activation::Sqrt
+    } else if op.0.is::<Rsqrt>() {
+        Activation::Rsqrt
+    } else if let Some(l) =
+        op.0.downcast_ref::<LeakyRelu>().filter(|l| Activation::LeakyRelu { alpha: Param::new(l.alpha) }.params_valid())
+    {
+        Activation::LeakyRelu { alpha: Param::new(l.alpha) }
+    } else {
+        return None;
+    };
+    Some(Op::Act(act))
 }

@@ -9,10 +9,12 @@
 //! Errors are one line and name the file. A model using operations the IR does not cover fails
 //! with a single [`ImportError::Unsupported`] listing every such operation with its node name.
 
+mod binary;
 mod cnn;
 mod constants;
 mod einsum;
 mod fused;
+mod norm;
 mod select;
 mod softmax;
 mod translate;
@@ -53,11 +55,12 @@ pub const SUPPORTED_OPS: &str =
     Sigmoid, Tanh, the exact GELU (Gelu, or the Erf expansion x * (1 + Erf(x / sqrt 2)) * 0.5 whose \
     intermediates feed nothing else), Clip (ReLU6, Hardtanh, or a Max/Min by a constant), LeakyRelu, \
     HardSigmoid, HardSwish (or Mul(x, HardSigmoid(x))), SiLU (Mul(x, Sigmoid(x))) or nothing (a linear \
-    bottleneck), reading the input or any earlier layer, with residual Adds, element-wise Mul of two \
-    tensors of one shape (gates), Div of two (a positive divisor), MatMul or Einsum of two activations (attention's Q K^T and scores V, \
-    batched over heads), Softmax along one axis (without masks), several outputs, Flatten/Reshape, \
-    Transpose, Pad, Slice and Concat; LayerNormalization, Gather, masked softmax, other activations (Erf on its own, the tanh approximation of GELU, \
-    ...) and broadcasting element-wise products are not proven yet";
+    bottleneck), reading the input or any earlier layer, with residual Adds, Mul of two tensors \
+    (gates), Div of two (a positive divisor), Sub of two, broadcasting these, MatMul or Einsum of two \
+    activations (attention's Q K^T and scores V, batched over heads), Softmax along one axis (without \
+    masks), LayerNormalization, Sqrt, Pow by 2 or 3, several outputs, Flatten/Reshape, Transpose, Pad, \
+    Slice and Concat; Gather, integer inputs, masked softmax and other activations (Erf on its own, \
+    the tanh approximation of GELU as one op, ...) are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")

@@ -29,14 +29,14 @@ use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
-use tract_onnx::tract_core::ops::math::Tanh;
-use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu, Softmax};
+use tract_onnx::tract_core::ops::math::Square;
+use tract_onnx::tract_core::ops::nn::{GeluApproximate, RmsNorm, Softmax};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
 use super::constants::{broadcast, diagonal};
 use super::einsum::{einsum_as_linear, einsum_as_map, einsum_of_two};
-use super::fused::{find_gelu, find_hard_sigmoid, uniform};
+use super::fused::{activation, find_gelu, find_hard_sigmoid, uniform};
 use super::{cnn, select};
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
 
@@ -297,6 +297,16 @@ impl Translator<'_> {
             };
         }
 
+        if let (Some(op), [Value::Tensor(x)]) = (node.op_as::<RmsNorm>(), &inputs[..]) {
+            let x = *x;
+            return match self.push_rms_norm(node, op, x)? {
+                Ok(y) => {
+                    self.values.insert(out, Value::Tensor(y));
+                    Ok(None)
+                }
+                Err(reason) => unsupported(self, format!("RmsNorm ({reason})")),
+            };
+        }
         if let (Some(op), [Value::Tensor(x)]) = (node.op_as::<Softmax>(), &inputs[..]) {
             let x = *x;
             return match self.push_softmax(node, op, x)? {
@@ -383,16 +393,20 @@ impl Translator<'_> {
         if let Some(bin) = node.op_as::<TypedBinOp>() {
             let name = bin.0.name().to_string();
             return match (name.as_str(), &inputs[..]) {
-                ("Add", [Value::Tensor(a), Value::Tensor(b)]) => {
-                    let (sa, sb) = (&self.graph.tensors[*a].shape, &self.graph.tensors[*b].shape);
-                    if *sa != out_shape || *sb != out_shape {
-                        return unsupported(self, format!("Add (broadcasting {sa:?} + {sb:?})"));
+                ("Pow", [Value::Tensor(x), Value::Const(c)]) => {
+                    let x = *x;
+                    let k = c.cast_to::<f32>()?.to_plain_array_view::<f32>()?.iter().copied().collect::<Vec<_>>();
+                    let k = match k.as_slice() {
+                        [k] if *k == 2.0 || *k == 3.0 => *k as u32,
+                        _ => return unsupported(self, format!("Pow by {k:?} (2 or 3 are proven)")),
+                    };
+                    match self.push_power(node, x, k)? {
+                        Ok(t) => {
+                            self.values.insert(out, Value::Tensor(t));
+                            Ok(None)
+                        }
+                        Err(reason) => unsupported(self, format!("Pow ({reason})")),
                     }
-                    let (a, b) = (*a, *b);
-                    let t = self.new_tensor(out)?;
-                    self.push(node.name.clone(), Op::Add, vec![a, b], t);
-                    self.values.insert(out, Value::Tensor(t));
-                    Ok(None)
                 }
                 (
                     "Add" | "Sub" | "Mul" | "Div",
@@ -464,37 +478,39 @@ impl Translator<'_> {
                     self.values.insert(out, Value::Tensor(t));
                     Ok(None)
                 }
-                ("Div", [Value::Tensor(a), Value::Tensor(b)]) => {
-                    let (sa, sb) = (&self.graph.tensors[*a].shape, &self.graph.tensors[*b].shape);
-                    if *sa != out_shape || *sb != out_shape {
-                        return unsupported(self, format!("Div (broadcasting {sa:?} / {sb:?})"));
-                    }
+                ("Add" | "Sub" | "Mul" | "Div", [Value::Tensor(a), Value::Tensor(b)]) => {
                     let (a, b) = (*a, *b);
-                    let t = self.new_tensor(out)?;
-                    self.push(node.name.clone(), Op::Div, vec![a, b], t);
-                    self.values.insert(out, Value::Tensor(t));
-                    Ok(None)
-                }
-                ("Mul", [Value::Tensor(a), Value::Tensor(b)]) => {
-                    let (a, b) = (*a, *b);
-                    for (x, h, h_outlet) in [(a, b, node.inputs[1]), (b, a, node.inputs[0])] {
-                        if self.fuse_gated(x, h, h_outlet, out)? {
-                            return Ok(None);
+                    if name == "Mul" {
+                        for (x, h, h_outlet) in [(a, b, node.inputs[1]), (b, a, node.inputs[0])] {
+                            if self.fuse_gated(x, h, h_outlet, out)? {
+                                return Ok(None);
+                            }
                         }
                     }
-                    let (sa, sb) = (&self.graph.tensors[a].shape, &self.graph.tensors[b].shape);
-                    if *sa != out_shape || *sb != out_shape {
-                        return unsupported(self, format!("Mul (broadcasting {sa:?} * {sb:?})"));
+                    match self.push_binary_of_two(node, &name, [a, b], &out_shape)? {
+                        Ok(t) => {
+                            self.values.insert(out, Value::Tensor(t));
+                            Ok(None)
+                        }
+                        Err(reason) => unsupported(self, format!("{name} of two tensors ({reason})")),
                     }
-                    let t = self.new_tensor(out)?;
-                    self.push(node.name.clone(), Op::Mul, vec![a, b], t);
-                    self.values.insert(out, Value::Tensor(t));
-                    Ok(None)
                 }
                 _ => unsupported(self, name),
             };
         }
 
+        if let (Some(ew), [Value::Tensor(x)]) = (node.op_as::<ElementWiseOp>(), &inputs[..]) {
+            if ew.0.is::<Square>() {
+                let x = *x;
+                return match self.push_power(node, x, 2)? {
+                    Ok(t) => {
+                        self.values.insert(out, Value::Tensor(t));
+                        Ok(None)
+                    }
+                    Err(reason) => unsupported(self, format!("Square ({reason})")),
+                };
+            }
+        }
         if let Some(ew) = node.op_as::<ElementWiseOp>() {
             let Some(op) = activation(ew) else {
                 return unsupported(
@@ -767,26 +783,4 @@ impl Translator<'_> {
         *bias = Some(b);
         Ok(Ok(()))
     }
-}
-
-/// The IR op of an element-wise activation tract keeps as one node.
-fn activation(op: &ElementWiseOp) -> Option<Op> {
-    let act = if op.0.is::<Sigmoid>() {
-        Activation::Sigmoid
-    } else if op.0.is::<Tanh>() {
-        Activation::Tanh
-    } else if op.0.is::<GeluExact>() {
-        Activation::Gelu
-    } else if op.0.is::<HardSwish>() {
-        Activation::HardSwish
-    } else if op.0.is::<Silu>() {
-        Activation::Silu
-    } else if let Some(l) =
-        op.0.downcast_ref::<LeakyRelu>().filter(|l| Activation::LeakyRelu { alpha: Param::new(l.alpha) }.params_valid())
-    {
-        Activation::LeakyRelu { alpha: Param::new(l.alpha) }
-    } else {
-        return None;
-    };
-    Some(Op::Act(act))
 }

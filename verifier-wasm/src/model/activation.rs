@@ -54,11 +54,16 @@ pub enum Activation {
     /// `e^min(x, 0)`: a softmax's exponential, whose inputs are `x - max <= 0` (the quantiser
     /// refuses a positive input, so the clamp never applies to an honest witness), tabulated.
     Exp,
+    /// `sqrt(max(x, 0))` (ONNX `Sqrt`; the quantiser refuses a negative input), tabulated.
+    Sqrt,
+    /// `1 / sqrt(max(x, 2^-s))` (a layer norm's reciprocal standard deviation: a variance below
+    /// one step counts as one step; the quantiser refuses a negative input), tabulated.
+    Rsqrt,
 }
 
 impl Activation {
     /// The activations without parameters, by code.
-    pub const PLAIN: [Activation; 9] = [
+    pub const PLAIN: [Activation; 11] = [
         Activation::None,
         Activation::Relu,
         Activation::Sigmoid,
@@ -68,6 +73,8 @@ impl Activation {
         Activation::Identity,
         Activation::Silu,
         Activation::Exp,
+        Activation::Sqrt,
+        Activation::Rsqrt,
     ];
 
     /// The wire code (the verifying key's byte per layer; 0 and 1 are the former ReLU flag),
@@ -86,6 +93,8 @@ impl Activation {
             Activation::Identity => 9,
             Activation::Silu => 10,
             Activation::Exp => 11,
+            Activation::Sqrt => 12,
+            Activation::Rsqrt => 13,
         }
     }
 
@@ -153,6 +162,8 @@ impl Activation {
             Activation::Identity => "identity",
             Activation::Silu => "silu",
             Activation::Exp => "exp",
+            Activation::Sqrt => "sqrt",
+            Activation::Rsqrt => "rsqrt",
         }
     }
 
@@ -195,10 +206,10 @@ impl Activation {
     }
 
     /// Whether `f(0) = 0`, so that a layer's padded rows (where `q = 0`) stay zero: false for
-    /// Sigmoid, HardSigmoid, Exp and a Clip whose range leaves out 0.
+    /// Sigmoid, HardSigmoid, Exp, Rsqrt and a Clip whose range leaves out 0.
     pub fn keeps_zero(self) -> bool {
         match self {
-            Activation::Sigmoid | Activation::HardSigmoid { .. } | Activation::Exp => false,
+            Activation::Sigmoid | Activation::HardSigmoid { .. } | Activation::Exp | Activation::Rsqrt => false,
             Activation::Clip { lo, hi } => lo.get() <= 0.0 && 0.0 <= hi.get(),
             _ => true,
         }
@@ -236,10 +247,10 @@ mod tests {
             assert_eq!(a.tabulated(), a.code() >= 2);
         }
         let mut w = Writer::new();
-        w.u8(12);
+        w.u8(14);
         assert!(matches!(
             Activation::decode(&mut Reader::new(&w.into_bytes())),
-            Err(DecodeError::InvalidValue { what: "layer activation", value: 12 })
+            Err(DecodeError::InvalidValue { what: "layer activation", value: 14 })
         ));
         let bad_clip = Activation::Clip { lo: Param::new(1.0), hi: Param::new(0.5) };
         assert!(matches!(

@@ -90,7 +90,9 @@ impl Block {
             | Activation::HardSwish
             | Activation::Identity
             | Activation::Silu
-            | Activation::Exp => Some(Block::Tabulated),
+            | Activation::Exp
+            | Activation::Sqrt
+            | Activation::Rsqrt => Some(Block::Tabulated),
         }
     }
 
