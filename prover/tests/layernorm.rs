@@ -110,3 +110,26 @@ fn a_wrong_reciprocal_square_root_or_mean_is_rejected() {
         }
     }
 }
+
+#[test]
+fn a_mean_of_squares_is_a_square_and_a_mean() {
+    // mean_of_squares.onnx: ReduceMean(h * h), which tract fuses into Reduce<MeanOfSquares>.
+    let onnx = OnnxModel::load(models().join("mean_of_squares.onnx")).unwrap();
+    let g = onnx.graph().clone();
+    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).filter(|&o| o != "Reshape").collect();
+    assert_eq!(ops, ["Linear", "Mul", "Linear"]);
+    let input = io_json::read_input(models().join("mean_of_squares.input.json"), &g.input_signature()).unwrap();
+    let reference = io_json::read_output(models().join("mean_of_squares.expected.json")).unwrap();
+    assert!(quant::max_abs_error(&g.eval_f32(&input).unwrap(), &reference) < 1e-5);
+    let config = QuantConfig { table_bits: 9, ..QuantConfig::default() };
+    let model = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let srs = Srs::insecure_dev(12, &mut rng);
+    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
+    let q = model.quantise_inputs(&input).unwrap().remove(0);
+    let f = Fixture { pk, model, input: q };
+    let p = prove_mode(&f.pk, &f.input, Mode::Accumulated, &mut rng).unwrap();
+    assert_eq!(verify_model(&f.pk.vk, &p, None).unwrap().output, expected(&f));
+    let (_, out) = f.model.run(&input).unwrap();
+    assert!(quant::max_abs_error(&out, &reference) < 0.1, "{}", quant::max_abs_error(&out, &reference));
+}

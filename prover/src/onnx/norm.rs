@@ -2,27 +2,71 @@
 //! `y = x / sqrt(mean(x^2) + eps)` along one axis), lowered to blocks that are proven exactly
 //! (`docs/quantisation.md`, "Layer normalisation"): the square `x * x` (a product), the mean of
 //! each row plus `eps` spread over the row (a Linear), the tabulated reciprocal square root
-//! (`Activation::Rsqrt`) and the product `x * rsqrt`.
+//! (`Activation::Rsqrt`) and the product `x * rsqrt`; and tract's `Reduce<MeanOfSquares>` (what it
+//! leaves of a normalisation it does not fuse), the square and a Linear of the means.
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::ops::nn::RmsNorm;
+use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax};
 use zkml_verifier::model::activation::Activation;
 
 use super::translate::Translator;
+use crate::ir::conv::reduce_sum_matrix;
 use crate::ir::{Matrix, Op, TensorId};
 
 /// Most values a normalisation may take (a layer's side limit).
 const MAX_NORM: usize = 1 << 20;
 
 impl Translator<'_> {
-    /// Pushes `node`, an `RmsNorm` of `x`; returns the tensor holding its output, or `Err` naming
-    /// what is not supported.
-    pub(super) fn push_rms_norm(
+    /// Pushes `node` when it is a normalisation (`RmsNorm`, `Reduce<MeanOfSquares>`) or a
+    /// softmax (`softmax.rs`) of `x`: `None` for any other node, else the tensor holding its
+    /// output or why it is not supported.
+    pub(super) fn push_normalisation(
         &mut self,
         node: &TypedNode,
-        op: &RmsNorm,
         x: TensorId,
-    ) -> TractResult<Result<TensorId, String>> {
+    ) -> TractResult<Option<Result<TensorId, String>>> {
+        if let Some(op) = node.op_as::<Reduce>() {
+            return self.push_mean_of_squares(node, op, x);
+        }
+        if let Some(op) = node.op_as::<RmsNorm>() {
+            return self.push_rms_norm(node, op, x).map(Some);
+        }
+        if let Some(op) = node.op_as::<Softmax>() {
+            return self.push_softmax(node, op, x).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Pushes `node`, a `Reduce<MeanOfSquares>` of `x` (`None` for another reducer): the square
+    /// `x * x` and the mean over the reduced axes; returns the tensor holding its output.
+    fn push_mean_of_squares(
+        &mut self,
+        node: &TypedNode,
+        op: &Reduce,
+        x: TensorId,
+    ) -> TractResult<Option<Result<TensorId, String>>> {
+        if op.reducer != Reducer::MeanOfSquares {
+            return Ok(None);
+        }
+        let shape = self.graph.tensors[x].shape.clone();
+        let Some(sum) = reduce_sum_matrix(&shape, &op.axes) else {
+            return Ok(Some(Err(format!("over axes {:?} of {shape:?}", op.axes))));
+        };
+        let count: usize = op.axes.iter().map(|&a| shape[a]).product();
+        let rows = (0..sum.rows()).map(|r| sum.entries(r).map(|(c, w)| (c, w / count as f32)).collect::<Vec<_>>());
+        let Some(mean) = Matrix::from_rows(sum.cols(), rows.collect::<Vec<_>>()) else {
+            return Ok(Some(Err("its means".into())));
+        };
+        let square = self.scratch(&node.name, "square", shape);
+        self.push(node.name.clone(), Op::Mul, vec![x, x], square);
+        let y = self.new_tensor(OutletId::new(node.id, 0))?;
+        self.push(node.name.clone(), Op::Linear { weight: mean, bias: None }, vec![square], y);
+        Ok(Some(Ok(y)))
+    }
+
+    /// Pushes `node`, an `RmsNorm` of `x`; returns the tensor holding its output, or `Err` naming
+    /// what is not supported.
+    fn push_rms_norm(&mut self, node: &TypedNode, op: &RmsNorm, x: TensorId) -> TractResult<Result<TensorId, String>> {
         let shape = self.graph.tensors[x].shape.clone();
         let len: usize = shape.iter().product();
         if op.axis >= shape.len() || len == 0 || len > MAX_NORM {

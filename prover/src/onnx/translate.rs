@@ -30,7 +30,7 @@ use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::math::Square;
-use tract_onnx::tract_core::ops::nn::{GeluApproximate, RmsNorm, Softmax};
+use tract_onnx::tract_core::ops::nn::GeluApproximate;
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
@@ -297,25 +297,17 @@ impl Translator<'_> {
             };
         }
 
-        if let (Some(op), [Value::Tensor(x)]) = (node.op_as::<RmsNorm>(), &inputs[..]) {
-            let x = *x;
-            return match self.push_rms_norm(node, op, x)? {
-                Ok(y) => {
-                    self.values.insert(out, Value::Tensor(y));
-                    Ok(None)
-                }
-                Err(reason) => unsupported(self, format!("RmsNorm ({reason})")),
-            };
-        }
-        if let (Some(op), [Value::Tensor(x)]) = (node.op_as::<Softmax>(), &inputs[..]) {
-            let x = *x;
-            return match self.push_softmax(node, op, x)? {
-                Ok(y) => {
-                    self.values.insert(out, Value::Tensor(y));
-                    Ok(None)
-                }
-                Err(reason) => unsupported(self, format!("Softmax ({reason})")),
-            };
+        // A normalisation or a softmax: lowered to several blocks (`norm.rs`, `softmax.rs`).
+        if let [Value::Tensor(x)] = inputs[..] {
+            if let Some(lowered) = self.push_normalisation(node, x)? {
+                return match lowered {
+                    Ok(y) => {
+                        self.values.insert(out, Value::Tensor(y));
+                        Ok(None)
+                    }
+                    Err(reason) => unsupported(self, format!("{} ({reason})", node.op.name())),
+                };
+            }
         }
 
         if let [Value::Tensor(x)] = inputs[..] {
