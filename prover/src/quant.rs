@@ -109,6 +109,10 @@ pub enum QuantError {
          divisor below 2^(B-1): put a positive activation on it, or use larger tables)"
     )]
     Divisor { node: String, tensor: String, index: usize, value: i64, bound: i64 },
+    /// An activation's input inside the tables but outside the function's domain (a positive
+    /// input of a softmax's exponential, a negative one of a square root): no scale helps.
+    #[error("node '{node}': {tensor}[{index}] = {value} is outside the domain of {act}, [{low}, {high})")]
+    Domain { node: String, tensor: String, index: usize, value: i64, act: &'static str, low: i64, high: i64 },
     #[error("input '{input}': element {index} ({value}) cannot be quantised at scale 2^{scale_bits}")]
     InputNotRepresentable { input: String, index: usize, value: f32, scale_bits: u32 },
     #[error("node '{node}': {what} {value} cannot be quantised at scale 2^{scale_bits}")]
@@ -345,6 +349,16 @@ impl QuantizedModel {
         crate::model::keys::relu_min(self.table_bits)
     }
 
+    /// The inputs `[low, high)` an activation takes: the table's `[-2^B, 2^B)`, but `x <= 0` for
+    /// the softmax's exponential (`Activation::Exp`) and `x >= 0` for the square roots.
+    pub fn act_input_bounds(&self, act: Activation) -> (i64, i64) {
+        match act {
+            Activation::Exp => (self.relu_min(), 1),
+            Activation::Sqrt | Activation::Rsqrt => (0, self.table_bound()),
+            _ => (self.relu_min(), self.table_bound()),
+        }
+    }
+
     /// `2^(B-1)`: the exclusive bound on a divisor (`divide`; `docs/protocols/blocks/divide.md`).
     pub fn divisor_bound(&self) -> i64 {
         1 << (self.table_bits - 1)
@@ -434,15 +448,16 @@ impl QuantizedModel {
                         high: t - 1,
                     });
                 }
-                Op::Act(_) => {
+                Op::Act(act) => {
                     let (lo, hi) = extremes(&w.tensors[node.inputs[0]]);
+                    let (low, top) = self.act_input_bounds(*act);
                     out.push(NodeRange {
                         node: node.name.clone(),
                         tensor: name(node.inputs[0]),
                         min: lo,
                         max: hi,
-                        low: relu_min,
-                        high: self.table_bound() - 1,
+                        low,
+                        high: top - 1,
                     });
                 }
                 Op::Add if self.graph.read_as_value(node.output) => {
@@ -529,16 +544,26 @@ impl QuantizedModel {
                     y
                 }
                 (Op::Act(act), _) => {
-                    // The proof's activation inputs lie in [relu_min, 2^B) = [-2^B, 2^B).
-                    let relu_min = self.relu_min();
-                    // The exponential takes `x - max <= 0` only (`Activation::Exp`), the square
-                    // roots non-negative values.
-                    let top = if *act == Activation::Exp { 1 } else { table };
-                    let bottom = if matches!(act, Activation::Sqrt | Activation::Rsqrt) { 0 } else { relu_min };
-                    let outside = |v: i64| (v as i128) >= top || v < bottom;
+                    // The proof's activation inputs lie in [relu_min, 2^B) = [-2^B, 2^B); some
+                    // activations take fewer (`act_input_bounds`).
+                    let (bottom, top) = self.act_input_bounds(*act);
+                    let outside = |v: i64| v >= top || v < bottom;
                     if let Some((index, &v)) = x.iter().enumerate().find(|(_, &v)| strict && outside(v)) {
                         let input_name = &self.graph.tensors[node.inputs[0]].name;
-                        let bound = if v < 0 { -(bottom as i128) } else { top };
+                        let table_range = (self.relu_min(), self.table_bound());
+                        if (table_range.0..table_range.1).contains(&v) {
+                            // Inside the table, outside the function's domain: no scale helps.
+                            return Err(QuantError::Domain {
+                                node: node.name.clone(),
+                                tensor: input_name.clone(),
+                                index,
+                                value: v,
+                                act: act.name(),
+                                low: bottom,
+                                high: top,
+                            });
+                        }
+                        let bound = if v < 0 { -(bottom as i128) } else { top as i128 };
                         return Err(out_of_range(input_name.clone(), index, v as i128, bound));
                     }
                     // `apply` is `max(v, 0)` for ReLU and the tabulated `round(2^s f(v / 2^s))` else.

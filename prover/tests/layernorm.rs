@@ -133,3 +133,26 @@ fn a_mean_of_squares_is_a_square_and_a_mean() {
     let (_, out) = f.model.run(&input).unwrap();
     assert!(quant::max_abs_error(&out, &reference) < 0.1, "{}", quant::max_abs_error(&out, &reference));
 }
+
+#[test]
+fn inputs_outside_a_square_root_or_an_exponential_are_named() {
+    use common::graph::Builder;
+    use zkml_prover::quant::QuantError;
+    for act in [Activation::Sqrt, Activation::Rsqrt, Activation::Exp] {
+        let mut b = Builder::new(3, 5);
+        let h = b.linear(0, 3);
+        let a = b.act(act, h);
+        let y = b.linear(a, 2);
+        let model = QuantizedModel::new(b.finish(&[y]), 6, 12).unwrap();
+        // Inputs that make some pre-activation negative (square roots) or positive (Exp).
+        let (lo, hi) = model.act_input_bounds(act);
+        let found = [-64i64, 64].iter().map(|&v| model.eval(&[vec![v; 3]])).find_map(|r| match r {
+            Err(e @ QuantError::Domain { .. }) => Some(e),
+            _ => None,
+        });
+        let e = found.unwrap_or_else(|| panic!("{act:?}: no domain error"));
+        let QuantError::Domain { value, low, high, .. } = &e else { unreachable!() };
+        assert!(!(lo..hi).contains(value) && (*low, *high) == (lo, hi), "{e}");
+        assert!(e.to_string().contains(&format!("outside the domain of {}", act.name())), "{e}");
+    }
+}

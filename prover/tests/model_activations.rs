@@ -244,10 +244,10 @@ fn keys_that_misuse_activations_are_refused() {
     // An unknown activation code.
     let mut bytes = f.pk.vk.to_artifact_bytes();
     let at = bytes.windows(9).position(|w| w[..8] == [4, 0, 0, 0, 5, 0, 0, 0] && w[8] == 2).unwrap() + 8;
-    bytes[at] = 14;
+    bytes[at] = 15;
     assert!(matches!(
         ModelVerifyingKey::from_bytes(&bytes),
-        Err(Error::Decode(DecodeError::InvalidValue { what: "layer activation", value: 14 }))
+        Err(Error::Decode(DecodeError::InvalidValue { what: "layer activation", value: 15 }))
     ));
 }
 

@@ -84,6 +84,7 @@ impl Op {
                 Activation::Exp => "Exp",
                 Activation::Sqrt => "Sqrt",
                 Activation::Rsqrt => "Rsqrt",
+                Activation::GeluTanh => "GeluTanh",
                 Activation::Relu => "Relu",
                 Activation::Sigmoid => "Sigmoid",
                 Activation::Tanh => "Tanh",

@@ -52,8 +52,13 @@ fn real(act: Activation, x: f64) -> f64 {
         Activation::Silu => x / (1.0 + libm::exp(-x)),
         Activation::Exp => libm::exp(x.min(0.0)),
         Activation::Sqrt => libm::sqrt(x.max(0.0)),
-        // The smallest positive input is one step, 2^-s: `scale` is passed through `x`'s grid.
+        // `apply` clamps its input at one step, 2^-s, before calling this; the float reference
+        // keeps ONNX's 1 / sqrt(x).
         Activation::Rsqrt => 1.0 / libm::sqrt(x),
+        Activation::GeluTanh => {
+            let c = libm::sqrt(2.0 / core::f64::consts::PI);
+            0.5 * x * (1.0 + libm::tanh(c * (x + 0.044715 * x * x * x)))
+        }
     }
 }
 
@@ -87,6 +92,7 @@ mod tests {
             (Activation::Exp, "bc2dfd6c828e544a4c7bdeaa444e7fd731e0cad87319795868adcba76c76d738"),
             (Activation::Sqrt, "68ccb046111a59bbffc19e6454d2a2f4df85bbe264ac340f75c13a30c7eaf6ff"),
             (Activation::Rsqrt, "f9eed189e70654bc47c1f50bc3772a2b7e1d0d2c2c7fd5e12a00689e3ad7f837"),
+            (Activation::GeluTanh, "81d710796f1f17d59fc2c5808c3e73a7d1e63639b2cdd4122142718b2e099102"),
         ] {
             let bytes: Vec<u8> = (-1024i64..1024).flat_map(|x| apply(act, x, 7).to_le_bytes()).collect();
             assert_eq!(zkml_verifier::transcript::digest(&bytes).to_hex(), want, "{act:?}");
@@ -118,5 +124,7 @@ mod tests {
         assert_eq!(apply(Activation::Rsqrt, 512, 7), 64); // 1 / sqrt 4 = 0.5
         assert_eq!(apply(Activation::Rsqrt, 0, 7), apply(Activation::Rsqrt, 1, 7)); // one step: sqrt 128
         assert_eq!(apply(Activation::Rsqrt, 1, 7), 1448);
+        assert_eq!(apply(Activation::GeluTanh, 128, 7), 108); // gelu_tanh 1 = 0.8412
+        assert_eq!(apply(Activation::GeluTanh, -128, 7), -20);
     }
 }

@@ -7,7 +7,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
 use tract_onnx::tract_core::ops::math::{Erf, Rsqrt, Sqrt, Tanh};
-use tract_onnx::tract_core::ops::nn::{GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu};
+use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu};
 use zkml_verifier::model::activation::{Activation, Param};
 
 use super::translate::Translator;
@@ -237,6 +237,8 @@ pub(super) fn activation(op: &ElementWiseOp) -> Option<Op> {
         Activation::HardSwish
     } else if op.0.is::<Silu>() {
         Activation::Silu
+    } else if op.0.downcast_ref::<GeluApproximate>().is_some_and(|g| !g.fast_impl) {
+        Activation::GeluTanh
     } else if op.0.is::<Sqrt>() {
         Activation::Sqrt
     } else if op.0.is::<Rsqrt>() {

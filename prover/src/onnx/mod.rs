@@ -59,8 +59,8 @@ pub const SUPPORTED_OPS: &str =
     (gates), Div of two (a positive divisor), Sub of two, broadcasting these, MatMul or Einsum of two \
     activations (attention's Q K^T and scores V, batched over heads), Softmax along one axis (without \
     masks), LayerNormalization, Sqrt, Pow by 2 or 3, several outputs, Flatten/Reshape, Transpose, Pad, \
-    Slice and Concat; Gather, integer inputs, masked softmax and other activations (Erf on its own, \
-    the tanh approximation of GELU as one op, ...) are not proven yet";
+    Slice and Concat, the tanh approximation of GELU; Gather, integer inputs, masked softmax and \
+    other activations (Erf on its own, ...) are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")

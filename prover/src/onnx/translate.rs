@@ -14,7 +14,8 @@
 //!   named after the `Erf` (`/5/Erf.gelu_exact`), which becomes `Activation::Gelu`. Chains tract leaves
 //!   unfused (other operand orders, `0.5` applied to the `1 + erf` factor) are matched here, anchored
 //!   on the `ElementWiseOp(Erf)` ([`find_gelu`]), when every intermediate feeds only the next step.
-//!   `Gelu` with `approximate="tanh"` (`GeluApproximate`) and any other `Erf` stay unsupported.
+//!   `Gelu` with `approximate="tanh"` and GPT-2's `gelu_new` chain, which tract fuses into
+//!   `GeluApproximate`, become `Activation::GeluTanh`; any other `Erf` stays unsupported.
 //! - `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze` become `AxisOp`s: [`Op::Reshape`] when they keep
 //!   the row-major order of the elements.
 //! - `Add` of two variable tensors of the same shape: [`Op::Add`]; `Mul` of two (other than the
@@ -508,7 +509,7 @@ impl Translator<'_> {
                 return unsupported(
                     self,
                     if ew.0.is::<GeluApproximate>() {
-                        "GeluApproximate (the tanh approximation of GELU)".into()
+                        "GeluApproximate with x^2 (tract's fast form; the x^3 one is proven)".into()
                     } else {
                         node.op.name().to_string()
                     },

@@ -59,11 +59,14 @@ pub enum Activation {
     /// `1 / sqrt(max(x, 2^-s))` (a layer norm's reciprocal standard deviation: a variance below
     /// one step counts as one step; the quantiser refuses a negative input), tabulated.
     Rsqrt,
+    /// The tanh approximation of GELU, `x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2` (GPT-2's
+    /// `gelu_new`, ONNX `Gelu` with `approximate="tanh"`), tabulated.
+    GeluTanh,
 }
 
 impl Activation {
     /// The activations without parameters, by code.
-    pub const PLAIN: [Activation; 11] = [
+    pub const PLAIN: [Activation; 12] = [
         Activation::None,
         Activation::Relu,
         Activation::Sigmoid,
@@ -75,6 +78,7 @@ impl Activation {
         Activation::Exp,
         Activation::Sqrt,
         Activation::Rsqrt,
+        Activation::GeluTanh,
     ];
 
     /// The wire code (the verifying key's byte per layer; 0 and 1 are the former ReLU flag),
@@ -95,6 +99,7 @@ impl Activation {
             Activation::Exp => 11,
             Activation::Sqrt => 12,
             Activation::Rsqrt => 13,
+            Activation::GeluTanh => 14,
         }
     }
 
@@ -164,6 +169,7 @@ impl Activation {
             Activation::Exp => "exp",
             Activation::Sqrt => "sqrt",
             Activation::Rsqrt => "rsqrt",
+            Activation::GeluTanh => "gelu_tanh",
         }
     }
 
@@ -247,10 +253,10 @@ mod tests {
             assert_eq!(a.tabulated(), a.code() >= 2);
         }
         let mut w = Writer::new();
-        w.u8(14);
+        w.u8(15);
         assert!(matches!(
             Activation::decode(&mut Reader::new(&w.into_bytes())),
-            Err(DecodeError::InvalidValue { what: "layer activation", value: 14 })
+            Err(DecodeError::InvalidValue { what: "layer activation", value: 15 })
         ));
         let bad_clip = Activation::Clip { lo: Param::new(1.0), hi: Param::new(0.5) };
         assert!(matches!(

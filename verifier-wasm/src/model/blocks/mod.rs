@@ -92,7 +92,8 @@ impl Block {
             | Activation::Silu
             | Activation::Exp
             | Activation::Sqrt
-            | Activation::Rsqrt => Some(Block::Tabulated),
+            | Activation::Rsqrt
+            | Activation::GeluTanh => Some(Block::Tabulated),
         }
     }
 
