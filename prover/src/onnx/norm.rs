@@ -10,7 +10,7 @@ use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax};
 use zkml_verifier::model::activation::Activation;
 
 use super::translate::Translator;
-use crate::ir::conv::reduce_sum_matrix;
+use crate::ir::conv::{reduce_sum_matrix, MAX_LOWERED};
 use crate::ir::{Matrix, Op, TensorId};
 
 /// Most values a normalisation may take (a layer's side limit).
@@ -77,6 +77,10 @@ impl Translator<'_> {
             return Ok(Err(format!("with epsilon {eps}")));
         }
         let (n, inner) = (shape[op.axis], shape[op.axis + 1..].iter().product::<usize>());
+        // The means are spread by a dense per-row block: `len * n` weights.
+        if len.saturating_mul(n) > MAX_LOWERED {
+            return Ok(Err(format!("of rows of {n} values over {len} values (at most 2^26 weights)")));
+        }
         // Each cell's row along the axis: the cells sharing its other coordinates.
         let row_of = |c: usize| {
             let (outer, i) = (c / (n * inner), c % inner);

@@ -13,7 +13,7 @@ use tract_onnx::tract_core::ops::nn::{Softmax, SoftmaxKind};
 use zkml_verifier::model::activation::Activation;
 
 use super::translate::Translator;
-use crate::ir::conv::{max_layers, Combo};
+use crate::ir::conv::{max_layers, Combo, MAX_LOWERED};
 use crate::ir::{Matrix, Op, TensorId};
 
 /// Most values a softmax may take (a layer's side limit).
@@ -54,6 +54,10 @@ impl Translator<'_> {
         };
         if len == 0 || len > MAX_SOFTMAX {
             return Ok(Err(format!("of {len} values (at most 2^20)")));
+        }
+        // The row sum is spread by a dense per-row block: `len * n` weights.
+        if len.saturating_mul(shape[axis]) > MAX_LOWERED {
+            return Ok(Err(format!("of rows of {} values over {len} values (at most 2^26 weights)", shape[axis])));
         }
         let rows = rows_along(&shape, axis);
         let signed = !self.graph.non_negative(x);
