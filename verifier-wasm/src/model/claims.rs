@@ -16,7 +16,7 @@ use super::activation::Activation;
 use super::blocks::{lookup, Block};
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
-use super::domain::{interpolate_at, root_of_unity, row_weights, vanishing};
+use super::domain::{interpolate_at, padded_rows_at, root_of_unity, row_weights, vanishing};
 use super::key::ModelVerifyingKey;
 use super::key::Source;
 use super::layout::{
@@ -651,34 +651,6 @@ pub fn claims(
     Ok(out)
 }
 
-/// The selector of the padded rows of a layer of `rows` real rows, over `H_m`, at `zeta`:
-/// `sum_{i >= rows} L_i(zeta) = 1 - sum_{i < rows} L_i(zeta)`, whichever sum is shorter (the
-/// padded rows are fewer than `m / 2`: `m` is the power of two above `rows`).
-fn padded_rows_at(rows: usize, m: usize, zeta: Fr) -> Result<Fr, Error> {
-    if rows >= m {
-        return Ok(Fr::zero());
-    }
-    // L_i(zeta) = omega^i (zeta^m - 1) / (m (zeta - omega^i)) for the padded i only.
-    let omega = super::domain::root_of_unity(m)?;
-    let z = vanishing(m, zeta);
-    let scale = z * Fr::from(m as u64).inverse().ok_or(Error::BadKey("empty domain"))?;
-    let first = omega.pow([rows as u64]);
-    let mut w = first;
-    let mut denoms = Vec::with_capacity(m - rows);
-    for _ in rows..m {
-        denoms.push(zeta - w);
-        w *= omega;
-    }
-    ark_ff::batch_inversion(&mut denoms);
-    let mut w = first;
-    let mut sum = Fr::zero();
-    for d in denoms {
-        sum += w * d;
-        w *= omega;
-    }
-    Ok(scale * sum)
-}
-
 /// A linearised expression: a constant plus a combination of commitments. A product is linear
 /// only when one side is a constant; anything else marks the expression invalid, which
 /// [`checked`] turns into an error (a constraint the verifier cannot check).
@@ -776,15 +748,6 @@ mod tests {
     fn params() -> Params {
         let x = Fr::from(3u64);
         Params { alpha: x, beta: x, half: x, two_s: x, inv_n: x, inv_m: x, inv_table: x }
-    }
-
-    #[test]
-    fn the_padded_rows_selector_sums_only_the_padded_rows() {
-        let zeta = Fr::from(12345u64);
-        for (rows, m) in [(5, 8), (8, 8), (3, 4), (17, 32), (1, 2)] {
-            let ones: Vec<Fr> = (0..m).map(|i| if i < rows { Fr::zero() } else { Fr::one() }).collect();
-            assert_eq!(padded_rows_at(rows, m, zeta), interpolate_at(&ones, m, zeta), "{rows} of {m}");
-        }
     }
 
     #[test]

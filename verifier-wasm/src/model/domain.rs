@@ -51,6 +51,34 @@ pub fn lagrange_basis(n: usize, count: usize, x: Fr) -> Result<Vec<Fr>, Error> {
     Ok(denoms.iter().zip(&omegas).map(|(d, w)| scale * w * d).collect())
 }
 
+/// The selector of the padded rows of a layer of `rows` real rows, over `H_m`, at `zeta`:
+/// `sum_{i >= rows} L_i(zeta) = 1 - sum_{i < rows} L_i(zeta)`, whichever sum is shorter (the
+/// padded rows are fewer than `m / 2`: `m` is the power of two above `rows`).
+pub fn padded_rows_at(rows: usize, m: usize, zeta: Fr) -> Result<Fr, Error> {
+    if rows >= m {
+        return Ok(Fr::zero());
+    }
+    // L_i(zeta) = omega^i (zeta^m - 1) / (m (zeta - omega^i)) for the padded i only.
+    let omega = root_of_unity(m)?;
+    let z = vanishing(m, zeta);
+    let scale = z * Fr::from(m as u64).inverse().ok_or(Error::BadKey("empty domain"))?;
+    let first = omega.pow([rows as u64]);
+    let mut w = first;
+    let mut denoms = Vec::with_capacity(m - rows);
+    for _ in rows..m {
+        denoms.push(zeta - w);
+        w *= omega;
+    }
+    batch_inversion(&mut denoms);
+    let mut w = first;
+    let mut sum = Fr::zero();
+    for d in denoms {
+        sum += w * d;
+        w *= omega;
+    }
+    Ok(scale * sum)
+}
+
 /// The row weights `e_0, ..., e_(count-1)` of a matmul's row combination for the challenge `r`
 /// (`docs/protocols/blocks/matmul.md`): 128-bit integers read off Blake2b-512 of a label, `r`
 /// and a block counter, four per block. Short weights make the verifier's combination of a
@@ -128,5 +156,14 @@ mod tests {
         assert_eq!(row_weights(r, 5), e[..5]);
         assert!(row_weights(r + Fr::one(), 11).iter().zip(&e).all(|(a, b)| a != b));
         assert!(row_weights(r, 0).is_empty());
+    }
+
+    #[test]
+    fn the_padded_rows_selector_sums_only_the_padded_rows() {
+        let zeta = Fr::from(12345u64);
+        for (rows, m) in [(5, 8), (8, 8), (3, 4), (17, 32), (1, 2)] {
+            let ones: Vec<Fr> = (0..m).map(|i| if i < rows { Fr::zero() } else { Fr::one() }).collect();
+            assert_eq!(padded_rows_at(rows, m, zeta), interpolate_at(&ones, m, zeta), "{rows} of {m}");
+        }
     }
 }
