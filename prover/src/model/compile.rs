@@ -129,23 +129,33 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                 });
                 Some(Value::Pending(layers.len() - 1, false))
             }
-            (Op::Mul, _) => {
-                // An element-wise product of two tensors the proof holds (the input or hidden
-                // layers' outputs): a layer without weights (`docs/protocols/blocks/product.md`).
+            (Op::Mul | Op::Div, _) => {
+                // An element-wise product or division of two tensors the proof holds (the input or
+                // hidden layers' outputs): a layer without weights (`docs/protocols/blocks/product.md`,
+                // `docs/protocols/blocks/divide.md`; a division rescales itself).
+                let divide = node.op == Op::Div;
+                let (verb, noun) = if divide { ("divides", "division") } else { ("multiplies", "product") };
                 let source = |v: Option<Value>| match v {
                     Some(Value::Input) => Some(Source::Input),
                     Some(Value::Done(k)) => Some(Source::Layer(k as u32)),
                     _ => None,
                 };
                 let (Some(a), Some(b)) = (source(what(0)), source(what(1))) else {
-                    return unsupported(format!("{}: multiplies a tensor the prover cannot follow", name()));
+                    return unsupported(format!("{}: {verb} a tensor the prover cannot follow", name()));
                 };
-                // The product is zero on padded rows when one operand is.
                 let zero_padded = |s: Source| match s {
                     Source::Input => true,
                     Source::Layer(k) => layers[k as usize].act.keeps_zero(),
                 };
-                if !zero_padded(a) && !zero_padded(b) {
+                // A product is zero on padded rows when one operand is; a division's divisor must be.
+                if divide && !zero_padded(b) {
+                    return unsupported(format!(
+                        "{}: a division by a {} layer (its activation maps 0 elsewhere) is not supported",
+                        name(),
+                        layer_act(&layers, b)
+                    ));
+                }
+                if !divide && !zero_padded(a) && !zero_padded(b) {
                     return unsupported(format!(
                         "{}: a product of two {} and {} layers (both activations map 0 elsewhere) is not supported",
                         name(),
@@ -156,7 +166,7 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                 let len = node.inputs.first().map_or(0, |&t| g.tensor(t).len());
                 if len == 0 || len > MAX_SIDE as usize {
                     return unsupported(format!(
-                        "{}: a product of {len} values (at most 2^20) is not supported",
+                        "{}: a {noun} of {len} values (at most 2^20) is not supported",
                         name()
                     ));
                 }
@@ -172,51 +182,7 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     input: a,
                     skip: None,
                     operand: Some(b),
-                    divide: false,
-                });
-                Some(Value::Pending(layers.len() - 1, false))
-            }
-            (Op::Div, _) => {
-                // A division of two tensors the proof holds: a layer without weights that rescales
-                // itself (`docs/protocols/blocks/divide.md`); its divisor must be zero on padded
-                // rows.
-                let source = |v: Option<Value>| match v {
-                    Some(Value::Input) => Some(Source::Input),
-                    Some(Value::Done(k)) => Some(Source::Layer(k as u32)),
-                    _ => None,
-                };
-                let (Some(a), Some(b)) = (source(what(0)), source(what(1))) else {
-                    return unsupported(format!("{}: divides a tensor the prover cannot follow", name()));
-                };
-                if let Source::Layer(k) = b {
-                    if !layers[k as usize].act.keeps_zero() {
-                        return unsupported(format!(
-                            "{}: a division by a {} layer (its activation maps 0 elsewhere) is not supported",
-                            name(),
-                            layers[k as usize].act.name()
-                        ));
-                    }
-                }
-                let len = node.inputs.first().map_or(0, |&t| g.tensor(t).len());
-                if len == 0 || len > MAX_SIDE as usize {
-                    return unsupported(format!(
-                        "{}: a division of {len} values (at most 2^20) is not supported",
-                        name()
-                    ));
-                }
-                let weight = Sparse::from_rows(len, vec![Vec::new(); len])
-                    .ok_or_else(|| ProverError::Internal("an empty weight".into()))?;
-                layers.push(Layer {
-                    name: node.name.clone(),
-                    rows: len,
-                    cols: len,
-                    weight,
-                    bias: vec![0; len],
-                    act: Activation::None,
-                    input: a,
-                    skip: None,
-                    operand: Some(b),
-                    divide: true,
+                    divide,
                 });
                 Some(Value::Pending(layers.len() - 1, false))
             }
