@@ -11,7 +11,7 @@ mod common;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::{Graph, Matrix, Op};
-use zkml_prover::model::{prove_mode, prove_witness_with, witness_with, LayerWitness, ProveOptions};
+use zkml_prover::model::{prove_mode, witness_with, LayerWitness};
 use zkml_prover::quant::{QuantConfig, QuantError, QuantizedModel};
 use zkml_prover::ProverError;
 use zkml_verifier::model::activation::Activation;
@@ -21,7 +21,7 @@ use zkml_verifier::model::{verify_model, ModelProof, Source};
 use zkml_verifier::Error;
 
 use common::graph::{expected, fixture, Builder, Fixture};
-use common::tampered_fields;
+use common::{mixed_rounds, rejected_in_both_modes, tampered_fields};
 
 /// `x(6) -> tanh(L0(x)) / P(relu(L1(x))) -> L2(3)`: a signed numerator over a positive divisor
 /// (`P` has non-negative weights and a bias of at least 0.5), read by a Linear layer.
@@ -166,14 +166,7 @@ fn a_quotient_one_off_is_rejected() {
     ];
     for (what, hook) in hooks {
         let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
-        for mode in [Mode::PerLayer, Mode::Accumulated] {
-            let strict = ProveOptions::new(mode);
-            let mut rng = ChaCha20Rng::seed_from_u64(11);
-            assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &strict).is_err(), "{what}: strict prover");
-            let cheat = ProveOptions { strict: false, ..strict };
-            let p = prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &cheat).unwrap();
-            assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what} {mode:?}");
-        }
+        rejected_in_both_modes(&f.pk, &f.input, &wit, 11, what);
     }
 }
 
@@ -197,13 +190,7 @@ fn messages_are_bound_by_the_transcript() {
     let a = proof(&f, Mode::Accumulated, 18);
     let b = proof(&f, Mode::Accumulated, 19);
     verify_model(&f.pk.vk, &b, None).unwrap();
-    let mixes: Vec<(&str, ModelProof)> = vec![
-        ("round 1", ModelProof { round1: b.round1.clone(), ..a.clone() }),
-        ("round 2", ModelProof { round2: b.round2.clone(), ..a.clone() }),
-        ("quotients", ModelProof { quotients: b.quotients.clone(), ..a.clone() }),
-        ("evaluations", ModelProof { evals: b.evals.clone(), ..a.clone() }),
-    ];
-    for (what, p) in mixes {
+    for (what, p) in mixed_rounds(&a, &b) {
         assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
     }
 }

@@ -11,16 +11,16 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::io_json;
 use zkml_prover::ir::Op;
-use zkml_prover::model::{prove_mode, prove_witness_with, setup, witness_with, LayerWitness, ProveOptions};
+use zkml_prover::model::{prove_mode, setup, witness_with, LayerWitness};
 use zkml_prover::onnx::OnnxModel;
 use zkml_prover::quant::{self, QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::layout::Mode;
 use zkml_verifier::model::{verify_model, ModelMeta};
-use zkml_verifier::Error;
 
 use common::graph::{expected, Fixture};
+use common::rejected_in_both_modes;
 
 fn models() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models")
@@ -100,14 +100,7 @@ fn a_wrong_reciprocal_square_root_or_mean_is_rejected() {
     ];
     for (what, hook) in hooks {
         let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
-        for mode in [Mode::PerLayer, Mode::Accumulated] {
-            let strict = ProveOptions::new(mode);
-            let mut rng = ChaCha20Rng::seed_from_u64(3);
-            assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &strict).is_err(), "{what}: strict prover");
-            let cheat = ProveOptions { strict: false, ..strict };
-            let p = prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &cheat).unwrap();
-            assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what} {mode:?}");
-        }
+        rejected_in_both_modes(&f.pk, &f.input, &wit, 3, what);
     }
 }
 

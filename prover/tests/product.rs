@@ -10,8 +10,7 @@ mod common;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::{Graph, Op};
-use zkml_prover::model::ProveOptions;
-use zkml_prover::model::{prove_mode, prove_witness_with, setup, witness_with, LayerWitness, ModelProvingKey};
+use zkml_prover::model::{prove_mode, setup, witness_with, LayerWitness, ModelProvingKey};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
 use zkml_prover::ProverError;
@@ -22,7 +21,7 @@ use zkml_verifier::model::{verify_model, ModelMeta, ModelProof, Source};
 use zkml_verifier::Error;
 
 use common::graph::{expected, fixture, Builder, Fixture};
-use common::tampered_fields;
+use common::{mixed_rounds, rejected_in_both_modes, tampered_fields};
 
 /// `x(6) -> relu(L0(x)) * sigmoid(L1(x)) -> L2(3)`: a gate (the Sigmoid layer is not zero on
 /// padded rows, the ReLU layer is).
@@ -167,14 +166,7 @@ fn a_wrong_product_is_rejected() {
     ];
     for (what, hook) in hooks {
         let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
-        for mode in [Mode::PerLayer, Mode::Accumulated] {
-            let strict = ProveOptions::new(mode);
-            let mut rng = ChaCha20Rng::seed_from_u64(11);
-            assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &strict).is_err(), "{what}: the strict prover");
-            let cheat = ProveOptions { strict: false, ..strict };
-            let p = prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &cheat).unwrap();
-            assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what} {mode:?}");
-        }
+        rejected_in_both_modes(&f.pk, &f.input, &wit, 11, what);
     }
 }
 
@@ -198,13 +190,7 @@ fn messages_are_bound_by_the_transcript() {
     let a = proof(&f, Mode::Accumulated, 18);
     let b = proof(&f, Mode::Accumulated, 19);
     verify_model(&f.pk.vk, &b, None).unwrap();
-    let mixes: Vec<(&str, ModelProof)> = vec![
-        ("round 1", ModelProof { round1: b.round1.clone(), ..a.clone() }),
-        ("round 2", ModelProof { round2: b.round2.clone(), ..a.clone() }),
-        ("quotients", ModelProof { quotients: b.quotients.clone(), ..a.clone() }),
-        ("evaluations", ModelProof { evals: b.evals.clone(), ..a.clone() }),
-    ];
-    for (what, p) in mixes {
+    for (what, p) in mixed_rounds(&a, &b) {
         assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what}");
     }
 }
@@ -313,14 +299,8 @@ fn an_attention_product_with_one_value_changed_is_rejected() {
             }
         };
         let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
-        for mode in [Mode::PerLayer, Mode::Accumulated] {
-            let strict = ProveOptions::new(mode);
-            let mut rng = ChaCha20Rng::seed_from_u64(27);
-            assert!(prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &strict).is_err(), "layer {k}: strict prover");
-            let cheat = ProveOptions { strict: false, ..strict };
-            let p = prove_witness_with(&f.pk, &f.input, &wit, &mut rng, &cheat).unwrap();
+        for p in rejected_in_both_modes(&f.pk, &f.input, &wit, 27, &format!("layer {k}")) {
             assert_ne!(p.output.iter().map(|v| v.0).collect::<Vec<_>>(), expected(&f), "the change reaches the output");
-            assert_eq!(verify_model(&f.pk.vk, &p, None), Err(Error::PairingCheckFailed), "layer {k} {mode:?}");
         }
     }
 }

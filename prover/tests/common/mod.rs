@@ -10,11 +10,12 @@ use ark_ff::One;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zkml_prover::ir::random_mlp;
-use zkml_prover::model::{setup, ModelProvingKey};
+use zkml_prover::model::{prove_witness_with, setup, LayerWitness, ModelProvingKey, ProveOptions};
 use zkml_prover::quant::{QuantConfig, QuantizedModel};
 use zkml_prover::srs::Srs;
-use zkml_verifier::model::{ModelMeta, ModelProof};
-use zkml_verifier::{Fr, G1, G2};
+use zkml_verifier::model::layout::Mode;
+use zkml_verifier::model::{verify_model, ModelMeta, ModelProof};
+use zkml_verifier::{Error, Fr, G1, G2};
 
 /// A random MLP with layer sizes `dims`, calibrated on one random input (returned, as floats), and
 /// its proving key over a small dev SRS; everything drawn from `seed`.
@@ -74,4 +75,36 @@ pub fn tampered_fields(proof: &ModelProof) -> Vec<(String, ModelProof)> {
     p.degree.blind = moved(&p.degree.blind);
     cases.push(("degree check R".into(), p));
     cases
+}
+
+/// The cheating-prover check of a wrong witness `wit`, in both modes: the strict prover refuses
+/// it, and the proof made with its checks off fails the pairing check. Returns those proofs.
+pub fn rejected_in_both_modes(
+    pk: &ModelProvingKey,
+    input: &[i64],
+    wit: &[LayerWitness],
+    seed: u64,
+    what: &str,
+) -> Vec<ModelProof> {
+    let mut proofs = Vec::new();
+    for mode in [Mode::PerLayer, Mode::Accumulated] {
+        let strict = ProveOptions::new(mode);
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        assert!(prove_witness_with(pk, input, wit, &mut rng, &strict).is_err(), "{what}: strict prover");
+        let cheat = ProveOptions { strict: false, ..strict };
+        let p = prove_witness_with(pk, input, wit, &mut rng, &cheat).unwrap();
+        assert_eq!(verify_model(&pk.vk, &p, None), Err(Error::PairingCheckFailed), "{what} {mode:?}");
+        proofs.push(p);
+    }
+    proofs
+}
+
+/// Copies of proof `a` with one round of proof `b` each: the transcript-binding check.
+pub fn mixed_rounds(a: &ModelProof, b: &ModelProof) -> Vec<(&'static str, ModelProof)> {
+    vec![
+        ("round 1", ModelProof { round1: b.round1.clone(), ..a.clone() }),
+        ("round 2", ModelProof { round2: b.round2.clone(), ..a.clone() }),
+        ("quotients", ModelProof { quotients: b.quotients.clone(), ..a.clone() }),
+        ("evaluations", ModelProof { evals: b.evals.clone(), ..a.clone() }),
+    ]
 }
