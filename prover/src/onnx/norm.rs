@@ -9,6 +9,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax};
 use zkml_verifier::model::activation::Activation;
 
+use super::softmax::rows_along;
 use super::translate::Translator;
 use crate::ir::conv::{reduce_sum_matrix, MAX_LOWERED};
 use crate::ir::{Matrix, Op, TensorId};
@@ -76,23 +77,20 @@ impl Translator<'_> {
         if !eps.is_finite() || eps < 0.0 {
             return Ok(Err(format!("with epsilon {eps}")));
         }
-        let (n, inner) = (shape[op.axis], shape[op.axis + 1..].iter().product::<usize>());
+        let n = shape[op.axis];
         // The means are spread by a dense per-row block: `len * n` weights.
         if len.saturating_mul(n) > MAX_LOWERED {
             return Ok(Err(format!("of rows of {n} values over {len} values (at most 2^26 weights)")));
         }
-        // Each cell's row along the axis: the cells sharing its other coordinates.
-        let row_of = |c: usize| {
-            let (outer, i) = (c / (n * inner), c % inner);
-            (0..n).map(move |k| (outer * n + k) * inner + i)
-        };
-        let mean: Vec<Vec<(usize, f32)>> = (0..len)
-            .map(|c| {
-                let mut cells: Vec<(usize, f32)> = row_of(c).map(|k| (k, 1.0 / n as f32)).collect();
-                cells.sort_unstable_by_key(|e| e.0);
-                cells
-            })
-            .collect();
+        // Each cell's row along the axis (its cells increasing), as the softmax's.
+        let rows = rows_along(&shape, op.axis);
+        let mut mean: Vec<Vec<(usize, f32)>> = vec![Vec::new(); len];
+        for row in &rows {
+            let weights: Vec<(usize, f32)> = row.iter().map(|&k| (k, 1.0 / n as f32)).collect();
+            for &c in row {
+                mean[c] = weights.clone();
+            }
+        }
         let Some(mean) = Matrix::from_rows(len, mean) else { return Ok(Err("its row means".into())) };
         let square = self.scratch(&node.name, "square", shape.clone());
         self.push(node.name.clone(), Op::Mul, vec![x, x], square);

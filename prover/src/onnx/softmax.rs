@@ -21,7 +21,7 @@ const MAX_SOFTMAX: usize = 1 << 20;
 
 /// The cells of each row along `axis` of a row-major tensor of `shape`, rows in row-major order
 /// of the other axes.
-fn rows_along(shape: &[usize], axis: usize) -> Vec<Vec<usize>> {
+pub(super) fn rows_along(shape: &[usize], axis: usize) -> Vec<Vec<usize>> {
     let n = shape[axis];
     let inner: usize = shape[axis + 1..].iter().product();
     let outer: usize = shape[..axis].iter().product();
