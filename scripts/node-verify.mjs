@@ -117,4 +117,5 @@ function verifyKzg() {
   }
 }
 
-process.exit(kzg ? verifyKzg() : verifyModel());
+// Not process.exit: it would cut a long line (a language model's logits) still queued on a pipe.
+process.exitCode = kzg ? verifyKzg() : verifyModel();

@@ -285,7 +285,7 @@ impl QuantizedModel {
     /// (one list of inputs each; usually the model's sample input) stays within the table bounds,
     /// and records the largest values seen at that scale.
     pub fn calibrate(
-        graph: Graph,
+        mut graph: Graph,
         calibration: &[Vec<Vec<f32>>],
         config: &QuantConfig,
     ) -> Result<QuantizedModel, QuantError> {
@@ -293,6 +293,8 @@ impl QuantizedModel {
         if calibration.is_empty() {
             return Err(QuantError::Config("no calibration input".into()));
         }
+        // Each normalisation's centred input brought to its output's magnitude (exact in floats).
+        crate::ir::balance::balance_norms(&mut graph, calibration)?;
         let mut last = None;
         // Calibrating against tables `h` bits narrower leaves every bound `2^h` times the largest
         // value seen (the table's lower ReLU end moves the same way).
@@ -371,7 +373,7 @@ impl QuantizedModel {
 
     /// Quantises float inputs (one flat list per graph input) at scale `2^s`.
     pub fn quantise_inputs(&self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<i64>>, QuantError> {
-        self.graph.check_inputs(inputs)?;
+        let inputs = &self.graph.expand_inputs(inputs)?;
         let s = self.scale_bits;
         self.graph
             .inputs
@@ -498,7 +500,7 @@ impl QuantizedModel {
     }
 
     fn eval_checked(&self, inputs: &[Vec<i64>], strict: bool) -> Result<Witness, QuantError> {
-        self.graph.check_inputs(inputs)?;
+        self.graph.check_tensor_inputs(inputs)?;
         let s = self.scale_bits;
         let table = self.table_bound() as i128;
         let acc_bound = self.accumulator_bound() as i128;

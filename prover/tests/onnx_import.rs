@@ -406,6 +406,7 @@ fn activation_inputs_are_range_checked_like_relu() {
             inputs: vec![0],
             outputs: vec![1],
             nodes: vec![Node { name: "act".into(), op: op.clone(), inputs: vec![0], output: 1 }],
+            tokens: None,
         };
         graph.validate().unwrap();
         let act = op.activation().unwrap();
@@ -430,6 +431,7 @@ fn activation_inputs_are_range_checked_like_relu() {
         inputs: vec![0],
         outputs: vec![1],
         nodes: vec![Node { name: "gelu".into(), op: Op::Act(Activation::Gelu), inputs: vec![0], output: 1 }],
+        tokens: None,
     };
     let y = g.eval_f32(&[vec![-1.0, 0.0, 1.0]]).unwrap();
     assert!(quant::max_abs_error(&y, &[vec![-0.158_655_26, 0.0, 0.841_344_7]]) < 1e-6, "{y:?}");
@@ -468,6 +470,19 @@ fn gelu_forms_tract_fuses_or_not_import_as_one_gelu() {
     let ir = g.eval_f32(&input).unwrap();
     let tract = model.run_reference(&input).unwrap();
     assert!(quant::max_abs_error(&ir, &tract) < 1e-5, "{ir:?} vs {tract:?}");
+}
+
+#[test]
+fn gpt2_gelu_new_chain_is_one_tanh_gelu() {
+    // GPT-2's NewGELUActivation as exported (Mul 0.5, Pow 3, Mul 0.044715, Add, Mul sqrt(2/pi),
+    // Tanh, Add 1, Mul), which tract leaves unfused: one GeluTanh.
+    let model = OnnxModel::load(fixture("gelu_new.onnx")).unwrap();
+    let g = model.graph();
+    assert_eq!(ops_without_reshapes(g), ["Linear", "GeluTanh", "Linear"]);
+    let input = io_json::read_input(fixture("gelu_new.input.json"), &g.input_signature()).unwrap();
+    let expected = io_json::read_output(fixture("gelu_new.expected.json")).unwrap();
+    let ir = g.eval_f32(&input).unwrap();
+    assert!(quant::max_abs_error(&ir, &expected) < 1e-5, "{ir:?} vs {expected:?}");
 }
 
 /// `(inputs, outputs, has bias)` of every `Linear` node, in graph order.

@@ -122,3 +122,74 @@ fn a_wrong_maximum_or_exponential_is_rejected() {
         rejected_in_both_modes(&f.pk, &f.input, &wit, 3, what);
     }
 }
+
+/// `masked_attention.onnx` (the attention with a causal mask added to its scores), quantised with
+/// 11-bit tables, and its key over a dev SRS.
+fn masked_attention() -> Fixture {
+    let onnx = OnnxModel::load(models().join("masked_attention.onnx")).unwrap();
+    let g = onnx.graph().clone();
+    let input = io_json::read_input(models().join("masked_attention.input.json"), &g.input_signature()).unwrap();
+    let expected = io_json::read_output(models().join("masked_attention.expected.json")).unwrap();
+    // The lowering is the masked softmax, in floats.
+    assert!(quant::max_abs_error(&g.eval_f32(&input).unwrap(), &expected) < 1e-5);
+    let config = QuantConfig { table_bits: 11, ..QuantConfig::default() };
+    let model = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let srs = Srs::insecure_dev(15, &mut rng);
+    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
+    let q = model.quantise_inputs(&input).unwrap().remove(0);
+    Fixture { pk, model, input: q }
+}
+
+#[test]
+fn a_masked_softmax_proves_with_its_masked_cells_zero() {
+    let f = masked_attention();
+    let g = &f.model.graph;
+    let w = f.model.eval(std::slice::from_ref(&f.input)).unwrap();
+    // Each row's sum and maximum run over the cells on and below the diagonal of each head's 4 x 4
+    // scores.
+    let div = g.nodes.iter().find(|n| n.op == Op::Div).unwrap();
+    let sum = &w.tensors[div.inputs[1]];
+    let one = 1i64 << f.model.scale_bits;
+    let e = &w.tensors[div.inputs[0]];
+    for row in 0..8 {
+        let kept: Vec<usize> = (0..4).filter(|&col| col <= row % 4).map(|col| row * 4 + col).collect();
+        // The sum runs over the kept cells only, and so does the maximum (its exponential is 2^s).
+        assert_eq!(sum[row * 4], kept.iter().map(|&c| e[c]).sum::<i64>(), "row {row}");
+        assert_eq!(kept.iter().map(|&c| e[c]).max(), Some(one), "row {row}");
+    }
+    // The Linear reading the quotients (the clearing, merged into the spread of the product with
+    // v) takes no masked cell.
+    let reader = g.nodes.iter().find(|n| n.inputs == [div.output]).unwrap();
+    let Op::Linear { weight, .. } = &reader.op else { panic!("{:?}", reader.op) };
+    let masked = |c: usize| c % 4 > (c / 4) % 4;
+    assert!((0..weight.rows()).all(|r| weight.entries(r).all(|(c, _)| !masked(c))));
+    assert!((0..32).filter(|&c| !masked(c)).all(|c| (0..weight.rows()).any(|r| weight.get(r, c) != 0.0)));
+    for mode in [Mode::PerLayer, Mode::Accumulated] {
+        let p = prove_mode(&f.pk, &f.input, mode, &mut ChaCha20Rng::seed_from_u64(8)).unwrap();
+        assert_eq!(verify_model(&f.pk.vk, &p, None).unwrap().output, expected(&f), "{mode:?}");
+    }
+}
+
+#[test]
+fn a_masked_exponential_in_a_row_sum_is_rejected() {
+    let f = masked_attention();
+    let layers = &f.pk.vk.layers;
+    // The division's divisor is the row sums' layer; it reads the exponentials.
+    let div = layers.iter().position(|l| l.first_block() == Block::Divide).unwrap();
+    let Some(zkml_verifier::model::Source::Layer(sum)) = layers[div].operand else { panic!() };
+    let sum = sum as usize;
+    let (s, act) = (f.pk.vk.scale_bits, layers[sum].act);
+    // Row 0 of head 0 keeps cell 0 only: its sum with cell 1's exponential (masked) added, and
+    // every later layer computed on it, so that only the sum against its committed weights breaks.
+    let hook = move |l: usize, w: &mut LayerWitness| {
+        if l == sum {
+            w.z[0] += w.input[1] << s;
+            w.q[0] += w.input[1];
+            w.out[0] = zkml_prover::model::activation::apply(act, w.q[0] + w.skip[0], s);
+        }
+    };
+    let wit = witness_with(&f.pk, &f.input, &hook).unwrap();
+    assert!(wit[sum].input[1] > 0, "the masked cell's exponential is nonzero");
+    rejected_in_both_modes(&f.pk, &f.input, &wit, 9, "a masked exponential in a row sum");
+}

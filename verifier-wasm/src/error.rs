@@ -56,6 +56,8 @@ pub enum Error {
     DegenerateChallenge,
     #[error("the verifying key is malformed: {0}")]
     BadKey(&'static str),
+    #[error("input value {index} is {value}, not a token id below {vocab}")]
+    TokenOutOfRange { index: usize, value: i32, vocab: u32 },
 }
 
 /// Structural problems of a proof found before any arithmetic.

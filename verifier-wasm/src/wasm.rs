@@ -119,9 +119,11 @@ pub fn error_code(e: &Error) -> &'static str {
         Error::KeyMismatch { .. } => "KEY_MISMATCH",
         Error::DigestMismatch { .. } => "DIGEST_MISMATCH",
         Error::DegenerateKey(_) | Error::BadKey(_) => "BAD_KEY",
-        Error::PairingCheckFailed | Error::Shape(_) | Error::ProofShape { .. } | Error::DegenerateChallenge => {
-            "INVALID_PROOF"
-        }
+        Error::PairingCheckFailed
+        | Error::Shape(_)
+        | Error::ProofShape { .. }
+        | Error::DegenerateChallenge
+        | Error::TokenOutOfRange { .. } => "INVALID_PROOF",
     }
 }
 
@@ -191,7 +193,7 @@ fn model_result(vk: &[u8], proof: &[u8], expected_digest: Option<&str>) -> Resul
             model_name: Some(v.name.clone()),
             labels: Some(v.labels.clone()),
             input_shape: Some(v.input_shape.clone()),
-            inputs: Some(vec![v.dequantise(&v.input)]),
+            inputs: Some(vec![v.input_values()]),
             outputs: Some(v.outputs().iter().map(|o| v.dequantise(o)).collect()),
             pairings: Some(v.pairings),
             srs: Some(v.srs_source.name()),

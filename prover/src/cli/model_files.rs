@@ -86,11 +86,30 @@ pub fn tensors_json(tensors: &[(String, Vec<usize>)]) -> Value {
         .collect()
 }
 
-/// Reads an EZKL input file for the model of `vk` and quantises it at the key's scale.
+/// Reads an EZKL input file for the model of `vk` and quantises it at the key's scale (token ids
+/// are taken as they are).
 pub fn read_quantised_input(path: &Path, vk: &ModelVerifyingKey, names: &Names) -> Result<Vec<i64>, Failure> {
     let lists = io_json::read_input(path, &[(names.input.clone(), vk.input_len())])
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let s = vk.scale_bits;
+    if vk.tokens > 0 {
+        // Token ids: integers below the vocabulary, taken as they are.
+        return lists[0]
+            .iter()
+            .enumerate()
+            .map(|(index, &x)| {
+                let id = (x.fract() == 0.0 && x >= 0.0 && x < vk.tokens as f32).then_some(x as i64);
+                id.ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "{}: input '{}': element {index} ({x}) is not a token id (an integer in [0, {}))",
+                        path.display(),
+                        names.input,
+                        vk.tokens
+                    ))
+                })
+            })
+            .collect();
+    }
     lists[0]
         .iter()
         .enumerate()
@@ -118,8 +137,15 @@ pub fn argmax(values: &[f32]) -> Option<usize> {
     (0..values.len()).reduce(|best, i| if values[i] > values[best] { i } else { best })
 }
 
-/// Values as a short list: `[-11.125, 0.5, ...]` (the shortest form that reads back exactly).
+/// Most values [`show`] prints; the JSON output holds them all.
+const SHOWN: usize = 32;
+
+/// Values as a short list: `[-11.125, 0.5]` (the shortest form that reads back exactly); past 32
+/// values, the first 32 and the count (`--json` prints every value).
 pub fn show(values: &[f32]) -> String {
-    let parts: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
-    format!("[{}]", parts.join(", "))
+    let parts: Vec<String> = values.iter().take(SHOWN).map(|v| format!("{v}")).collect();
+    match values.len() > SHOWN {
+        true => format!("[{}, ...] ({} values; --json prints them all)", parts.join(", "), values.len()),
+        false => format!("[{}]", parts.join(", ")),
+    }
 }

@@ -103,12 +103,12 @@ pub fn run(a: Args) -> CmdResult {
             labels.len()
         )));
     }
-    let input_shape = graph.inputs.first().map_or_else(Vec::new, |&t| {
-        graph.tensor(t).shape.iter().map(|&d| u32::try_from(d).unwrap_or(u32::MAX)).collect()
-    });
+    // The input as a caller gives it (token ids, not their one-hot rows).
+    let given = graph.given_shape(0);
+    let input_shape = given.iter().map(|&d| u32::try_from(d).unwrap_or(u32::MAX)).collect();
     let meta = ModelMeta { name, labels, input_shape };
     // The key's own rules (lengths, control characters), checked before the SRS is loaded.
-    let input_len = graph.inputs.first().map_or(0, |&t| graph.tensor(t).len());
+    let input_len = given.iter().product();
     meta.validate(input_len, output_len).map_err(|e| match e {
         zkml_verifier::Error::BadKey(why) => Failure::Usage(format!("--name/--labels: {why}")),
         e => Failure::Usage(format!("--name/--labels: {e}")),
@@ -153,7 +153,8 @@ pub fn run(a: Args) -> CmdResult {
         "scale_bits": qmodel.scale_bits,
         "table_bits": qmodel.table_bits,
         "headroom_bits": config.headroom_bits,
-        "inputs": tensors_json(&shapes(&graph.inputs)),
+        "inputs": tensors_json(&[(graph.tensor(graph.inputs[0]).name.clone(), graph.given_shape(0))]),
+        "token_vocabulary": graph.tokens.as_ref().map(|t| t.vocab),
         "outputs": tensors_json(&shapes(&graph.outputs)),
         "layers": pk.layers.iter().map(|l| json!({"name": l.name, "rows": l.rows, "cols": l.cols, "activation": l.act.name()}))
             .collect::<Vec<_>>(),

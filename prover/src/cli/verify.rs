@@ -220,7 +220,7 @@ fn verify_model_proof(
 
     let label = argmax(&outputs).and_then(|i| vk.meta.labels.get(i));
     if a.json {
-        let input = dequantise(&verdict.input, s);
+        let input = verdict.input_values();
         let out = json!({
             "valid": true,
             "kind": proof.kind().name(),

@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+pub mod balance;
 pub mod branches;
 pub mod compose;
 pub mod conv;
@@ -145,6 +146,18 @@ pub struct Graph {
     pub inputs: Vec<TensorId>,
     pub outputs: Vec<TensorId>,
     pub nodes: Vec<Node>,
+    /// When the (only) input is token ids: its tensor holds their one-hot rows.
+    pub tokens: Option<TokenInput>,
+}
+
+/// A model input of token ids (ONNX `int64` read by an embedding `Gather`). The graph's input
+/// tensor is `[ids, vocab]`: each id's one-hot row ([`Graph::expand_inputs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInput {
+    /// The number of token ids `V`: ids lie in `[0, V)`.
+    pub vocab: usize,
+    /// The ONNX shape of the ids.
+    pub shape: Vec<usize>,
 }
 
 /// A malformed graph, or inputs that do not match it.
@@ -156,6 +169,8 @@ pub enum IrError {
     InputLength { name: String, expected: usize, got: usize },
     #[error("invalid graph: {0}")]
     Invalid(String),
+    #[error("input '{name}': element {index} ({value}) is not a token id (an integer in [0, {vocab}))")]
+    Token { name: String, index: usize, value: String, vocab: usize },
 }
 
 impl Graph {
@@ -163,9 +178,60 @@ impl Graph {
         &self.tensors[id]
     }
 
-    /// `(name, number of elements)` of every graph input, in order.
+    /// `(name, number of elements)` of every graph input as a caller gives it (token ids, not
+    /// their one-hot rows), in order.
     pub fn input_signature(&self) -> Vec<(String, usize)> {
-        self.inputs.iter().map(|&t| (self.tensors[t].name.clone(), self.tensors[t].len())).collect()
+        self.inputs
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| (self.tensors[t].name.clone(), self.given_shape(i).iter().product()))
+            .collect()
+    }
+
+    /// The shape of graph input `i` as a caller gives it: the ids' shape for a token input.
+    pub fn given_shape(&self, i: usize) -> Vec<usize> {
+        match (&self.tokens, i) {
+            (Some(tokens), 0) => tokens.shape.clone(),
+            _ => self.inputs.get(i).map_or_else(Vec::new, |&t| self.tensors[t].shape.clone()),
+        }
+    }
+
+    /// The graph's input values for inputs as a caller gives them: token ids become their one-hot
+    /// rows (1 at the id); other inputs are unchanged.
+    pub fn expand_inputs(&self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, IrError> {
+        self.check_inputs(inputs)?;
+        let mut out = inputs.to_vec();
+        if let (Some(tokens), Some(ids), Some(&t)) = (&self.tokens, inputs.first(), self.inputs.first()) {
+            let v = tokens.vocab;
+            let mut rows = vec![0f32; ids.len() * v];
+            for (index, &value) in ids.iter().enumerate() {
+                if value.fract() != 0.0 || !(0.0..v as f32).contains(&value) {
+                    return Err(IrError::Token {
+                        name: self.tensors[t].name.clone(),
+                        index,
+                        value: value.to_string(),
+                        vocab: v,
+                    });
+                }
+                rows[index * v + value as usize] = 1.0;
+            }
+            out[0] = rows;
+        }
+        Ok(out)
+    }
+
+    /// Checks values for the graph's own input tensors (one-hot rows for tokens).
+    pub fn check_tensor_inputs<T>(&self, inputs: &[Vec<T>]) -> Result<(), IrError> {
+        if inputs.len() != self.inputs.len() {
+            return Err(IrError::InputCount { expected: self.inputs.len(), got: inputs.len() });
+        }
+        for (&t, v) in self.inputs.iter().zip(inputs) {
+            let info = &self.tensors[t];
+            if v.len() != info.len() {
+                return Err(IrError::InputLength { name: info.name.clone(), expected: info.len(), got: v.len() });
+            }
+        }
+        Ok(())
     }
 
     /// `(name, number of elements)` of every graph output, in order.
@@ -308,10 +374,9 @@ impl Graph {
         if inputs.len() != self.inputs.len() {
             return Err(IrError::InputCount { expected: self.inputs.len(), got: inputs.len() });
         }
-        for (&t, v) in self.inputs.iter().zip(inputs) {
-            let info = &self.tensors[t];
-            if v.len() != info.len() {
-                return Err(IrError::InputLength { name: info.name.clone(), expected: info.len(), got: v.len() });
+        for ((name, len), v) in self.input_signature().into_iter().zip(inputs) {
+            if v.len() != len {
+                return Err(IrError::InputLength { name, expected: len, got: v.len() });
             }
         }
         Ok(())
@@ -327,10 +392,10 @@ impl Graph {
     /// accumulate in `f64` and round once to `f32`; Sigmoid, Tanh and GELU are computed in `f64`
     /// ([`crate::model::activation::apply_f32`]) and rounded once to `f32`.
     pub fn eval_f32_all(&self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, IrError> {
-        self.check_inputs(inputs)?;
+        let inputs = self.expand_inputs(inputs)?;
         let mut values: Vec<Vec<f32>> = vec![Vec::new(); self.tensors.len()];
         for (&t, v) in self.inputs.iter().zip(inputs) {
-            values[t] = v.clone();
+            values[t] = v;
         }
         for node in &self.nodes {
             let x = &values[node.inputs[0]];

@@ -309,6 +309,12 @@ pub fn setup<R: RngCore>(
         srs_powers: d as u32,
         scale_bits: s,
         table_bits: b,
+        tokens: match &model.graph.tokens {
+            Some(t) => {
+                u32::try_from(t.vocab).map_err(|_| ProverError::Unsupported("a vocabulary beyond 2^32".into()))?
+            }
+            None => 0,
+        },
         layers: keys,
         table,
     };

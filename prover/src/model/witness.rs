@@ -6,6 +6,7 @@ use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::blocks::Block;
 use zkml_verifier::model::constraints::Poly;
 use zkml_verifier::model::key::Source;
+use zkml_verifier::model::{Int, ModelVerifyingKey};
 
 use super::blocks;
 use super::keys::ModelProvingKey;
@@ -52,6 +53,25 @@ impl LayerWitness {
     }
 }
 
+/// The values the layers read for a proof's `input` (`ModelVerifyingKey::model_input`: token ids
+/// become one-hot rows), after checking its length.
+pub fn model_input(vk: &ModelVerifyingKey, input: &[i64]) -> Result<Vec<i64>, ProverError> {
+    if input.len() != vk.input_len() {
+        return Err(ProverError::InvalidArgument(format!(
+            "the model takes {} input values, got {}",
+            vk.input_len(),
+            input.len()
+        )));
+    }
+    let ints = input
+        .iter()
+        .map(|&v| i32::try_from(v).map(Int))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ProverError::InvalidArgument("an input value does not fit in 32 bits".into()))?;
+    let rows = vk.model_input(&ints).map_err(|e| ProverError::InvalidArgument(e.to_string()))?;
+    Ok(rows.iter().map(|v| i64::from(v.0)).collect())
+}
+
 /// Evaluates the layers on a quantised input, checking every value the tables must hold.
 pub fn witness(pk: &ModelProvingKey, input: &[i64]) -> Result<Vec<LayerWitness>, ProverError> {
     witness_with(pk, input, &|_, _| {})
@@ -66,13 +86,8 @@ pub fn witness_with(
 ) -> Result<Vec<LayerWitness>, ProverError> {
     let vk = &pk.vk;
     let (s, b) = (vk.scale_bits, vk.table_bits);
-    if input.len() != vk.input_len() {
-        return Err(ProverError::InvalidArgument(format!(
-            "the model takes {} input values, got {}",
-            vk.input_len(),
-            input.len()
-        )));
-    }
+    let model_input = model_input(vk, input)?;
+    let input = &model_input[..];
     let mut out: Vec<LayerWitness> = Vec::with_capacity(pk.layers.len());
     for (li, l) in pk.layers.iter().enumerate() {
         // A source's values (the input, or an earlier layer's outputs) on its real rows; a skip is

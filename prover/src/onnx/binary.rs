@@ -6,6 +6,9 @@
 
 use tract_onnx::prelude::*;
 
+use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
+use tract_onnx::tract_core::ops::math::{PowConst, Square};
+
 use super::constants::broadcast_indices;
 use super::translate::Translator;
 use crate::ir::{Matrix, Op, TensorId};
@@ -90,5 +93,15 @@ impl Translator<'_> {
             }
             _ => Ok(Err(format!("a power {k} (2 or 3 are proven)"))),
         }
+    }
+}
+
+/// The exponent of an element-wise power by a constant as tract keeps it: `Square`, or `Pow` by a
+/// known exponent (`PowConst`).
+pub(super) fn const_power(op: &ElementWiseOp) -> Option<f32> {
+    match op.0.downcast_ref::<PowConst>() {
+        _ if op.0.is::<Square>() => Some(2.0),
+        Some(p) => Some(p.exponent),
+        None => None,
     }
 }

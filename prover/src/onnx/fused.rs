@@ -6,7 +6,7 @@
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
-use tract_onnx::tract_core::ops::math::{Erf, Rsqrt, Sqrt, Tanh};
+use tract_onnx::tract_core::ops::math::{Erf, PowConst, Rsqrt, Sqrt, Tanh};
 use tract_onnx::tract_core::ops::nn::{GeluApproximate, GeluExact, HardSwish, LeakyRelu, Sigmoid, Silu};
 use zkml_verifier::model::activation::{Activation, Param};
 
@@ -40,7 +40,6 @@ pub(super) fn find_gelu(model: &TypedModel, erf: &TypedNode) -> TractResult<Opti
     }
     let w = Walk::new(model)?;
     let with_const = |n: &TypedNode, name: &str, want: f64| w.with_const(n, name, want);
-    let bin = Walk::bin;
     let sqrt2 = std::f64::consts::SQRT_2;
 
     let scale = model.node(erf.inputs[0].node);
@@ -54,38 +53,95 @@ pub(super) fn find_gelu(model: &TypedModel, erf: &TypedNode) -> TractResult<Opti
     let Some(add) = chain_next(erf).filter(|a| with_const(a, "Add", 1.0) == Some(OutletId::new(erf.id, 0))) else {
         return Ok(None);
     };
-    let Some(m1) = chain_next(add) else { return Ok(None) };
-    let Some([p, q]) = bin(m1, "Mul") else { return Ok(None) };
-    let a_out = OutletId::new(add.id, 0);
-    let other = if p == a_out { q } else { p };
-    let (last, inner) = if other == x {
-        // (x * a) * 0.5
-        let Some(m2) = chain_next(m1).filter(|m| with_const(m, "Mul", 0.5) == Some(OutletId::new(m1.id, 0))) else {
-            return Ok(None);
-        };
-        (m2.id, m1.id)
-    } else if near(w.konst(other), 0.5) {
-        // (a * 0.5) * x
-        let Some(m2) = chain_next(m1).filter(|m| {
-            bin(m, "Mul")
-                .is_some_and(|[p, q]| (p, q) == (x, OutletId::new(m1.id, 0)) || (q, p) == (x, OutletId::new(m1.id, 0)))
-        }) else {
-            return Ok(None);
-        };
-        (m2.id, m1.id)
-    } else {
-        // (x * 0.5) * a
-        let half = model.node(other.node);
-        if with_const(half, "Mul", 0.5) != Some(x) || chain_next(half).map(|n| n.id) != Some(m1.id) {
-            return Ok(None);
-        }
-        (m1.id, half.id)
-    };
+    let Some((last, inner)) = half_x_times(&w, x, add) else { return Ok(None) };
     // No broadcast: every value of the chain has x's shape and type.
     if !w.same_shape(x, &[scale.id, erf.id, add.id, inner, last])? {
         return Ok(None);
     }
     Ok(Some(Chain { act: Activation::Gelu, x, last, interior: vec![scale.id, erf.id, add.id, inner] }))
+}
+
+/// Matches the tanh approximation of GELU as GPT-2's `gelu_new` exports it, anchored on its
+/// `ElementWiseOp(Tanh)` node `tanh`:
+///
+/// `c = x³` (`Pow(x, 3)`), `k = c * 0.044715`, `u = x + k`, `v = u * √(2/π)`, `t = tanh(v)`,
+/// `a = t + 1`, then `0.5 · x · a` in any of [`find_gelu`]'s three orders.
+///
+/// Every intermediate must feed only the next step, every value must have `x`'s shape and the
+/// constants must be uniform; `None` otherwise.
+pub(super) fn find_gelu_tanh(model: &TypedModel, tanh: &TypedNode) -> TractResult<Option<Chain>> {
+    let is_tanh = tanh.op_as::<ElementWiseOp>().is_some_and(|e| e.0.is::<Tanh>());
+    if !is_tanh || tanh.inputs.len() != 1 || tanh.outputs.len() != 1 {
+        return Ok(None);
+    }
+    let w = Walk::new(model)?;
+    let scale = model.node(tanh.inputs[0].node);
+    let Some(u) = w.with_const(scale, "Mul", (2.0 / std::f64::consts::PI).sqrt()) else { return Ok(None) };
+    let sum = model.node(u.node);
+    let Some([p, q]) = Walk::bin(sum, "Add") else { return Ok(None) };
+    // One operand of the sum is `x`, the other `x³ * 0.044715`.
+    let cubic_of = |k: OutletId, x: OutletId| -> Option<usize> {
+        let kn = model.node(k.node);
+        let c = w.with_const(kn, "Mul", 0.044715)?;
+        let cube = model.node(c.node);
+        let is_cube = cube.inputs == [x]
+            && cube
+                .op_as::<ElementWiseOp>()
+                .and_then(|e| e.0.downcast_ref::<PowConst>())
+                .is_some_and(|p| p.exponent == 3.0);
+        let is_pow = Walk::bin(cube, "Pow").is_some_and(|[b, e]| b == x && near(w.konst(e), 3.0));
+        ((is_cube || is_pow) && w.chain_next(cube).map(|n| n.id) == Some(kn.id)).then_some(cube.id)
+    };
+    let (x, cube) = match (cubic_of(q, p), cubic_of(p, q)) {
+        (Some(c), _) => (p, c),
+        (None, Some(c)) => (q, c),
+        _ => return Ok(None),
+    };
+    let k = model.node(if x == p { q.node } else { p.node });
+    let steps = [(k, sum.id), (sum, scale.id), (scale, tanh.id)];
+    if steps.iter().any(|(n, next)| w.chain_next(n).map(|m| m.id) != Some(*next)) {
+        return Ok(None);
+    }
+    let t_out = OutletId::new(tanh.id, 0);
+    let Some(add) = w.chain_next(tanh).filter(|a| w.with_const(a, "Add", 1.0) == Some(t_out)) else {
+        return Ok(None);
+    };
+    let Some((last, inner)) = half_x_times(&w, x, add) else { return Ok(None) };
+    let interior = vec![cube, k.id, sum.id, scale.id, tanh.id, add.id, inner];
+    if !w.same_shape(x, &[&interior[..], &[last]].concat())? {
+        return Ok(None);
+    }
+    Ok(Some(Chain { act: Activation::GeluTanh, x, last, interior }))
+}
+
+/// The end of a GELU chain after `a = f + 1` (node `add`): one of `(x * a) * 0.5`,
+/// `(a * 0.5) * x`, `(x * 0.5) * a` (either operand order of each binary op). The last node and
+/// the inner one (the first product, or `x * 0.5`).
+fn half_x_times(w: &Walk<'_>, x: OutletId, add: &TypedNode) -> Option<(usize, usize)> {
+    let model = w.model;
+    let with_const = |n: &TypedNode, name: &str, want: f64| w.with_const(n, name, want);
+    let bin = Walk::bin;
+    let m1 = w.chain_next(add)?;
+    let [p, q] = bin(m1, "Mul")?;
+    let a_out = OutletId::new(add.id, 0);
+    let other = if p == a_out { q } else { p };
+    if other == x {
+        // (x * a) * 0.5
+        let m2 = w.chain_next(m1).filter(|m| with_const(m, "Mul", 0.5) == Some(OutletId::new(m1.id, 0)))?;
+        Some((m2.id, m1.id))
+    } else if near(w.konst(other), 0.5) {
+        // (a * 0.5) * x
+        let m1_out = OutletId::new(m1.id, 0);
+        let m2 = w
+            .chain_next(m1)
+            .filter(|m| bin(m, "Mul").is_some_and(|[p, q]| (p, q) == (x, m1_out) || (q, p) == (x, m1_out)))?;
+        Some((m2.id, m1.id))
+    } else {
+        // (x * 0.5) * a
+        let half = model.node(other.node);
+        (with_const(half, "Mul", 0.5) == Some(x) && w.chain_next(half).map(|n| n.id) == Some(m1.id))
+            .then_some((m1.id, half.id))
+    }
 }
 
 /// Steps along single-use chains of a typed model.

@@ -14,9 +14,11 @@ mod cnn;
 mod constants;
 mod einsum;
 mod fused;
+mod names;
 mod norm;
 mod select;
 mod softmax;
+mod tokens;
 mod translate;
 
 use std::collections::HashMap;
@@ -57,10 +59,11 @@ pub const SUPPORTED_OPS: &str =
     HardSigmoid, HardSwish (or Mul(x, HardSigmoid(x))), SiLU (Mul(x, Sigmoid(x))) or nothing (a linear \
     bottleneck), reading the input or any earlier layer, with residual Adds, Mul of two tensors \
     (gates), Div of two (a positive divisor), Sub of two, broadcasting these, MatMul or Einsum of two \
-    activations (attention's Q K^T and scores V, batched over heads), Softmax along one axis (without \
-    masks), LayerNormalization, Sqrt, Pow by 2 or 3, several outputs, Flatten/Reshape, Transpose, Pad, \
-    Slice and Concat, the tanh approximation of GELU; Gather, integer inputs, masked softmax and \
-    other activations (Erf on its own, ...) are not proven yet";
+    activations (attention's Q K^T and scores V, batched over heads), Softmax along one axis (with an \
+    additive -inf mask), LayerNormalization, Sqrt, Pow by 2 or 3, several outputs, Flatten/Reshape, \
+    Transpose, Pad, Slice and Concat, the tanh approximation of GELU (GPT-2's gelu_new chain), an int64 \
+    token-id input read by embedding Gathers of constant tables; Gather of activations, other integer \
+    inputs and other activations (Erf on its own, ...) are not proven yet";
 
 fn list_ops(ops: &[(String, String)]) -> String {
     ops.iter().map(|(node, op)| format!("{op} (node '{node}')")).collect::<Vec<_>>().join(", ")
@@ -170,8 +173,17 @@ impl OnnxModel {
             message: one_line(&e),
         };
         let mut values = TVec::new();
-        for (shape, data) in self.input_shapes.iter().zip(inputs) {
-            values.push(Tensor::from_shape(shape, data).map_err(tract_err)?.into_tvalue());
+        for (i, (shape, data)) in self.input_shapes.iter().zip(inputs).enumerate() {
+            let tensor = match (&self.graph.tokens, i) {
+                // Token ids (checked by `expand_inputs`: integers in range).
+                (Some(_), 0) => {
+                    self.graph.expand_inputs(inputs).map_err(ir_err)?;
+                    let ids: Vec<i64> = data.iter().map(|&v| v as i64).collect();
+                    Tensor::from_shape(shape, &ids)
+                }
+                _ => Tensor::from_shape(shape, data),
+            };
+            values.push(tensor.map_err(tract_err)?.into_tvalue());
         }
         let outputs = self.plan.run(values).map_err(tract_err)?;
         outputs

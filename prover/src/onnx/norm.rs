@@ -25,15 +25,16 @@ impl Translator<'_> {
         &mut self,
         node: &TypedNode,
         x: TensorId,
+        mask: Option<&[bool]>,
     ) -> TractResult<Option<Result<TensorId, String>>> {
+        if let Some(op) = node.op_as::<Softmax>() {
+            return self.push_softmax(node, op, x, mask).map(Some);
+        }
         if let Some(op) = node.op_as::<Reduce>() {
             return self.push_mean_of_squares(node, op, x);
         }
         if let Some(op) = node.op_as::<RmsNorm>() {
             return self.push_rms_norm(node, op, x).map(Some);
-        }
-        if let Some(op) = node.op_as::<Softmax>() {
-            return self.push_softmax(node, op, x).map(Some);
         }
         Ok(None)
     }
@@ -92,6 +93,13 @@ impl Translator<'_> {
             }
         }
         let Some(mean) = Matrix::from_rows(len, mean) else { return Ok(Err("its row means".into())) };
+        // `t = x`, by a Linear whose gain calibration sets (`ir::balance`); merged into the Linear
+        // writing `x` when there is one.
+        let identity = Matrix::from_rows(len, (0..len).map(|c| vec![(c, 1.0)]));
+        let Some(identity) = identity else { return Ok(Err("its gain".into())) };
+        let t = self.scratch(&node.name, "gain", shape.clone());
+        self.push(node.name.clone(), Op::Linear { weight: identity, bias: None }, vec![x], t);
+        let x = t;
         let square = self.scratch(&node.name, "square", shape.clone());
         self.push(node.name.clone(), Op::Mul, vec![x, x], square);
         let ms = self.scratch(&node.name, "mean_square", shape.clone());

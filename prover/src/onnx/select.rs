@@ -214,7 +214,7 @@ impl Translator<'_> {
             .map(|v| match v {
                 Value::Tensor(t) => (self.graph.tensors[*t].shape.clone(), None),
                 Value::Const(c) => (c.shape().to_vec(), Some(&**c)),
-                Value::Unknown => (Vec::new(), None),
+                Value::Unknown | Value::Masked(..) | Value::Ids => (Vec::new(), None),
             })
             .collect();
         let placed = match concat(op, &parts, out_shape) {

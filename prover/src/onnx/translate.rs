@@ -30,14 +30,16 @@ use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseOp;
-use tract_onnx::tract_core::ops::math::Square;
-use tract_onnx::tract_core::ops::nn::GeluApproximate;
+use tract_onnx::tract_core::ops::nn::{GeluApproximate, Softmax};
 use tract_onnx::tract_core::ops::source::TypedSource;
 use zkml_verifier::model::activation::{Activation, Param};
 
+use super::binary::const_power;
 use super::constants::{broadcast, diagonal};
 use super::einsum::{einsum_as_linear, einsum_as_map, einsum_of_two};
-use super::fused::{activation, find_gelu, find_hard_sigmoid, uniform};
+use super::fused::{activation, find_gelu, find_gelu_tanh, find_hard_sigmoid, uniform};
+use super::names::{onnx_names, onnx_node};
+use super::softmax::additive_mask;
 use super::{cnn, select};
 use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
 
@@ -46,6 +48,11 @@ use crate::ir::{Graph, Matrix, Node as IrNode, Op, TensorId, TensorInfo};
 pub(super) enum Value {
     Tensor(TensorId),
     Const(Arc<Tensor>),
+    /// A tensor plus an additive mask (`softmax.rs`, [`additive_mask`]): the cells marked `true`
+    /// are `-inf`. Only a softmax may read it.
+    Masked(TensorId, Arc<Vec<bool>>),
+    /// Token ids (the integer model input, or a reshape of it; `tokens.rs`).
+    Ids,
     /// Produced by an unsupported node (already reported).
     Unknown,
 }
@@ -64,9 +71,10 @@ pub(super) fn translate(
         names: HashSet::new(),
         chains: HashMap::new(),
         fused: HashSet::new(),
+        ids: None,
     };
     for node in model.nodes() {
-        if let Some(m) = find_gelu(model, node)?.or(find_hard_sigmoid(model, node)?) {
+        if let Some(m) = find_gelu(model, node)?.or(find_gelu_tanh(model, node)?).or(find_hard_sigmoid(model, node)?) {
             // Chains never overlap: no node of this one is already in another, and its input is
             // not the inside of another (the output of another is fine).
             let taken = |id: usize| t.fused.contains(&id) || t.chains.contains_key(&id);
@@ -80,7 +88,10 @@ pub(super) fn translate(
     for &outlet in model.input_outlets()? {
         let node = model.node(outlet.node);
         let fact = model.outlet_fact(outlet)?;
-        if fact.datum_type != f32::datum_type() {
+        if [i64::datum_type(), i32::datum_type()].contains(&fact.datum_type) && t.ids.is_none() {
+            t.ids = Some((node.name.clone(), t.shape(outlet)?));
+            t.values.insert(outlet, Value::Ids);
+        } else if fact.datum_type != f32::datum_type() {
             t.unsupported.push((node.name.clone(), format!("input of type {:?}", fact.datum_type)));
             t.values.insert(outlet, Value::Unknown);
         } else {
@@ -101,11 +112,14 @@ pub(super) fn translate(
     for &outlet in model.output_outlets()? {
         match t.values.get(&outlet).cloned() {
             Some(Value::Tensor(id)) => t.graph.outputs.push(id),
-            Some(Value::Const(_)) => {
-                t.unsupported.push((model.node(outlet.node).name.clone(), "constant model output".into()))
+            Some(Value::Const(_) | Value::Masked(..)) => {
+                t.unsupported.push((model.node(outlet.node).name.clone(), "constant or masked model output".into()))
             }
             _ => {}
         }
+    }
+    if t.ids.is_some() && t.graph.tokens.is_none() {
+        t.unsupported.push((t.ids.clone().unwrap_or_default().0, "integer input read by no embedding Gather".into()));
     }
     if t.unsupported.is_empty() {
         Ok(Ok(t.graph))
@@ -114,48 +128,21 @@ pub(super) fn translate(
     }
 }
 
-/// The ONNX node a tract node comes from: tract names the nodes it derives from an ONNX node `N`
-/// as `N` or `N.suffix...`. `None` when no ONNX node matches (unnamed ONNX nodes).
-fn onnx_node<'m>(name: &str, onnx_ops: &'m HashMap<String, String>) -> Option<(String, &'m str)> {
-    let mut prefix = name;
-    loop {
-        if let Some(op) = onnx_ops.get(prefix) {
-            return Some((prefix.to_string(), op.as_str()));
-        }
-        prefix = &prefix[..prefix.rfind('.')?];
-    }
-}
-
-/// Reports unsupported tract nodes under the ONNX nodes they come from, one entry per ONNX node.
-fn onnx_names(unsupported: Vec<(String, String)>, onnx_ops: &HashMap<String, String>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (name, op) in unsupported {
-        let entry = match onnx_node(&name, onnx_ops) {
-            // Keep the detail when tract's op says more than the ONNX op type.
-            Some((node, onnx_op)) if op == onnx_op || !op.contains('(') => (node, onnx_op.to_string()),
-            Some((node, onnx_op)) => (node, format!("{onnx_op} [{op}]")),
-            None => (name, op),
-        };
-        if !out.iter().any(|(n, _)| *n == entry.0) {
-            out.push(entry);
-        }
-    }
-    out
-}
-
 pub(super) struct Translator<'a> {
     model: &'a TypedModel,
     onnx_ops: &'a HashMap<String, String>,
     /// Tensor names given so far (kept unique).
     names: HashSet<String>,
     pub(super) graph: Graph,
-    values: HashMap<OutletId, Value>,
+    pub(super) values: HashMap<OutletId, Value>,
     unsupported: Vec<(String, String)>,
     /// Activations left as chains (`fused.rs`), by their last node: `x`, the name of the
     /// chain's anchor (the `Erf`, the first node of a HardSigmoid) and the activation.
     chains: HashMap<usize, (OutletId, String, Activation)>,
     /// The other nodes of those chains, which only feed the chain.
     fused: HashSet<usize>,
+    /// The token-id input's name and shape (`tokens.rs`).
+    pub(super) ids: Option<(String, Vec<usize>)>,
 }
 
 impl Translator<'_> {
@@ -179,7 +166,7 @@ impl Translator<'_> {
         name
     }
 
-    fn shape(&self, outlet: OutletId) -> TractResult<Vec<usize>> {
+    pub(super) fn shape(&self, outlet: OutletId) -> TractResult<Vec<usize>> {
         let fact = self.model.outlet_fact(outlet)?;
         match fact.shape.as_concrete() {
             Some(s) => Ok(s.to_vec()),
@@ -249,6 +236,9 @@ impl Translator<'_> {
                 || node.op_as::<ElementWiseOp>().is_some_and(|e| activation(e).is_some());
             return Ok((!maybe).then(|| node.op.name().to_string()));
         }
+        if inputs.iter().any(|v| matches!(v, Value::Ids)) {
+            return Ok(self.push_token_node(node, &inputs)?.err());
+        }
         let unsupported = |this: &mut Self, reason: String| {
             for slot in 0..node.outputs.len() {
                 this.values.insert(OutletId::new(id, slot), Value::Unknown);
@@ -299,8 +289,19 @@ impl Translator<'_> {
         }
 
         // A normalisation or a softmax: lowered to several blocks (`norm.rs`, `softmax.rs`).
-        if let [Value::Tensor(x)] = inputs[..] {
-            if let Some(lowered) = self.push_normalisation(node, x)? {
+        let (single, mask) = match &inputs[..] {
+            [Value::Tensor(x)] => (Some(*x), None),
+            [Value::Masked(x, mask)] => (Some(*x), Some(mask.clone())),
+            _ => (None, None),
+        };
+        if inputs.iter().any(|v| matches!(v, Value::Masked(..))) && !(single.is_some() && node.op_is::<Softmax>()) {
+            return unsupported(
+                self,
+                format!("{} of a masked tensor (only a Softmax may read a -inf mask)", node.op.name()),
+            );
+        }
+        if let Some(x) = single {
+            if let Some(lowered) = self.push_normalisation(node, x, mask.as_deref().map(|m| m.as_slice()))? {
                 return match lowered {
                     Ok(y) => {
                         self.values.insert(out, Value::Tensor(y));
@@ -410,6 +411,19 @@ impl Translator<'_> {
                     // Anywhere else (an input's normalisation, a scaling between activations)
                     // it is a diagonal Linear, which `ir::compose` merges into a neighbouring
                     // Linear when it can.
+                    if let Some(mask) = (name == "Add").then(|| additive_mask(c, &out_shape)).flatten() {
+                        let mask = mask.and_then(|m| match self.graph.tensors[*x].shape == out_shape {
+                            true => Ok(Value::Masked(*x, Arc::new(m))),
+                            false => Err("broadcasting the tensor".into()),
+                        });
+                        return match mask {
+                            Ok(masked) => {
+                                self.values.insert(out, masked);
+                                Ok(None)
+                            }
+                            Err(reason) => unsupported(self, format!("Add of a -inf mask ({reason})")),
+                        };
+                    }
                     let x_first = matches!(inputs[0], Value::Tensor(_));
                     if !x_first && name == "Div" {
                         return unsupported(self, format!("{name} (of a constant by a tensor)"));
@@ -493,14 +507,18 @@ impl Translator<'_> {
         }
 
         if let (Some(ew), [Value::Tensor(x)]) = (node.op_as::<ElementWiseOp>(), &inputs[..]) {
-            if ew.0.is::<Square>() {
+            // `Square`, and `Pow` by a constant as tract keeps it when the exponent is known.
+            if let Some(k) = const_power(ew) {
+                if k != 2.0 && k != 3.0 {
+                    return unsupported(self, format!("Pow by {k} (2 or 3 are proven)"));
+                }
                 let x = *x;
-                return match self.push_power(node, x, 2)? {
+                return match self.push_power(node, x, k as u32)? {
                     Ok(t) => {
                         self.values.insert(out, Value::Tensor(t));
                         Ok(None)
                     }
-                    Err(reason) => unsupported(self, format!("Square ({reason})")),
+                    Err(reason) => unsupported(self, format!("Pow ({reason})")),
                 };
             }
         }

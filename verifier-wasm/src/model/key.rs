@@ -13,6 +13,7 @@ use crate::G1;
 
 pub use super::activation::Activation;
 use super::blocks::Block;
+use super::proof::Int;
 
 /// Largest table index width accepted (tables have sign and range rows and one section of
 /// `2^(B+1)` rows per distinct tabulated activation, all within the key's SRS).
@@ -245,6 +246,9 @@ pub struct ModelVerifyingKey {
     pub scale_bits: u32,
     /// `B`: ReLU inputs lie in `[-2^B, 2^B)` (see [`table_size`]).
     pub table_bits: u32,
+    /// `V`: the input is token ids below `V`, which the model reads as their one-hot rows
+    /// ([`ModelVerifyingKey::model_input`]); 0 for an input of quantised values.
+    pub tokens: u32,
     pub layers: Vec<LayerKey>,
     /// Commitments (unblinded, deterministic) to the table columns input, output and tag.
     pub table: [G1; 3],
@@ -263,9 +267,41 @@ impl ModelVerifyingKey {
         Ok(vk)
     }
 
-    /// Number of model inputs (the first layer's columns; the first layer reads the input).
+    /// Number of values a proof's input holds: token ids when the key takes tokens, else the
+    /// model's own input values.
     pub fn input_len(&self) -> usize {
+        match self.tokens {
+            0 => self.model_input_len(),
+            v => self.model_input_len() / v as usize,
+        }
+    }
+
+    /// Number of values the layers read as the model input (the first layer's columns; the first
+    /// layer reads the input): for tokens, `V` per id.
+    pub fn model_input_len(&self) -> usize {
         self.layers.first().map_or(0, |l| l.cols as usize)
+    }
+
+    /// The values the layers read for a proof's `input`: the input itself, or for tokens each
+    /// id's one-hot row of `V` values, `2^s` at the id and 0 elsewhere (the one at scale `2^s`).
+    /// An input of another length than [`Self::input_len`] is [`Error::ProofShape`], an id
+    /// outside `[0, V)` [`Error::TokenOutOfRange`].
+    pub fn model_input(&self, input: &[Int]) -> Result<Vec<Int>, Error> {
+        if input.len() != self.input_len() {
+            return Err(Error::ProofShape { what: "input values", expected: self.input_len(), found: input.len() });
+        }
+        let v = self.tokens as usize;
+        if v == 0 {
+            return Ok(input.to_vec());
+        }
+        let one = 1i64.checked_shl(self.scale_bits).and_then(|v| i32::try_from(v).ok());
+        let one = Int(one.ok_or(Error::BadKey("scale bits out of range"))?);
+        let mut out = alloc::vec![Int(0); self.model_input_len()];
+        for (index, (id, row)) in input.iter().zip(out.chunks_mut(v)).enumerate() {
+            let cell = usize::try_from(id.0).ok().and_then(|i| row.get_mut(i));
+            *cell.ok_or(Error::TokenOutOfRange { index, value: id.0, vocab: self.tokens })? = one;
+        }
+        Ok(out)
     }
 
     /// Number of model outputs: the rows of every output layer, in layer order.
@@ -309,8 +345,13 @@ impl ModelVerifyingKey {
         if self.table_size() > d {
             return Err(Error::BadKey("table larger than the SRS"));
         }
+        // Token ids index one-hot rows of `V` values (at most one layer side) at scale `2^s < 2^31`.
+        let model_input_len = self.model_input_len();
+        if self.tokens > MAX_SIDE || (self.tokens > 0 && model_input_len % self.tokens as usize != 0) {
+            return Err(Error::BadKey("the token vocabulary does not divide the input, or exceeds 2^20"));
+        }
         let mut used = alloc::vec![false; self.layers.len()];
-        let input_len = self.input_len();
+        let input_len = model_input_len;
         for (i, l) in self.layers.iter().enumerate() {
             if l.rows == 0 || l.cols == 0 || l.rows > MAX_SIDE || l.cols > MAX_SIDE {
                 return Err(Error::BadKey("layer size out of range"));
@@ -462,6 +503,7 @@ impl Artifact for ModelVerifyingKey {
         w.u32(self.srs_powers);
         w.u32(self.scale_bits);
         w.u32(self.table_bits);
+        w.u32(self.tokens);
         w.put(&self.layers);
         for t in &self.table {
             w.put(t);
@@ -476,6 +518,7 @@ impl Artifact for ModelVerifyingKey {
             srs_powers: r.u32("vk srs size")?,
             scale_bits: r.u32("vk scale bits")?,
             table_bits: r.u32("vk table bits")?,
+            tokens: r.u32("vk token vocabulary")?,
             layers: r.vec("vk layer")?,
             table: [r.get("vk table")?, r.get("vk table")?, r.get("vk table")?],
         })

@@ -28,6 +28,9 @@ pub const MODEL_PAIRINGS: usize = 5;
 pub struct ModelVerdict {
     pub model_digest: Digest,
     pub scale_bits: u32,
+    /// The key's token vocabulary (`ModelVerifyingKey::tokens`; 0 when the input is values).
+    pub tokens: u32,
+    /// The proof's input: quantised values, or token ids.
     pub input: Vec<i32>,
     /// Every output layer's values, concatenated in layer order ([`ModelVerdict::outputs`]
     /// splits them).
@@ -51,6 +54,14 @@ impl ModelVerdict {
     pub fn dequantise(&self, values: &[i32]) -> Vec<f64> {
         let scale = f64::from(1u32 << self.scale_bits.min(30));
         values.iter().map(|&v| f64::from(v) / scale).collect()
+    }
+
+    /// The input as a person reads it: token ids as they are, values dequantised.
+    pub fn input_values(&self) -> Vec<f64> {
+        match self.tokens {
+            0 => self.dequantise(&self.input),
+            _ => self.input.iter().map(|&v| f64::from(v)).collect(),
+        }
     }
 
     /// The output values split into the model's outputs, one list per output layer.
@@ -166,7 +177,8 @@ pub fn verify_model(
 
     let mut t = start_transcript(&digest, proof.kind(), &proof.input, &proof.output);
     let ch = replay(&mut t, &layout, proof)?;
-    let input: Vec<Fr> = proof.input.iter().map(|v| v.to_fr()).collect();
+    let model_input = vk.model_input(&proof.input)?;
+    let input: Vec<Fr> = model_input.iter().map(|v| v.to_fr()).collect();
     let output: Vec<Fr> = proof.output.iter().map(|v| v.to_fr()).collect();
     let list = claims(vk, &layout, &ch, &proof.evals, &input, &output)?;
     let pts = points(&layout, ch.zeta)?;
@@ -191,7 +203,7 @@ pub fn verify_model(
     let columns: Vec<Option<(Vec<G1>, Vec<Fr>)>> = vk
         .layers
         .iter()
-        .map(|l| (l.first_block() == Block::PublicMatmul).then(|| times_input(&l.weights, &proof.input)).transpose())
+        .map(|l| (l.first_block() == Block::PublicMatmul).then(|| times_input(&l.weights, &model_input)).transpose())
         .collect::<Result<_, _>>()?;
     let instances: Vec<(&[G1], &[Fr])> = vk
         .layers
@@ -240,6 +252,7 @@ pub fn verify_model(
     Ok(ModelVerdict {
         model_digest: digest,
         scale_bits: vk.scale_bits,
+        tokens: vk.tokens,
         input: proof.input.iter().map(|v| v.0).collect(),
         output: proof.output.iter().map(|v| v.0).collect(),
         output_sizes: vk.output_sizes(),

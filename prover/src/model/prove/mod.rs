@@ -105,11 +105,14 @@ pub fn prove_witness_with<R: RngCore>(
         )));
     }
     stages.mark("witness");
+    // The proof holds the input as given (token ids); the layers read their one-hot rows.
+    let input_ints = input.iter().map(|&v| to_int(v, "input")).collect::<Result<Vec<_>, _>>()?;
+    let model_input = super::witness::model_input(vk, input)?;
+    let input = &model_input[..];
     let cx = Ctx { pk, layout: &layout, wit, input, opts, sections: vk.table_sections() };
     // The public output: every output layer's values, in layer order.
     let outputs: Vec<i64> =
         vk.output_layers().iter().flat_map(|&i| wit[i].out[..layout.layers[i].rows].to_vec()).collect();
-    let input_ints = input.iter().map(|&v| to_int(v, "input")).collect::<Result<Vec<_>, _>>()?;
     let output_ints = outputs[..vk.output_len()].iter().map(|&v| to_int(v, "output")).collect::<Result<Vec<_>, _>>()?;
     let digest = vk.digest();
     let mut t = start_transcript(&digest, ModelProof::kind_of(opts.mode), &input_ints, &output_ints);
