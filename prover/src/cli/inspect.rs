@@ -289,6 +289,8 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         "srs": srs_params(vk),
         "srs_powers": vk.srs_powers,
         "input_values": vk.input_len(),
+        // Token ids below this (their one-hot rows are the layers' input), or null.
+        "token_vocabulary": (vk.tokens > 0).then_some(vk.tokens),
         "output_values": vk.output_len(),
         "layers": layers,
         "block_classes": {
@@ -374,7 +376,9 @@ fn claim_count(vk: &ModelVerifyingKey, layout: &Layout) -> Option<usize> {
         zeta: f(0x5eed_0005),
     };
     let zeros = |n: usize| vec![Fr::from(0u64); n];
-    claims(vk, layout, &ch, &zeros(layout.evals), &zeros(vk.input_len()), &zeros(vk.output_len())).ok().map(|c| c.len())
+    claims(vk, layout, &ch, &zeros(layout.evals), &zeros(vk.model_input_len()), &zeros(vk.output_len()))
+        .ok()
+        .map(|c| c.len())
 }
 
 /// Size in bytes of every proof for this key (the encoding has no variable-size values).

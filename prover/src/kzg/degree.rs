@@ -33,6 +33,13 @@ impl DegreeProvingKey {
                     srs.powers_g2.len()
                 ))
             })?;
+        // The G2 points a key takes from the SRS (`Srs::from_bytes` checks G2 powers on the curve
+        // only): `[1]_2, [tau]_2` and the shifted powers.
+        if !crate::srs::g2_in_subgroup(&srs.powers_g2[..2.min(e)]) || !crate::srs::g2_in_subgroup(&srs.powers_g2[e..]) {
+            return Err(ProverError::InvalidArgument(
+                "the SRS holds a G2 power outside the prime-order subgroup".into(),
+            ));
+        }
         let shifted_g1 = srs.powers_g1.get(e..e + hiding).map(<[G1Affine]>::to_vec).ok_or_else(|| {
             ProverError::InvalidArgument(format!(
                 "the degree check needs G1 powers up to {} but the SRS has {}",

@@ -2,6 +2,7 @@
 //! (`docs/protocols/mlp.md`, "Keys").
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::Zero;
 use ark_std::UniformRand;
@@ -104,11 +105,23 @@ pub fn commit_weights(
         }
         false => &layer.weight,
     };
-    let rows: Vec<G1Projective> = cfg_into_iter!(0..weight_commitments(layer))
-        .map(|i| {
+    let n = weight_commitments(layer);
+    // The blinds' terms `sum_k r_ik [gamma tau^k]`: per base, one fixed-base batch multiplication
+    // over every row (a window table instead of a variable-base product per row).
+    let mut hiding = vec![G1Projective::zero(); n];
+    for (k, base) in srs.gamma_g1.iter().enumerate().take(KEY_HIDING_DEGREE + 1) {
+        let scalars: Vec<Fr> = (0..n).map(|i| row_blind(blinds, i).get(k).copied().unwrap_or_default()).collect();
+        let table = BatchMulPreprocessing::new(base.into_group(), n);
+        for (h, p) in hiding.iter_mut().zip(table.batch_mul(&scalars)) {
+            *h += p;
+        }
+    }
+    let rows: Vec<G1Projective> = cfg_into_iter!(hiding)
+        .enumerate()
+        .map(|(i, h)| {
             let (cols, vals) = matrix.row(i);
             let bases: Vec<G1Affine> = cols.iter().map(|&c| lagrange[c as usize]).collect();
-            msm_small(&bases, vals) + msm(&srs.gamma_g1, row_blind(blinds, i))
+            msm_small(&bases, vals) + h
         })
         .collect();
     Ok(G1Projective::normalize_batch(&rows))

@@ -28,7 +28,7 @@ use zkml_verifier::hex::Digest;
 use zkml_verifier::kzg::{SrsSource, VerifyingKey};
 use zkml_verifier::DecodeError;
 
-use ark_std::cfg_chunks;
+use ark_std::{cfg_chunks, cfg_iter};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
@@ -175,7 +175,10 @@ impl Srs {
         let n_g2 = r.len(G2_UNCOMPRESSED, "srs G2 powers")?;
         let powers_g1 = read_points::<G1Affine>(&mut r, n_g1, G1_UNCOMPRESSED, "srs G1 powers")?;
         let gamma_g1 = read_points::<G1Affine>(&mut r, n_gamma, G1_UNCOMPRESSED, "srs gamma powers")?;
-        let powers_g2 = read_points::<G2Affine>(&mut r, n_g2, G2_UNCOMPRESSED, "srs G2 powers")?;
+        // On the curve only: a G2 subgroup check costs tens of microseconds and a ceremony has
+        // 2^17 or more G2 powers, of which a key uses a few hundred; `DegreeProvingKey::new`
+        // checks those (`g2_in_subgroup`), and `srs import` checked every point of the ceremony.
+        let powers_g2 = read_g2_on_curve(&mut r, n_g2, "srs G2 powers")?;
         let [gamma_g2] = read_points::<G2Affine>(&mut r, 1, G2_UNCOMPRESSED, "srs gamma G2")?
             .try_into()
             .map_err(|_| DecodeError::InvalidPoint { what: "srs gamma G2" })?;
@@ -193,6 +196,25 @@ impl Srs {
         srs.check_shape()?;
         Ok(srs)
     }
+}
+
+/// Reads `n` uncompressed G2 points, checking that each is on the curve (not its subgroup).
+fn read_g2_on_curve(r: &mut Reader<'_>, n: usize, what: &'static str) -> Result<Vec<G2Affine>, DecodeError> {
+    let raw = r.bytes(n * G2_UNCOMPRESSED, what)?;
+    let chunks: Vec<Result<G2Affine, DecodeError>> = cfg_chunks!(raw, G2_UNCOMPRESSED)
+        .map(|c| {
+            G2Affine::deserialize_with_mode(c, Compress::No, Validate::No)
+                .ok()
+                .filter(G2Affine::is_on_curve)
+                .ok_or(DecodeError::InvalidPoint { what })
+        })
+        .collect();
+    chunks.into_iter().collect()
+}
+
+/// Whether every point is in G2's prime-order subgroup (checked in parallel).
+pub fn g2_in_subgroup(points: &[G2Affine]) -> bool {
+    cfg_iter!(points).all(|p| p.is_in_correct_subgroup_assuming_on_curve())
 }
 
 /// Reads `n` uncompressed points, validating them in parallel.
@@ -232,5 +254,38 @@ mod tests {
         let at = bad.len() - 128 - 100;
         bad[at] ^= 0x55;
         assert_eq!(Srs::from_bytes(&bad), Err(DecodeError::InvalidPoint { what: "srs G2 powers" }));
+    }
+
+    #[test]
+    fn g2_powers_outside_the_subgroup_are_refused_where_a_key_takes_them() {
+        use ark_bn254::Fq2;
+        use ark_ff::One;
+        let srs = Srs::insecure_dev(5, &mut ChaCha20Rng::seed_from_u64(2));
+        // A point on the curve (the twist) outside the prime-order subgroup.
+        let mut x = Fq2::one();
+        let outside = loop {
+            match G2Affine::get_point_from_x_unchecked(x, false) {
+                Some(p) if !p.is_in_correct_subgroup_assuming_on_curve() => break p,
+                _ => x += Fq2::one(),
+            }
+        };
+        let published = srs.powers_g2.len();
+        for at in [1, published - 1] {
+            let mut bad = srs.clone();
+            bad.powers_g2[at] = outside;
+            // Read back (it is on the curve), then refused by the degree check's key.
+            let back = Srs::from_bytes(&bad.to_bytes()).unwrap();
+            assert!(!g2_in_subgroup(&back.powers_g2));
+            let err = crate::kzg::DegreeProvingKey::new(&back, published, 4, 2).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                crate::error::ProverError::InvalidArgument(
+                    "the SRS holds a G2 power outside the prime-order subgroup".into()
+                )
+                .to_string(),
+                "power {at}"
+            );
+        }
+        assert!(crate::kzg::DegreeProvingKey::new(&srs, published, 4, 2).is_ok());
     }
 }
