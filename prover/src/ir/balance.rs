@@ -5,14 +5,14 @@
 //! `t`, written by a Linear. Scaling that Linear by `g` and `ε` by `g²` leaves `y` unchanged:
 //! `(g t) · rsqrt(g² mean(t²) + g² ε) = y`. With one fixed-point scale for the whole model, a
 //! small `t` (embeddings of width 0.02) would have few bits and a variance that rounds to 0; the
-//! gain `g = 2^k` brings `t` to `y`'s magnitude, so `t`, `t²`, the variance and the reciprocal
-//! square root each keep the scale's bits. Powers of two keep the float weights exact.
+//! gain `g = 2^k` (`k >= 0`) brings `t` up to `y`'s magnitude, so `t`, `t²`, the variance and the
+//! reciprocal square root each keep the scale's bits. Powers of two keep the float weights exact.
 
 use zkml_verifier::model::activation::Activation;
 
 use super::{Graph, IrError, Op, TensorId};
 
-/// Largest gain exponent `|k|` applied.
+/// Largest gain exponent `k` applied.
 const MAX_GAIN_BITS: i32 = 16;
 
 /// A normalisation found in the graph: the nodes writing `t` (a Linear) and the mean of squares
@@ -43,7 +43,9 @@ pub fn balance_norms(g: &mut Graph, samples: &[Vec<Vec<f32>>]) -> Result<Vec<i32
         let t = max_abs[site.t];
         let y = site.outputs.iter().map(|&o| max_abs[o]).fold(0f32, f32::max);
         let k = match (t > 0.0 && t.is_finite(), y > 0.0 && y.is_finite()) {
-            (true, true) => ((y / t).log2().round() as i32).clamp(-MAX_GAIN_BITS, MAX_GAIN_BITS),
+            // Up only: a gain below 1 would shrink the weights of the Linear writing `t`, which
+            // may be fractions already (a mean's `1/n`), below the scale's step.
+            (true, true) => ((y / t).log2().round() as i32).clamp(0, MAX_GAIN_BITS),
             _ => 0,
         };
         let gain = (k as f32).exp2();
