@@ -27,19 +27,26 @@ fn models() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models")
 }
 
-/// The attention model, quantised with 11-bit tables, and its key over a dev SRS.
-fn attention() -> (Fixture, Vec<Vec<f32>>) {
-    let onnx = OnnxModel::load(models().join("attention.onnx")).unwrap();
+/// The model `name` of the fixtures, quantised with 11-bit tables, with its key over a dev SRS
+/// (seeded with `seed`), its float input and its reference output.
+fn fixture(name: &str, seed: u64) -> (Fixture, Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    let onnx = OnnxModel::load(models().join(format!("{name}.onnx"))).unwrap();
     let g = onnx.graph().clone();
-    let input = io_json::read_input(models().join("attention.input.json"), &g.input_signature()).unwrap();
-    let expected = io_json::read_output(models().join("attention.expected.json")).unwrap();
+    let input = io_json::read_input(models().join(format!("{name}.input.json")), &g.input_signature()).unwrap();
+    let expected = io_json::read_output(models().join(format!("{name}.expected.json"))).unwrap();
     let config = QuantConfig { table_bits: 11, ..QuantConfig::default() };
     let model = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let srs = Srs::insecure_dev(15, &mut rng);
     let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
     let q = model.quantise_inputs(&input).unwrap().remove(0);
-    (Fixture { pk, model, input: q }, expected)
+    (Fixture { pk, model, input: q }, input, expected)
+}
+
+/// The attention model and its reference output.
+fn attention() -> (Fixture, Vec<Vec<f32>>) {
+    let (f, _, expected) = fixture("attention", 1);
+    (f, expected)
 }
 
 #[test]
@@ -123,22 +130,12 @@ fn a_wrong_maximum_or_exponential_is_rejected() {
     }
 }
 
-/// `masked_attention.onnx` (the attention with a causal mask added to its scores), quantised with
-/// 11-bit tables, and its key over a dev SRS.
+/// `masked_attention.onnx` (the attention with a causal mask added to its scores).
 fn masked_attention() -> Fixture {
-    let onnx = OnnxModel::load(models().join("masked_attention.onnx")).unwrap();
-    let g = onnx.graph().clone();
-    let input = io_json::read_input(models().join("masked_attention.input.json"), &g.input_signature()).unwrap();
-    let expected = io_json::read_output(models().join("masked_attention.expected.json")).unwrap();
+    let (f, input, expected) = fixture("masked_attention", 7);
     // The lowering is the masked softmax, in floats.
-    assert!(quant::max_abs_error(&g.eval_f32(&input).unwrap(), &expected) < 1e-5);
-    let config = QuantConfig { table_bits: 11, ..QuantConfig::default() };
-    let model = QuantizedModel::calibrate(g, std::slice::from_ref(&input), &config).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let srs = Srs::insecure_dev(15, &mut rng);
-    let pk = setup(&srs, &model, ModelMeta::default(), &mut rng).unwrap();
-    let q = model.quantise_inputs(&input).unwrap().remove(0);
-    Fixture { pk, model, input: q }
+    assert!(quant::max_abs_error(&f.model.graph.eval_f32(&input).unwrap(), &expected) < 1e-5);
+    f
 }
 
 #[test]

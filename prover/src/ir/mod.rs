@@ -160,6 +160,19 @@ pub struct TokenInput {
     pub shape: Vec<usize>,
 }
 
+/// Checks one list per `(name, length)` in `expected`, of that length.
+fn check_lengths<T>(expected: Vec<(String, usize)>, inputs: &[Vec<T>]) -> Result<(), IrError> {
+    if inputs.len() != expected.len() {
+        return Err(IrError::InputCount { expected: expected.len(), got: inputs.len() });
+    }
+    for ((name, len), v) in expected.into_iter().zip(inputs) {
+        if v.len() != len {
+            return Err(IrError::InputLength { name, expected: len, got: v.len() });
+        }
+    }
+    Ok(())
+}
+
 /// A malformed graph, or inputs that do not match it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IrError {
@@ -222,16 +235,8 @@ impl Graph {
 
     /// Checks values for the graph's own input tensors (one-hot rows for tokens).
     pub fn check_tensor_inputs<T>(&self, inputs: &[Vec<T>]) -> Result<(), IrError> {
-        if inputs.len() != self.inputs.len() {
-            return Err(IrError::InputCount { expected: self.inputs.len(), got: inputs.len() });
-        }
-        for (&t, v) in self.inputs.iter().zip(inputs) {
-            let info = &self.tensors[t];
-            if v.len() != info.len() {
-                return Err(IrError::InputLength { name: info.name.clone(), expected: info.len(), got: v.len() });
-            }
-        }
-        Ok(())
+        let tensors = self.inputs.iter().map(|&t| (self.tensors[t].name.clone(), self.tensors[t].len()));
+        check_lengths(tensors.collect(), inputs)
     }
 
     /// `(name, number of elements)` of every graph output, in order.
@@ -371,15 +376,7 @@ impl Graph {
 
     /// Checks the number and lengths of graph inputs.
     pub fn check_inputs<T>(&self, inputs: &[Vec<T>]) -> Result<(), IrError> {
-        if inputs.len() != self.inputs.len() {
-            return Err(IrError::InputCount { expected: self.inputs.len(), got: inputs.len() });
-        }
-        for ((name, len), v) in self.input_signature().into_iter().zip(inputs) {
-            if v.len() != len {
-                return Err(IrError::InputLength { name, expected: len, got: v.len() });
-            }
-        }
-        Ok(())
+        check_lengths(self.input_signature(), inputs)
     }
 
     /// Float evaluation: the values of the graph outputs, in order.

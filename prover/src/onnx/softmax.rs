@@ -137,14 +137,11 @@ impl Translator<'_> {
         // A masked cell's `x` and maximum are 0 (so its shift is 0, inside the table), and its
         // quotient is cleared: by a Linear keeping the other cells, which merges into the Linear
         // reading the softmax (`ir::compose`) when there is one.
-        let keep = match mask {
-            Some(m) => {
-                let keep = Matrix::from_rows(len, (0..len).map(|c| if m[c] { vec![] } else { vec![(c, 1.0)] }));
-                let Some(keep) = keep else { return Ok(Err("its mask".into())) };
-                Some(keep)
-            }
-            None => None,
-        };
+        let keep =
+            match mask.map(|m| Matrix::from_rows(len, (0..len).map(|c| if m[c] { vec![] } else { vec![(c, 1.0)] }))) {
+                Some(None) => return Ok(Err("its mask".into())),
+                keep => keep.flatten(),
+            };
         let x = match &keep {
             Some(keep) => {
                 let kept = self.scratch(&node.name, "unmasked", shape.clone());
