@@ -224,7 +224,7 @@ fn keys_with_a_malformed_product_are_refused() {
         }),
         Err(Error::BadKey(
             "a layer does not have one weight commitment per row (per column when it reads the input, none for a \
-             product)"
+             product or public weights)"
         ))
     );
     // The product turned into a matmul without weights, or reading itself or a later layer.

@@ -102,7 +102,7 @@ fn keys_with_a_changed_column_or_rows_for_columns_are_rejected() {
         verify_model(&vk, &p, None),
         Err(Error::BadKey(
             "a layer does not have one weight commitment per row (per column when it reads the input, none for a \
-             product)"
+             product or public weights)"
         ))
     );
 }

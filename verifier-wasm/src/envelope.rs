@@ -19,7 +19,7 @@ use crate::error::DecodeError;
 
 pub const MAGIC: [u8; 4] = *b"ZKML";
 /// The only format version this crate reads and writes.
-pub const FORMAT_VERSION: u16 = 10;
+pub const FORMAT_VERSION: u16 = 11;
 /// Bytes before the payload.
 pub const HEADER_BYTES: usize = 16;
 /// Offset of the payload length in the header.

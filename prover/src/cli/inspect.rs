@@ -245,9 +245,17 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                     source_name(k.operand).as_str().unwrap_or("?"),
                     l.m
                 ),
-                Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => {
-                    format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m)
-                }
+                Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => match &k.public {
+                    Some(p) => format!(
+                        "matmul {}x{} with public weights ({} runs in the key; inputs over H_{}, outputs over H_{})",
+                        k.rows,
+                        k.cols,
+                        p.len(),
+                        l.n,
+                        l.m
+                    ),
+                    None => format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m),
+                },
             }];
             if k.first_block() != Block::Divide {
                 blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));

@@ -163,7 +163,8 @@ fn product(a: &Matrix, b: &Matrix) -> Option<Matrix> {
         touched.clear();
         rows.push(row);
     }
-    Matrix::from_rows(b.cols(), rows)
+    // A product of published (structural) matrices is one; any model weight makes it hidden.
+    Matrix::from_rows(b.cols(), rows).map(|m| if a.is_public() && b.is_public() { m.into_public() } else { m })
 }
 
 /// Drops the tensors no node reads or writes and that are not graph inputs or outputs,

@@ -149,7 +149,7 @@ pub fn pool_matrix(w: &Window, channels: usize, normalize: bool, count_include_p
             rows.push(cells.into_iter().map(|at| (c * in_len + at, (1.0 / divisor) as f32)).collect());
         }
     }
-    Matrix::from_rows(channels * in_len, rows)
+    Matrix::from_rows(channels * in_len, rows).map(Matrix::into_public)
 }
 
 /// The product of `dims`, when it does not overflow.
@@ -238,11 +238,11 @@ pub fn max_layers(mut windows: Vec<Vec<Combo>>, cols: usize, signed: bool) -> Op
             }
             *values = next;
         }
-        layers.push(Matrix::from_rows(cols, rows.iter().cloned())?);
+        layers.push(Matrix::from_rows(cols, rows.iter().cloned())?.into_public());
         cols = rows.len();
     }
     let last = windows.iter().map(|v| v.first().cloned().unwrap_or_default());
-    layers.push(Matrix::from_rows(cols, last)?);
+    layers.push(Matrix::from_rows(cols, last)?.into_public());
     Some(layers)
 }
 
@@ -258,7 +258,7 @@ pub fn downsample_matrix(shape: &[usize], axis: usize, stride: usize, modulo: us
         idx[axis] = idx[axis] * stride + modulo;
         vec![(idx.iter().zip(shape).fold(0usize, |acc, (&i, &n)| acc * n + i), 1.0)]
     });
-    Matrix::from_rows(shape.iter().product(), rows.collect::<Vec<_>>())
+    Matrix::from_rows(shape.iter().product(), rows.collect::<Vec<_>>()).map(Matrix::into_public)
 }
 
 /// The matrix summing a tensor of `shape` over `axes` (the output keeps the other axes, in order).
@@ -274,7 +274,7 @@ pub fn reduce_sum_matrix(shape: &[usize], axes: &[usize]) -> Option<Matrix> {
         let o = kept.iter().fold(0usize, |acc, &d| acc * shape[d] + idx[d]);
         rows[o].push((flat, 1.0));
     }
-    Matrix::from_rows(shape.iter().product(), rows)
+    Matrix::from_rows(shape.iter().product(), rows).map(Matrix::into_public)
 }
 
 #[cfg(test)]

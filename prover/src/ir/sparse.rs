@@ -8,6 +8,11 @@ use std::fmt;
 
 /// A `rows x cols` matrix holding only its listed entries (`start[r]..start[r + 1]` index row
 /// `r`'s entries in `col` and `val`, columns strictly increasing within a row).
+///
+/// `public` marks weights the lowering chose rather than the model: selections, transposes,
+/// sums, means, masks, pooling windows and max tournaments. The verifying key publishes those in
+/// clear and the verifier evaluates their combination itself (`docs/protocols/blocks/matmul.md`,
+/// "Public weights"); every other matrix is the model's and stays hidden.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Sparse<T> {
     rows: usize,
@@ -15,6 +20,7 @@ pub struct Sparse<T> {
     start: Vec<usize>,
     col: Vec<u32>,
     val: Vec<T>,
+    public: bool,
 }
 
 /// The float weights of the IR.
@@ -25,7 +31,7 @@ impl<T: Copy> Sparse<T> {
     /// `None` when a column is out of range or repeated, or `cols` does not fit a `u32`.
     pub fn from_rows(cols: usize, rows: impl IntoIterator<Item = Vec<(usize, T)>>) -> Option<Self> {
         u32::try_from(cols).ok()?;
-        let mut m = Sparse { rows: 0, cols, start: vec![0], col: Vec::new(), val: Vec::new() };
+        let mut m = Sparse { rows: 0, cols, start: vec![0], col: Vec::new(), val: Vec::new(), public: false };
         for row in rows {
             let mut last = None;
             for (c, v) in row {
@@ -44,6 +50,17 @@ impl<T: Copy> Sparse<T> {
 
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// The same matrix marked as structural: its weights are published (see [`Sparse`]).
+    pub fn into_public(mut self) -> Self {
+        self.public = true;
+        self
+    }
+
+    /// Whether the weights are structural and published (see [`Sparse`]).
+    pub fn is_public(&self) -> bool {
+        self.public
     }
 
     pub fn cols(&self) -> usize {
@@ -90,6 +107,7 @@ impl<T: Copy> Sparse<T> {
             start: self.start.clone(),
             col: self.col.clone(),
             val: self.val.iter().copied().map(f).collect::<Result<_, _>>()?,
+            public: self.public,
         })
     }
 
@@ -99,7 +117,8 @@ impl<T: Copy> Sparse<T> {
         let rows = (0..batch)
             .flat_map(|k| (0..self.rows).map(move |r| (k, r)))
             .map(|(k, r)| self.entries(r).map(|(c, v)| (k * self.cols + c, v)).collect());
-        Sparse::from_rows(batch * self.cols, rows).expect("columns stay in range and increasing")
+        let m = Sparse::from_rows(batch * self.cols, rows).expect("columns stay in range and increasing");
+        Sparse { public: self.public, ..m }
     }
 
     /// The transpose (`cols x rows`); `None` when `rows` does not fit a `u32`.
@@ -110,7 +129,7 @@ impl<T: Copy> Sparse<T> {
                 rows[c].push((r, v));
             }
         }
-        Sparse::from_rows(self.rows, rows)
+        Sparse::from_rows(self.rows, rows).map(|m| Sparse { public: self.public, ..m })
     }
 }
 

@@ -5,8 +5,9 @@
 //! rescaling; reshapes (flattens) are allowed anywhere (`docs/protocols/mlp.md`, "Statement").
 
 use zkml_verifier::model::activation::Activation;
-use zkml_verifier::model::key::Source;
+use zkml_verifier::model::blocks::Block;
 use zkml_verifier::model::key::MAX_SIDE;
+use zkml_verifier::model::key::{first_block, Source};
 
 use crate::error::ProverError;
 use crate::ir::{Op, Sparse};
@@ -35,6 +36,15 @@ pub struct Layer {
     /// `LayerKey::divide`); `None` for a Linear layer.
     pub operand: Option<Source>,
     pub divide: bool,
+}
+
+impl Layer {
+    /// Whether the key publishes the layer's weights instead of committing them: structural
+    /// weights ([`Sparse::is_public`]) on a matmul of an earlier layer
+    /// (`docs/protocols/blocks/matmul.md`, "Public weights").
+    pub fn public_weights(&self) -> bool {
+        self.weight.is_public() && first_block(self.input, self.operand, self.divide) == Block::Matmul
+    }
 }
 
 /// What an IR tensor holds, in terms of layers.

@@ -12,11 +12,11 @@ use zkml_verifier::envelope::{self, Kind};
 use zkml_verifier::kzg::{DegreeKey, SrsParams};
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::blocks::Block;
-use zkml_verifier::model::key::{first_block, pow2, table_sections, table_size, Source};
+use zkml_verifier::model::key::{first_block, pow2, table_sections, table_size, PublicWeight, Source};
 
 use super::activation::apply;
 use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
-use zkml_verifier::model::{LayerKey, ModelMeta, ModelVerifyingKey};
+use zkml_verifier::model::{Int, LayerKey, ModelMeta, ModelVerifyingKey};
 use zkml_verifier::DecodeError;
 
 use super::compile::{compile, Layer};
@@ -73,8 +73,11 @@ pub fn weight_domain(layer: &Layer) -> usize {
 }
 
 /// The number of weight commitments of a layer: columns when it reads the public input, rows
-/// after an earlier layer, none for a product (`LayerKey::weight_commitments`).
+/// after an earlier layer, none for a product or public weights (`LayerKey::weight_commitments`).
 pub fn weight_commitments(layer: &Layer) -> usize {
+    if layer.public_weights() {
+        return 0;
+    }
     match first_block(layer.input, layer.operand, layer.divide) {
         Block::PublicMatmul => layer.cols,
         Block::Product | Block::Divide => 0,
@@ -268,7 +271,11 @@ pub fn setup<R: RngCore>(
     // witness the SRS can hold (docs/protocols/accumulation.md, "What folds").
     let d = layers
         .iter()
-        .filter(|l| l.act == Activation::Relu && first_block(l.input, l.operand, l.divide) == Block::Matmul)
+        .filter(|l| {
+            l.act == Activation::Relu
+                && first_block(l.input, l.operand, l.divide) == Block::Matmul
+                && !l.public_weights()
+        })
         .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
         .filter(|&w| w <= available)
         .fold(needed, usize::max);
@@ -307,6 +314,7 @@ pub fn setup<R: RngCore>(
             operand: l.operand,
             divide: l.divide,
             weights,
+            public: l.public_weights().then(|| public_weights(l)).transpose()?,
             bias,
         });
         weight_blinds.push(wb);
@@ -335,6 +343,26 @@ pub fn setup<R: RngCore>(
     vk.params.degree = degree.key;
     vk.validate().map_err(|e| ProverError::Unsupported(e.to_string()))?;
     Ok(ModelProvingKey { vk, srs: keep, degree, layers, weight_blinds, bias_blinds })
+}
+
+/// A layer's structural weights as the key publishes them (`LayerKey::public`): each row's
+/// entries as runs of equal values on consecutive columns.
+pub fn public_weights(l: &Layer) -> Result<Vec<PublicWeight>, ProverError> {
+    let mut out: Vec<PublicWeight> = Vec::new();
+    for row in 0..l.rows {
+        let mut open: Option<PublicWeight> = None;
+        for (col, w) in l.weight.entries(row) {
+            let value = i32::try_from(w)
+                .map_err(|_| ProverError::Unsupported(format!("{}: a structural weight {w} beyond 32 bits", l.name)))?;
+            let (row, col) = (row as u32, col as u32);
+            match &mut open {
+                Some(run) if run.col + run.len == col && run.value.0 == value => run.len += 1,
+                _ => out.extend(open.replace(PublicWeight { row, col, len: 1, value: Int(value) })),
+            }
+        }
+        out.extend(open);
+    }
+    Ok(out)
 }
 
 /// Unblinded commitments to the table columns (deterministic given the SRS).
@@ -474,6 +502,11 @@ impl ModelProvingKey {
                 what: "pk weight row",
                 reason: "columns out of range or not increasing",
             })?;
+            // Structural weights are the ones the verifying key publishes.
+            let weight = match vk.layers.get(layers.len()).is_some_and(|k| k.public.is_some()) {
+                true => weight.into_public(),
+                false => weight,
+            };
             let bias = (0..rows).map(|_| r.u64("pk layer bias").map(|v| v as i64)).collect::<Result<Vec<_>, _>>()?;
             layers.push(Layer { name, rows, cols, weight, bias, act, input, skip, operand, divide });
             weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
@@ -494,6 +527,10 @@ impl ModelProvingKey {
                     && l.divide == key.divide
                     && (l.operand.is_none() || l.weight.nnz() == 0)
                     && wb.len() == weight_commitments(l) * k
+                    && key
+                        .public
+                        .as_ref()
+                        .is_none_or(|p| p.iter().map(|w| w.len as usize).sum::<usize>() == l.weight.nnz())
                     && bb.len() == k
             });
         if !matches {

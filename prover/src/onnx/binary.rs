@@ -34,7 +34,7 @@ impl Translator<'_> {
         let w = if negate { -1.0 } else { 1.0 };
         let len = from.iter().product();
         let rows: Vec<Vec<(usize, f32)>> = index.into_iter().map(|i| vec![(i, w)]).collect();
-        let weight = Matrix::from_rows(len, rows).ok_or("a selection".to_string())?;
+        let weight = Matrix::from_rows(len, rows).ok_or("a selection".to_string())?.into_public();
         let t = self.scratch(&node.name, what, shape.to_vec());
         self.push(node.name.clone(), Op::Linear { weight, bias: None }, vec![x], t);
         Ok(t)

@@ -222,6 +222,8 @@ pub(super) fn einsum_of_two(
         spread_b.push(vec![(at[1], 1.0)]);
         sum[at[2]].push((t, 1.0));
     }
-    let matrix = |cols: usize, rows: Vec<Vec<(usize, f32)>>| Matrix::from_rows(cols, rows).ok_or("shape".to_string());
+    let matrix = |cols: usize, rows: Vec<Vec<(usize, f32)>>| {
+        Matrix::from_rows(cols, rows).map(Matrix::into_public).ok_or("shape".to_string())
+    };
     Ok([matrix(lens[0], spread_a)?, matrix(lens[1], spread_b)?, matrix(space, sum)?])
 }

@@ -56,7 +56,7 @@ impl Translator<'_> {
         };
         let count: usize = op.axes.iter().map(|&a| shape[a]).product();
         let rows = (0..sum.rows()).map(|r| sum.entries(r).map(|(c, w)| (c, w / count as f32)).collect::<Vec<_>>());
-        let Some(mean) = Matrix::from_rows(sum.cols(), rows.collect::<Vec<_>>()) else {
+        let Some(mean) = Matrix::from_rows(sum.cols(), rows.collect::<Vec<_>>()).map(Matrix::into_public) else {
             return Ok(Some(Err("its means".into())));
         };
         let square = self.scratch(&node.name, "square", shape);
@@ -92,7 +92,9 @@ impl Translator<'_> {
                 mean[c] = weights.clone();
             }
         }
-        let Some(mean) = Matrix::from_rows(len, mean) else { return Ok(Err("its row means".into())) };
+        let Some(mean) = Matrix::from_rows(len, mean).map(Matrix::into_public) else {
+            return Ok(Err("its row means".into()));
+        };
         // `t = x`, by a Linear whose gain calibration sets (`ir::balance`); merged into the Linear
         // writing `x` when there is one.
         let identity = Matrix::from_rows(len, (0..len).map(|c| vec![(c, 1.0)]));

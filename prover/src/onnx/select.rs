@@ -52,7 +52,7 @@ fn selection(
             }
         }
     }
-    let weight = Matrix::from_rows(in_len, rows).ok_or("a selection matrix")?;
+    let weight = Matrix::from_rows(in_len, rows).ok_or("a selection matrix")?.into_public();
     Ok((weight, bias.iter().any(|&b| b != 0.0).then_some(bias)))
 }
 

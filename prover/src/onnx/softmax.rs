@@ -132,6 +132,7 @@ impl Translator<'_> {
         else {
             return Ok(Err("its row maps".into()));
         };
+        let (negated, ones) = (negated.into_public(), ones.into_public());
         let neg_max = self.scratch(&node.name, "neg_max", shape.clone());
         self.push(node.name.clone(), Op::Linear { weight: negated, bias: None }, vec![src], neg_max);
         // A masked cell's `x` and maximum are 0 (so its shift is 0, inside the table), and its
@@ -140,7 +141,7 @@ impl Translator<'_> {
         let keep =
             match mask.map(|m| Matrix::from_rows(len, (0..len).map(|c| if m[c] { vec![] } else { vec![(c, 1.0)] }))) {
                 Some(None) => return Ok(Err("its mask".into())),
-                keep => keep.flatten(),
+                keep => keep.flatten().map(Matrix::into_public),
             };
         let x = match &keep {
             Some(keep) => {

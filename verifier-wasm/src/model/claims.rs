@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
 use super::activation::Activation;
-use super::blocks::{lookup, Block};
+use super::blocks::{lookup, matmul, Block};
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{interpolate_at, padded_rows_at, root_of_unity, row_weights, vanishing};
@@ -149,6 +149,8 @@ struct SlotPolys {
     /// weight-row commitments; for a layer reading the public input, `Y = W x` from its weight
     /// columns: never a prover message (empty for a product).
     v: Lc,
+    /// `V(zeta)` when the key publishes the layer's weights (then `v` is empty).
+    public_v: Option<Fr>,
     /// The layer's first block (`Layout::Slot::first`): with the public-input matmul `v` is `Y`;
     /// only the matmul has `C`, `S1`, `S2`.
     first: Block,
@@ -228,6 +230,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         skip: None,
         output: None,
         v,
+        public_v: None,
         bias,
         z: z.unwrap_or_default(),
         d,
@@ -352,7 +355,22 @@ pub fn claims(
     let s = vk.scale_bits;
     let big_d = vk.params.degree.bound as usize;
     let sections = vk.table_sections();
-    let slots = (0..layout.slots.len()).map(|i| slot_polys(layout, ch, i)).collect::<Result<Vec<_>, Error>>()?;
+    let mut slots = (0..layout.slots.len()).map(|i| slot_polys(layout, ch, i)).collect::<Result<Vec<_>, Error>>()?;
+    // Public weights: `V(zeta)` from the key's entries, not a combination of commitments.
+    let most = vk.layers.iter().filter(|l| l.public.is_some()).map(|l| l.rows as usize).max().unwrap_or(0);
+    let e = row_weights(ch.r, most);
+    for (sp, sl) in slots.iter_mut().zip(&layout.slots) {
+        let public = match sl.kind {
+            SlotKind::Layer(i) => {
+                vk.layers.get(i).and_then(|l| l.public.as_ref()).filter(|_| sl.first == Block::Matmul)
+            }
+            SlotKind::Class(_) => None,
+        };
+        if let Some(p) = public {
+            sp.public_v = Some(matmul::public_v_at(p, &e, sp.n, ch.zeta)?);
+            sp.v = Vec::new();
+        }
+    }
     let mut out = Vec::new();
     let mut open = |terms: &Lc, point: u32, value: Fr| out.push(Claim { terms: terms.clone(), point, value });
 
@@ -522,7 +540,7 @@ pub fn claims(
             let product = on_m && matches!(sp.first, Block::Product | Block::Divide);
             if on_n {
                 // V is the combination of every weight row: formed only where M1 needs it.
-                put(Poly::V, Lin::of(&sp.v, Fr::one()));
+                put(Poly::V, sp.public_v.map_or_else(|| Lin::of(&sp.v, Fr::one()), Lin::constant));
             }
             if sp.first == Block::PublicMatmul && on_m {
                 // Y = W x, the weight columns combined by the public input (M0).
@@ -741,46 +759,5 @@ impl Algebra for Linearise {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::blocks::matmul;
-    use super::*;
-
-    fn params() -> Params {
-        let x = Fr::from(3u64);
-        Params { alpha: x, beta: x, half: x, two_s: x, inv_n: x, inv_m: x, inv_table: x }
-    }
-
-    #[test]
-    fn linearisation_keeps_commitments_and_substitutes_openings() {
-        // M1 with every polynomial opened but V: a constant plus V's commitment times A_in's value.
-        let v = single(Base::Proof(7));
-        let mut lin = Linearise { u: Fr::from(2u64), polys: Vec::new() };
-        lin.polys.extend([
-            (Poly::S1, Lin::constant(Fr::from(5u64))),
-            (Poly::S1Next, Lin::constant(Fr::from(11u64))),
-            (Poly::C, Lin::constant(Fr::from(6u64))),
-            (Poly::V, Lin::of(&v, Fr::one())),
-            (Poly::AIn, Lin::constant(Fr::from(4u64))),
-        ]);
-        let e = checked(matmul::m1(&mut lin, &params())).unwrap();
-        // u (S1n - S1 + C/n) = 2 (11 - 5 + 6 * 3) = 48; - V * 4.
-        assert_eq!(e.c, Fr::from(48u64));
-        assert_eq!(e.lc, vec![(Base::Proof(7), -Fr::from(4u64))]);
-    }
-
-    #[test]
-    fn a_product_of_two_commitments_or_a_missing_polynomial_is_an_error() {
-        let not_linear = Err(Error::BadKey("a constraint is not linear in the unopened commitments"));
-        let mut lin = Linearise { u: Fr::one(), polys: Vec::new() };
-        lin.polys.extend([
-            (Poly::S1, Lin::constant(Fr::one())),
-            (Poly::S1Next, Lin::constant(Fr::one())),
-            (Poly::C, Lin::constant(Fr::one())),
-            (Poly::V, Lin::of(&single(Base::Proof(1)), Fr::one())),
-            (Poly::AIn, Lin::of(&single(Base::Proof(2)), Fr::one())),
-        ]);
-        assert_eq!(checked(matmul::m1(&mut lin, &params())).map(|e| e.c), not_linear);
-        lin.polys.retain(|(p, _)| *p != Poly::AIn);
-        assert_eq!(checked(matmul::m1(&mut lin, &params())).map(|e| e.c), not_linear);
-    }
-}
+#[path = "claims_tests.rs"]
+mod tests;

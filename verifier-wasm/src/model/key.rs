@@ -87,8 +87,40 @@ pub struct LayerKey {
     /// has one per row or column, and decoding a compressed point costs a square root (about
     /// 50 µs in WebAssembly).
     pub weights: Vec<G1>,
+    /// Weights the model's lowering chose rather than the model (selections, transposes, sums,
+    /// means, masks, pooling windows, max tournaments), published in clear instead of committed,
+    /// on a layer reading an earlier layer: the verifier evaluates their combination `V` at `zeta`
+    /// itself (`docs/protocols/blocks/matmul.md`, "Public weights"). `None`: hidden weights.
+    pub public: Option<Vec<PublicWeight>>,
     /// Hiding commitment to the bias over `H_m` (scale `2^(2s)`).
     pub bias: G1,
+}
+
+/// A run of published weights of a layer with public weights: `W[row][col + k] = value`
+/// (scale `2^s`) for `k < len`. Structural rows are runs (a mean's row is one run of `1/n`, a
+/// selection's one entry), so a key stores and a verifier reads a run, not its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicWeight {
+    pub row: u32,
+    pub col: u32,
+    pub len: u32,
+    pub value: Int,
+}
+
+impl Encode for PublicWeight {
+    fn encode(&self, w: &mut Writer) {
+        w.u32(self.row);
+        w.u32(self.col);
+        w.u32(self.len);
+        w.put(&self.value);
+    }
+}
+
+impl Decode for PublicWeight {
+    const MIN_SIZE: usize = 16;
+    fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        Ok(Self { row: r.u32(what)?, col: r.u32(what)?, len: r.u32(what)?, value: r.get(what)? })
+    }
 }
 
 impl LayerKey {
@@ -100,13 +132,30 @@ impl LayerKey {
     }
 
     /// The number of weight commitments the layer has: its columns when it reads the public input,
-    /// its rows after an earlier layer, none for a product or a division.
+    /// its rows after an earlier layer, none for a product, a division or public weights.
     pub fn weight_commitments(&self) -> usize {
+        if self.public.is_some() {
+            return 0;
+        }
         match self.first_block() {
             Block::PublicMatmul => self.cols as usize,
             Block::Product | Block::Divide => 0,
             Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => self.rows as usize,
         }
+    }
+}
+
+/// Public weights: only on a layer reading an earlier layer (the fixed-weight matmul); runs that
+/// are not empty, inside the layer, in increasing order without overlaps.
+fn check_public(l: &LayerKey, p: &[PublicWeight]) -> Result<(), Error> {
+    let end = |w: &PublicWeight| w.col.checked_add(w.len);
+    let inside = p.iter().all(|w| w.len > 0 && w.row < l.rows && end(w).is_some_and(|e| e <= l.cols));
+    let increasing =
+        p.iter().zip(p.iter().skip(1)).all(|(a, b)| a.row < b.row || (a.row == b.row && end(a) <= Some(b.col)));
+    match (l.first_block() == Block::Matmul, inside && increasing) {
+        (false, _) => Err(Error::BadKey("public weights on a layer other than a matmul of an earlier layer")),
+        (true, false) => Err(Error::BadKey("public weights outside their layer or out of order")),
+        (true, true) => Ok(()),
     }
 }
 
@@ -131,12 +180,19 @@ impl Encode for LayerKey {
         w.u32(Source::optional_code(self.operand));
         w.u8(u8::from(self.divide));
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
+        match &self.public {
+            None => w.u8(0),
+            Some(p) => {
+                w.u8(1);
+                w.put(p);
+            }
+        }
         w.put(&self.bias);
     }
 }
 
 impl Decode for LayerKey {
-    const MIN_SIZE: usize = 9 + 13 + 4 + G1_BYTES;
+    const MIN_SIZE: usize = 9 + 13 + 4 + 1 + G1_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
@@ -150,7 +206,12 @@ impl Decode for LayerKey {
             _ => return Err(DecodeError::Invalid { what, reason: "a division flag other than 0 or 1" }),
         };
         let weights = r.vec::<G1Uncompressed>("vk weight commitments")?.into_iter().map(|p| p.0).collect();
-        Ok(Self { rows, cols, act, input, skip, operand, divide, weights, bias: r.get(what)? })
+        let public = match r.u8(what)? {
+            0 => None,
+            1 => Some(r.vec("vk public weights")?),
+            _ => return Err(DecodeError::Invalid { what, reason: "a public-weights flag other than 0 or 1" }),
+        };
+        Ok(Self { rows, cols, act, input, skip, operand, divide, weights, public, bias: r.get(what)? })
     }
 }
 
@@ -404,8 +465,11 @@ impl ModelVerifyingKey {
             if l.weights.len() != l.weight_commitments() {
                 return Err(Error::BadKey(
                     "a layer does not have one weight commitment per row (per column when it reads the input, none \
-                     for a product)",
+                     for a product or public weights)",
                 ));
+            }
+            if let Some(p) = &l.public {
+                check_public(l, p)?;
             }
             if pow2(l.cols).max(pow2(l.rows)) > d {
                 return Err(Error::BadKey("layer larger than the SRS"));
@@ -528,6 +592,40 @@ impl Artifact for ModelVerifyingKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ec::AffineRepr;
+
+    #[test]
+    fn public_weights_round_trip_and_their_flag_is_checked() {
+        let run = |row, col, len, value| PublicWeight { row, col, len, value: Int(value) };
+        let mut layer = LayerKey {
+            rows: 2,
+            cols: 3,
+            act: Activation::Relu,
+            input: Source::Layer(0),
+            skip: None,
+            operand: None,
+            divide: false,
+            weights: Vec::new(),
+            public: Some(alloc::vec![run(0, 0, 3, 5), run(1, 1, 1, -7)]),
+            bias: G1::generator(),
+        };
+        for public in [layer.public.clone(), None] {
+            layer.public = public;
+            let mut w = Writer::new();
+            layer.encode(&mut w);
+            let bytes = w.into_bytes();
+            assert_eq!(Reader::new(&bytes).get::<LayerKey>("layer"), Ok(layer.clone()));
+            if layer.public.is_none() {
+                // The flag sits right before the bias: 0 or 1, nothing else.
+                let mut bad = bytes.clone();
+                let at = bad.len() - crate::codec::G1_BYTES - 1;
+                assert_eq!(bad[at], 0);
+                bad[at] = 2;
+                let want = DecodeError::Invalid { what: "layer", reason: "a public-weights flag other than 0 or 1" };
+                assert_eq!(Reader::new(&bad).get::<LayerKey>("layer"), Err(want));
+            }
+        }
+    }
 
     #[test]
     fn sizes_saturate_instead_of_overflowing() {
