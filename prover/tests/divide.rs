@@ -238,7 +238,8 @@ fn keys_with_a_malformed_division_are_refused() {
 fn find_flag(vk: &zkml_verifier::model::ModelVerifyingKey, k: usize) -> usize {
     use zkml_verifier::codec::Encode;
     let mut w = zkml_verifier::codec::Writer::new();
-    // No weight commitments, no public weights, then the bias.
+    // The batch, no weight commitments, no public weights, then the bias.
+    w.u32(vk.layers[k].batch);
     w.u32(0);
     w.u8(0);
     vk.layers[k].bias.encode(&mut w);

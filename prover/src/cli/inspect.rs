@@ -254,6 +254,16 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                         l.n,
                         l.m
                     ),
+                    None if k.batch > 1 => format!(
+                        "matmul {}x{} of one {}x{} weight shared by {} input rows (inputs over H_{}, outputs over H_{})",
+                        k.rows,
+                        k.cols,
+                        k.rows / k.batch,
+                        k.cols / k.batch,
+                        k.batch,
+                        l.n,
+                        l.m
+                    ),
                     None => format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m),
                 },
             }];
@@ -277,6 +287,9 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
                 "input": source_name(Some(k.input)),
                 "skip": source_name(k.skip),
                 "operand": source_name(k.operand),
+                "batch": k.batch,
+                "weight_commitments": k.weights.len(),
+                "public_weight_runs": k.public.as_ref().map(Vec::len),
                 "blocks": blocks,
             })
         })

@@ -23,8 +23,11 @@ pub struct Layer {
     pub rows: usize,
     pub cols: usize,
     /// `rows x cols`, scale `2^s` (only the listed entries: a convolution's rows hold its kernel;
-    /// none for a product).
+    /// none for a product); with `batch > 1`, the `rows / batch x cols / batch` matrix every input
+    /// row shares (the layer's weight is its block-diagonal repetition, [`Layer::row`]).
     pub weight: Sparse<i64>,
+    /// The input rows sharing `weight` (`LayerKey::batch`; 1: one weight row per output).
+    pub batch: usize,
     /// Length `rows`, scale `2^(2s)` (zeros when the node has no bias).
     pub bias: Vec<i64>,
     /// What follows the rescaling ([`Activation::None`] on the output layers).
@@ -39,6 +42,14 @@ pub struct Layer {
 }
 
 impl Layer {
+    /// Row `k` of the layer's weight as `(column, value)`: with shared weights, row `k mod r` of
+    /// `weight` moved to the `(k / r)`-th input row's columns (`r x c` the shared matrix).
+    pub fn row(&self, k: usize) -> impl Iterator<Item = (usize, i64)> + '_ {
+        let (r, c) = (self.weight.rows().max(1), self.weight.cols());
+        let (t, i) = if self.batch > 1 { (k / r, k % r) } else { (0, k) };
+        self.weight.entries(i).map(move |(j, w)| (t * c + j, w))
+    }
+
     /// Whether the key publishes the layer's weights instead of committing them: structural
     /// weights ([`Sparse::is_public`]) on a matmul of an earlier layer
     /// (`docs/protocols/blocks/matmul.md`, "Public weights").
@@ -107,9 +118,13 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                 // Several input rows (a batch, or a sequence): one layer whose weight is the
                 // block-diagonal repetition of `W`, one block per row.
                 let batch = len / p.cols.max(1);
-                // Only a repeated weight is capped (one row keeps the key's own limits).
+                // Hidden weights read from an earlier layer are shared by the rows (the key commits
+                // `W`'s rows once, `docs/protocols/blocks/matmul.md`, "Shared weights"); structural
+                // ones, and a layer reading the model input, repeat `W`. Only a repeated weight
+                // is capped (one row keeps the key's own limits).
+                let repeated = p.weight.is_public() || input == Source::Input;
                 let sides = batch.checked_mul(p.rows).zip(batch.checked_mul(p.cols));
-                let entries = batch.checked_mul(p.weight.nnz());
+                let entries = if repeated { batch.checked_mul(p.weight.nnz()) } else { Some(p.weight.nnz()) };
                 let too_big = batch > 1
                     && (entries.is_none_or(|e| e > MAX_BATCHED_ENTRIES)
                         || sides.is_none_or(|(r, c)| r.max(c) > MAX_SIDE as usize));
@@ -124,13 +139,17 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                 // Several input rows: the block-diagonal repetition of `W`, one block per row, so
                 // that the layer computes `x_r W^T + b` for every row `r` of the `[batch, cols]`
                 // input, in the row-major order of the `[batch, rows]` output.
-                let (weight, bias) = (p.weight.block_diagonal(batch), bias.repeat(batch));
+                let (weight, shared) = match repeated || batch == 1 {
+                    true => (p.weight.block_diagonal(batch), 1),
+                    false => (p.weight.clone(), batch),
+                };
                 layers.push(Layer {
                     name: node.name.clone(),
                     rows: batch * p.rows,
                     cols: batch * p.cols,
                     weight,
-                    bias,
+                    batch: shared,
+                    bias: bias.repeat(batch),
                     act: Activation::None,
                     input,
                     skip: None,
@@ -187,6 +206,7 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     rows: len,
                     cols: len,
                     weight,
+                    batch: 1,
                     bias: vec![0; len],
                     act: Activation::None,
                     input: a,

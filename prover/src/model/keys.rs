@@ -81,7 +81,8 @@ pub fn weight_commitments(layer: &Layer) -> usize {
     match first_block(layer.input, layer.operand, layer.divide) {
         Block::PublicMatmul => layer.cols,
         Block::Product | Block::Divide => 0,
-        Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => layer.rows,
+        // With shared weights, one per row of the shared matrix.
+        Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => layer.rows / layer.batch.max(1),
     }
 }
 
@@ -119,6 +120,19 @@ pub fn commit_weights(
             *h += p;
         }
     }
+    // Shared weights: row `i` of `W` at every input row, `sum_j W_ij sum_t L_(t c + j)`, from the
+    // summed bases (`docs/protocols/blocks/matmul.md`, "Shared weights").
+    let replicated = match layer.batch > 1 {
+        true => {
+            let c = matrix.cols();
+            let sums: Vec<G1Projective> = (0..c)
+                .map(|j| (0..layer.batch).map(|t| lagrange.get(t * c + j).copied().unwrap_or_default()).sum())
+                .collect();
+            G1Projective::normalize_batch(&sums)
+        }
+        false => Vec::new(),
+    };
+    let lagrange = if layer.batch > 1 { replicated.as_slice() } else { lagrange };
     let rows: Vec<G1Projective> = cfg_into_iter!(hiding)
         .enumerate()
         .map(|(i, h)| {
@@ -149,8 +163,12 @@ pub fn weight_combination(layer: &Layer, blinds: &[Fr], terms: &[(usize, Fr)]) -
         match by_column(layer) {
             true => column_weights[k] += c,
             false => {
-                for (col, w) in layer.weight.entries(k) {
-                    values[col] += c * Fr::from(w);
+                // Shared weights: the row at every input row (`Layer::row` of each repetition).
+                let width = layer.weight.cols();
+                for t in 0..layer.batch {
+                    for (col, w) in layer.weight.entries(k) {
+                        values[t * width + col] += c * Fr::from(w);
+                    }
                 }
             }
         }
@@ -231,8 +249,9 @@ pub fn powers_needed(layers: &[Layer], scale_bits: u32, table_bits: u32) -> usiz
     let table = table_size(scale_bits, table_bits, sections.len());
     layers
         .iter()
-        // Quotients and blinded polynomials reach degree side + 3.
-        .map(|l| pow2(l.cols as u32).max(pow2(l.rows as u32)) + 8)
+        // Quotients and blinded polynomials reach degree side + 3; with shared weights, M1 has
+        // the token weights' polynomial as a third factor and its quotient twice the input side.
+        .map(|l| pow2(l.cols as u32).max(pow2(l.rows as u32)) * if l.batch > 1 { 2 } else { 1 } + 8)
         .chain([table + 8])
         .max()
         .unwrap_or(0)
@@ -313,6 +332,7 @@ pub fn setup<R: RngCore>(
             skip: l.skip,
             operand: l.operand,
             divide: l.divide,
+            batch: l.batch as u32,
             weights,
             public: l.public_weights().then(|| public_weights(l)).transpose()?,
             bias,
@@ -405,8 +425,10 @@ impl ModelProvingKey {
             w.u32(Source::optional_code(l.skip));
             w.u32(Source::optional_code(l.operand));
             w.u8(u8::from(l.divide));
-            // The weights row by row as (entry count, then column and value per entry), then the bias.
-            for i in 0..l.rows {
+            w.u32(l.batch as u32);
+            // The (shared) weight row by row as (entry count, then column and value per entry),
+            // then the bias.
+            for i in 0..l.weight.rows() {
                 let (cols, vals) = l.weight.row(i);
                 w.u32(cols.len() as u32);
                 for (&c, &v) in cols.iter().zip(vals) {
@@ -473,6 +495,15 @@ impl ModelProvingKey {
                     return Err(DecodeError::Invalid { what: "pk layer", reason: "a division flag other than 0 or 1" })
                 }
             };
+            let batch = r.u32("pk layer batch")? as usize;
+            if batch == 0 || rows % batch != 0 || cols % batch != 0 {
+                return Err(DecodeError::Invalid {
+                    what: "pk layer",
+                    reason: "a batch that does not divide its sides",
+                });
+            }
+            // The stored (shared) matrix: `rows / batch x cols / batch`.
+            let (w_rows, w_cols) = (rows / batch, cols / batch);
             // Each row costs at least its 4-byte count and each bias value 8 bytes: bound `rows`
             // by what is left before allocating.
             if rows.saturating_mul(12) > r.remaining() {
@@ -482,10 +513,10 @@ impl ModelProvingKey {
                     max: (r.remaining() / 12) as u64,
                 });
             }
-            let mut weight_rows = Vec::with_capacity(rows);
-            for _ in 0..rows {
+            let mut weight_rows = Vec::with_capacity(w_rows);
+            for _ in 0..w_rows {
                 let count = r.u32("pk weight row length")? as usize;
-                if count > cols || count.saturating_mul(12) > r.remaining() {
+                if count > w_cols || count.saturating_mul(12) > r.remaining() {
                     return Err(DecodeError::Invalid {
                         what: "pk weight row",
                         reason: "more entries than columns or bytes",
@@ -498,7 +529,7 @@ impl ModelProvingKey {
                 }
                 weight_rows.push(row);
             }
-            let weight = Sparse::from_rows(cols, weight_rows).ok_or(DecodeError::Invalid {
+            let weight = Sparse::from_rows(w_cols, weight_rows).ok_or(DecodeError::Invalid {
                 what: "pk weight row",
                 reason: "columns out of range or not increasing",
             })?;
@@ -508,7 +539,7 @@ impl ModelProvingKey {
                 false => weight,
             };
             let bias = (0..rows).map(|_| r.u64("pk layer bias").map(|v| v as i64)).collect::<Result<Vec<_>, _>>()?;
-            layers.push(Layer { name, rows, cols, weight, bias, act, input, skip, operand, divide });
+            layers.push(Layer { name, rows, cols, weight, batch, bias, act, input, skip, operand, divide });
             weight_blinds.push(r.vec::<Fr>("pk weight blind")?);
             bias_blinds.push(r.vec::<Fr>("pk bias blind")?);
         }
@@ -525,6 +556,7 @@ impl ModelProvingKey {
                     && l.skip == key.skip
                     && l.operand == key.operand
                     && l.divide == key.divide
+                    && l.batch == key.batch as usize
                     && (l.operand.is_none() || l.weight.nnz() == 0)
                     && wb.len() == weight_commitments(l) * k
                     && key

@@ -7,7 +7,7 @@ use ark_ff::{Field, One, Zero};
 use zkml_verifier::model::activation::Activation;
 use zkml_verifier::model::blocks::{lookup, Block};
 use zkml_verifier::model::constraints::{self, Algebra, Params, Poly, ERRORS};
-use zkml_verifier::model::domain::row_weights;
+use zkml_verifier::model::domain::{matmul_row_weights, row_weights, token_values};
 use zkml_verifier::model::layout::WITNESS;
 
 use super::poly::{interpolate, Coset};
@@ -40,6 +40,9 @@ pub(super) struct SlotView<'a> {
     /// The skip's polynomial (a residual added before the activation; none: zero).
     pub skip: Option<&'a [Fr]>,
     pub v: &'a [Fr],
+    /// Shared weights (`LayerKey::batch`): `(rows, cols, batch)`; `V` is then multiplied by the
+    /// token weights' polynomial and `K` has the row weights `s_t e_i`.
+    pub shared: Option<(usize, usize, usize)>,
     /// The round-2 witness `C, S1, S2, phi, psi, chi, S3, E` (`layout::witness_widths` order):
     /// `C` the constant `c` (a polynomial only for a cheating prover), `phi` and `chi` empty on
     /// the last layer; `E` is read from [`SlotView::e`].
@@ -180,7 +183,15 @@ pub(super) fn quotient(
             alg.polys.extend([
                 (Poly::S1Next, Evals(cs.rotate(&s1.0))),
                 (Poly::S1, s1),
-                (Poly::V, ev(sv.v)?),
+                (
+                    Poly::V,
+                    match sv.shared {
+                        Some((_, cols, batch)) => {
+                            ev(sv.v)? * ev(&interpolate(&token_values(r, cols, batch, sv.n), sv.n)?)?
+                        }
+                        None => ev(sv.v)?,
+                    },
+                ),
                 (Poly::AIn, ev(sv.a_in)?),
                 (Poly::C, ev(c)?),
             ]);
@@ -201,7 +212,13 @@ pub(super) fn quotient(
                         (Poly::C, ev(c)?),
                         (Poly::S2Next, Evals(cs.rotate(&s2.0))),
                         (Poly::S2, s2),
-                        (Poly::K, k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?),
+                        (
+                            Poly::K,
+                            match sv.shared {
+                                Some((rows, _, batch)) => ev(&interpolate(&matmul_row_weights(r, rows, batch, d), d)?)?,
+                                None => k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?,
+                            },
+                        ),
                     ]);
                 }
             }

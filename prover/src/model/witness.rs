@@ -140,7 +140,7 @@ pub fn witness_with(
                 let acc: i128 = match &operand {
                     _ if i >= l.rows => 0,
                     Some(b) => blocks::product::row(&a, b, &l.bias, i),
-                    None => blocks::matmul::row(&l.weight, &l.bias, i, &a),
+                    None => blocks::matmul::row(l, i, &a),
                 };
                 let bound = 1i128 << 62;
                 if acc.abs() >= bound {

@@ -16,7 +16,9 @@ use super::activation::Activation;
 use super::blocks::{lookup, matmul, Block};
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
-use super::domain::{interpolate_at, padded_rows_at, root_of_unity, row_weights, vanishing};
+use super::domain::{
+    interpolate_at, matmul_row_weights, padded_rows_at, root_of_unity, row_weights, token_values, vanishing,
+};
 use super::key::ModelVerifyingKey;
 use super::key::Source;
 use super::layout::{
@@ -151,6 +153,9 @@ struct SlotPolys {
     v: Lc,
     /// `V(zeta)` when the key publishes the layer's weights (then `v` is empty).
     public_v: Option<Fr>,
+    /// A layer whose input rows share one weight matrix: its own `K(zeta)` (row weights
+    /// `s_t e_i`); `v` is then scaled by the token weights' polynomial at `zeta`.
+    shared_k: Option<Fr>,
     /// The layer's first block (`Layout::Slot::first`): with the public-input matmul `v` is `Y`;
     /// only the matmul has `C`, `S1`, `S2`.
     first: Block,
@@ -231,6 +236,7 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
         output: None,
         v,
         public_v: None,
+        shared_k: None,
         bias,
         z: z.unwrap_or_default(),
         d,
@@ -369,6 +375,17 @@ pub fn claims(
         if let Some(p) = public {
             sp.public_v = Some(matmul::public_v_at(p, &e, sp.n, ch.zeta)?);
             sp.v = Vec::new();
+        }
+        // Shared weights: `Tok(X) V(X)` in M1, `K` of the row weights `s_t e_i` in M2.
+        let shared = match sl.kind {
+            SlotKind::Layer(i) => vk.layers.get(i).filter(|l| l.batch > 1 && sl.first == Block::Matmul),
+            SlotKind::Class(_) => None,
+        };
+        if let Some(l) = shared {
+            let (rows, cols, batch) = (l.rows as usize, l.cols as usize, l.batch as usize);
+            let tok = interpolate_at(&token_values(ch.r, cols, batch, sp.n), sp.n, ch.zeta)?;
+            sp.v = scaled(&sp.v, tok);
+            sp.shared_k = Some(interpolate_at(&matmul_row_weights(ch.r, rows, batch, sp.m), sp.m, ch.zeta)?);
         }
     }
     let mut out = Vec::new();
@@ -603,7 +620,8 @@ pub fn claims(
                 put(Poly::Pad, Lin::constant(padded_rows_at(sp.rows, d, zeta)?));
             }
             if on_m && sp.first.has_running_sums() {
-                put(Poly::K, Lin::constant(k_at_zeta.ok_or(Error::BadKey("a slot's domain without K"))?));
+                let k = sp.shared_k.or(k_at_zeta).ok_or(Error::BadKey("a slot's domain without K"))?;
+                put(Poly::K, Lin::constant(k));
             }
             if on_m {
                 let skip = match sp.skip {

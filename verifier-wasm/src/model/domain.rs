@@ -84,6 +84,41 @@ pub fn padded_rows_at(rows: usize, m: usize, zeta: Fr) -> Result<Fr, Error> {
 /// and a block counter, four per block. Short weights make the verifier's combination of a
 /// layer's weight rows an MSM with 128-bit scalars.
 pub fn row_weights(r: Fr, count: usize) -> Vec<Fr> {
+    short_weights(b"zkml/matmul/row-weights", r, count)
+}
+
+/// The token weights `s_0, ..., s_(count-1)` of a matmul applying one weight matrix to `count`
+/// input rows (`docs/protocols/blocks/matmul.md`, "Shared weights"): the same expansion as
+/// [`row_weights`] under another label, so the two sequences are independent.
+pub fn token_weights(r: Fr, count: usize) -> Vec<Fr> {
+    short_weights(b"zkml/matmul/token-weights", r, count)
+}
+
+/// The weights of a matmul's `m` output rows (`m` the padded side): [`row_weights`] for a layer
+/// with its own weight per row (`batch = 1`); for `batch` input rows sharing one weight matrix
+/// of `rows / batch` rows, `s_t e_i` for output row `t (rows / batch) + i` and 0 on padded rows,
+/// so that only the shared matrix's rows need a commitment each.
+pub fn matmul_row_weights(r: Fr, rows: usize, batch: usize, m: usize) -> Vec<Fr> {
+    if batch <= 1 {
+        return row_weights(r, m);
+    }
+    let (e, s) = (row_weights(r, rows / batch), token_weights(r, batch));
+    let mut out: Vec<Fr> = s.iter().flat_map(|s| e.iter().map(move |e| *s * e)).collect();
+    out.resize(m.max(out.len()), Fr::zero());
+    out
+}
+
+/// The token weights at the input positions of a matmul whose `batch` input rows share one
+/// weight matrix: `s_t` on positions `t c .. (t + 1) c` (`c = cols / batch`), 0 beyond, over a
+/// domain of `n`.
+pub fn token_values(r: Fr, cols: usize, batch: usize, n: usize) -> Vec<Fr> {
+    let c = cols / batch.max(1);
+    let mut out: Vec<Fr> = token_weights(r, batch).into_iter().flat_map(|s| core::iter::repeat_n(s, c)).collect();
+    out.resize(n.max(out.len()), Fr::zero());
+    out
+}
+
+fn short_weights(label: &[u8], r: Fr, count: usize) -> Vec<Fr> {
     use ark_ff::{BigInteger, PrimeField};
     use blake2::{Blake2b512, Digest as _};
     let seed = r.into_bigint().to_bytes_le();
@@ -91,7 +126,7 @@ pub fn row_weights(r: Fr, count: usize) -> Vec<Fr> {
     let mut block = 0u64;
     while out.len() < count {
         let mut h = Blake2b512::new();
-        h.update(b"zkml/matmul/row-weights");
+        h.update(label);
         h.update(&seed);
         h.update(block.to_le_bytes());
         let bytes = h.finalize();

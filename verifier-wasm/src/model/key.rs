@@ -79,6 +79,13 @@ pub struct LayerKey {
     pub operand: Option<Source>,
     /// The operand divides instead of multiplying (only with an operand).
     pub divide: bool,
+    /// The number of input rows one weight matrix of `rows / batch` rows and `cols / batch`
+    /// columns is applied to (a sequence's tokens): the layer computes the block-diagonal
+    /// repetition of that matrix, and the key holds one commitment per row of the shared matrix,
+    /// replicated over the input rows (`docs/protocols/blocks/matmul.md`, "Shared weights").
+    /// 1 for a layer with its own weight per row; more only on a matmul of an earlier layer with
+    /// hidden weights.
+    pub batch: u32,
     /// Hiding commitments to the weights (none on a product layer). A layer reading an earlier layer has one per row,
     /// `W_i(X) = sum_j W_ij L_j(X)` over `H_n`, which the verifier combines into the matmul's
     /// `V = sum_i e_i W_i` itself (`docs/protocols/blocks/matmul.md`); a layer reading the public
@@ -140,7 +147,7 @@ impl LayerKey {
         match self.first_block() {
             Block::PublicMatmul => self.cols as usize,
             Block::Product | Block::Divide => 0,
-            Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => self.rows as usize,
+            Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => (self.rows / self.batch.max(1)) as usize,
         }
     }
 }
@@ -179,6 +186,7 @@ impl Encode for LayerKey {
         w.u32(Source::optional_code(self.skip));
         w.u32(Source::optional_code(self.operand));
         w.u8(u8::from(self.divide));
+        w.u32(self.batch);
         w.put(&self.weights.iter().copied().map(G1Uncompressed).collect::<Vec<_>>());
         match &self.public {
             None => w.u8(0),
@@ -192,7 +200,7 @@ impl Encode for LayerKey {
 }
 
 impl Decode for LayerKey {
-    const MIN_SIZE: usize = 9 + 13 + 4 + 1 + G1_BYTES;
+    const MIN_SIZE: usize = 9 + 13 + 4 + 4 + 1 + G1_BYTES;
     fn decode(r: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
         let rows = r.u32(what)?;
         let cols = r.u32(what)?;
@@ -205,13 +213,14 @@ impl Decode for LayerKey {
             1 => true,
             _ => return Err(DecodeError::Invalid { what, reason: "a division flag other than 0 or 1" }),
         };
+        let batch = r.u32(what)?;
         let weights = r.vec::<G1Uncompressed>("vk weight commitments")?.into_iter().map(|p| p.0).collect();
         let public = match r.u8(what)? {
             0 => None,
             1 => Some(r.vec("vk public weights")?),
             _ => return Err(DecodeError::Invalid { what, reason: "a public-weights flag other than 0 or 1" }),
         };
-        Ok(Self { rows, cols, act, input, skip, operand, divide, weights, public, bias: r.get(what)? })
+        Ok(Self { rows, cols, act, input, skip, operand, divide, batch, weights, public, bias: r.get(what)? })
     }
 }
 
@@ -462,6 +471,14 @@ impl ModelVerifyingKey {
             if !l.act.params_valid() {
                 return Err(Error::BadKey("activation parameters out of range (|p| <= 2^20, finite, lo <= hi)"));
             }
+            let shared = l.first_block() == Block::Matmul && l.public.is_none();
+            let divides = l.batch > 0 && l.rows % l.batch.max(1) == 0 && l.cols % l.batch.max(1) == 0;
+            if !divides || (l.batch > 1 && !shared) {
+                return Err(Error::BadKey(
+                    "a layer's batch is 0, does not divide its sides, or is on a layer other than a matmul of an \
+                     earlier layer with hidden weights",
+                ));
+            }
             if l.weights.len() != l.weight_commitments() {
                 return Err(Error::BadKey(
                     "a layer does not have one weight commitment per row (per column when it reads the input, none \
@@ -605,6 +622,7 @@ mod tests {
             skip: None,
             operand: None,
             divide: false,
+            batch: 1,
             weights: Vec::new(),
             public: Some(alloc::vec![run(0, 0, 3, 5), run(1, 1, 1, -7)]),
             bias: G1::generator(),

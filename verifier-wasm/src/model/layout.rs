@@ -294,11 +294,10 @@ fn fold_classes(vk: &ModelVerifyingKey, dims: &[(usize, usize, Activation)]) -> 
     let mut classes: Vec<ClassLayout> = Vec::new();
     for (i, &(n, m, act)) in dims.iter().enumerate() {
         let packed = witness_widths(n, m).iter().fold(0usize, |acc, &w| acc.saturating_add(w));
-        // Public weights never fold: their `V` is a value, not a combination of commitments.
-        let skip = vk
-            .layers
-            .get(i)
-            .is_some_and(|l| l.skip.is_some() || !l.first_block().has_running_sums() || l.public.is_some());
+        // Public or shared weights never fold: their `V` is a value, or carries the token weights.
+        let skip = vk.layers.get(i).is_some_and(|l| {
+            l.skip.is_some() || !l.first_block().has_running_sums() || l.public.is_some() || l.batch > 1
+        });
         if act != Activation::Relu || skip || packed > d {
             continue;
         }

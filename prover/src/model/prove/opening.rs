@@ -120,7 +120,8 @@ pub(super) fn open<R: RngCore>(
             let p = match *base {
                 Base::Proof(i) => st.get(i)?,
                 Base::Rows(i) => {
-                    let count = cx.pk.layers.get(i).map_or(0, |l| l.rows);
+                    // One commitment per row (of the shared matrix with shared weights).
+                    let count = cx.pk.layers.get(i).map_or(0, |l| l.rows / l.batch.max(1));
                     let terms = rows.entry(i).or_default();
                     terms.extend(e.iter().take(count).enumerate().map(|(k, e)| (k, *e * sc)));
                     continue;

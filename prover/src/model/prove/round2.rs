@@ -7,7 +7,7 @@ use ark_ff::{batch_inversion, Field, One, Zero};
 use rand::RngCore;
 use zkml_verifier::model::blocks::Block;
 use zkml_verifier::model::constraints::Poly;
-use zkml_verifier::model::domain::row_weights;
+use zkml_verifier::model::domain::{matmul_row_weights, row_weights, token_values};
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
 
 use super::super::keys::bias_coeffs;
@@ -73,12 +73,19 @@ fn matmul_sums<R: RngCore>(
     let strict = opts.strict;
     let (l, w, layer) = (&layout.layers[i], &cx.wit[i], &pk.layers[i]);
     let (n, m) = (l.n, l.m);
-    let lag = row_weights(r, m);
-    // V's values on H_n: v_j = sum_i e_i W_ij (the row weights of `r`).
+    let lag = matmul_row_weights(r, layer.rows, layer.batch, m);
+    // V's values on H_n: v_j = sum_i e_i W_ij (the row weights of `r`); with shared weights, the
+    // shared matrix's combination at every input row, and the running sum steps by the token
+    // weights times it (`docs/protocols/blocks/matmul.md`, "Shared weights").
     let mut v_vals = vec![Fr::zero(); n];
-    for (k, l_k) in lag.iter().enumerate().take(layer.rows) {
-        for (j, w) in layer.weight.entries(k) {
-            v_vals[j] += *l_k * Fr::from(w);
+    let tok = (layer.batch > 1).then(|| token_values(r, layer.cols, layer.batch, n));
+    let shared_rows = layer.rows / layer.batch.max(1);
+    let e = if tok.is_some() { row_weights(r, shared_rows) } else { lag.clone() };
+    for (k, e_k) in e.iter().enumerate().take(shared_rows) {
+        for t in 0..layer.batch.max(1) {
+            for (j, w) in layer.row(t * shared_rows + k) {
+                v_vals[j] += *e_k * Fr::from(w);
+            }
         }
     }
     let v = interpolate(&v_vals, n)?;
@@ -92,8 +99,11 @@ fn matmul_sums<R: RngCore>(
     let c: Fr = f2.iter().sum();
 
     let a_vals = frs(&w.input);
-    let f1: Vec<Fr> =
+    let mut f1: Vec<Fr> =
         v_vals.iter().zip(a_vals.iter().chain(std::iter::repeat(&Fr::zero()))).map(|(x, y)| *x * y).collect();
+    if let Some(tok) = &tok {
+        f1.iter_mut().zip(tok).for_each(|(f, s)| *f *= s);
+    }
     // C is the constant c; the cheat of `forge_last_c` makes it average differently on H_n and H_m.
     let (c_n, c_poly) = match (opts.forge_last_c && i + 1 == layout.layers.len(), n.cmp(&m)) {
         (true, std::cmp::Ordering::Greater) => {

@@ -115,6 +115,7 @@ pub(super) fn views<'a>(
                     sigma: l.sigma.map(|_| six[5].as_slice()),
                     skip: skip(l),
                     v: &r2.layers[i].v,
+                    shared: pk_shared(cx, i),
                     comps: core::array::from_fn(|k| comps[k].as_slice()),
                     e: r2.layers[i].e,
                     bias: &r2.biases[i].poly.coeffs,
@@ -141,6 +142,7 @@ pub(super) fn views<'a>(
                     sigma: Some(&sigma.poly.coeffs),
                     skip: None,
                     v: &acc.v,
+                    shared: None,
                     comps: core::array::from_fn(|k| acc.comps[k].as_slice()),
                     e: acc.comps[WITNESS_E].first().copied().unwrap_or_default(),
                     bias: &acc.bias.poly.coeffs,
@@ -187,13 +189,17 @@ pub(super) fn commit_quotients<R: RngCore>(
             };
             quotient(d, views, table.as_ref(), r, lambda, &params)?
         };
-        if quotient.len() > d + 4 {
+        // Constraints of degree 2 in polynomials of degree about `d` leave a quotient of about
+        // `d`; M1 of shared weights has the token weights as a third factor (about `2d`).
+        let shared = views.iter().any(|v| v.shared.is_some() && v.n == d);
+        let most = if shared { 2 * d + 4 } else { d + 4 };
+        if quotient.len() > most {
             if opts.strict {
                 return Err(ProverError::Internal(format!("constraints on the domain of size {d} do not hold")));
             }
             // A cheating prover without spare powers cuts the quotient; one with them keeps it whole.
             if !opts.unbounded_shift {
-                quotient.truncate(d + 4);
+                quotient.truncate(most);
             }
         }
         let idx = layout.quotient(d).ok_or_else(|| ProverError::Internal("quotient index".into()))?;
@@ -249,4 +255,10 @@ pub(super) fn commit_shift<R: RngCore>(
             Ok(pk.degree.prove_truncated(pk.srs.powers_g1[0], &shifted.poly.coeffs, &shifted.blind.coeffs, st.rng))
         }
     }
+}
+
+/// Layer `i`'s shared weights as the quotient takes them: `(rows, cols, batch)` when its input
+/// rows share one weight matrix (`LayerKey::batch`).
+fn pk_shared(cx: &Ctx<'_>, i: usize) -> Option<(usize, usize, usize)> {
+    cx.pk.layers.get(i).filter(|l| l.batch > 1).map(|l| (l.rows, l.cols, l.batch))
 }
