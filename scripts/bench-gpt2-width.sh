@@ -28,7 +28,8 @@ timed() { # timed STEP CMD...
   shift
   tf=$(mktemp)
   log "$step"
-  /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$OUT/$step.log" 2>&1 || { cat "$OUT/$step.log" >&2; exit 1; }
+  # stdout (verify's JSON) and stderr (progress, the dev SRS warning) apart.
+  /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$OUT/$step.log" 2>"$OUT/$step.err" || { cat "$OUT/$step.err" >&2; exit 1; }
   read -r secs kb <"$tf"
   rm -f "$tf"
   printf '{"model":"%s","step":"%s","seconds":%s,"peak_rss_mb":%d}\n' "$NAME" "$step" "$secs" "$((kb / 1024))" |
@@ -52,7 +53,8 @@ node -e '
   const v = JSON.parse(fs.readFileSync(dir + "/verify.log"));
   const g = JSON.parse(fs.readFileSync(dir + "/out.json")).output_data.flat();
   const w = JSON.parse(fs.readFileSync(dir + "/" + name + ".expected.json")).output_data.flat();
-  const prove = fs.readFileSync(dir + "/prove.log", "utf8").match(/in ([0-9.]+)s \(key loaded/);
+  const said = fs.readFileSync(dir + "/prove.log", "utf8") + fs.readFileSync(dir + "/prove.err", "utf8");
+  const prove = said.match(/in ([0-9.]+)s \(key loaded/);
   console.log(JSON.stringify({
     model: name, valid: v.valid, srs: v.srs, prove_s: prove ? Number(prove[1]) : null, verify_ms: v.verify_ms,
     proof_bytes: fs.statSync(dir + "/" + name + ".proof").size, vk_bytes: fs.statSync(dir + "/keys/model.vk").size,

@@ -281,6 +281,51 @@ impl QuantizedModel {
         Ok(QuantizedModel { scale_bits, table_bits, graph, linear, max_abs: vec![0; nt], max_abs_accumulator })
     }
 
+    /// Structural (public) Linear nodes whose non-zero weights quantise at `2^s` with a relative
+    /// error above `tolerance` (a mean's `1/n` when `n` does not divide `2^s`,
+    /// `docs/quantisation.md`, "Layer normalisation"): per node, its name and the worst weight as
+    /// `(float, quantised)`, at most one per node. Model weights are not listed: their rounding is
+    /// the scale's, measured by the error against the float model.
+    pub fn coarse_structural_weights(&self, tolerance: f64) -> Vec<(String, f32, f64)> {
+        let mut out = Vec::new();
+        for (node, q) in self.graph.nodes.iter().zip(&self.linear) {
+            let (Op::Linear { weight, .. }, Some(q)) = (&node.op, q) else { continue };
+            if !weight.is_public() {
+                continue;
+            }
+            let step = (self.scale_bits as f64).exp2();
+            let worst = weight
+                .values()
+                .iter()
+                .zip(q.weight.values())
+                .filter(|(w, _)| **w != 0.0)
+                .map(|(&w, &v)| (w, v as f64 / step, ((v as f64 / step) - w as f64).abs() / (w as f64).abs()))
+                .fold(
+                    None,
+                    |acc: Option<(f32, f64, f64)>, x| if acc.is_some_and(|a| a.2 >= x.2) { acc } else { Some(x) },
+                );
+            if let Some((w, v, _)) = worst.filter(|x| x.2 > tolerance) {
+                out.push((node.name.clone(), w, v));
+            }
+        }
+        out
+    }
+
+    /// One warning line per node of [`QuantizedModel::coarse_structural_weights`] off by more
+    /// than 5%, for `setup` and `dry-run` to print.
+    pub fn coarse_weight_warnings(&self) -> Vec<String> {
+        self.coarse_structural_weights(0.05)
+            .into_iter()
+            .map(|(node, w, v)| {
+                format!(
+                    "warning: node '{node}': the structural weight {w:e} is {v:e} at scale 2^{} (a mean over a \
+                     row whose length does not divide 2^{}: see docs/quantisation.md, \"Layer normalisation\")",
+                    self.scale_bits, self.scale_bits
+                )
+            })
+            .collect()
+    }
+
     /// Chooses the largest scale in the configured range for which every calibration sample
     /// (one list of inputs each; usually the model's sample input) stays within the table bounds,
     /// and records the largest values seen at that scale.

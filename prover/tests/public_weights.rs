@@ -236,3 +236,23 @@ fn keys_with_malformed_public_weights_are_refused() {
         commitments
     );
 }
+
+#[test]
+fn structural_weights_that_quantise_coarsely_are_reported() {
+    // At 2^4 a mean of 3 (1/3 -> 5/16, 6% off) is reported; a mean of 4 (exact), a selection and
+    // the model's own weights of 1/3 are not.
+    let mut b = Builder::new(6, 23);
+    let thirds = Matrix::from_rows(6, [vec![(0, 1.0 / 3.0), (1, 1.0 / 3.0), (2, 1.0 / 3.0)]]).unwrap();
+    let quarters = Matrix::from_rows(6, [(0..4).map(|c| (c, 0.25)).collect::<Vec<_>>()]).unwrap().into_public();
+    let hidden = b.push(Op::Linear { weight: thirds.clone(), bias: None }, vec![0], 1);
+    let mean3 = b.push(Op::Linear { weight: thirds.into_public(), bias: None }, vec![0], 1);
+    let mean4 = b.push(Op::Linear { weight: quarters, bias: None }, vec![0], 1);
+    let g = b.finish(&[hidden, mean3, mean4]);
+    let q = zkml_prover::quant::QuantizedModel::new(g, 4, 8).unwrap();
+    let coarse = q.coarse_structural_weights(0.05);
+    assert_eq!(coarse.len(), 1, "{coarse:?}");
+    let (node, w, v) = &coarse[0];
+    assert_eq!((node.as_str(), *w, *v), ("t2", 1.0 / 3.0, 5.0 / 16.0));
+    assert_eq!(q.coarse_weight_warnings().len(), 1);
+    assert!(q.coarse_structural_weights(0.1).is_empty(), "6% is within 10%");
+}

@@ -83,6 +83,9 @@ pub fn run(a: Args) -> CmdResult {
             "scale_bits": q.scale_bits,
             "table_bits": q.table_bits,
             "headroom_bits": config.headroom_bits,
+            "coarse_structural_weights": q.coarse_structural_weights(0.05).iter().map(|(node, w, v)| json!({
+                "node": node, "weight": w, "quantised": v,
+            })).collect::<Vec<_>>(),
             "calibration": a.calibration.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "inputs": reports.iter().map(|(p, misfit, error)| json!({
                 "file": p.display().to_string(),
@@ -105,6 +108,9 @@ pub fn run(a: Args) -> CmdResult {
             config.headroom_bits,
             a.calibration.len()
         );
+        for w in q.coarse_weight_warnings() {
+            out!("{w}");
+        }
         for (p, misfit, error) in &reports {
             let verdict = match misfit {
                 None => "fits".to_string(),

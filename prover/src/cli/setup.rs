@@ -95,6 +95,9 @@ pub fn run(a: Args) -> CmdResult {
     pb.set_message("calibrating");
     let in_model = |e: &dyn std::fmt::Display| Failure::Usage(format!("{}: {e}", a.model.display()));
     let qmodel = QuantizedModel::calibrate(graph.clone(), &samples, &config).map_err(|e| in_model(&e))?;
+    for w in qmodel.coarse_weight_warnings() {
+        eprintln!("{w}");
+    }
     let output_len: usize = graph.outputs.iter().map(|&t| graph.tensor(t).len()).sum();
     if !labels.is_empty() && labels.len() != output_len {
         return Err(Failure::Usage(format!(
