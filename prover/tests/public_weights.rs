@@ -256,3 +256,26 @@ fn structural_weights_that_quantise_coarsely_are_reported() {
     assert_eq!(q.coarse_weight_warnings().len(), 1);
     assert!(q.coarse_structural_weights(0.1).is_empty(), "6% is within 10%");
 }
+
+#[test]
+fn a_structural_weight_scaled_by_a_model_constant_stays_hidden() {
+    // pool_scale.onnx: AveragePool (structural) then Mul by a per-channel constant, which folds
+    // into the pooling's weights: they are the model's now, committed, never published.
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/models/pool_scale.onnx");
+    let model = zkml_prover::onnx::OnnxModel::load(&path).unwrap();
+    let g = model.graph().clone();
+    let pools: Vec<&zkml_prover::ir::Node> =
+        g.nodes.iter().filter(|n| n.name.contains("pool") && matches!(n.op, Op::Linear { .. })).collect();
+    assert_eq!(pools.len(), 1, "{g}");
+    let Op::Linear { weight, .. } = &pools[0].op else { unreachable!() };
+    assert!(!weight.is_public(), "the scaled pooling is the model's");
+    let input: Vec<f32> = (0..8).map(|i| (i as f32 - 3.5) / 4.0).collect();
+    let config =
+        zkml_prover::quant::QuantConfig { min_scale_bits: 2, max_scale_bits: 7, table_bits: 8, headroom_bits: 0 };
+    let q = zkml_prover::quant::QuantizedModel::calibrate(g, &[vec![input]], &config).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(24);
+    let srs = zkml_prover::srs::Srs::insecure_dev(10, &mut rng);
+    let pk = zkml_prover::model::setup(&srs, &q, zkml_verifier::model::ModelMeta::default(), &mut rng).unwrap();
+    assert!(pk.vk.layers.iter().all(|l| l.public.is_none()), "nothing of this model is published");
+    assert_eq!(pk.vk.layers[1].weights.len(), 8, "the pooling's rows are committed");
+}

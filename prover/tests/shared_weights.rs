@@ -85,7 +85,7 @@ fn the_row_weights_are_token_weights_times_row_weights() {
             assert_eq!(k[t * 5 + i], s[t] * e[i]);
         }
     }
-    assert!(k[20..].iter().all(|x| *x == Fr::from(0u64)), "padded rows weigh 0");
+    assert_eq!(k[20..], row_weights(r, 32)[20..], "padded rows weigh e_k, independent of the rows'");
     assert_ne!(s, row_weights(r, 4), "independent of the row weights");
     assert_eq!(matmul_row_weights(r, 20, 1, 32), row_weights(r, 32), "one weight per row without a batch");
     let tok = token_values(r, 12, 4, 16);
@@ -102,7 +102,7 @@ fn wrong_token_rows_are_rejected() {
     let f = fixture(graph(4), 5);
     let s = f.pk.vk.scale_bits;
     let top = 1i64 << s;
-    let hooks: [(&str, Hook); 2] = [
+    let hooks: [(&str, Hook); 3] = [
         // Token 2's row 1 of layer 1 off by one with its remainder, so that the rescaling holds.
         (
             "one token's row",
@@ -113,6 +113,16 @@ fn wrong_token_rows_are_rejected() {
                 } else if l == 1 {
                     w.z[2 * 5 + 1] -= 1;
                     w.rem[2 * 5 + 1] -= 1;
+                }
+            }),
+        ),
+        // A padded row (20 rows over H_32) off by one with its remainder: padded rows stay 0.
+        (
+            "a padded row",
+            Box::new(move |l, w| {
+                if l == 1 {
+                    w.z[25] += 1;
+                    w.rem[25] += 1;
                 }
             }),
         ),

@@ -58,6 +58,13 @@ impl<T: Copy> Sparse<T> {
         self
     }
 
+    /// The same matrix marked as the model's: its weights stay hidden (a structural matrix
+    /// scaled by a model constant).
+    pub fn into_hidden(mut self) -> Self {
+        self.public = false;
+        self
+    }
+
     /// Whether the weights are structural and published (see [`Sparse`]).
     pub fn is_public(&self) -> bool {
         self.public

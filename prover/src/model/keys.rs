@@ -294,6 +294,7 @@ pub fn setup<R: RngCore>(
             l.act == Activation::Relu
                 && first_block(l.input, l.operand, l.divide) == Block::Matmul
                 && !l.public_weights()
+                && l.batch == 1
         })
         .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
         .filter(|&w| w <= available)
@@ -504,9 +505,9 @@ impl ModelProvingKey {
             }
             // The stored (shared) matrix: `rows / batch x cols / batch`.
             let (w_rows, w_cols) = (rows / batch, cols / batch);
-            // Each row costs at least its 4-byte count and each bias value 8 bytes: bound `rows`
-            // by what is left before allocating.
-            if rows.saturating_mul(12) > r.remaining() {
+            // Each stored row costs at least its 4-byte count and each bias value 8 bytes: bound
+            // `rows` by what is left before allocating.
+            if w_rows.saturating_mul(4).saturating_add(rows.saturating_mul(8)) > r.remaining() {
                 return Err(DecodeError::LengthTooLarge {
                     what: "pk layer rows",
                     len: rows as u64,

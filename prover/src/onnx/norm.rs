@@ -96,8 +96,9 @@ impl Translator<'_> {
             return Ok(Err("its row means".into()));
         };
         // `t = x`, by a Linear whose gain calibration sets (`ir::balance`); merged into the Linear
-        // writing `x` when there is one.
-        let identity = Matrix::from_rows(len, (0..len).map(|c| vec![(c, 1.0)]));
+        // writing `x` when there is one. Its weights are structural: a power of two, a
+        // quantisation parameter like the scale (`docs/zero-knowledge.md`).
+        let identity = Matrix::from_rows(len, (0..len).map(|c| vec![(c, 1.0)])).map(Matrix::into_public);
         let Some(identity) = identity else { return Ok(Err("its gain".into())) };
         let t = self.scratch(&node.name, "gain", shape.clone());
         self.push(node.name.clone(), Op::Linear { weight: identity, bias: None }, vec![x], t);

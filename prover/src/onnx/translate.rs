@@ -770,9 +770,13 @@ impl Translator<'_> {
         if v.iter().any(|x| !x.is_finite()) || (op == "Div" && v.contains(&0.0)) {
             return Ok(Err("not finite (or a division by zero)".into()));
         }
-        // The new weight and bias, checked before the node changes.
+        // The new weight and bias, checked before the node changes. A scaling by a model constant
+        // makes a structural weight the model's: hidden (`docs/zero-knowledge.md`).
         let mut b = bias.clone().unwrap_or_else(|| vec![0.0; out]);
-        let mut w = weight.clone();
+        let mut w = match op {
+            "Add" | "Sub" => weight.clone(),
+            _ => weight.clone().into_hidden(),
+        };
         match op {
             "Add" => b.iter_mut().zip(&v).for_each(|(b, c)| *b += c),
             "Sub" => b.iter_mut().zip(&v).for_each(|(b, c)| *b -= c),

@@ -96,15 +96,17 @@ pub fn token_weights(r: Fr, count: usize) -> Vec<Fr> {
 
 /// The weights of a matmul's `m` output rows (`m` the padded side): [`row_weights`] for a layer
 /// with its own weight per row (`batch = 1`); for `batch` input rows sharing one weight matrix
-/// of `rows / batch` rows, `s_t e_i` for output row `t (rows / batch) + i` and 0 on padded rows,
-/// so that only the shared matrix's rows need a commitment each.
+/// of `r = rows / batch` rows, `s_t e_i` for output row `t r + i`, so that only the shared
+/// matrix's rows need a commitment each, and `e_k` on each padded row `k >= rows` (indices
+/// above every `i < r`: independent weights, so that `z` is still 0 on padded rows).
 pub fn matmul_row_weights(r: Fr, rows: usize, batch: usize, m: usize) -> Vec<Fr> {
     if batch <= 1 {
         return row_weights(r, m);
     }
-    let (e, s) = (row_weights(r, rows / batch), token_weights(r, batch));
-    let mut out: Vec<Fr> = s.iter().flat_map(|s| e.iter().map(move |e| *s * e)).collect();
-    out.resize(m.max(out.len()), Fr::zero());
+    let (e, s) = (row_weights(r, m.max(rows)), token_weights(r, batch));
+    let shared = e.get(..rows / batch).unwrap_or(&[]);
+    let mut out: Vec<Fr> = s.iter().flat_map(|s| shared.iter().map(move |e| *s * e)).collect();
+    out.extend(e.iter().skip(out.len()).take(m.saturating_sub(out.len())));
     out
 }
 

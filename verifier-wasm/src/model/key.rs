@@ -488,7 +488,9 @@ impl ModelVerifyingKey {
             if let Some(p) = &l.public {
                 check_public(l, p)?;
             }
-            if pow2(l.cols).max(pow2(l.rows)) > d {
+            // A shared layer's M1 has three factors: its quotient is twice its input side.
+            let quotient = if l.batch > 1 { pow2(l.cols).saturating_mul(2) } else { 0 };
+            if pow2(l.cols).max(pow2(l.rows)).max(quotient) > d {
                 return Err(Error::BadKey("layer larger than the SRS"));
             }
         }
