@@ -773,10 +773,7 @@ impl Translator<'_> {
         // The new weight and bias, checked before the node changes. A scaling by a model constant
         // makes a structural weight the model's: hidden (`docs/zero-knowledge.md`).
         let mut b = bias.clone().unwrap_or_else(|| vec![0.0; out]);
-        let mut w = match op {
-            "Add" | "Sub" => weight.clone(),
-            _ => weight.clone().into_hidden(),
-        };
+        let mut w = if matches!(op, "Add" | "Sub") { weight.clone() } else { weight.clone().into_hidden() };
         match op {
             "Add" => b.iter_mut().zip(&v).for_each(|(b, c)| *b += c),
             "Sub" => b.iter_mut().zip(&v).for_each(|(b, c)| *b -= c),
