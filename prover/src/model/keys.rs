@@ -150,7 +150,6 @@ pub fn commit_weights(
 pub fn weight_combination(layer: &Layer, blinds: &[Fr], terms: &[(usize, Fr)]) -> Result<Blinded, ProverError> {
     let size = weight_domain(layer);
     let count = weight_commitments(layer);
-    let mut values = vec![Fr::zero(); size];
     let mut blind = vec![Fr::zero(); KEY_HIDING_DEGREE + 1];
     let mut column_weights = match by_column(layer) {
         true => vec![Fr::zero(); count],
@@ -160,28 +159,40 @@ pub fn weight_combination(layer: &Layer, blinds: &[Fr], terms: &[(usize, Fr)]) -
         if k >= count {
             return Err(ProverError::Internal(format!("weight commitment {k} of layer '{}' missing", layer.name)));
         }
-        match by_column(layer) {
-            true => column_weights[k] += c,
-            false => {
-                // Shared weights: the row at every input row (`Layer::row` of each repetition).
-                let width = layer.weight.cols();
-                for t in 0..layer.batch {
-                    for (col, w) in layer.weight.entries(k) {
-                        values[t * width + col] += c * Fr::from(w);
-                    }
-                }
-            }
+        if by_column(layer) {
+            column_weights[k] += c;
         }
         for (b, r) in blind.iter_mut().zip(row_blind(blinds, k)) {
             *b += c * r;
         }
     }
-    if !column_weights.is_empty() {
+    let values = match by_column(layer) {
         // Columns: value i is row i of W against the columns' weights.
-        let product = super::blocks::public_matmul::product(&layer.weight, &column_weights);
-        values[..product.len()].copy_from_slice(&product);
-    }
+        true => {
+            let mut values = super::blocks::public_matmul::product(&layer.weight, &column_weights);
+            values.resize(size, Fr::zero());
+            values
+        }
+        false => combine_rows(layer, terms, size),
+    };
     Ok(Blinded { poly: super::poly::poly(interpolate(&values, size)?), blind: super::poly::poly(blind) })
+}
+
+/// `sum_k c_k W_k` on the values of `H_n` for `terms = [(k, c_k)]` (`k` below the stored rows):
+/// the stored rows combined once, then, with shared weights, placed at every input row.
+pub fn combine_rows(layer: &Layer, terms: &[(usize, Fr)], n: usize) -> Vec<Fr> {
+    let width = layer.weight.cols();
+    let mut shared = vec![Fr::zero(); width];
+    for &(k, c) in terms {
+        for (col, w) in layer.weight.entries(k) {
+            shared[col] += c * Fr::from(w);
+        }
+    }
+    let mut values = vec![Fr::zero(); n];
+    for (v, x) in values.iter_mut().zip(shared.iter().cycle().take(width * layer.batch.max(1))) {
+        *v = *x;
+    }
+    values
 }
 
 /// The blind of row `i`'s commitment, from a layer's concatenated row blinds.

@@ -366,22 +366,18 @@ pub fn claims(
     let most = vk.layers.iter().filter(|l| l.public.is_some()).map(|l| l.rows as usize).max().unwrap_or(0);
     let e = row_weights(ch.r, most);
     for (sp, sl) in slots.iter_mut().zip(&layout.slots) {
-        let public = match sl.kind {
-            SlotKind::Layer(i) => {
-                vk.layers.get(i).and_then(|l| l.public.as_ref()).filter(|_| sl.first == Block::Matmul)
-            }
+        // Only a layer's own matmul (a class's members have neither).
+        let layer = match sl.kind {
+            SlotKind::Layer(i) => vk.layers.get(i).filter(|_| sl.first == Block::Matmul),
             SlotKind::Class(_) => None,
         };
-        if let Some(p) = public {
+        let Some(l) = layer else { continue };
+        if let Some(p) = &l.public {
             sp.public_v = Some(matmul::public_v_at(p, &e, sp.n, ch.zeta)?);
             sp.v = Vec::new();
         }
         // Shared weights: `Tok(X) V(X)` in M1, `K` of the row weights `s_t e_i` in M2.
-        let shared = match sl.kind {
-            SlotKind::Layer(i) => vk.layers.get(i).filter(|l| l.batch > 1 && sl.first == Block::Matmul),
-            SlotKind::Class(_) => None,
-        };
-        if let Some(l) = shared {
+        if l.batch > 1 {
             let (rows, cols, batch) = (l.rows as usize, l.cols as usize, l.batch as usize);
             let tok = interpolate_at(&token_values(ch.r, cols, batch, sp.n), sp.n, ch.zeta)?;
             sp.v = scaled(&sp.v, tok);

@@ -10,7 +10,7 @@ use zkml_verifier::model::constraints::Poly;
 use zkml_verifier::model::domain::{matmul_row_weights, row_weights, token_values};
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
 
-use super::super::keys::bias_coeffs;
+use super::super::keys::{bias_coeffs, combine_rows};
 use super::super::poly::{interpolate, poly};
 use super::super::witness::Lookups;
 use super::super::{blocks, fold};
@@ -77,17 +77,9 @@ fn matmul_sums<R: RngCore>(
     // V's values on H_n: v_j = sum_i e_i W_ij (the row weights of `r`); with shared weights, the
     // shared matrix's combination at every input row, and the running sum steps by the token
     // weights times it (`docs/protocols/blocks/matmul.md`, "Shared weights").
-    let mut v_vals = vec![Fr::zero(); n];
     let tok = (layer.batch > 1).then(|| token_values(r, layer.cols, layer.batch, n));
-    let shared_rows = layer.rows / layer.batch.max(1);
-    let e = if tok.is_some() { row_weights(r, shared_rows) } else { lag.clone() };
-    for (k, e_k) in e.iter().enumerate().take(shared_rows) {
-        for t in 0..layer.batch.max(1) {
-            for (j, w) in layer.row(t * shared_rows + k) {
-                v_vals[j] += *e_k * Fr::from(w);
-            }
-        }
-    }
+    let e: Vec<(usize, Fr)> = row_weights(r, layer.weight.rows()).into_iter().enumerate().collect();
+    let v_vals = combine_rows(layer, &e, n);
     let v = interpolate(&v_vals, n)?;
     // In the field: a crafted proving key's bias must not overflow an i64 subtraction.
     let zb: Vec<Fr> =
