@@ -18,6 +18,7 @@ use zkml_verifier::model::{Int, ModelProof, ModelVerifyingKey};
 use zkml_verifier::pairing::PairingBatch;
 use zkml_verifier::{Fr, G1, G2};
 
+use zkml_prover::model::blocks::{describe, Described};
 use zkml_prover::model::ModelProvingKey;
 
 use super::{read_file, CmdResult, Failure};
@@ -226,56 +227,22 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         .iter()
         .zip(&layout.layers)
         .map(|(k, l)| {
-            let mut blocks = vec![match k.first_block() {
-                Block::PublicMatmul => format!(
-                    "public-input matmul {}x{} (W x from the key's {} weight columns, outputs over H_{})",
-                    k.rows, k.cols, k.cols, l.m
-                ),
-                Block::Product => format!(
-                    "product of {} values: {} * {} element-wise (over H_{})",
-                    k.rows,
-                    source_name(Some(k.input)).as_str().unwrap_or("?"),
-                    source_name(k.operand).as_str().unwrap_or("?"),
-                    l.m
-                ),
-                Block::Divide => format!(
-                    "division of {} values: round(2^{s} {} / {}) element-wise, remainder range-checked (over H_{})",
-                    k.rows,
-                    source_name(Some(k.input)).as_str().unwrap_or("?"),
-                    source_name(k.operand).as_str().unwrap_or("?"),
-                    l.m
-                ),
-                Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => match &k.public {
-                    Some(p) => format!(
-                        "matmul {}x{} with public weights ({} runs in the key; inputs over H_{}, outputs over H_{})",
-                        k.rows,
-                        k.cols,
-                        p.len(),
-                        l.n,
-                        l.m
-                    ),
-                    None if k.batch > 1 => format!(
-                        "matmul {}x{} of one {}x{} weight shared by {} input rows (inputs over H_{}, outputs over H_{})",
-                        k.rows,
-                        k.cols,
-                        k.rows / k.batch,
-                        k.cols / k.batch,
-                        k.batch,
-                        l.n,
-                        l.m
-                    ),
-                    None => format!("matmul {}x{} (inputs over H_{}, outputs over H_{})", k.rows, k.cols, l.n, l.m),
-                },
-            }];
-            if k.first_block() != Block::Divide {
-                blocks.push(format!("rescale by 2^{s} (remainder range lookup)"));
-            }
-            match k.act {
-                Activation::None => {}
-                Activation::Relu => blocks
-                    .push(format!("relu: sign lookup of q / 2^{s}, range lookup of q mod 2^{s}, output = sign * q")),
-                act => blocks.push(format!("{}: lookup of (q, f(q)) in its table section", act.name())),
-            }
+            let (input, operand) = (source_name(Some(k.input)), source_name(k.operand));
+            let described = Described {
+                rows: k.rows,
+                cols: k.cols,
+                n: l.n,
+                m: l.m,
+                input: input.as_str().unwrap_or("?"),
+                operand: operand.as_str().unwrap_or("?"),
+                public_runs: k.public.as_ref().map(Vec::len),
+                batch: k.batch,
+                scale_bits: s,
+                activation: k.act.name(),
+            };
+            // In constraint order (`Block::lower`).
+            let blocks: Vec<String> =
+                Block::lower(k.act, k.first_block()).into_iter().map(|b| describe(b, &described)).collect();
             let params: serde_json::Map<String, Value> =
                 k.act.params().into_iter().map(|(n, v)| (n.to_string(), json!(shortest(v)))).collect();
             json!({
@@ -294,12 +261,20 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
             })
         })
         .collect();
-    let relu_layers = vk.layers.iter().filter(|l| l.act == Activation::Relu).count();
-    let tabulated_layers = vk.layers.iter().filter(|l| l.act.tabulated()).count();
     // Each section by name and parameters (two Clips with other bounds are two sections).
     let sections: Vec<String> = vk.table_sections().iter().map(|a| label(*a)).collect();
     let points = layout.domains.len() + 1;
-    let first = |b: Block| vk.layers.iter().filter(|l| l.first_block() == b).count();
+    // How many layers each block is lowered into, by the block's name.
+    let mut block_classes: serde_json::Map<String, Value> =
+        Block::ALL.iter().map(|b| (b.name().to_string(), json!(0))).collect();
+    for l in &vk.layers {
+        for b in Block::lower(l.act, l.first_block()) {
+            if let Some(Value::Number(c)) = block_classes.get_mut(b.name()) {
+                *c = (c.as_u64().unwrap_or(0) + 1).into();
+            }
+        }
+    }
+    block_classes.insert("table".into(), json!(1));
     json!({
         "digest": vk.digest().to_hex(),
         "name": vk.meta.name,
@@ -314,16 +289,7 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
         "token_vocabulary": (vk.tokens > 0).then_some(vk.tokens),
         "output_values": vk.output_len(),
         "layers": layers,
-        "block_classes": {
-            "matmul": first(Block::Matmul),
-            "public-input matmul": first(Block::PublicMatmul),
-            "product": first(Block::Product),
-            "division": first(Block::Divide),
-            "rescale+range lookup": vk.layers.len() - first(Block::Divide),
-            "relu lookup": relu_layers,
-            "activation lookup": tabulated_layers,
-            "table": 1,
-        },
+        "block_classes": block_classes,
         // Lookup table shared by every layer: the sign rows of the ReLU inputs' high parts, then
         // the 2^s range rows (remainders of the rescaling, low parts of the ReLU inputs), then
         // copies of range row 0 up to a power of two.

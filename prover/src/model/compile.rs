@@ -5,9 +5,9 @@
 //! rescaling; reshapes (flattens) are allowed anywhere (`docs/protocols/mlp.md`, "Statement").
 
 use zkml_verifier::model::activation::Activation;
-use zkml_verifier::model::blocks::Block;
+use zkml_verifier::model::blocks::{Block, Weights};
+use zkml_verifier::model::key::Source;
 use zkml_verifier::model::key::MAX_SIDE;
-use zkml_verifier::model::key::{first_block, Source};
 
 use crate::error::ProverError;
 use crate::ir::{Op, Sparse};
@@ -54,7 +54,7 @@ impl Layer {
     /// weights ([`Sparse::is_public`]) on a matmul of an earlier layer
     /// (`docs/protocols/blocks/matmul.md`, "Public weights").
     pub fn public_weights(&self) -> bool {
-        self.weight.is_public() && first_block(self.input, self.operand, self.divide) == Block::Matmul
+        self.weight.is_public() && Block::first(self.input, self.operand, self.divide).weights() == Weights::Rows
     }
 }
 

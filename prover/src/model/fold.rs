@@ -144,9 +144,9 @@ pub fn cross_terms(left: &Instance, right: &Instance, p: &Params) -> Result<[Vec
     ]);
     let mut out: [Vec<Fr>; ERRORS] = Default::default();
     let mut filled = [false; ERRORS];
-    let n_side = constraints::on_n(&mut on_n, &params, Block::Matmul).into_iter().map(|(e, k)| (on_n.cross(e), k, n));
+    let n_side = constraints::on_n(&mut on_n, &params, Block::FOLDS).into_iter().map(|(e, k)| (on_n.cross(e), k, n));
     let n_side: Vec<_> = n_side.collect();
-    let m_side = constraints::on_m(&mut on_m, &params, (Activation::Relu, Fr::zero()), Block::Matmul, true)
+    let m_side = constraints::on_m(&mut on_m, &params, (Activation::Relu, Fr::zero()), Block::FOLDS, true)
         .into_iter()
         .map(|(e, k)| (on_m.cross(e), k, m));
     for (t, k, size) in n_side.into_iter().chain(m_side.collect::<Vec<_>>()) {

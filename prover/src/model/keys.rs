@@ -11,8 +11,8 @@ use zkml_verifier::codec::{Reader, Writer};
 use zkml_verifier::envelope::{self, Kind};
 use zkml_verifier::kzg::{DegreeKey, SrsParams};
 use zkml_verifier::model::activation::Activation;
-use zkml_verifier::model::blocks::Block;
-use zkml_verifier::model::key::{first_block, pow2, table_sections, table_size, PublicWeight, Source};
+use zkml_verifier::model::blocks::{Block, Weights};
+use zkml_verifier::model::key::{pow2, table_sections, table_size, PublicWeight, Source};
 
 use super::activation::apply;
 use zkml_verifier::model::layout::{required_degree_bound, witness_widths};
@@ -64,11 +64,9 @@ pub fn lagrange_basis(srs: &Srs, n: usize) -> Result<Vec<G1Affine>, ProverError>
 /// The domain size a layer's weight commitments are interpolated over: `H_m` (its output) for
 /// the columns of a layer reading the public input, `H_n` (its input) for rows.
 pub fn weight_domain(layer: &Layer) -> usize {
-    match first_block(layer.input, layer.operand, layer.divide) {
-        Block::PublicMatmul => pow2(layer.rows as u32),
-        Block::Matmul | Block::Product | Block::Divide | Block::Rescale | Block::Relu | Block::Tabulated => {
-            pow2(layer.cols as u32)
-        }
+    match first_block(layer).weights() {
+        Weights::Columns => pow2(layer.rows as u32),
+        Weights::Rows | Weights::None => pow2(layer.cols as u32),
     }
 }
 
@@ -78,17 +76,22 @@ pub fn weight_commitments(layer: &Layer) -> usize {
     if layer.public_weights() {
         return 0;
     }
-    match first_block(layer.input, layer.operand, layer.divide) {
-        Block::PublicMatmul => layer.cols,
-        Block::Product | Block::Divide => 0,
+    match first_block(layer).weights() {
+        Weights::Columns => layer.cols,
+        Weights::None => 0,
         // With shared weights, one per row of the shared matrix.
-        Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => layer.rows / layer.batch.max(1),
+        Weights::Rows => layer.rows / layer.batch.max(1),
     }
 }
 
 /// Whether the layer's weights are committed by column (it reads the public input).
 fn by_column(layer: &Layer) -> bool {
-    first_block(layer.input, layer.operand, layer.divide) == Block::PublicMatmul
+    first_block(layer).weights() == Weights::Columns
+}
+
+/// The layer's first block ([`Block::first`]).
+pub fn first_block(layer: &Layer) -> Block {
+    Block::first(layer.input, layer.operand, layer.divide)
 }
 
 /// The key's weight commitments of `layer`, with the blinds `r_k` of `blinds` ([`row_blind`]), from
@@ -301,12 +304,7 @@ pub fn setup<R: RngCore>(
     // witness the SRS can hold (docs/protocols/accumulation.md, "What folds").
     let d = layers
         .iter()
-        .filter(|l| {
-            l.act == Activation::Relu
-                && first_block(l.input, l.operand, l.divide) == Block::Matmul
-                && !l.public_weights()
-                && l.batch == 1
-        })
+        .filter(|l| l.act == Activation::Relu && first_block(l) == Block::FOLDS && !l.public_weights() && l.batch == 1)
         .map(|l| witness_widths(pow2(l.cols as u32), pow2(l.rows as u32)).iter().sum::<usize>())
         .filter(|&w| w <= available)
         .fold(needed, usize::max);

@@ -201,26 +201,28 @@ pub(super) fn quotient(
         if sv.m == d {
             let s3 = ev(s3)?;
             let mut alg = OnCoset { size, u: sv.u, polys: Vec::new(), missing: None };
-            match sv.first {
-                Block::PublicMatmul => alg.polys.push((Poly::Y, ev(sv.v)?)),
-                Block::Product | Block::Divide => {
-                    alg.polys.extend([(Poly::AIn, ev(sv.a_in)?), (Poly::Operand, ev(sv.operand)?)])
-                }
-                _ => {
-                    let s2 = ev(s2)?;
-                    alg.polys.extend([
-                        (Poly::C, ev(c)?),
-                        (Poly::S2Next, Evals(cs.rotate(&s2.0))),
-                        (Poly::S2, s2),
-                        (
-                            Poly::K,
-                            match sv.shared {
-                                Some((rows, _, batch)) => ev(&interpolate(&matmul_row_weights(r, rows, batch, d), d)?)?,
-                                None => k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?,
-                            },
-                        ),
-                    ]);
-                }
+            // What the layer's blocks read on H_m (`Block::reads`), as the verifier forms it.
+            let blocks = Block::lower(sv.act, sv.first);
+            let reads = |p: Poly| Block::any_reads(&blocks, p);
+            if reads(Poly::Y) {
+                alg.polys.push((Poly::Y, ev(sv.v)?));
+            }
+            if reads(Poly::AIn) {
+                alg.polys.push((Poly::AIn, ev(sv.a_in)?));
+            }
+            if reads(Poly::Operand) {
+                alg.polys.push((Poly::Operand, ev(sv.operand)?));
+            }
+            if sv.first.has_running_sums() {
+                let s2 = ev(s2)?;
+                alg.polys.extend([(Poly::C, ev(c)?), (Poly::S2Next, Evals(cs.rotate(&s2.0))), (Poly::S2, s2)]);
+            }
+            if reads(Poly::K) {
+                let k = match sv.shared {
+                    Some((rows, _, batch)) => ev(&interpolate(&matmul_row_weights(r, rows, batch, d), d)?)?,
+                    None => k_r.clone().ok_or_else(|| ProverError::Internal("K_r missing".into()))?,
+                };
+                alg.polys.push((Poly::K, k));
             }
             for (p, c) in &sv.extra {
                 alg.polys.push((*p, ev(c)?));

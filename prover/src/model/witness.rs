@@ -8,7 +8,7 @@ use zkml_verifier::model::constraints::Poly;
 use zkml_verifier::model::key::Source;
 use zkml_verifier::model::{Int, ModelVerifyingKey};
 
-use super::blocks;
+use super::blocks::{self, FirstRow};
 use super::keys::ModelProvingKey;
 use crate::error::ProverError;
 
@@ -38,6 +38,15 @@ pub struct Division {
     pub rem_high: Vec<i64>,
     pub slack: Vec<i64>,
     pub slack_high: Vec<i64>,
+}
+
+impl Division {
+    fn push(&mut self, row: blocks::divide::Row) {
+        self.rem.push(row.rem);
+        self.rem_high.push(row.rem_high);
+        self.slack.push(row.slack);
+        self.slack_high.push(row.slack_high);
+    }
 }
 
 impl LayerWitness {
@@ -116,38 +125,23 @@ pub fn witness_with(
         let (mut z, mut q, mut rem, mut o) = (vec![0; m], vec![0; m], vec![0; m], vec![0; m]);
         let (mut high, mut sg) = (vec![0; m], vec![0; m]);
         let mut division = Division::default();
+        let first = super::keys::first_block(l);
         for i in 0..m {
-            // The layer's blocks in order (`blocks::*`): matmul or product, rescale, the activation.
-            if let (true, Some(den)) = (l.divide, &operand) {
-                // A division rescales itself (`blocks::divide`): a divisor in [1, 2^(B-1)) keeps
-                // the remainder and the slack in the split's range [0, 2^B).
-                let bound = 1i64 << b;
-                let row = match i < l.rows {
-                    false => Some(blocks::divide::PADDED),
-                    true => blocks::divide::row(a[i], den[i], s),
-                };
-                let row = row.filter(|r| (0..bound).contains(&r.rem) && (0..bound).contains(&r.slack));
-                let row = row.ok_or_else(|| {
-                    let v = den.get(i).copied().unwrap_or(0) as i128;
-                    range_error(&l.name, "divisor (in [1, 2^(B-1)))", i, v, (bound / 2) as i128)
-                })?;
-                (z[i], q[i]) = (row.z, row.q);
-                division.rem.push(row.rem);
-                division.rem_high.push(row.rem_high);
-                division.slack.push(row.slack);
-                division.slack_high.push(row.slack_high);
-            } else {
-                let acc: i128 = match &operand {
-                    _ if i >= l.rows => 0,
-                    Some(b) => blocks::product::row(&a, b, &l.bias, i),
-                    None => blocks::matmul::row(l, i, &a),
-                };
-                let bound = 1i128 << 62;
-                if acc.abs() >= bound {
-                    return Err(range_error(&l.name, "accumulator", i, acc, bound));
+            // The layer's first block (`blocks::first_row`), then the rescaling unless the block
+            // rescales itself, then the activation.
+            match blocks::first_row(first, l, (&a, operand.as_deref()), i, (s, b))? {
+                FirstRow::Divided(row) => {
+                    (z[i], q[i]) = (row.z, row.q);
+                    division.push(row);
                 }
-                z[i] = acc as i64;
-                (q[i], rem[i]) = blocks::rescale::apply(z[i], s);
+                FirstRow::Acc(acc) => {
+                    let bound = 1i128 << 62;
+                    if acc.abs() >= bound {
+                        return Err(range_error(&l.name, "accumulator", i, acc, bound));
+                    }
+                    z[i] = acc as i64;
+                    (q[i], rem[i]) = blocks::rescale::apply(z[i], s);
+                }
             }
             // The activation's input: q plus the skip (a residual connection).
             let t =
@@ -170,7 +164,7 @@ pub fn witness_with(
     Ok(out)
 }
 
-fn range_error(node: &str, what: &str, index: usize, value: i128, bound: i128) -> ProverError {
+pub(crate) fn range_error(node: &str, what: &str, index: usize, value: i128, bound: i128) -> ProverError {
     ProverError::Quant(crate::quant::QuantError::OutOfRange {
         node: node.to_string(),
         tensor: what.to_string(),
@@ -205,7 +199,7 @@ impl Lookups {
 
 impl LayerWitness {
     /// The activation's inputs `q + skip`, in the field.
-    fn pre(&self) -> impl Iterator<Item = Fr> + '_ {
+    pub(crate) fn pre(&self) -> impl Iterator<Item = Fr> + '_ {
         self.q.iter().zip(self.skip.iter().chain(core::iter::repeat(&0))).map(|(&q, &k)| Fr::from(q) + Fr::from(k))
     }
 
@@ -216,17 +210,7 @@ impl LayerWitness {
         // Each block of the layer adds its own (`Block::lower`, the verifier's lowering).
         let mut lk = Lookups::default();
         for b in Block::lower(act, first) {
-            match b {
-                Block::Matmul | Block::PublicMatmul | Block::Product => {}
-                Block::Divide => {
-                    let d = &self.division;
-                    let lists = blocks::divide::lookups(&d.rem, &d.rem_high, &d.slack, &d.slack_high, scale_bits);
-                    lk.extra = b.extra_inverses().iter().copied().zip(lists).collect();
-                }
-                Block::Rescale => lk.psi = blocks::rescale::lookups(&self.rem),
-                Block::Relu => (lk.phi, lk.chi) = blocks::relu::lookups(self.pre(), &self.high, &self.sign, scale_bits),
-                Block::Tabulated => lk.phi = blocks::tabulated::lookups(self.pre(), &self.out, tag),
-            }
+            blocks::lookups(b, self, tag, scale_bits, &mut lk);
         }
         lk
     }

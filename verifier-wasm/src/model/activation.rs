@@ -206,9 +206,9 @@ impl Activation {
     }
 
     /// Whether the activation is a lookup of `(q, f(q), tag)` in a table section of its own
-    /// (its block is `Block::Tabulated`).
+    /// (its block has one: `Block::has_table_section`).
     pub fn tabulated(self) -> bool {
-        super::blocks::Block::of(self) == Some(super::blocks::Block::Tabulated)
+        super::blocks::Block::of(self).is_some_and(super::blocks::Block::has_table_section)
     }
 
     /// Whether `f(0) = 0`, so that a layer's padded rows (where `q = 0`) stay zero: false for

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use ark_ff::{Field, One, Zero};
 
 use super::activation::Activation;
-use super::blocks::{lookup, matmul, Block};
+use super::blocks::{lookup, matmul, Block, Weights};
 use super::constraints::ERRORS;
 use super::constraints::{self, Algebra, Params, Poly};
 use super::domain::{
@@ -276,10 +276,10 @@ fn slot_polys(layout: &Layout, ch: &Challenges, si: usize) -> Result<SlotPolys, 
                 }
                 Source::Input => None,
             };
-            let v = match s.first {
-                Block::PublicMatmul => single(Base::Columns(i)),
-                Block::Product | Block::Divide => Vec::new(),
-                Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => single(Base::Rows(i)),
+            let v = match s.first.weights() {
+                Weights::Columns => single(Base::Columns(i)),
+                Weights::None => Vec::new(),
+                Weights::Rows => single(Base::Rows(i)),
             };
             let bias = single(Base::Bias(i));
             let round1 = [Some(l.z), l.d, l.h, l.sigma].map(|x| x.map(p));
@@ -368,7 +368,7 @@ pub fn claims(
     for (sp, sl) in slots.iter_mut().zip(&layout.slots) {
         // Only a layer's own matmul (a class's members have neither).
         let layer = match sl.kind {
-            SlotKind::Layer(i) => vk.layers.get(i).filter(|_| sl.first == Block::Matmul),
+            SlotKind::Layer(i) => vk.layers.get(i).filter(|_| sl.first.weights() == Weights::Rows),
             SlotKind::Class(_) => None,
         };
         let Some(l) = layer else { continue };
@@ -550,12 +550,14 @@ pub fn claims(
             let mut lin = Linearise { u, polys: Vec::new() };
             let mut put = |p: Poly, l: Lin| lin.polys.push((p, l));
             let (on_n, on_m) = (sp.first.has_running_sums() && sp.n == d, sp.m == d);
-            let product = on_m && matches!(sp.first, Block::Product | Block::Divide);
+            // What the layer's blocks read on `H_m` beyond its own polynomials (`Block::reads`).
+            let blocks = Block::lower(sp.act, sp.first);
+            let reads = |p: Poly| on_m && Block::any_reads(&blocks, p);
             if on_n {
                 // V is the combination of every weight row: formed only where M1 needs it.
                 put(Poly::V, sp.public_v.map_or_else(|| Lin::of(&sp.v, Fr::one()), Lin::constant));
             }
-            if sp.first == Block::PublicMatmul && on_m {
+            if reads(Poly::Y) {
                 // Y = W x, the weight columns combined by the public input (M0).
                 put(Poly::Y, Lin::of(&sp.v, Fr::one()));
             }
@@ -601,21 +603,21 @@ pub fn claims(
                     ev(e.ok_or(Error::BadKey("a layer's source has no evaluation"))?)
                 }
             };
-            if on_n || product {
+            if on_n || reads(Poly::AIn) {
                 let a_in = match sp.ev_in {
                     Some(e) => ev(e)?,
                     None => interpolate_at(input, d, zeta)?,
                 };
                 put(Poly::AIn, Lin::constant(a_in));
             }
-            if product {
+            if reads(Poly::Operand) {
                 let operand = sp.operand.ok_or(Error::BadKey("a product without its operand"))?;
                 put(Poly::Operand, Lin::constant(tensor(operand)?));
             }
-            if on_m && sp.first == Block::Divide {
+            if reads(Poly::Pad) {
                 put(Poly::Pad, Lin::constant(padded_rows_at(sp.rows, d, zeta)?));
             }
-            if on_m && sp.first.has_running_sums() {
+            if reads(Poly::K) {
                 let k = sp.shared_k.or(k_at_zeta).ok_or(Error::BadKey("a slot's domain without K"))?;
                 put(Poly::K, Lin::constant(k));
             }

@@ -12,7 +12,7 @@ use crate::transcript::digest;
 use crate::G1;
 
 pub use super::activation::Activation;
-use super::blocks::Block;
+use super::blocks::{Block, Weights};
 use super::proof::Int;
 
 /// Largest table index width accepted (tables have sign and range rows and one section of
@@ -131,11 +131,9 @@ impl Decode for PublicWeight {
 }
 
 impl LayerKey {
-    /// The layer's first block, which computes its accumulator `z`: the element-wise product
-    /// when it has a second operand, else the public-input matmul when it reads the model input
-    /// (its weight commitments are columns), else the fixed-weight matmul.
+    /// The layer's first block, which computes its accumulator `z` ([`Block::first`]).
     pub fn first_block(&self) -> Block {
-        first_block(self.input, self.operand, self.divide)
+        Block::first(self.input, self.operand, self.divide)
     }
 
     /// The number of weight commitments the layer has: its columns when it reads the public input,
@@ -144,10 +142,10 @@ impl LayerKey {
         if self.public.is_some() {
             return 0;
         }
-        match self.first_block() {
-            Block::PublicMatmul => self.cols as usize,
-            Block::Product | Block::Divide => 0,
-            Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => (self.rows / self.batch.max(1)) as usize,
+        match self.first_block().weights() {
+            Weights::Columns => self.cols as usize,
+            Weights::None => 0,
+            Weights::Rows => (self.rows / self.batch.max(1)) as usize,
         }
     }
 }
@@ -159,21 +157,10 @@ fn check_public(l: &LayerKey, p: &[PublicWeight]) -> Result<(), Error> {
     let inside = p.iter().all(|w| w.len > 0 && w.row < l.rows && end(w).is_some_and(|e| e <= l.cols));
     let increasing =
         p.iter().zip(p.iter().skip(1)).all(|(a, b)| a.row < b.row || (a.row == b.row && end(a) <= Some(b.col)));
-    match (l.first_block() == Block::Matmul, inside && increasing) {
+    match (l.first_block().weights() == Weights::Rows, inside && increasing) {
         (false, _) => Err(Error::BadKey("public weights on a layer other than a matmul of an earlier layer")),
         (true, false) => Err(Error::BadKey("public weights outside their layer or out of order")),
         (true, true) => Ok(()),
-    }
-}
-
-/// The first block of a layer reading `input` with the second operand `operand`, which divides
-/// when `divide` ([`LayerKey::first_block`]).
-pub fn first_block(input: Source, operand: Option<Source>, divide: bool) -> Block {
-    match (operand, input) {
-        (Some(_), _) if divide => Block::Divide,
-        (Some(_), _) => Block::Product,
-        (None, Source::Input) => Block::PublicMatmul,
-        (None, Source::Layer(_)) => Block::Matmul,
     }
 }
 
@@ -471,7 +458,7 @@ impl ModelVerifyingKey {
             if !l.act.params_valid() {
                 return Err(Error::BadKey("activation parameters out of range (|p| <= 2^20, finite, lo <= hi)"));
             }
-            let shared = l.first_block() == Block::Matmul && l.public.is_none();
+            let shared = l.first_block().weights() == Weights::Rows && l.public.is_none();
             let divides = l.batch > 0 && l.rows % l.batch.max(1) == 0 && l.cols % l.batch.max(1) == 0;
             if !divides || (l.batch > 1 && !shared) {
                 return Err(Error::BadKey(

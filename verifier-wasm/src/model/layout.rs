@@ -388,9 +388,10 @@ impl Layout {
                 true => (Some(c.take()), Some(c.take()), Some(c.take())),
             };
             let blocks = Block::lower(l.act, l.first);
-            let phi = l.act.hidden().then(|| c.take());
-            let psi = blocks.contains(&Block::Rescale).then(|| c.take());
-            let chi = (l.act == Activation::Relu).then(|| c.take());
+            // The inverses of the layer's blocks (`Block::inverses`): the shared three by name,
+            // then the blocks' extra ones.
+            let [phi, psi, chi] =
+                [Poly::Phi, Poly::Psi, Poly::Chi].map(|p| Block::any_inverse(&blocks, p).then(|| c.take()));
             let e = c.take();
             l.e = Some(e);
             let s3 = c.take();
@@ -610,7 +611,7 @@ impl Slot {
             n,
             m,
             act,
-            first: Block::Matmul,
+            first: Block::FOLDS,
             c,
             s1,
             s2,

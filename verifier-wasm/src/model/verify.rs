@@ -4,10 +4,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use ark_ff::Zero;
 
-use super::blocks::Block;
+use super::blocks::Weights;
 use super::claims::{claims, points, start_transcript, Base, Challenges};
 use super::domain::row_weights;
-use super::key::ModelVerifyingKey;
+use super::key::{LayerKey, ModelVerifyingKey};
 use super::layout::{Layout, Mode};
 use super::proof::ModelProof;
 use crate::envelope::Artifact;
@@ -197,13 +197,13 @@ pub fn verify_model(
     // docs/protocols/blocks/matmul.md, "Verifier"), the columns of a layer reading the public
     // input by the input's values (docs/protocols/blocks/public_matmul.md).
     // Every layer's MSM runs in one call, sharing its batch inversions in WebAssembly.
-    let most =
-        vk.layers.iter().filter(|l| l.first_block() == Block::Matmul).map(|l| l.weights.len()).max().unwrap_or(0);
+    let by = |l: &LayerKey, w: Weights| l.first_block().weights() == w;
+    let most = vk.layers.iter().filter(|l| by(l, Weights::Rows)).map(|l| l.weights.len()).max().unwrap_or(0);
     let e = row_weights(ch.r, most);
     let columns: Vec<Option<(Vec<G1>, Vec<Fr>)>> = vk
         .layers
         .iter()
-        .map(|l| (l.first_block() == Block::PublicMatmul).then(|| times_input(&l.weights, &model_input)).transpose())
+        .map(|l| by(l, Weights::Columns).then(|| times_input(&l.weights, &model_input)).transpose())
         .collect::<Result<_, _>>()?;
     let instances: Vec<(&[G1], &[Fr])> = vk
         .layers
@@ -222,12 +222,12 @@ pub fn verify_model(
         .into_iter()
         .map(|p| p.into_affine())
         .collect();
-    let first = |i: usize| vk.layers.get(i).map(|l| l.first_block());
+    let weights = |i: usize| vk.layers.get(i).map(|l| l.first_block().weights());
     let commitment = |b: Base| -> Result<G1, Error> {
         let found = match b {
             Base::Proof(i) => all.get(i),
-            Base::Rows(i) => combined.get(i).filter(|_| first(i) == Some(Block::Matmul)),
-            Base::Columns(i) => combined.get(i).filter(|_| first(i) == Some(Block::PublicMatmul)),
+            Base::Rows(i) => combined.get(i).filter(|_| weights(i) == Some(Weights::Rows)),
+            Base::Columns(i) => combined.get(i).filter(|_| weights(i) == Some(Weights::Columns)),
             Base::Bias(i) => vk.layers.get(i).map(|l| &l.bias),
             Base::Table(i) => vk.table.get(i),
         };

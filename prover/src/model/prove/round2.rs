@@ -5,7 +5,7 @@
 use ark_bn254::Fr;
 use ark_ff::{batch_inversion, Field, One, Zero};
 use rand::RngCore;
-use zkml_verifier::model::blocks::Block;
+use zkml_verifier::model::blocks::Weights;
 use zkml_verifier::model::constraints::Poly;
 use zkml_verifier::model::domain::{matmul_row_weights, row_weights, token_values};
 use zkml_verifier::model::layout::{witness_widths, WITNESS};
@@ -146,15 +146,16 @@ pub(super) fn commit<R: RngCore>(
         let (n, m) = (l.n, l.m);
         let layer = &pk.layers[i];
         let bc = bias_coeffs(layer)?;
-        let (v, [c_poly, s1, s2]) = match l.first {
-            // The public-input block: Y = W x = z - b on H_m, and no running sums.
-            Block::PublicMatmul => {
+        let (v, [c_poly, s1, s2]) = match l.first.weights() {
+            // Weight columns: Y = W x = z - b on H_m, and no running sums.
+            Weights::Columns => {
                 let y = blocks::public_matmul::product(&layer.weight, &frs(&w.input));
                 (interpolate(&y, m)?, Default::default())
             }
-            // The product and division blocks read their operands' own commitments: nothing here.
-            Block::Product | Block::Divide => Default::default(),
-            Block::Matmul | Block::Rescale | Block::Relu | Block::Tabulated => matmul_sums(cx, st, i, r)?,
+            // No weights (a product, a division): the block reads its operands' own commitments.
+            Weights::None => Default::default(),
+            // Weight rows: the running sums.
+            Weights::Rows => matmul_sums(cx, st, i, r)?,
         };
         // The lookup inverses 1 / (alpha - in - beta out - beta^2 tag) and their sum.
         let inverses = |ts: &[[Fr; 3]]| {

@@ -44,9 +44,10 @@ pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<
         let mut extra = Vec::new();
         if let SlotKind::Layer(i) = slot.kind {
             let l = &layout.layers[i];
-            // A layer reading the public input has no constraint on H_n, where its input would be;
-            // a product reads both operands on H_m (= H_n).
-            if slot.first != Block::PublicMatmul {
+            // The input: read on H_n by the running sums, or on H_m (= H_n) by a block that reads
+            // it there (`Block::reads`); a layer reading the public input has neither.
+            let blocks = Block::lower(l.act, l.first);
+            if l.first.has_running_sums() || Block::any_reads(&blocks, Poly::AIn) {
                 seven[0] = source_poly(l.input, l.n)?;
             }
             if let Some(operand) = l.operand {
@@ -73,7 +74,7 @@ pub(super) fn slot_polys<R: RngCore>(cx: &Ctx<'_>, st: &State<'_, R>) -> Result<
             for &(p, idx) in &l.extra {
                 extra.push((p, st.coeffs(idx)?.to_vec()));
             }
-            if l.first == Block::Divide {
+            if Block::any_reads(&blocks, Poly::Pad) {
                 let pad: Vec<Fr> = (0..l.m).map(|k| Fr::from(u64::from(k >= l.rows))).collect();
                 extra.push((Poly::Pad, interpolate(&pad, l.m)?));
             }
@@ -128,7 +129,7 @@ pub(super) fn views<'a>(
                 SlotView {
                     n: slot.n,
                     m: slot.m,
-                    first: Block::Matmul,
+                    first: Block::FOLDS,
                     operand: &[],
                     extra: Vec::new(),
                     u: acc.u,

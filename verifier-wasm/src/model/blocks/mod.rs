@@ -19,7 +19,21 @@ use alloc::vec::Vec;
 
 use super::activation::Activation;
 use super::constraints::{Algebra, Params, Poly, ERR_A, ERR_L1, ERR_L2, ERR_L4, ERR_N};
+use super::key::Source;
 use crate::Fr;
+
+/// How a layer's first block has its weights in the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weights {
+    /// None: the block reads two tensors of the proof.
+    None,
+    /// One commitment per output row over the input's domain `H_n` (or public runs, or one per
+    /// row of a shared matrix), combined by the row weights `e` into `V`.
+    Rows,
+    /// One commitment per input column over the output's domain `H_m`, combined by the public
+    /// input's values into `Y = W x`.
+    Columns,
+}
 
 /// A block of a layer relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +56,86 @@ pub enum Block {
 }
 
 impl Block {
+    /// The first block of every layer a fold class holds: only a layer with running sums folds
+    /// (`has_running_sums`), and its cross terms are this block's constraints.
+    pub const FOLDS: Block = Block::Matmul;
+
+    /// The first block of a layer reading `input`, with the second operand `operand`, which
+    /// divides when `divide` (`LayerKey::first_block`): the key's lowering choice, made here
+    /// only.
+    pub fn first(input: Source, operand: Option<Source>, divide: bool) -> Block {
+        match (operand, input) {
+            (Some(_), _) if divide => Block::Divide,
+            (Some(_), _) => Block::Product,
+            (None, Source::Input) => Block::PublicMatmul,
+            (None, Source::Layer(_)) => Block::Matmul,
+        }
+    }
+
+    /// How the block has its weights in the key (only a first block has any).
+    pub fn weights(self) -> Weights {
+        match self {
+            Block::Matmul => Weights::Rows,
+            Block::PublicMatmul => Weights::Columns,
+            Block::Product | Block::Divide | Block::Rescale | Block::Relu | Block::Tabulated => Weights::None,
+        }
+    }
+
+    /// The values the block's constraints on `H_m` read beyond the layer's own commitments and
+    /// openings, which prover and verifier form for every block that names them:
+    /// `Y` (the weight columns combined by the public input), `AIn` and `Operand` (the two
+    /// tensors read), `Pad` (the public selector of padded rows), `K` (the row weights'
+    /// interpolation, which comes with the running sums).
+    pub fn reads(self) -> &'static [Poly] {
+        match self {
+            Block::Matmul => &[Poly::K],
+            Block::PublicMatmul => &[Poly::Y],
+            Block::Product => &[Poly::AIn, Poly::Operand],
+            Block::Divide => &[Poly::AIn, Poly::Operand, Poly::Pad],
+            Block::Rescale | Block::Relu | Block::Tabulated => &[],
+        }
+    }
+
+    /// Whether a layer lowered to `blocks` reads `p` on `H_m` ([`Block::reads`]).
+    pub fn any_reads(blocks: &[Block], p: Poly) -> bool {
+        blocks.iter().any(|b| b.reads().contains(&p))
+    }
+
+    /// Whether a layer lowered to `blocks` commits the lookup inverse `p` ([`Block::inverses`]).
+    pub fn any_inverse(blocks: &[Block], p: Poly) -> bool {
+        blocks.iter().any(|b| b.inverses().contains(&p))
+    }
+
+    /// Whether the block looks its input up in a table section of its own, tagged by the
+    /// activation (`Activation::tag`).
+    pub fn has_table_section(self) -> bool {
+        self == Block::Tabulated
+    }
+
+    /// The name `inspect` counts the block under.
+    pub fn name(self) -> &'static str {
+        match self {
+            Block::Matmul => "matmul",
+            Block::PublicMatmul => "public-input matmul",
+            Block::Product => "product",
+            Block::Divide => "division",
+            Block::Rescale => "rescale+range lookup",
+            Block::Relu => "relu lookup",
+            Block::Tabulated => "activation lookup",
+        }
+    }
+
+    /// Every block, in declaration order.
+    pub const ALL: [Block; 7] = [
+        Block::Matmul,
+        Block::PublicMatmul,
+        Block::Product,
+        Block::Divide,
+        Block::Rescale,
+        Block::Relu,
+        Block::Tabulated,
+    ];
+
     /// The blocks a layer whose first block is `first` (`LayerKey::first_block`) and which ends
     /// in `act` is lowered to, in constraint order.
     pub fn lower(act: Activation, first: Block) -> Vec<Block> {
