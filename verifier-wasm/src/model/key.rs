@@ -504,17 +504,9 @@ impl ModelVerifyingKey {
                     "a skip's source is not zero on padded rows (its activation maps 0 elsewhere)",
                 ));
             }
-            // A division's divisor must be zero on padded rows (`blocks/divide.rs`); its numerator
-            // need not.
-            if l.divide && l.operand.is_some_and(|o| !zero(o)) {
-                return Err(Error::BadKey(
-                    "a division's divisor is not zero on padded rows (its activation maps 0 elsewhere)",
-                ));
-            }
-            if !l.divide && l.operand.is_some_and(|o| !zero(o) && !zero(l.input)) {
-                return Err(Error::BadKey(
-                    "neither operand of a product is zero on padded rows (their activations map 0 elsewhere)",
-                ));
+            // What the first block needs of its two operands on padded rows (`Block::padded_rows`).
+            if let Some(o) = l.operand {
+                l.first_block().padded_rows(zero(l.input), zero(o)).map_err(Error::BadKey)?;
             }
             if let Some(z) = zero_padded.get_mut(i) {
                 *z = l.act.keeps_zero();

@@ -96,6 +96,21 @@ impl Block {
         }
     }
 
+    /// Whether the block's constraints hold on a layer's padded rows (where `Z`, `D` and the
+    /// lookups are zero) given whether its input and its second operand are zero there: a
+    /// product needs one of them zero, a division its divisor (its numerator is cleared by `Pad`).
+    pub fn padded_rows(self, input_zero: bool, operand_zero: bool) -> Result<(), &'static str> {
+        match self {
+            Block::Divide if !operand_zero => {
+                Err("a division's divisor is not zero on padded rows (its activation maps 0 elsewhere)")
+            }
+            Block::Product if !operand_zero && !input_zero => {
+                Err("neither operand of a product is zero on padded rows (their activations map 0 elsewhere)")
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether a layer lowered to `blocks` reads `p` on `H_m` ([`Block::reads`]).
     pub fn any_reads(blocks: &[Block], p: Poly) -> bool {
         blocks.iter().any(|b| b.reads().contains(&p))
