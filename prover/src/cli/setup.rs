@@ -12,6 +12,7 @@ use zkml_prover::srs::Srs;
 use zkml_prover::{io_json, model, progress, ProverError};
 use zkml_verifier::envelope::Artifact;
 
+use zkml_verifier::model::blocks::Weights;
 use zkml_verifier::model::{ModelMeta, ModelVerifyingKey};
 
 use super::model_files::{tensors_json, META_FILE};
@@ -173,10 +174,11 @@ pub fn run(a: Args) -> CmdResult {
 
     let dims: Vec<String> = std::iter::once(pk.vk.input_len().to_string())
         .chain(pk.layers.iter().map(|l| {
-            let product = match (l.operand, l.divide) {
-                (Some(_), true) => " division",
-                (Some(_), false) => " product",
-                (None, _) => "",
+            // A layer of two tensors names its block.
+            let first = zkml_prover::model::keys::first_block(l);
+            let product = match first.weights() {
+                Weights::None => format!(" {}", first.name()),
+                Weights::Rows | Weights::Columns => String::new(),
             };
             format!("{}{product}{}", l.rows, if l.act.hidden() { format!(" {}", l.act.name()) } else { String::new() })
         }))

@@ -176,17 +176,10 @@ pub fn compile(model: &QuantizedModel) -> Result<Vec<Layer>, ProverError> {
                     Source::Input => true,
                     Source::Layer(k) => layers[k as usize].act.keeps_zero(),
                 };
-                // A product is zero on padded rows when one operand is; a division's divisor must be.
-                if divide && !zero_padded(b) {
+                // What the block needs of its operands on padded rows (`Block::padded_rows`).
+                if let Err(why) = Block::first(a, Some(b), divide).padded_rows(zero_padded(a), zero_padded(b)) {
                     return unsupported(format!(
-                        "{}: a division by a {} layer (its activation maps 0 elsewhere) is not supported",
-                        name(),
-                        layer_act(&layers, b)
-                    ));
-                }
-                if !divide && !zero_padded(a) && !zero_padded(b) {
-                    return unsupported(format!(
-                        "{}: a product of two {} and {} layers (both activations map 0 elsewhere) is not supported",
+                        "{}: {why}, with operands of {} and {} layers, is not supported",
                         name(),
                         layer_act(&layers, a),
                         layer_act(&layers, b)

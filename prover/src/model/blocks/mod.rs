@@ -78,7 +78,7 @@ pub fn lookups(b: Block, w: &LayerWitness, tag: Fr, scale_bits: u32, lk: &mut Lo
         Block::Divide => {
             let d = &w.division;
             let lists = divide::lookups(&d.rem, &d.rem_high, &d.slack, &d.slack_high, scale_bits);
-            lk.extra = b.extra_inverses().iter().copied().zip(lists).collect();
+            lk.extra.extend(b.extra_inverses().iter().copied().zip(lists));
         }
         Block::Rescale => lk.psi = rescale::lookups(&w.rem),
         Block::Relu => (lk.phi, lk.chi) = relu::lookups(w.pre(), &w.high, &w.sign, scale_bits),

@@ -107,7 +107,13 @@ impl Block {
             Block::Product if !operand_zero && !input_zero => {
                 Err("neither operand of a product is zero on padded rows (their activations map 0 elsewhere)")
             }
-            _ => Ok(()),
+            Block::Divide
+            | Block::Product
+            | Block::Matmul
+            | Block::PublicMatmul
+            | Block::Rescale
+            | Block::Relu
+            | Block::Tabulated => Ok(()),
         }
     }
 
@@ -124,7 +130,12 @@ impl Block {
     /// Whether the block looks its input up in a table section of its own, tagged by the
     /// activation (`Activation::tag`).
     pub fn has_table_section(self) -> bool {
-        self == Block::Tabulated
+        match self {
+            Block::Tabulated => true,
+            Block::Matmul | Block::PublicMatmul | Block::Product | Block::Divide | Block::Rescale | Block::Relu => {
+                false
+            }
+        }
     }
 
     /// The name `inspect` counts the block under.
@@ -140,7 +151,8 @@ impl Block {
         }
     }
 
-    /// Every block, in declaration order.
+    /// Every block, in declaration order (`prover/tests/block_seams.rs` checks it against the
+    /// enum).
     pub const ALL: [Block; 7] = [
         Block::Matmul,
         Block::PublicMatmul,
@@ -155,7 +167,7 @@ impl Block {
     /// in `act` is lowered to, in constraint order.
     pub fn lower(act: Activation, first: Block) -> Vec<Block> {
         // A division yields the rescaled `q` itself.
-        let rescale = (first != Block::Divide).then_some(Block::Rescale);
+        let rescale = (!first.rescales_itself()).then_some(Block::Rescale);
         [Some(first), Block::of(act), rescale].into_iter().flatten().collect()
     }
 
@@ -164,7 +176,20 @@ impl Block {
     pub fn committed(self) -> &'static [Poly] {
         match self {
             Block::Divide => &[Poly::Rem, Poly::RemHigh, Poly::SlackHigh],
-            _ => &[],
+            Block::Matmul | Block::PublicMatmul | Block::Product | Block::Rescale | Block::Relu | Block::Tabulated => {
+                &[]
+            }
+        }
+    }
+
+    /// Whether a first block yields the rescaled `q` itself, so that its layer has no `Rescale`
+    /// block (a division).
+    pub fn rescales_itself(self) -> bool {
+        match self {
+            Block::Divide => true,
+            Block::Matmul | Block::PublicMatmul | Block::Product | Block::Rescale | Block::Relu | Block::Tabulated => {
+                false
+            }
         }
     }
 
@@ -173,7 +198,9 @@ impl Block {
     pub fn extra_inverses(self) -> &'static [Poly] {
         match self {
             Block::Divide => &[Poly::RemSign, Poly::RemLow, Poly::SlackSign, Poly::SlackLow],
-            _ => &[],
+            Block::Matmul | Block::PublicMatmul | Block::Product | Block::Rescale | Block::Relu | Block::Tabulated => {
+                &[]
+            }
         }
     }
 
@@ -181,7 +208,12 @@ impl Block {
     /// constraints on its input's domain `H_n`); only [`Block::Matmul`] has, and only a layer
     /// with it folds.
     pub fn has_running_sums(self) -> bool {
-        self == Block::Matmul
+        match self {
+            Block::Matmul => true,
+            Block::PublicMatmul | Block::Product | Block::Divide | Block::Rescale | Block::Relu | Block::Tabulated => {
+                false
+            }
+        }
     }
 
     /// The block that proves activation `act` (none for [`Activation::None`]).
