@@ -294,3 +294,61 @@ fn pre<A: Algebra>(a: &mut A) -> A::E {
     let (d, skip) = (a.poly(Poly::D), a.poly(Poly::Skip));
     d + skip
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::key::Source;
+
+    /// The first blocks `Block::first` can choose.
+    fn firsts() -> Vec<Block> {
+        let (input, layer) = (Source::Input, Source::Layer(0));
+        let mut v: Vec<Block> =
+            [(input, None, false), (layer, None, false), (layer, Some(layer), false), (input, Some(layer), true)]
+                .into_iter()
+                .map(|(i, o, d)| Block::first(i, o, d))
+                .collect();
+        v.sort_by_key(|b| b.name());
+        v.dedup();
+        v
+    }
+
+    /// The properties the layout, the claims and the prover rely on, for every block.
+    #[test]
+    fn the_block_properties_agree_with_each_other() {
+        let firsts = firsts();
+        assert_eq!(firsts.len(), 4, "matmul, public-input matmul, product, division");
+        for b in Block::ALL {
+            let first = firsts.contains(&b);
+            // Only first blocks have weights, read values from elsewhere, or rescale themselves;
+            // only activation blocks are chosen by `Block::of` and have table sections.
+            assert!(first || (b.weights() == Weights::None && !b.rescales_itself()), "{b:?}");
+            assert!(first || b.reads().is_empty(), "{b:?}");
+            // The running sums come with the row weights' `K` and weight rows, and fold.
+            assert_eq!(b.has_running_sums(), b.reads().contains(&Poly::K), "{b:?}");
+            assert_eq!(b.has_running_sums(), b.weights() == Weights::Rows, "{b:?}");
+            assert_eq!(b == Block::FOLDS, b.has_running_sums(), "{b:?}");
+            // A block with weight columns reads `Y`, and a block without weights reads both tensors.
+            assert_eq!(b.weights() == Weights::Columns, b.reads().contains(&Poly::Y), "{b:?}");
+            if first && b.weights() == Weights::None {
+                assert!(b.reads().contains(&Poly::AIn) && b.reads().contains(&Poly::Operand), "{b:?}");
+            }
+            // What a block commits or inverts beyond the shared polynomials is its own.
+            for p in b.committed().iter().chain(b.extra_inverses()) {
+                let owners = Block::ALL.iter().filter(|c| c.committed().contains(p) || c.extra_inverses().contains(p));
+                assert_eq!(owners.count(), 1, "{p:?} of {b:?}");
+            }
+            assert!(b.extra_inverses().iter().all(|p| b.inverses().contains(p)), "{b:?}");
+        }
+        // Every lowering: one first block, at most one activation block, a rescale unless the first
+        // block rescales itself.
+        for &first in &firsts {
+            for act in [Activation::None, Activation::Relu, Activation::Sigmoid] {
+                let lowered = Block::lower(act, first);
+                assert_eq!(lowered.first(), Some(&first));
+                assert_eq!(lowered.contains(&Block::Rescale), !first.rescales_itself(), "{first:?}");
+                assert_eq!(lowered.iter().filter(|b| b.has_table_section()).count(), usize::from(act.tabulated()));
+            }
+        }
+    }
+}
