@@ -264,16 +264,10 @@ fn describe_model(vk: &ModelVerifyingKey) -> Value {
     // Each section by name and parameters (two Clips with other bounds are two sections).
     let sections: Vec<String> = vk.table_sections().iter().map(|a| label(*a)).collect();
     let points = layout.domains.len() + 1;
-    // How many layers each block is lowered into, by the block's name.
+    // How many layers are lowered to each block (at most once per layer), by the block's name.
+    let lowered = |b: Block| vk.layers.iter().filter(|l| Block::lower(l.act, l.first_block()).contains(&b)).count();
     let mut block_classes: serde_json::Map<String, Value> =
-        Block::ALL.iter().map(|b| (b.name().to_string(), json!(0))).collect();
-    for l in &vk.layers {
-        for b in Block::lower(l.act, l.first_block()) {
-            if let Some(Value::Number(c)) = block_classes.get_mut(b.name()) {
-                *c = (c.as_u64().unwrap_or(0) + 1).into();
-            }
-        }
-    }
+        Block::ALL.iter().map(|&b| (b.name().to_string(), json!(lowered(b)))).collect();
     block_classes.insert("table".into(), json!(1));
     json!({
         "digest": vk.digest().to_hex(),
